@@ -1,0 +1,26 @@
+// Two tiers in one run: pure unit specs next to their source, and HTTP e2e specs
+// against a real PostgreSQL (embedded unless DATABASE_URL is set; see test/setup).
+// Some dependencies (jose, openid-client, oauth4webapi, content-disposition) ship only ES modules, so they are transpiled too.
+const transform = { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', diagnostics: false }] };
+const common = {
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition)/)'],
+};
+
+module.exports = {
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      testTimeout: 30000,
+    },
+  ],
+};

@@ -1,0 +1,8 @@
+import { CreateSigningKeys1795324663240 } from './1795324663240-CreateSigningKeys';
+import { CreateGrantsAndRevocations1795324866492 } from './1795324866492-CreateGrantsAndRevocations';
+
+// Every migration, in order. Written by `npm run migration:generate -- <Name>`.
+export const MIGRATIONS: Function[] = [
+  CreateSigningKeys1795324663240,
+  CreateGrantsAndRevocations1795324866492,
+];

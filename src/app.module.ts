@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HttpModule } from './common/http/http.module';
+import { LoggingModule } from './common/logging/logging.module';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DiscoveryModule } from './discovery/discovery.module';
+import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
+import { RevocationModule } from './revocation/revocation.module';
+
+// Feature modules, by protocol surface.
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule, LoggingModule, HttpModule, DatabaseModule.forUrl(databaseUrl), DiscoveryModule, ...FEATURE_MODULES],
+    };
+  }
+}

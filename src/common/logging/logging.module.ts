@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../../config/app-config';
+
+// Structured JSON request logs. URLs are logged without their query string (codes, tokens and state travel
+// there) and credentials-bearing headers are redacted.
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+          redact: {
+            paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-registration-token"]'],
+            censor: '[redacted]',
+          },
+          serializers: {
+            req: (request: { id: unknown; method: string; url: string; remoteAddress?: string; headers?: Record<string, unknown> }) => ({
+              id: request.id,
+              method: request.method,
+              path: request.url.split('?')[0],
+              remoteAddress: request.remoteAddress,
+              userAgent: request.headers?.['user-agent'],
+            }),
+            res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,84 @@
+import { parseDurationSeconds } from './duration';
+import { ConfigurationError, validateEnvironment } from './environment';
+
+export type RegistrationPolicy = 'open' | 'protected' | 'closed';
+
+// Typed, validated configuration. Injected everywhere as `AppConfig`.
+export class AppConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** OAuth issuer and base of every absolute URL; no trailing slash. */
+  readonly publicUrl: string;
+  readonly issuer: string;
+  readonly fhirBaseUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly embeddedPostgresDir: string;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly authorizationCodeTtl: number;
+  readonly backendTokenTtl: number;
+  readonly refreshTokenReuseGrace: number;
+  readonly loginSessionTtl: number;
+  readonly adminToken: string | undefined;
+  readonly keyEncryptionSecret: string | undefined;
+  readonly cookieSecret: string | undefined;
+  readonly registrationPolicy: RegistrationPolicy;
+  readonly accessTokenSigningAlg: 'ES256' | 'RS256';
+  readonly logLevel: string;
+  readonly seedDemoData: boolean;
+  readonly corsAllowedOrigins: string[];
+  readonly frameAncestors: string[];
+  readonly fhirUpstreamUrl: string | undefined;
+  readonly fhirUpstreamTimeout: number;
+
+  constructor(raw: Record<string, string | undefined>) {
+    const env = validateEnvironment(raw);
+    this.nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+    this.port = env.PORT ?? 3000;
+    this.host = env.HOST ?? '0.0.0.0';
+    this.publicUrl = (env.PUBLIC_URL ?? `http://localhost:${this.port}`).replace(/\/+$/, '');
+    if (this.nodeEnv === 'production' && !this.publicUrl.startsWith('https://')) {
+      throw new ConfigurationError('Invalid configuration:\n  PUBLIC_URL: must be an https:// URL when NODE_ENV=production');
+    }
+    this.issuer = this.publicUrl;
+    this.fhirBaseUrl = `${this.publicUrl}/fhir`;
+    this.databaseUrl = env.DATABASE_URL;
+    this.embeddedPostgresDir = env.EMBEDDED_POSTGRES_DIR ?? '.data/postgres';
+    this.accessTokenTtl = duration(env.ACCESS_TOKEN_TTL, '1h');
+    this.refreshTokenTtl = duration(env.REFRESH_TOKEN_TTL, '120d');
+    this.authorizationCodeTtl = duration(env.AUTHORIZATION_CODE_TTL, '60s');
+    // SMART Backend Services: expires_in SHOULD NOT exceed 300 seconds.
+    this.backendTokenTtl = Math.min(duration(env.BACKEND_TOKEN_TTL, '300s'), 300);
+    this.refreshTokenReuseGrace = duration(env.REFRESH_TOKEN_REUSE_GRACE, '30s');
+    this.loginSessionTtl = duration(env.LOGIN_SESSION_TTL, '12h');
+    this.adminToken = env.ADMIN_TOKEN;
+    this.keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET;
+    this.cookieSecret = env.COOKIE_SECRET;
+    this.registrationPolicy = (env.REGISTRATION_POLICY ??
+      (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
+    this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
+    this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
+    this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
+    this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);
+    this.frameAncestors = list(env.FRAME_ANCESTORS);
+    this.fhirUpstreamUrl = env.FHIR_UPSTREAM_URL?.replace(/\/+$/, '');
+    this.fhirUpstreamTimeout = duration(env.FHIR_UPSTREAM_TIMEOUT, '30s');
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  url(path: string): string {
+    return `${this.publicUrl}${path.startsWith('/') ? path : `/${path}`}`;
+  }
+}
+
+function duration(value: string | undefined, fallback: string): number {
+  return parseDurationSeconds(value ?? fallback) as number;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter(Boolean);
+}

@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const DURATION = /^\s*\d{1,9}\s*[smhd]?\s*$/;
+const DURATION_MESSAGE = 'must be a duration such as 60s, 15m, 1h or 90d';
+
+// The raw environment, validated once at boot. Names are the operator-facing variable names.
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  EMBEDDED_POSTGRES_DIR?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `ACCESS_TOKEN_TTL ${DURATION_MESSAGE}` })
+  ACCESS_TOKEN_TTL?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `REFRESH_TOKEN_TTL ${DURATION_MESSAGE}` })
+  REFRESH_TOKEN_TTL?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `AUTHORIZATION_CODE_TTL ${DURATION_MESSAGE}` })
+  AUTHORIZATION_CODE_TTL?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `BACKEND_TOKEN_TTL ${DURATION_MESSAGE}` })
+  BACKEND_TOKEN_TTL?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `REFRESH_TOKEN_REUSE_GRACE ${DURATION_MESSAGE}` })
+  REFRESH_TOKEN_REUSE_GRACE?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `LOGIN_SESSION_TTL ${DURATION_MESSAGE}` })
+  LOGIN_SESSION_TTL?: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
+  ADMIN_TOKEN?: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'KEY_ENCRYPTION_SECRET must be at least 32 characters' })
+  KEY_ENCRYPTION_SECRET?: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters' })
+  COOKIE_SECRET?: string;
+
+  @IsOptional() @IsIn(['open', 'protected', 'closed'])
+  REGISTRATION_POLICY?: string;
+
+  @IsOptional() @IsIn(['ES256', 'RS256'])
+  ACCESS_TOKEN_SIGNING_ALG?: string;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  SEED_DEMO_DATA?: string;
+
+  @IsOptional() @IsString()
+  CORS_ALLOWED_ORIGINS?: string;
+
+  @IsOptional() @IsString()
+  FRAME_ANCESTORS?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  FHIR_UPSTREAM_URL?: string;
+
+  @IsOptional() @Matches(DURATION, { message: `FHIR_UPSTREAM_TIMEOUT ${DURATION_MESSAGE}` })
+  FHIR_UPSTREAM_TIMEOUT?: string;
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const messages = Object.values(error.constraints ?? {}).join('; ');
+      return `  ${error.property}: ${messages}`;
+    });
+    throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}

@@ -1,0 +1,31 @@
+import { AppConfig } from '../config/app-config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
+
+export interface ResolvedDatabase {
+  url: string;
+  embedded: EmbeddedDatabase | null;
+  description: string;
+}
+
+// DATABASE_URL wins; otherwise a real PostgreSQL is started from the embedded-postgres package.
+export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
+  if (config.databaseUrl) {
+    return { url: config.databaseUrl, embedded: null, description: `PostgreSQL at ${redact(config.databaseUrl)}` };
+  }
+  const embedded = await startEmbeddedPostgres(config.embeddedPostgresDir);
+  return {
+    url: embedded.url,
+    embedded,
+    description: `embedded PostgreSQL in ${config.embeddedPostgresDir} (${redact(embedded.url)})`,
+  };
+}
+
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+
+export type EndpointName =
+  | 'authorization_endpoint'
+  | 'token_endpoint'
+  | 'registration_endpoint'
+  | 'introspection_endpoint'
+  | 'revocation_endpoint'
+  | 'management_endpoint'
+  | 'userinfo_endpoint';
+
+export interface FhirResourceCapability {
+  type: string;
+  interaction: string[];
+  searchParam?: Array<{ name: string; type: string }>;
+}
+
+/** What one feature module implements; discovery documents are the union of all contributions. */
+export interface DiscoveryContribution {
+  endpoints?: Partial<Record<EndpointName, string>>;
+  capabilities?: string[];
+  grantTypes?: string[];
+  responseTypes?: string[];
+  tokenEndpointAuthMethods?: string[];
+  tokenEndpointAuthSigningAlgs?: string[];
+  scopesSupported?: string[];
+  claimsSupported?: string[];
+  codeChallengeMethods?: string[];
+  /** e.g. authorization_response_iss_parameter_supported (RFC 9207). */
+  flags?: Record<string, boolean>;
+  fhirResources?: FhirResourceCapability[];
+  fhirSystemInteractions?: string[];
+}
+
+export interface MergedDiscovery {
+  endpoints: Partial<Record<EndpointName, string>>;
+  capabilities: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethods: string[];
+  tokenEndpointAuthSigningAlgs: string[];
+  scopesSupported: string[];
+  claimsSupported: string[];
+  codeChallengeMethods: string[];
+  flags: Record<string, boolean>;
+  fhirResources: FhirResourceCapability[];
+  fhirSystemInteractions: string[];
+}
+
+// Feature modules register what they implement in onModuleInit (grant handlers, authenticators, endpoints).
+@Injectable()
+export class DiscoveryRegistry {
+  private readonly contributions = new Map<string, () => DiscoveryContribution>();
+
+  contribute(source: string, contribution: DiscoveryContribution | (() => DiscoveryContribution)): void {
+    this.contributions.set(source, typeof contribution === 'function' ? contribution : () => contribution);
+  }
+
+  merged(): MergedDiscovery {
+    const all = [...this.contributions.values()].map((get) => get());
+    const union = (pick: (c: DiscoveryContribution) => string[] | undefined): string[] =>
+      [...new Set(all.flatMap((c) => pick(c) ?? []))].sort();
+    return {
+      endpoints: Object.assign({}, ...all.map((c) => c.endpoints ?? {})),
+      capabilities: union((c) => c.capabilities),
+      grantTypes: union((c) => c.grantTypes),
+      responseTypes: union((c) => c.responseTypes),
+      tokenEndpointAuthMethods: union((c) => c.tokenEndpointAuthMethods),
+      tokenEndpointAuthSigningAlgs: union((c) => c.tokenEndpointAuthSigningAlgs),
+      scopesSupported: [...new Set(all.flatMap((c) => c.scopesSupported ?? []))],
+      claimsSupported: union((c) => c.claimsSupported),
+      codeChallengeMethods: union((c) => c.codeChallengeMethods),
+      flags: Object.assign({}, ...all.map((c) => c.flags ?? {})),
+      fhirResources: all.flatMap((c) => c.fhirResources ?? []),
+      fhirSystemInteractions: union((c) => c.fhirSystemInteractions),
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CapabilityStatementBuilder } from './capability-statement.builder';
+import { SmartConfigurationBuilder } from './smart-configuration.builder';
+
+// SMART A2: JSON whatever the Accept header says. CORS for these paths is opened in configure-app.
+@ApiTags('discovery')
+@Controller()
+export class DiscoveryController {
+  constructor(
+    private readonly smart: SmartConfigurationBuilder,
+    private readonly capabilityStatement: CapabilityStatementBuilder,
+  ) {}
+
+  @Get(['fhir/.well-known/smart-configuration', '.well-known/smart-configuration'])
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'SMART App Launch 2.2 configuration' })
+  smartConfiguration(): Record<string, unknown> {
+    return this.smart.smartConfiguration();
+  }
+
+  @Get('.well-known/openid-configuration')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'OpenID Connect Discovery 1.0' })
+  openidConfiguration(): Record<string, unknown> {
+    return this.smart.openidConfiguration();
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'RFC 8414 authorization server metadata' })
+  authorizationServerMetadata(): Record<string, unknown> {
+    return this.smart.openidConfiguration();
+  }
+
+  @Get('fhir/metadata')
+  @Header('Content-Type', 'application/fhir+json; charset=utf-8')
+  @ApiOkResponse({ description: 'FHIR R4 CapabilityStatement with SMART oauth-uris' })
+  metadata(): Record<string, unknown> {
+    return this.capabilityStatement.build();
+  }
+}

@@ -1,0 +1,20 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { CapabilityStatementBuilder } from './capability-statement.builder';
+import { DiscoveryController } from './discovery.controller';
+import { DiscoveryRegistry } from './discovery-registry';
+import { SmartConfigurationBuilder } from './smart-configuration.builder';
+
+@Global()
+@Module({
+  controllers: [DiscoveryController],
+  providers: [DiscoveryRegistry, SmartConfigurationBuilder, CapabilityStatementBuilder],
+  exports: [DiscoveryRegistry],
+})
+export class DiscoveryModule implements OnModuleInit {
+  constructor(private readonly registry: DiscoveryRegistry) {}
+
+  onModuleInit(): void {
+    // RFC 7636 / SMART E1: S256 only, never plain.
+    this.registry.contribute('pkce', { codeChallengeMethods: ['S256'] });
+  }
+}

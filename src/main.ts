@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { ConfigurationError } from './config/environment';
+import { configureApp } from './configure-app';
+import { resolveDatabase } from './database/database-url';
+import { fastifyOptions } from './fastify-options';
+
+async function bootstrap(): Promise<void> {
+  const config = new AppConfig(process.env);
+  const database = await resolveDatabase(config);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(database.url),
+    new FastifyAdapter(fastifyOptions()),
+    { bufferLogs: true },
+  );
+  await configureApp(app);
+  const logger = new Logger('Bootstrap');
+  logger.log(`Database: ${database.description}`);
+  await app.listen(config.port, config.host);
+  logger.log(`smart-auth listening on ${config.host}:${config.port}; issuer ${config.issuer}; FHIR base ${config.fhirBaseUrl}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received, shutting down`);
+    await app.close();
+    await database.embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) {
+    console.error(error.message);
+  } else {
+    console.error('smart-auth failed to start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

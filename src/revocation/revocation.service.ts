@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+// Every server process sees a revocation within this many milliseconds (SMART O3 asks for under an hour).
+export const REVOCATION_CACHE_MS = 2000;
+
+interface CacheEntry {
+  revoked: boolean;
+  at: number;
+}
+
+/**
+ * Whether an access token is still honoured: its jti not revoked and its grant (if any) not revoked.
+ * Shared by introspection and the FHIR guard; answers are cached for at most REVOCATION_CACHE_MS.
+ */
+@Injectable()
+export class RevocationService {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async isRevoked(jti: string, grantId?: string | null): Promise<boolean> {
+    const key = `${jti}|${grantId ?? ''}`;
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && now - cached.at < REVOCATION_CACHE_MS) return cached.revoked;
+    const rows: Array<{ revoked: boolean }> = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
+           OR EXISTS (SELECT 1 FROM grants WHERE id = $2::uuid AND revoked_at IS NOT NULL) AS revoked`,
+      [jti, grantId && isUuid(grantId) ? grantId : null],
+    );
+    const revoked = rows[0]?.revoked === true;
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(key, { revoked, at: now });
+    return revoked;
+  }
+
+  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`,
+      [jti, expiresAt],
+    );
+    this.cache.delete(`${jti}|`);
+    for (const key of this.cache.keys()) if (key.startsWith(`${jti}|`)) this.cache.delete(key);
+  }
+
+  /** Revokes a grant: every code, refresh token and access token issued under it stops working. */
+  async revokeGrant(grantId: string): Promise<void> {
+    if (!isUuid(grantId)) return;
+    await this.dataSource.query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`, [grantId]);
+    for (const key of this.cache.keys()) if (key.endsWith(`|${grantId}`)) this.cache.delete(key);
+  }
+
+  /** Drops revocation rows for tokens that have expired anyway. */
+  async purgeExpired(): Promise<number> {
+    const result: [unknown, number] = await this.dataSource.query(`DELETE FROM revoked_access_tokens WHERE expires_at < now()`);
+    return result[1] ?? 0;
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

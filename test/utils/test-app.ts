@@ -1,0 +1,37 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/configure-app';
+import { freePort } from '../../src/database/embedded-postgres';
+import { fastifyOptions } from '../../src/fastify-options';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** e.g. http://127.0.0.1:41234 — also the issuer (PUBLIC_URL). */
+  baseUrl: string;
+  fhirBaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule through configureApp(), listening on a real port, against the e2e database.
+ * `env` overrides environment variables for this instance only (e.g. REGISTRATION_POLICY).
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const saved = { ...process.env };
+  Object.assign(process.env, { NODE_ENV: 'test', PUBLIC_URL: baseUrl, PORT: String(port), SEED_DEMO_DATA: 'false', LOG_LEVEL: 'silent' }, env);
+  try {
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(process.env.DATABASE_URL as string),
+      new FastifyAdapter(fastifyOptions()),
+      { logger: false, abortOnError: false },
+    );
+    await configureApp(app);
+    await app.listen(port, '127.0.0.1');
+    return { app, baseUrl, fhirBaseUrl: `${baseUrl}/fhir`, close: () => app.close() };
+  } finally {
+    process.env = saved;
+  }
+}
