@@ -1,0 +1,158 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, importJWK, JWK, jwtVerify, ProtectedHeaderParameters } from 'jose';
+import { InvalidClientError } from '../../common/oauth/errors';
+import { AppConfig } from '../../config/app-config';
+import { ClientEntity } from '../client.entity';
+import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
+import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
+import { ClientJwksResolver, JwksUnavailableError } from './client-jwks.resolver';
+
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+// SMART client-confidential-asymmetric: servers validate RS384 and/or ES384; the others are accepted too.
+export const CLIENT_ASSERTION_ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const;
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const CLOCK_SKEW_SECONDS = 60;
+const ENDPOINT_PATHS: Record<ClientAuthenticationEndpoint, string> = {
+  token: '/token',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  launch: '/launch',
+};
+
+function keyTypeFor(alg: string): string {
+  return alg.startsWith('ES') ? 'EC' : 'RSA';
+}
+
+// RFC 7523 §3 as profiled by SMART client-confidential-asymmetric ("Signature verification").
+@Injectable()
+export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
+  readonly method = 'private_key_jwt' as const;
+  readonly signingAlgorithms = CLIENT_ASSERTION_ALGORITHMS;
+  private readonly logger = new Logger(PrivateKeyJwtAuthenticator.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jwks: ClientJwksResolver,
+    private readonly jtis: ClientAssertionJtiRepository,
+  ) {}
+
+  isPresentedBy(request: ClientAuthenticationRequest): boolean {
+    return hasBodyParameter(request, 'client_assertion') || hasBodyParameter(request, 'client_assertion_type');
+  }
+
+  claimedClientId(request: ClientAuthenticationRequest): string {
+    if (bodyParameter(request, 'client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) {
+      throw new InvalidClientError(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
+    }
+    const assertion = bodyParameter(request, 'client_assertion');
+    if (!assertion) throw new InvalidClientError('client_assertion is missing');
+    let claims: ReturnType<typeof decodeJwt>;
+    try {
+      claims = decodeJwt(assertion);
+    } catch {
+      throw new InvalidClientError('client_assertion is not a JWT');
+    }
+    if (typeof claims.iss !== 'string' || !claims.iss) throw new InvalidClientError('client_assertion has no iss');
+    if (claims.sub !== claims.iss) throw new InvalidClientError('client_assertion sub must equal iss (the client_id)');
+    return claims.iss;
+  }
+
+  async verify(client: ClientEntity, request: ClientAuthenticationRequest, endpoint: ClientAuthenticationEndpoint): Promise<void> {
+    const assertion = bodyParameter(request, 'client_assertion') as string;
+    const header = this.header(assertion);
+    const alg = header.alg as string;
+    if (header.jku !== undefined && header.jku !== client.jwksUri) {
+      throw new InvalidClientError('The jku header does not match the registered jwks_uri');
+    }
+    const jwk = await this.selectKey(client, header);
+    const now = Math.floor(Date.now() / 1000);
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    try {
+      const key = await importJWK(publicMembers(jwk), alg);
+      ({ payload } = await jwtVerify(assertion, key, {
+        algorithms: [alg],
+        issuer: client.clientId,
+        subject: client.clientId,
+        audience: this.acceptedAudiences(endpoint),
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'jti'],
+      }));
+    } catch (error) {
+      this.logger.debug(`client ${client.clientId}: assertion rejected: ${(error as Error).message}`);
+      throw new InvalidClientError('client_assertion is invalid (signature, aud, iss, sub or exp)');
+    }
+    const exp = payload.exp as number;
+    if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) {
+      throw new InvalidClientError('client_assertion exp is more than 5 minutes in the future');
+    }
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
+      throw new InvalidClientError('client_assertion jti is invalid');
+    }
+    // Kept until the assertion could no longer be accepted, skew included.
+    const recorded = await this.jtis.recordOnce(client.clientId, payload.jti, new Date((exp + CLOCK_SKEW_SECONDS) * 1000));
+    if (!recorded) throw new InvalidClientError('client_assertion jti has already been used');
+  }
+
+  private header(assertion: string): ProtectedHeaderParameters {
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(assertion);
+    } catch {
+      throw new InvalidClientError('client_assertion is not a JWT');
+    }
+    if (!(CLIENT_ASSERTION_ALGORITHMS as readonly string[]).includes(header.alg as string)) {
+      throw new InvalidClientError(`client_assertion alg must be one of ${CLIENT_ASSERTION_ALGORITHMS.join(', ')}`);
+    }
+    // RFC 7515 §4.1.9: typ is case-insensitive; clients that omit it are tolerated.
+    if (header.typ !== undefined && String(header.typ).toUpperCase() !== 'JWT') {
+      throw new InvalidClientError('client_assertion typ must be JWT');
+    }
+    if (typeof header.kid !== 'string' || header.kid.length === 0) throw new InvalidClientError('client_assertion has no kid');
+    return header;
+  }
+
+  // The one key whose kid equals the header kid and whose kty fits alg; none or several fail.
+  private async selectKey(client: ClientEntity, header: ProtectedHeaderParameters): Promise<JWK> {
+    const matching = (keys: Array<Record<string, unknown>>): Array<Record<string, unknown>> =>
+      keys.filter(
+        (key) =>
+          key.kid === header.kid &&
+          key.kty === keyTypeFor(header.alg as string) &&
+          (key.alg === undefined || key.alg === header.alg) &&
+          (key.use === undefined || key.use === 'sig') &&
+          (!Array.isArray(key.key_ops) || key.key_ops.includes('verify')),
+      );
+    try {
+      let resolved = await this.jwks.keysFor(client);
+      let candidates = matching(resolved.keys);
+      if (candidates.length === 0 && resolved.fromCache) {
+        // The client may have rotated keys since the set was cached.
+        resolved = await this.jwks.keysFor(client, true);
+        candidates = matching(resolved.keys);
+      }
+      if (candidates.length !== 1) {
+        throw new InvalidClientError(
+          candidates.length === 0 ? 'No registered key matches the assertion kid and alg' : 'Several registered keys match the assertion kid and alg',
+        );
+      }
+      return candidates[0] as JWK;
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) {
+        this.logger.warn(`client ${client.clientId}: ${error.message}`);
+        throw new InvalidClientError('The client JWK Set could not be retrieved');
+      }
+      throw error;
+    }
+  }
+
+  private acceptedAudiences(endpoint: ClientAuthenticationEndpoint): string[] {
+    const issuer = this.config.issuer;
+    return [...new Set([`${issuer}/token`, issuer, `${issuer}${ENDPOINT_PATHS[endpoint]}`])];
+  }
+}
+
+// WebCrypto refuses a public key whose key_ops or use disagree with "verify"; those were checked above.
+function publicMembers(jwk: JWK): JWK {
+  const { kty, crv, x, y, n, e } = jwk;
+  return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined)) as JWK;
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ClientEntity } from './client.entity';
+import { ClientSecretEntity } from './client-secret.entity';
+
+@Injectable()
+export class ClientRepository {
+  private readonly clients: Repository<ClientEntity>;
+  private readonly secrets: Repository<ClientSecretEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.clients = dataSource.getRepository(ClientEntity);
+    this.secrets = dataSource.getRepository(ClientSecretEntity);
+  }
+
+  findById(clientId: string): Promise<ClientEntity | null> {
+    return this.clients.findOneBy({ clientId });
+  }
+
+  listAll(): Promise<ClientEntity[]> {
+    return this.clients.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** Inserts the client and its first secret in one transaction; false when the id is taken. */
+  async insertWithSecret(client: Partial<ClientEntity>, secretHash: string | null): Promise<boolean> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(ClientEntity).insert(client);
+        if (secretHash) await manager.getRepository(ClientSecretEntity).insert({ clientId: client.clientId, secretHash, expiresAt: null });
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async update(clientId: string, changes: Partial<ClientEntity>): Promise<ClientEntity | null> {
+    await this.clients.update({ clientId }, { ...changes, updatedAt: new Date() });
+    return this.findById(clientId);
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(ClientSecretEntity).delete({ clientId });
+      await manager.query(`DELETE FROM client_assertion_jtis WHERE client_id = $1`, [clientId]);
+      const result = await manager.getRepository(ClientEntity).delete({ clientId });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  async activeSecretHashes(clientId: string): Promise<string[]> {
+    const rows: Array<{ secret_hash: string }> = await this.dataSource.query(
+      `SELECT secret_hash FROM client_secrets WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
+      [clientId],
+    );
+    return rows.map((row) => row.secret_hash);
+  }
+
+  /** Ends the current secrets after `overlapSeconds` and adds a new current one. */
+  async rotateSecret(clientId: string, secretHash: string, overlapSeconds: number): Promise<Date> {
+    const previousExpireAt = new Date(Date.now() + overlapSeconds * 1000);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE`, [clientId]);
+      await manager.query(
+        `UPDATE client_secrets SET expires_at = LEAST(COALESCE(expires_at, $2), $2) WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
+        [clientId, previousExpireAt],
+      );
+      await manager.query(`DELETE FROM client_secrets WHERE client_id = $1 AND expires_at <= now()`, [clientId]);
+      await manager.getRepository(ClientSecretEntity).insert({ clientId, secretHash, expiresAt: null });
+    });
+    return previousExpireAt;
+  }
+
+  async redirectUris(): Promise<string[]> {
+    const rows: Array<{ uri: string }> = await this.dataSource.query(
+      `SELECT DISTINCT unnest(redirect_uris) AS uri FROM clients WHERE enabled`,
+    );
+    return rows.map((row) => row.uri);
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const candidate = error as { code?: string; driverError?: { code?: string } };
+  return (candidate.driverError?.code ?? candidate.code) === '23505';
+}

@@ -1,0 +1,219 @@
+import { Injectable } from '@nestjs/common';
+import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
+import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
+import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
+import { ClientRepository } from './client.repository';
+
+// Hot-path lookups may be this stale in other processes; this process invalidates on every change.
+export const CLIENT_CACHE_MS = 5000;
+export const DEFAULT_SECRET_ROTATION_OVERLAP_SECONDS = 24 * 3600;
+export const SECRET_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+export interface ClientSettings {
+  name: string;
+  type: ClientType;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  redirectUris: string[];
+  launchUrl: string | null;
+  grantTypes: string[];
+  scope: string;
+  jwks: ClientJwks | null;
+  jwksUri: string | null;
+  metadata?: ClientDescriptiveMetadata;
+  accessTokenTtl?: number | null;
+  refreshTokenTtl?: number | null;
+  allowRefreshTokens?: boolean;
+  mayCreateLaunchContexts?: boolean;
+  mayIntrospectAnyToken?: boolean;
+  enabled?: boolean;
+}
+
+export interface CreateClientOptions {
+  /** A fixed id (demo data); otherwise a random, unguessable one. */
+  clientId?: string;
+  /** A fixed secret (demo data); otherwise generated when the auth method uses one. */
+  clientSecret?: string;
+  /** RFC 7592: issue a registration access token for self-management. */
+  withRegistrationAccessToken?: boolean;
+}
+
+export interface CreatedClient {
+  client: ClientEntity;
+  /** Shown once; only its hash is stored. Null for methods without a secret. */
+  clientSecret: string | null;
+  registrationAccessToken: string | null;
+}
+
+export class ClientIdTakenError extends Error {
+  constructor(clientId: string) {
+    super(`client_id ${clientId} is already registered`);
+  }
+}
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+@Injectable()
+export class ClientsService {
+  private readonly clientCache = new Map<string, Cached<ClientEntity | null>>();
+  private readonly secretCache = new Map<string, Cached<string[]>>();
+  private originsCache: Cached<Set<string>> | null = null;
+
+  constructor(private readonly repository: ClientRepository) {}
+
+  /** The enabled client with this id, or null. Cached for at most CLIENT_CACHE_MS. */
+  async findEnabled(clientId: string): Promise<ClientEntity | null> {
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 200) return null;
+    const cached = this.clientCache.get(clientId);
+    if (cached && Date.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    const client = await this.repository.findById(clientId);
+    const value = client?.enabled ? client : null;
+    if (this.clientCache.size > 10_000) this.clientCache.clear();
+    this.clientCache.set(clientId, { value, at: Date.now() });
+    return value;
+  }
+
+  /** Any client, enabled or not (administration). */
+  findById(clientId: string): Promise<ClientEntity | null> {
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 200) return Promise.resolve(null);
+    return this.repository.findById(clientId);
+  }
+
+  list(): Promise<ClientEntity[]> {
+    return this.repository.listAll();
+  }
+
+  async create(settings: ClientSettings, options: CreateClientOptions = {}): Promise<CreatedClient> {
+    const clientId = options.clientId ?? randomToken(18);
+    const usesSecret = SECRET_AUTH_METHODS.includes(settings.tokenEndpointAuthMethod);
+    const clientSecret = usesSecret ? (options.clientSecret ?? randomToken(32)) : null;
+    const registrationAccessToken = options.withRegistrationAccessToken ? randomToken(32) : null;
+    const inserted = await this.repository.insertWithSecret(
+      {
+        ...this.columns(settings),
+        metadata: settings.metadata ?? {},
+        clientId,
+        enabled: settings.enabled ?? true,
+        registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
+      },
+      clientSecret ? hashToken(clientSecret) : null,
+    );
+    if (!inserted) throw new ClientIdTakenError(clientId);
+    this.invalidate(clientId);
+    const client = (await this.repository.findById(clientId)) as ClientEntity;
+    return { client, clientSecret, registrationAccessToken };
+  }
+
+  /**
+   * Applies the changes; when the client now authenticates with a secret and has none, one is generated
+   * and returned (shown once).
+   */
+  async update(clientId: string, changes: Partial<ClientSettings>): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+    const existing = await this.repository.findById(clientId);
+    if (!existing) return null;
+    const client = await this.repository.update(clientId, this.columns(changes));
+    this.invalidate(clientId);
+    if (!client) return null;
+    let clientSecret: string | null = null;
+    if (SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId)).length === 0) {
+      clientSecret = randomToken(32);
+      await this.repository.rotateSecret(clientId, hashToken(clientSecret), 0);
+    }
+    return { client, clientSecret };
+  }
+
+  async setEnabled(clientId: string, enabled: boolean): Promise<ClientEntity | null> {
+    if (!(await this.repository.findById(clientId))) return null;
+    const client = await this.repository.update(clientId, { enabled });
+    this.invalidate(clientId);
+    return client;
+  }
+
+  disable(clientId: string): Promise<ClientEntity | null> {
+    return this.setEnabled(clientId, false);
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    const deleted = await this.repository.delete(clientId);
+    this.invalidate(clientId);
+    return deleted;
+  }
+
+  /** A new secret; the previous ones stay valid for `overlapSeconds` so deployments can switch without downtime. */
+  async rotateSecret(
+    clientId: string,
+    overlapSeconds = DEFAULT_SECRET_ROTATION_OVERLAP_SECONDS,
+  ): Promise<{ clientSecret: string; previousSecretsExpireAt: Date } | null> {
+    const client = await this.repository.findById(clientId);
+    if (!client || !SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod)) return null;
+    const clientSecret = randomToken(32);
+    const previousSecretsExpireAt = await this.repository.rotateSecret(clientId, hashToken(clientSecret), Math.max(0, overlapSeconds));
+    this.invalidate(clientId);
+    return { clientSecret, previousSecretsExpireAt };
+  }
+
+  /** Constant-time comparison of the presented secret's hash against every active secret of the client. */
+  async verifySecret(clientId: string, secret: string): Promise<boolean> {
+    const presented = hashToken(secret);
+    let matched = false;
+    for (const stored of await this.activeSecretHashes(clientId)) {
+      if (constantTimeEquals(presented, stored)) matched = true;
+    }
+    return matched;
+  }
+
+  /** RFC 7592 §3: the client this registration access token manages, or null. */
+  async findByRegistrationAccessToken(clientId: string, token: string): Promise<ClientEntity | null> {
+    const client = await this.findById(clientId);
+    if (!client?.registrationAccessTokenHash) return null;
+    return constantTimeEquals(hashToken(token), client.registrationAccessTokenHash) ? client : null;
+  }
+
+  /** Origins of enabled clients' redirect URIs (CORS for browser apps, SMART R2), cached briefly. */
+  async registeredOrigins(): Promise<Set<string>> {
+    if (this.originsCache && Date.now() - this.originsCache.at < CLIENT_CACHE_MS) return this.originsCache.value;
+    const origins = new Set<string>();
+    for (const uri of await this.repository.redirectUris()) {
+      try {
+        origins.add(new URL(uri).origin);
+      } catch {
+        // Unparseable URIs cannot be registered; ignore legacy rows.
+      }
+    }
+    this.originsCache = { value: origins, at: Date.now() };
+    return origins;
+  }
+
+  private async activeSecretHashes(clientId: string): Promise<string[]> {
+    const cached = this.secretCache.get(clientId);
+    if (cached && Date.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    const hashes = await this.repository.activeSecretHashes(clientId);
+    if (this.secretCache.size > 10_000) this.secretCache.clear();
+    this.secretCache.set(clientId, { value: hashes, at: Date.now() });
+    return hashes;
+  }
+
+  private invalidate(clientId: string): void {
+    this.clientCache.delete(clientId);
+    this.secretCache.delete(clientId);
+    this.originsCache = null;
+  }
+
+  private columns(settings: Partial<ClientSettings>): Partial<ClientEntity> {
+    const columns: Partial<ClientEntity> = {};
+    const assign = <K extends keyof ClientSettings & keyof ClientEntity>(key: K): void => {
+      if (settings[key] !== undefined) (columns as Record<string, unknown>)[key] = settings[key];
+    };
+    for (const key of [
+      'name', 'type', 'tokenEndpointAuthMethod', 'redirectUris', 'launchUrl', 'grantTypes', 'scope', 'jwks', 'jwksUri',
+      'metadata', 'refreshTokenTtl', 'allowRefreshTokens', 'mayCreateLaunchContexts', 'mayIntrospectAnyToken', 'enabled',
+    ] as const) assign(key);
+    if (settings.accessTokenTtl !== undefined) {
+      // Per-client lifetimes never exceed what the keys service signs for.
+      columns.accessTokenTtl = settings.accessTokenTtl === null ? null : Math.min(settings.accessTokenTtl, MAX_SIGNED_TOKEN_LIFETIME_SECONDS);
+    }
+    return columns;
+  }
+}

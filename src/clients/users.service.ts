@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { randomToken } from '../common/crypto/random-token';
+import { UserEntity, UserRole } from './user.entity';
+import { UserRepository } from './user.repository';
+
+export interface CreateUserCommand {
+  username: string;
+  password: string;
+  displayName: string;
+  fhirUser: string;
+  role: UserRole;
+  restrictedToPatients?: string[] | null;
+  enabled?: boolean;
+}
+
+export type UpdateUserCommand = Partial<Omit<CreateUserCommand, 'username' | 'password'>>;
+
+export class UsernameTakenError extends Error {
+  constructor(username: string) {
+    super(`username ${username} is already taken`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id };
+
+@Injectable()
+export class UsersService {
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(private readonly repository: UserRepository) {}
+
+  findById(id: string): Promise<UserEntity | null> {
+    if (typeof id !== 'string' || !UUID.test(id)) return Promise.resolve(null);
+    return this.repository.findById(id);
+  }
+
+  findByUsername(username: string): Promise<UserEntity | null> {
+    if (typeof username !== 'string' || username.length === 0 || username.length > 200) return Promise.resolve(null);
+    return this.repository.findByUsername(username);
+  }
+
+  list(): Promise<UserEntity[]> {
+    return this.repository.listAll();
+  }
+
+  /** The enabled user with this username and password, or null. */
+  async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
+    const user = typeof password === 'string' && password.length <= 1024 ? await this.findByUsername(username) : null;
+    // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
+    const storedHash = user?.passwordHash ?? (await this.getDummyHash());
+    const matches = await verify(storedHash, typeof password === 'string' ? password : '').catch(() => false);
+    return user && user.enabled && matches ? user : null;
+  }
+
+  async create(command: CreateUserCommand): Promise<UserEntity> {
+    const user = await this.repository.insert({
+      username: command.username.toLowerCase(),
+      passwordHash: await hash(command.password, ARGON2_OPTIONS),
+      displayName: command.displayName,
+      fhirUser: command.fhirUser,
+      role: command.role,
+      restrictedToPatients: command.restrictedToPatients ?? null,
+      enabled: command.enabled ?? true,
+    });
+    if (!user) throw new UsernameTakenError(command.username);
+    return user;
+  }
+
+  async update(id: string, changes: UpdateUserCommand): Promise<UserEntity | null> {
+    if (!(await this.findById(id))) return null;
+    const columns: Partial<UserEntity> = {};
+    if (changes.displayName !== undefined) columns.displayName = changes.displayName;
+    if (changes.fhirUser !== undefined) columns.fhirUser = changes.fhirUser;
+    if (changes.role !== undefined) columns.role = changes.role;
+    if (changes.restrictedToPatients !== undefined) columns.restrictedToPatients = changes.restrictedToPatients;
+    if (changes.enabled !== undefined) columns.enabled = changes.enabled;
+    return this.repository.update(id, columns);
+  }
+
+  /** Sets the given password, or a generated one that is returned (shown once). */
+  async resetPassword(id: string, password?: string): Promise<{ user: UserEntity; password: string } | null> {
+    if (!(await this.findById(id))) return null;
+    const newPassword = password ?? randomToken(18);
+    const user = await this.repository.update(id, { passwordHash: await hash(newPassword, ARGON2_OPTIONS) });
+    return user ? { user, password: newPassword } : null;
+  }
+
+  disable(id: string): Promise<UserEntity | null> {
+    return this.update(id, { enabled: false });
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= hash(randomToken(), ARGON2_OPTIONS);
+    return this.dummyHash;
+  }
+}
