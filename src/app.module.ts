@@ -7,9 +7,10 @@ import { DiscoveryModule } from './discovery/discovery.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
+import { ClientsModule } from './clients/clients.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule];
 
 @Module({})
 export class AppModule {

@@ -1,6 +1,12 @@
+import { ClientAssertionJtiEntity } from '../clients/client-assertion-jti.entity';
+import { ClientSecretEntity } from '../clients/client-secret.entity';
+import { ClientEntity } from '../clients/client.entity';
+import { InitialAccessTokenEntity } from '../clients/initial-access-token.entity';
+import { UserEntity } from '../clients/user.entity';
 import { GrantEntity } from '../grants/grant.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
-export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity];
+export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
+  ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity];

@@ -1,0 +1,64 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { CorsPolicy } from '../common/http/cors-policy';
+import { AppConfig } from '../config/app-config';
+import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { ClientAssertionJtiRepository } from './authentication/client-assertion-jti.repository';
+import { CLIENT_AUTHENTICATORS, ClientAuthenticator } from './authentication/client-authenticator';
+import { ClientAuthenticationService } from './authentication/client-authentication.service';
+import { ClientJwksResolver } from './authentication/client-jwks.resolver';
+import { CLIENT_AUTHENTICATOR_TYPES } from './authentication';
+import { ClientRepository } from './client.repository';
+import { ClientsService } from './clients.service';
+import { InitialAccessTokenRepository } from './initial-access-token.repository';
+import { InitialAccessTokensService } from './initial-access-tokens.service';
+import { ClientRegistrationController } from './registration/client-registration.controller';
+import { ClientRegistrationService } from './registration/client-registration.service';
+import { UserRepository } from './user.repository';
+import { UsersService } from './users.service';
+
+@Global()
+@Module({
+  controllers: [ClientRegistrationController],
+  providers: [
+    ClientRepository,
+    ClientsService,
+    UserRepository,
+    UsersService,
+    InitialAccessTokenRepository,
+    InitialAccessTokensService,
+    ClientRegistrationService,
+    ClientJwksResolver,
+    ClientAssertionJtiRepository,
+    ...CLIENT_AUTHENTICATOR_TYPES,
+    {
+      provide: CLIENT_AUTHENTICATORS,
+      useFactory: (...authenticators: ClientAuthenticator[]) => authenticators,
+      inject: [...CLIENT_AUTHENTICATOR_TYPES],
+    },
+    ClientAuthenticationService,
+  ],
+  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService],
+})
+export class ClientsModule implements OnModuleInit {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: DiscoveryRegistry,
+    private readonly cors: CorsPolicy,
+    private readonly clients: ClientsService,
+    private readonly authentication: ClientAuthenticationService,
+  ) {}
+
+  onModuleInit(): void {
+    const supported = this.authentication.supported();
+    this.registry.contribute('clients', {
+      // RFC 7591: no registration_endpoint is advertised while registration is closed.
+      endpoints: this.config.registrationPolicy === 'closed' ? {} : { registration_endpoint: '/register' },
+      // SMART App Launch: capabilities for the client types this server authenticates.
+      capabilities: ['client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric'],
+      tokenEndpointAuthMethods: supported.methods.filter((method) => method !== 'none'),
+      tokenEndpointAuthSigningAlgs: supported.signingAlgorithms,
+    });
+    // SMART R2: browser apps call the token endpoint from their own origin.
+    this.cors.addOriginSource(async (origin) => (await this.clients.registeredOrigins()).has(origin));
+  }
+}

@@ -1,0 +1,187 @@
+import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../common/oauth/errors';
+import { parseScopes } from '../../scopes';
+import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
+import { ClientSettings } from '../clients.service';
+
+export const SUPPORTED_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const URL_METADATA = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
+const TEXT_METADATA = ['software_id', 'software_version'] as const;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const MAX_TEXT = 2000;
+const MAX_LIST = 20;
+
+/** RFC 7591 §2 metadata as sent by a client (or the admin API); unknown members are ignored (§2). */
+export type RawClientMetadata = Record<string, unknown>;
+
+/**
+ * Validates RFC 7591 metadata and derives the client type. Bad redirect URIs are invalid_redirect_uri, anything
+ * else invalid_client_metadata (RFC 7591 §3.2.2).
+ */
+export function validateClientMetadata(raw: unknown): ClientSettings {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidClientMetadataError('The request body must be a JSON object');
+  const metadata = raw as RawClientMetadata;
+
+  const method = (optionalText(metadata, 'token_endpoint_auth_method') ?? 'client_secret_basic') as TokenEndpointAuthMethod;
+  if (!SUPPORTED_AUTH_METHODS.includes(method)) {
+    throw new InvalidClientMetadataError(`token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
+  }
+  const grantTypes = grantTypesOf(metadata, method);
+  const backendService = grantTypes.includes('client_credentials');
+  const responseTypes = optionalList(metadata, 'response_types') ?? (backendService ? [] : ['code']);
+  if (responseTypes.some((type) => type !== 'code')) throw new InvalidClientMetadataError('Only the code response type is supported');
+  if (grantTypes.includes('authorization_code') !== responseTypes.includes('code')) {
+    throw new InvalidClientMetadataError('response_types code and grant_types authorization_code go together (RFC 7591 §2.1)');
+  }
+
+  const redirectUris = (optionalList(metadata, 'redirect_uris') ?? []).map((uri) => checkUrl(uri, 'redirect_uris', InvalidRedirectUriError));
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new InvalidRedirectUriError('redirect_uris is required for the authorization_code grant');
+  }
+  if (backendService && redirectUris.length > 0) throw new InvalidRedirectUriError('A client_credentials client has no redirect_uris');
+
+  const { jwks, jwksUri } = keysOf(metadata, method);
+  const scope = scopeOf(metadata, backendService);
+  const launchUrl = optionalText(metadata, 'launch_url');
+  return {
+    name: optionalText(metadata, 'client_name') ?? 'Unnamed app',
+    type: clientType(method, backendService),
+    tokenEndpointAuthMethod: method,
+    redirectUris: [...new Set(redirectUris)],
+    launchUrl: launchUrl === undefined ? null : checkUrl(launchUrl, 'launch_url', InvalidClientMetadataError),
+    grantTypes,
+    scope,
+    jwks,
+    jwksUri,
+    metadata: descriptiveMetadata(metadata),
+    allowRefreshTokens: grantTypes.includes('refresh_token'),
+  };
+}
+
+function clientType(method: TokenEndpointAuthMethod, backendService: boolean): ClientType {
+  if (method === 'none') return 'public';
+  if (method === 'private_key_jwt') return backendService ? 'backend-service' : 'confidential-asymmetric';
+  return 'confidential-symmetric';
+}
+
+function grantTypesOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): string[] {
+  const grantTypes = [...new Set(optionalList(metadata, 'grant_types') ?? ['authorization_code', 'refresh_token'])];
+  const unsupported = grantTypes.filter((type) => !(SUPPORTED_GRANT_TYPES as readonly string[]).includes(type));
+  if (unsupported.length > 0) throw new InvalidClientMetadataError(`Unsupported grant_types: ${unsupported.join(', ')}`);
+  if (grantTypes.length === 0) throw new InvalidClientMetadataError('grant_types must not be empty');
+  if (grantTypes.includes('client_credentials')) {
+    // SMART Backend Services: asymmetric client authentication only, and no user-facing grants.
+    if (method !== 'private_key_jwt') throw new InvalidClientMetadataError('client_credentials requires token_endpoint_auth_method private_key_jwt');
+    if (grantTypes.length > 1) throw new InvalidClientMetadataError('client_credentials cannot be combined with other grant types');
+  }
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
+    throw new InvalidClientMetadataError('refresh_token requires the authorization_code grant');
+  }
+  return grantTypes;
+}
+
+function keysOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): { jwks: ClientJwks | null; jwksUri: string | null } {
+  const hasJwks = metadata.jwks !== undefined && metadata.jwks !== null;
+  const rawUri = optionalText(metadata, 'jwks_uri');
+  if (hasJwks && rawUri !== undefined) throw new InvalidClientMetadataError('jwks and jwks_uri must not both be present (RFC 7591 §2)');
+  if (method !== 'private_key_jwt') {
+    if (hasJwks || rawUri !== undefined) throw new InvalidClientMetadataError('jwks and jwks_uri are only used with private_key_jwt');
+    return { jwks: null, jwksUri: null };
+  }
+  if (!hasJwks && rawUri === undefined) throw new InvalidClientMetadataError('private_key_jwt requires jwks or jwks_uri');
+  if (rawUri !== undefined) return { jwks: null, jwksUri: checkUrl(rawUri, 'jwks_uri', InvalidClientMetadataError) };
+  return { jwks: checkJwks(metadata.jwks), jwksUri: null };
+}
+
+function checkJwks(value: unknown): ClientJwks {
+  const keys = (value as { keys?: unknown })?.keys;
+  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_LIST) {
+    throw new InvalidClientMetadataError('jwks must be a JWK Set with 1 to 20 keys');
+  }
+  const seen = new Set<string>();
+  for (const key of keys as Array<Record<string, unknown>>) {
+    if (typeof key !== 'object' || key === null || typeof key.kid !== 'string' || !key.kid || !['RSA', 'EC'].includes(key.kty as string)) {
+      throw new InvalidClientMetadataError('Every key in jwks needs kty (RSA or EC) and kid');
+    }
+    if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw new InvalidClientMetadataError('jwks must contain public keys only');
+    const identity = `${key.kty}|${key.kid}`;
+    if (seen.has(identity)) throw new InvalidClientMetadataError(`jwks has more than one ${key.kty} key with kid ${key.kid}`);
+    seen.add(identity);
+  }
+  return { keys: keys as object[] };
+}
+
+function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
+  const scope = optionalText(metadata, 'scope');
+  if (scope === undefined) {
+    if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
+    return DEFAULT_APP_SCOPE;
+  }
+  const { scopes, invalid } = parseScopes(scope);
+  if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
+  const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');
+  if (backendService && resourceScopes.some((candidate) => candidate.context !== 'system')) {
+    throw new InvalidClientMetadataError('A client_credentials client may only be pre-authorized for system/ scopes');
+  }
+  if (!backendService && resourceScopes.some((candidate) => candidate.context === 'system')) {
+    throw new InvalidClientMetadataError('system/ scopes are only for client_credentials clients');
+  }
+  return scopes.map((candidate) => candidate.raw).join(' ');
+}
+
+/** The scope ceiling of an app that registers without `scope`. */
+export const DEFAULT_APP_SCOPE =
+  'openid fhirUser profile launch launch/patient launch/encounter offline_access online_access patient/*.cruds user/*.cruds';
+
+function descriptiveMetadata(metadata: RawClientMetadata): ClientDescriptiveMetadata {
+  const result: ClientDescriptiveMetadata = {};
+  for (const name of URL_METADATA) {
+    const value = optionalText(metadata, name);
+    if (value !== undefined) result[name] = checkUrl(value, name, InvalidClientMetadataError, true);
+  }
+  for (const name of TEXT_METADATA) {
+    const value = optionalText(metadata, name);
+    if (value !== undefined) result[name] = value;
+  }
+  const contacts = optionalList(metadata, 'contacts');
+  if (contacts) result.contacts = contacts;
+  return result;
+}
+
+function optionalText(metadata: RawClientMetadata, name: string): string | undefined {
+  const value = metadata[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
+    throw new InvalidClientMetadataError(`${name} must be a non-empty string of at most ${MAX_TEXT} characters`);
+  }
+  return value;
+}
+
+function optionalList(metadata: RawClientMetadata, name: string): string[] | undefined {
+  const value = metadata[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_LIST || value.some((item) => typeof item !== 'string' || !item || item.length > MAX_TEXT)) {
+    throw new InvalidClientMetadataError(`${name} must be an array of at most ${MAX_LIST} non-empty strings`);
+  }
+  return value as string[];
+}
+
+// RFC 6749 §3.1.2 / RFC 8252 §7.3: absolute, no fragment, https or loopback http.
+function checkUrl(
+  value: string,
+  name: string,
+  ErrorType: typeof InvalidRedirectUriError | typeof InvalidClientMetadataError,
+  anyHttpHost = false,
+): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ErrorType(`${name}: ${value} is not an absolute URL`);
+  }
+  if (value.includes('#')) throw new ErrorType(`${name}: ${value} must not contain a fragment`);
+  if (url.protocol === 'https:') return value;
+  if (url.protocol === 'http:' && (anyHttpHost || LOOPBACK_HOSTS.has(url.hostname))) return value;
+  throw new ErrorType(`${name}: ${value} must use https (http is allowed only for 127.0.0.1, [::1] and localhost)`);
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ClientRegistrationService } from './client-registration.service';
+
+const METADATA_SCHEMA = {
+  type: 'object',
+  description: 'RFC 7591 client metadata',
+  properties: {
+    client_name: { type: 'string' },
+    redirect_uris: { type: 'array', items: { type: 'string' } },
+    token_endpoint_auth_method: { type: 'string', enum: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
+    grant_types: { type: 'array', items: { type: 'string', enum: ['authorization_code', 'refresh_token', 'client_credentials'] } },
+    response_types: { type: 'array', items: { type: 'string', enum: ['code'] } },
+    scope: { type: 'string' },
+    jwks: { type: 'object' },
+    jwks_uri: { type: 'string' },
+    launch_url: { type: 'string' },
+  },
+};
+
+@ApiTags('registration')
+@Controller('register')
+export class ClientRegistrationController {
+  constructor(private readonly registration: ClientRegistrationService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({ summary: 'Register a client (RFC 7591)' })
+  @ApiBearerAuth()
+  @ApiBody({ schema: METADATA_SCHEMA })
+  @ApiResponse({ status: 201, description: 'Client information, with client_secret and registration_access_token shown once' })
+  register(@Body() metadata: unknown, @Headers('authorization') authorization?: string): Promise<Record<string, unknown>> {
+    return this.registration.register(metadata, authorization);
+  }
+
+  @Get(':clientId')
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({ summary: 'Read a registration (RFC 7592), with the registration access token' })
+  @ApiBearerAuth()
+  read(@Param('clientId') clientId: string, @Headers('authorization') authorization?: string): Promise<Record<string, unknown>> {
+    return this.registration.read(clientId, authorization);
+  }
+
+  @Put(':clientId')
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiOperation({ summary: 'Replace a registration (RFC 7592)' })
+  @ApiBearerAuth()
+  @ApiBody({ schema: METADATA_SCHEMA })
+  update(
+    @Param('clientId') clientId: string,
+    @Body() metadata: unknown,
+    @Headers('authorization') authorization?: string,
+  ): Promise<Record<string, unknown>> {
+    return this.registration.update(clientId, authorization, metadata);
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a registration (RFC 7592)' })
+  @ApiBearerAuth()
+  async delete(@Param('clientId') clientId: string, @Headers('authorization') authorization?: string): Promise<void> {
+    await this.registration.delete(clientId, authorization);
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { AccessDeniedError, InvalidClientMetadataError, InvalidTokenError } from '../../common/oauth/errors';
+import { AppConfig } from '../../config/app-config';
+import { ClientsService } from '../clients.service';
+import { InitialAccessTokensService } from '../initial-access-tokens.service';
+import { clientInformation } from './client-information.presenter';
+import { validateClientMetadata } from './client-metadata.validator';
+
+const REALM = 'smart-auth-registration';
+
+export function bearerToken(authorization: string | string[] | undefined): string | null {
+  if (typeof authorization !== 'string') return null;
+  return /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(authorization)?.[1] ?? null;
+}
+
+// RFC 7591 (registration) and RFC 7592 (management with the registration access token).
+@Injectable()
+export class ClientRegistrationService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clients: ClientsService,
+    private readonly initialAccessTokens: InitialAccessTokensService,
+  ) {}
+
+  async register(metadata: unknown, authorization: string | undefined): Promise<Record<string, unknown>> {
+    if (this.config.registrationPolicy === 'closed') {
+      throw new AccessDeniedError('Dynamic client registration is closed on this server; ask an administrator to register the app');
+    }
+    const initialAccessToken = bearerToken(authorization);
+    if (this.config.registrationPolicy === 'protected') {
+      if (!initialAccessToken) throw new InvalidTokenError('Registration requires an initial access token (RFC 7591 §3)', REALM);
+      if (!(await this.initialAccessTokens.isUsable(initialAccessToken))) {
+        throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
+      }
+    }
+    const settings = validateClientMetadata(metadata);
+    if (this.config.registrationPolicy === 'protected' && !(await this.initialAccessTokens.redeem(initialAccessToken as string))) {
+      throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
+    }
+    const created = await this.clients.create(settings, { withRegistrationAccessToken: true });
+    return clientInformation(created.client, {
+      clientSecret: created.clientSecret,
+      registrationAccessToken: created.registrationAccessToken,
+      registrationClientUri: this.registrationClientUri(created.client.clientId),
+    });
+  }
+
+  async read(clientId: string, authorization: string | undefined): Promise<Record<string, unknown>> {
+    const { token } = await this.authorize(clientId, authorization);
+    const client = await this.clients.findById(clientId);
+    return clientInformation(client!, { registrationAccessToken: token, registrationClientUri: this.registrationClientUri(clientId) });
+  }
+
+  // RFC 7592 §2.2: the request carries every metadata value; omitted ones revert to their defaults.
+  async update(clientId: string, authorization: string | undefined, metadata: unknown): Promise<Record<string, unknown>> {
+    const { token } = await this.authorize(clientId, authorization);
+    const body = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as Record<string, unknown>;
+    if (body.client_id !== clientId) throw new InvalidClientMetadataError('client_id must be present and equal the client being updated');
+    if (body.client_secret !== undefined && (typeof body.client_secret !== 'string' || !(await this.clients.verifySecret(clientId, body.client_secret)))) {
+      throw new InvalidClientMetadataError('client_secret does not match the current secret');
+    }
+    const settings = validateClientMetadata(metadata);
+    const updated = await this.clients.update(clientId, settings);
+    if (!updated) throw new InvalidTokenError('The registration access token is invalid', REALM);
+    return clientInformation(updated.client, {
+      clientSecret: updated.clientSecret,
+      registrationAccessToken: token,
+      registrationClientUri: this.registrationClientUri(clientId),
+    });
+  }
+
+  async delete(clientId: string, authorization: string | undefined): Promise<void> {
+    await this.authorize(clientId, authorization);
+    await this.clients.delete(clientId);
+  }
+
+  // RFC 7592 §3: an unknown client and a wrong token both answer 401 invalid_token.
+  private async authorize(clientId: string, authorization: string | undefined): Promise<{ token: string }> {
+    const token = bearerToken(authorization);
+    if (!token) throw new InvalidTokenError('The registration access token is missing', REALM);
+    const client = await this.clients.findByRegistrationAccessToken(clientId, token);
+    if (!client) throw new InvalidTokenError('The registration access token is invalid', REALM);
+    return { token };
+  }
+
+  private registrationClientUri(clientId: string): string {
+    return this.config.url(`/register/${encodeURIComponent(clientId)}`);
+  }
+}
