@@ -1,0 +1,37 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse';
+export type AuditOutcome = 'success' | 'failure';
+
+/** Who did what to which client or grant. Never holds a token, secret or code. */
+@Entity('audit_events')
+@Index('audit_events_at', ['at'])
+@Index('audit_events_client_at', ['clientId', 'at'])
+export class AuditEventEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('timestamptz', { default: () => 'now()' })
+  at: Date;
+
+  @Column('text')
+  event: AuditEventType;
+
+  @Column('text', { name: 'client_id', nullable: true })
+  clientId: string | null;
+
+  @Column('uuid', { name: 'grant_id', nullable: true })
+  grantId: string | null;
+
+  @Column('uuid', { name: 'user_id', nullable: true })
+  userId: string | null;
+
+  @Column('text')
+  outcome: AuditOutcome;
+
+  @Column('text', { nullable: true })
+  ip: string | null;
+
+  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  detail: Record<string, unknown>;
+}

@@ -1,0 +1,92 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditEventEntity, AuditEventType, AuditOutcome } from './audit-event.entity';
+
+export interface AuditRecord {
+  event: AuditEventType;
+  outcome: AuditOutcome;
+  clientId?: string | null;
+  grantId?: string | null;
+  userId?: string | null;
+  ip?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  clientId?: string;
+  event?: AuditEventType;
+  before?: Date;
+  limit: number;
+}
+
+const FLUSH_INTERVAL_MS = 250;
+const MAX_BATCH = 500;
+const MAX_BUFFERED = 20_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Writes are buffered and flushed in batches off the request path, so auditing adds no latency to /token.
+@Injectable()
+export class AuditService implements OnApplicationShutdown {
+  private readonly logger = new Logger(AuditService.name);
+  private buffer: Array<Omit<AuditEventEntity, 'id'>> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  record(record: AuditRecord): void {
+    if (this.buffer.length >= MAX_BUFFERED) {
+      this.logger.warn(`Audit buffer full; dropping a ${record.event} event`);
+      return;
+    }
+    this.buffer.push({
+      at: new Date(),
+      event: record.event,
+      outcome: record.outcome,
+      clientId: record.clientId ?? null,
+      grantId: record.grantId && UUID.test(record.grantId) ? record.grantId : null,
+      userId: record.userId && UUID.test(record.userId) ? record.userId : null,
+      ip: record.ip ?? null,
+      detail: record.detail ?? {},
+    });
+    if (this.buffer.length >= MAX_BATCH) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything buffered so far; resolves once it is stored. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.buffer.splice(0, this.buffer.length);
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => this.write(batch));
+    return this.flushing;
+  }
+
+  async find(query: AuditQuery): Promise<AuditEventEntity[]> {
+    await this.flush();
+    const builder = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event').orderBy('event.at', 'DESC').limit(query.limit);
+    if (query.clientId) builder.andWhere('event.client_id = :clientId', { clientId: query.clientId });
+    if (query.event) builder.andWhere('event.event = :event', { event: query.event });
+    if (query.before) builder.andWhere('event.at < :before', { before: query.before });
+    return builder.getMany();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private async write(batch: Array<Omit<AuditEventEntity, 'id'>>): Promise<void> {
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      try {
+        await this.dataSource.getRepository(AuditEventEntity).insert(batch.slice(start, start + MAX_BATCH) as never);
+      } catch (error) {
+        this.logger.error(`Could not write ${batch.length} audit events: ${(error as Error).message}`);
+      }
+    }
+  }
+}

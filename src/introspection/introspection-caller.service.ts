@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service';
+import type { ClientEntity } from '../clients/client.entity';
+import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
+import { InsufficientScopeError, InvalidClientError, InvalidTokenError } from '../common/oauth/errors';
+import { RevocationService } from '../revocation/revocation.service';
+import { parseScopes, SmartScope } from '../scopes';
+import { AccessTokenService } from '../token/access-token.service';
+import { FormParams } from '../token/form-params';
+import { claimedClientId } from '../token/token-request.pipeline';
+
+/** Who asks: a client (sees its own tokens, or all with mayIntrospectAnyToken) or a scoped bearer token. */
+export interface IntrospectionCaller {
+  clientId: string;
+  mayIntrospectAnyToken: boolean;
+}
+
+// The dedicated introspection scope (SMART I10 extension-scope syntax).
+export const INTROSPECTION_SCOPE = '__introspect';
+
+// SMART token-introspection (2.2): SHALL accept an appropriately-scoped bearer token. Appropriate here means
+// the dedicated __introspect scope, or system-level read access to every resource type (system/*.r, .rs, .read).
+function grantsIntrospection(scope: SmartScope): boolean {
+  if (scope.kind === 'other') return scope.raw === INTROSPECTION_SCOPE;
+  return scope.kind === 'resource' && scope.context === 'system' && scope.resourceType === '*' && scope.constraints.length === 0 && scope.interactions.has('r');
+}
+
+@Injectable()
+export class IntrospectionCallerService {
+  constructor(
+    private readonly clientAuthentication: ClientAuthenticationService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async identify(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation'): Promise<IntrospectionCaller> {
+    const authorization = request.headers.authorization;
+    if (endpoint === 'introspection' && authorization && /^bearer /i.test(authorization)) {
+      return this.bearerCaller(authorization.slice(7).trim());
+    }
+    return { ...(await this.authenticate(request, body, endpoint)), mayIntrospectAnyToken: false };
+  }
+
+  async authenticateClient(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation'): Promise<ClientEntity> {
+    return (await this.authenticate(request, body, endpoint)).client;
+  }
+
+  private async authenticate(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation') {
+    try {
+      const { client } = await this.clientAuthentication.authenticate({ headers: request.headers, body }, endpoint);
+      return { client, clientId: client.clientId, mayIntrospectAnyToken: client.mayIntrospectAnyToken === true };
+    } catch (error) {
+      if (error instanceof InvalidClientError) {
+        this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint, reason: error.description ?? null } });
+      }
+      throw error;
+    }
+  }
+
+  private async bearerCaller(token: string): Promise<IntrospectionCaller> {
+    const claims = await this.accessTokens.verify(token);
+    if (!claims || (await this.revocation.isRevoked(claims.jti, claims.grant_id))) {
+      throw new InvalidTokenError('The bearer token is invalid, expired or revoked');
+    }
+    if (!parseScopes(claims.scope).scopes.some(grantsIntrospection)) {
+      throw new InsufficientScopeError(INTROSPECTION_SCOPE, `Introspection needs the ${INTROSPECTION_SCOPE} or system/*.rs scope`);
+    }
+    return { clientId: claims.client_id, mayIntrospectAnyToken: true };
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { KeysService } from '../keys/keys.service';
+import { LaunchContext, pickLaunchContext } from './launch-context';
+
+export interface MintAccessTokenInput {
+  clientId: string;
+  /** User id, or the client id for backend services. */
+  subject: string;
+  scope: string;
+  lifetimeSeconds: number;
+  grantId?: string | null;
+  launchContext?: LaunchContext;
+  /** Absolute URL of the user's FHIR resource. */
+  fhirUser?: string | null;
+  userRole?: string | null;
+}
+
+export interface MintedAccessToken {
+  token: string;
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+  expiresIn: number;
+}
+
+/** docs/architecture.md "Access tokens": the claims every resource server reads. */
+export interface AccessTokenClaims extends LaunchContext {
+  iss: string;
+  sub: string;
+  aud: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  grant_id?: string;
+  fhirUser?: string;
+  user_role?: 'patient' | 'practitioner';
+}
+
+// RFC 9068 JWT access tokens, verifiable offline against the JWKS by any resource server.
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async mint(input: MintAccessTokenInput): Promise<MintedAccessToken> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const expiresIn = Math.max(1, Math.floor(input.lifetimeSeconds));
+    const jti = randomUUID();
+    const claims: Record<string, unknown> = {
+      iss: this.config.issuer,
+      sub: input.subject,
+      aud: this.config.fhirBaseUrl,
+      client_id: input.clientId,
+      scope: input.scope,
+      jti,
+      iat: issuedAt,
+      exp: issuedAt + expiresIn,
+      ...pickLaunchContext(input.launchContext as Record<string, unknown>),
+    };
+    if (input.grantId) claims.grant_id = input.grantId;
+    if (input.fhirUser) claims.fhirUser = input.fhirUser;
+    if (input.userRole === 'patient' || input.userRole === 'practitioner') claims.user_role = input.userRole;
+    const token = await this.keys.sign(claims, this.config.accessTokenSigningAlg, 'at+jwt');
+    return { token, jti, issuedAt, expiresAt: issuedAt + expiresIn, expiresIn };
+  }
+
+  /** The claims of a token this server issued, or null when it is malformed, forged or expired. */
+  async verify(token: string): Promise<AccessTokenClaims | null> {
+    if (typeof token !== 'string' || token.length > 8192 || token.split('.').length !== 3) return null;
+    try {
+      const payload = await this.keys.verify(token, {
+        issuer: this.config.issuer,
+        audience: this.config.fhirBaseUrl,
+        typ: 'at+jwt',
+        requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
+      });
+      if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') return null;
+      return payload as unknown as AccessTokenClaims;
+    } catch {
+      return null;
+    }
+  }
+}

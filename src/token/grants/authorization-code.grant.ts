@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { AuthorizationCodeService } from '../../authorize/authorization-code.service';
+import { InvalidGrantError, InvalidRequestError } from '../../common/oauth/errors';
+import { AuditService } from '../../audit/audit.service';
+import { RevocationService } from '../../revocation/revocation.service';
+import { parseScopes } from '../../scopes';
+import { LaunchContext } from '../launch-context';
+import { verifyPkce } from '../pkce';
+import { RefreshTokenRepository } from '../refresh-token.repository';
+import { TokenIssuerService } from '../token-issuer.service';
+import { TokenResponseBody } from '../token-response';
+import { GrantHandler, TokenRequest } from './grant-handler';
+
+// RFC 6749 §4.1.3 and SMART F: redeem a code once, for the client, redirect_uri and PKCE verifier it is bound to.
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+  readonly parameters = new Set(['code', 'redirect_uri', 'code_verifier']);
+
+  constructor(
+    private readonly codes: AuthorizationCodeService,
+    private readonly issuer: TokenIssuerService,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
+    if (!params.code) throw new InvalidRequestError('code is required');
+    if (!params.redirect_uri) throw new InvalidRequestError('redirect_uri is required');
+    const result = await this.codes.consume(params.code);
+    if (result.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
+    const code = result.code;
+    if (result.status === 'reused') {
+      // RFC 6749 §4.1.2: a code used twice is refused and the tokens already issued from it are revoked.
+      if (code.grantId) {
+        await Promise.all([this.revocation.revokeGrant(code.grantId), this.refreshTokens.revokeByGrant(code.grantId)]);
+      }
+      this.audit.record({ event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip });
+      throw new InvalidGrantError('The authorization code has already been used');
+    }
+    if (code.clientId !== client.clientId) throw new InvalidGrantError('The authorization code was issued to another client');
+    if (new Date(code.expiresAt).getTime() <= Date.now()) throw new InvalidGrantError('The authorization code is invalid or expired');
+    if (code.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    // RFC 7636 §4.6, SMART E2/E3: a missing, blank or wrong verifier is invalid_grant.
+    if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
+
+    const kinds = new Set(parseScopes(code.scope).scopes.map((scope) => scope.kind));
+    const offline = kinds.has('offline_access');
+    const online = !offline && kinds.has('online_access');
+    const launchContext = (code.launchContext ?? {}) as LaunchContext;
+    const refreshToken =
+      (offline || online) && client.allowRefreshTokens
+        ? this.refreshTokens.create({
+            clientId: client.clientId,
+            grantId: code.grantId ?? null,
+            userId: code.userId ?? null,
+            scope: code.scope,
+            launchContext,
+            loginSessionId: online ? (code.loginSessionId ?? null) : null,
+            online,
+            lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
+          })
+        : null;
+    const body = await this.issuer.issue({
+      client,
+      userId: code.userId ?? null,
+      scope: code.scope,
+      grantId: code.grantId ?? null,
+      launchContext,
+      nonce: code.nonce ?? null,
+      refreshToken,
+    });
+    this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
+    return body;
+  }
+}

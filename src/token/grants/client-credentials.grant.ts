@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
+import { InvalidScopeError, UnauthorizedClientError } from '../../common/oauth/errors';
+import { AppConfig } from '../../config/app-config';
+import { formatScopes, narrowToCeiling, parseScopes } from '../../scopes';
+import { TokenIssuerService } from '../token-issuer.service';
+import { TokenResponseBody } from '../token-response';
+import { GrantHandler, TokenRequest } from './grant-handler';
+
+// SMART Backend Services (checklist L): private_key_jwt only, scope mediated by the pre-authorized ceiling.
+@Injectable()
+export class ClientCredentialsGrant implements GrantHandler {
+  readonly grantType = 'client_credentials';
+  readonly parameters = new Set(['scope']);
+
+  constructor(
+    private readonly issuer: TokenIssuerService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async handle({ params, client, authenticationMethod, ip }: TokenRequest): Promise<TokenResponseBody> {
+    if (authenticationMethod !== 'private_key_jwt') {
+      throw new UnauthorizedClientError('client_credentials requires private_key_jwt client authentication');
+    }
+    // SMART L2: scope is required.
+    if (!params.scope) throw new InvalidScopeError('scope is required');
+    const requested = parseScopes(params.scope);
+    if (requested.invalid.length) throw new InvalidScopeError(`Malformed scope: ${requested.invalid.join(' ')}`);
+    // No user, no launch and no refresh for backend services (SMART L4, J1).
+    const eligible = requested.scopes.filter((scope) => scope.kind === 'resource' || scope.kind === 'other');
+    const granted = narrowToCeiling(eligible, parseScopes(client.scope).scopes);
+    if (granted.length === 0) throw new InvalidScopeError('None of the requested scopes is pre-authorized for this client');
+    const scope = formatScopes(granted);
+    const body = await this.issuer.issue({
+      client,
+      userId: null,
+      scope,
+      grantId: null,
+      launchContext: {},
+      lifetimeSeconds: this.config.backendTokenTtl,
+    });
+    this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
+    return body;
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { LoginSessionService } from '../../authorize/login-session.service';
+import { AuditService } from '../../audit/audit.service';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
+import { AppConfig } from '../../config/app-config';
+import { RevocationService } from '../../revocation/revocation.service';
+import { formatScopes, isSubsetOf, parseScopes } from '../../scopes';
+import { RefreshTokenRepository, StoredRefreshToken } from '../refresh-token.repository';
+import { TokenIssuerService, UnknownUserError } from '../token-issuer.service';
+import { TokenResponseBody } from '../token-response';
+import { GrantHandler, TokenRequest } from './grant-handler';
+
+// RFC 6749 §6, SMART J: rotate on every use; the same client only; scope ⊆ the original grant.
+@Injectable()
+export class RefreshTokenGrant implements GrantHandler {
+  readonly grantType = 'refresh_token';
+  readonly parameters = new Set(['refresh_token', 'scope']);
+
+  constructor(
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly issuer: TokenIssuerService,
+    private readonly sessions: LoginSessionService,
+    private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
+    if (!params.refresh_token) throw new InvalidRequestError('refresh_token is required');
+    const stored = await this.refreshTokens.findByValue(params.refresh_token);
+    if (!stored || stored.clientId !== client.clientId) throw new InvalidGrantError('The refresh token is invalid');
+    if (stored.revokedAt || stored.grantRevoked) throw new InvalidGrantError('The refresh token has been revoked');
+    if (stored.rotatedAt) await this.reused(stored, ip);
+    if (stored.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired');
+    // SMART I9: online_access lasts only as long as the user's login session.
+    if (stored.online && !(stored.loginSessionId && (await this.sessions.isActive(stored.loginSessionId)))) {
+      throw new InvalidGrantError('The login session behind this online_access token has ended');
+    }
+    const scope = this.grantedScope(params.scope, stored.scope);
+    const rotated = await this.refreshTokens.rotate(stored.id, this.issuer.refreshTokenLifetime(client));
+    if (!rotated) throw new InvalidGrantError('The refresh token has already been used');
+    try {
+      const body = await this.issuer.issue({
+        client,
+        userId: stored.userId,
+        scope,
+        grantId: stored.grantId,
+        launchContext: stored.launchContext,
+        refreshToken: rotated,
+      });
+      this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
+      return body;
+    } catch (error) {
+      if (error instanceof UnknownUserError) throw new InvalidGrantError('The user of this grant no longer exists');
+      throw error;
+    }
+  }
+
+  // SMART J3: absent = the original scope; present = a subset of it (the identical string included).
+  private grantedScope(requested: string | undefined, original: string): string {
+    if (requested === undefined) return original;
+    const parsed = parseScopes(requested);
+    if (parsed.invalid.length || parsed.scopes.length === 0) throw new InvalidScopeError('The requested scope is malformed');
+    if (!isSubsetOf(parsed.scopes, parseScopes(original).scopes)) throw new InvalidScopeError('The requested scope exceeds the original grant');
+    return formatScopes(parsed.scopes);
+  }
+
+  // OAuth 2.1 §6.1 / SMART J6: reuse of a rotated token ends the whole grant. Within the grace window
+  // (REFRESH_TOKEN_REUSE_GRACE) a client that lost the previous response is refused without that penalty.
+  private async reused(stored: StoredRefreshToken, ip: string | null): Promise<never> {
+    const withinGrace = Date.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
+    if (!withinGrace && stored.grantId) {
+      await Promise.all([this.revocation.revokeGrant(stored.grantId), this.refreshTokens.revokeByGrant(stored.grantId)]);
+    }
+    this.audit.record({ event: 'refresh_reuse', outcome: 'failure', clientId: stored.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { grant_revoked: !withinGrace } });
+    throw new InvalidGrantError('The refresh token has already been used');
+  }
+}

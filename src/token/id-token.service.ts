@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { KeysService } from '../keys/keys.service';
+
+export interface MintIdTokenInput {
+  clientId: string;
+  userId: string;
+  fhirUser?: string | null;
+  name?: string | null;
+  nonce?: string | null;
+  authTime?: number | null;
+  lifetimeSeconds: number;
+}
+
+// OIDC Core §2 / SMART M7: RS256, iss exactly the issuer, aud the client, fhirUser absolute.
+@Injectable()
+export class IdTokenService {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly config: AppConfig,
+  ) {}
+
+  mint(input: MintIdTokenInput): Promise<string> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      iss: this.config.issuer,
+      sub: input.userId,
+      aud: input.clientId,
+      iat: issuedAt,
+      exp: issuedAt + Math.max(60, Math.floor(input.lifetimeSeconds)),
+    };
+    if (input.fhirUser) claims.fhirUser = input.fhirUser;
+    if (input.name) claims.name = input.name;
+    if (input.nonce) claims.nonce = input.nonce;
+    if (input.authTime) claims.auth_time = input.authTime;
+    return this.keys.sign(claims, 'RS256', 'JWT');
+  }
+
+  /** `Practitioner/1` relative to the FHIR base becomes an absolute URL (SMART M3). */
+  absoluteFhirUser(fhirUser: string | null | undefined): string | null {
+    if (!fhirUser) return null;
+    return /^https?:\/\//.test(fhirUser) ? fhirUser : `${this.config.fhirBaseUrl}/${fhirUser.replace(/^\/+/, '')}`;
+  }
+}

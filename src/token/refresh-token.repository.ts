@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { hashToken, randomToken } from '../common/crypto/random-token';
+import { LaunchContext } from './launch-context';
+
+export interface NewRefreshToken {
+  clientId: string;
+  grantId: string | null;
+  userId: string | null;
+  scope: string;
+  launchContext: LaunchContext;
+  loginSessionId: string | null;
+  online: boolean;
+  lifetimeSeconds: number;
+}
+
+/** A stored refresh token as the refresh grant and introspection see it. */
+export interface StoredRefreshToken {
+  id: string;
+  clientId: string;
+  grantId: string | null;
+  userId: string | null;
+  scope: string;
+  launchContext: LaunchContext;
+  loginSessionId: string | null;
+  online: boolean;
+  expiresAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  grantRevoked: boolean;
+}
+
+interface Row {
+  id: string;
+  client_id: string;
+  grant_id: string | null;
+  user_id: string | null;
+  scope: string;
+  launch_context: LaunchContext | null;
+  login_session_id: string | null;
+  online: boolean;
+  expires_at: Date;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+  grant_revoked: boolean;
+}
+
+const COLUMNS = `r.id, r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online,
+  r.expires_at, r.rotated_at, r.revoked_at, r.created_at, (g.revoked_at IS NOT NULL) AS grant_revoked`;
+
+@Injectable()
+export class RefreshTokenRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores a new token and returns its value (only the hash is kept). */
+  async create(token: NewRefreshToken): Promise<string> {
+    const value = randomToken();
+    await this.dataSource.query(
+      `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`,
+      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds],
+    );
+    return value;
+  }
+
+  async findByValue(value: string): Promise<StoredRefreshToken | null> {
+    if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM refresh_tokens r LEFT JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1`,
+      [hashToken(value)],
+    );
+    return rows[0] ? toStored(rows[0]) : null;
+  }
+
+  /**
+   * Rotation in one statement: the old token is marked rotated only if nobody rotated it first, and its
+   * successor (same grant, scope and context; a fresh lifetime) is inserted in the same statement.
+   * Returns the new value, or null when the token was rotated or revoked concurrently.
+   */
+  async rotate(id: string, lifetimeSeconds: number): Promise<string | null> {
+    const value = randomToken();
+    const newId = randomUUID();
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `WITH old AS (
+         UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2
+         WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+         RETURNING client_id, grant_id, user_id, scope, launch_context, login_session_id, online
+       )
+       INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
+       SELECT $2, $3, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $4) FROM old
+       RETURNING id`,
+      [id, newId, hashToken(value), lifetimeSeconds],
+    );
+    return rows.length === 1 ? value : null;
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
+  }
+
+  async revokeByGrant(grantId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [grantId]);
+  }
+}
+
+function toStored(row: Row): StoredRefreshToken {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    grantId: row.grant_id,
+    userId: row.user_id,
+    scope: row.scope,
+    launchContext: row.launch_context ?? {},
+    loginSessionId: row.login_session_id,
+    online: row.online,
+    expiresAt: new Date(row.expires_at),
+    rotatedAt: row.rotated_at ? new Date(row.rotated_at) : null,
+    revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+    createdAt: new Date(row.created_at),
+    grantRevoked: row.grant_revoked === true,
+  };
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { ClientEntity } from '../clients/client.entity';
+import { UsersService } from '../clients/users.service';
+import { AppConfig } from '../config/app-config';
+import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
+import { parseScopes } from '../scopes';
+import { AccessTokenService } from './access-token.service';
+import { IdTokenService } from './id-token.service';
+import { LaunchContext, pickLaunchContext } from './launch-context';
+import { TokenResponseBody } from './token-response';
+
+export interface IssueInput {
+  client: ClientEntity;
+  /** Null for backend services (the subject is then the client). */
+  userId: string | null;
+  scope: string;
+  grantId: string | null;
+  launchContext: LaunchContext;
+  nonce?: string | null;
+  /** A refresh token created (or rotated) alongside, returned as is. */
+  refreshToken?: Promise<string | null> | string | null;
+  lifetimeSeconds?: number;
+}
+
+export class UnknownUserError extends Error {}
+
+// Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
+@Injectable()
+export class TokenIssuerService {
+  constructor(
+    private readonly accessTokens: AccessTokenService,
+    private readonly idTokens: IdTokenService,
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  accessTokenLifetime(client: ClientEntity): number {
+    return Math.min(client.accessTokenTtl ?? this.config.accessTokenTtl, MAX_SIGNED_TOKEN_LIFETIME_SECONDS);
+  }
+
+  refreshTokenLifetime(client: ClientEntity): number {
+    return client.refreshTokenTtl ?? this.config.refreshTokenTtl;
+  }
+
+  async issue(input: IssueInput): Promise<TokenResponseBody> {
+    const user = input.userId ? await this.users.findById(input.userId) : null;
+    if (input.userId && !user) throw new UnknownUserError();
+    const kinds = new Set(parseScopes(input.scope).scopes.map((scope) => scope.kind));
+    const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
+    const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);
+    const launchContext = pickLaunchContext(input.launchContext as Record<string, unknown>);
+    // SMART M3: an id_token when openid and fhirUser (or OIDC profile) were granted.
+    const wantsIdToken = user !== null && kinds.has('openid') && (kinds.has('fhirUser') || kinds.has('profile'));
+    const [access, idToken, refreshToken] = await Promise.all([
+      this.accessTokens.mint({
+        clientId: input.client.clientId,
+        subject: user?.id ?? input.client.clientId,
+        scope: input.scope,
+        lifetimeSeconds: lifetime,
+        grantId: input.grantId,
+        launchContext,
+        fhirUser,
+        userRole: user?.role ?? null,
+      }),
+      wantsIdToken
+        ? this.idTokens.mint({
+            clientId: input.client.clientId,
+            userId: user.id,
+            fhirUser: kinds.has('fhirUser') ? fhirUser : null,
+            name: kinds.has('profile') ? user.displayName : null,
+            nonce: input.nonce,
+            lifetimeSeconds: lifetime,
+          })
+        : Promise.resolve(null),
+      input.refreshToken ?? null,
+    ]);
+    const body: TokenResponseBody = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: input.scope,
+      ...launchContext,
+    };
+    if (idToken) body.id_token = idToken;
+    if (refreshToken) body.refresh_token = refreshToken;
+    return body;
+  }
+}

@@ -1,0 +1,11 @@
+import { LaunchContext } from './launch-context';
+
+/** RFC 6749 §5.1 plus the SMART launch context (SMART G). */
+export interface TokenResponseBody extends LaunchContext {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+}
