@@ -1,10 +1,12 @@
 import { CreateSigningKeys1795324663240 } from './1795324663240-CreateSigningKeys';
 import { CreateGrantsAndRevocations1795324866492 } from './1795324866492-CreateGrantsAndRevocations';
+import { CreateAuthorizationTables1795325392735 } from './1795325392735-CreateAuthorizationTables';
 import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClientsAndUsers';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
   CreateSigningKeys1795324663240,
   CreateGrantsAndRevocations1795324866492,
+  CreateAuthorizationTables1795325392735,
   CreateClientsAndUsers1795325439496,
 ];

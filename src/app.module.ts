@@ -4,13 +4,15 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
+import { AuthorizeModule } from './authorize/authorize.module';
 import { ClientsModule } from './clients/clients.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule];
 
 @Module({})
 export class AppModule {

@@ -1,3 +1,7 @@
+import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
+import { LaunchContextEntity } from '../authorize/launch-context.entity';
+import { LoginFailureEntity } from '../authorize/login-failure.entity';
+import { LoginSessionEntity } from '../authorize/login-session.entity';
 import { ClientAssertionJtiEntity } from '../clients/client-assertion-jti.entity';
 import { ClientSecretEntity } from '../clients/client-secret.entity';
 import { ClientEntity } from '../clients/client.entity';
@@ -9,4 +13,5 @@ import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.ent
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
 export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
-  ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity];
+  ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity,
+  LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity];

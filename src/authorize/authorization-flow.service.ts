@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { UserEntity } from '../clients/user.entity';
+import { AppConfig } from '../config/app-config';
+import { GrantsService } from '../grants/grants.service';
+import { formatScopes, isResourceScope, isSubsetOf, parseScopes, restrictToApproved, SmartScope } from '../scopes';
+import { AuthorizationCodeService } from './authorization-code.service';
+import { AuthorizationRequest } from './authorization-request';
+import { AuthorizeRedirectError } from './authorize-redirect.error';
+import { ConsentItem, consentItems } from './consent-items';
+import { LaunchContext } from './launch-context.model';
+import { LaunchContextService } from './launch-context.service';
+import { EncounterSummary, PATIENT_DIRECTORY, PatientDirectory, PatientSummary } from './patient-directory';
+import { buildRedirectUrl } from './redirect-url';
+import { SmartStyleService } from './smart-style.service';
+
+export interface FlowChoices {
+  patient?: string;
+  encounter?: string;
+  patientSearch?: string;
+  decision?: string;
+  approvedScopes?: string[];
+}
+
+export type FlowStep =
+  | { kind: 'patient-picker'; patients: PatientSummary[]; search: string; error?: string }
+  | { kind: 'encounter-picker'; patient: PatientSummary; encounters: EncounterSummary[]; error?: string }
+  | { kind: 'consent'; patient: PatientSummary | null; encounter?: string; items: ConsentItem[] }
+  | { kind: 'redirect'; location: string };
+
+const PICKER_LIMIT = 50;
+
+// After sign-in: establish patient and encounter context (SMART D4), ask for or reuse consent (D5), issue the code (D6).
+@Injectable()
+export class AuthorizationFlowService {
+  constructor(
+    @Inject(PATIENT_DIRECTORY) private readonly directory: PatientDirectory,
+    private readonly grants: GrantsService,
+    private readonly codes: AuthorizationCodeService,
+    private readonly launches: LaunchContextService,
+    private readonly style: SmartStyleService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async advance(request: AuthorizationRequest, user: UserEntity, loginSessionId: string, choices: FlowChoices): Promise<FlowStep> {
+    const launched = request.launchContext?.context ?? {};
+    let patient: PatientSummary | null = null;
+    if (launched.patient) {
+      patient = (await this.directory.findPatient(launched.patient)) ?? { id: launched.patient, name: launched.patient };
+    } else if (needsPatient(request.scopes)) {
+      if (user.role === 'patient') {
+        const own = ownPatientId(user);
+        if (!own) throw this.fail(request, 'access_denied', 'Your account is not linked to a patient record.');
+        patient = (await this.directory.findPatient(own)) ?? { id: own, name: user.displayName };
+      } else {
+        const picked = await this.pickPatient(user, choices);
+        if ('kind' in picked) return picked;
+        patient = picked;
+      }
+    }
+
+    let encounter = launched.encounter;
+    if (!encounter && patient && needsEncounter(request.scopes)) {
+      const encounters = await this.directory.encountersFor(patient.id);
+      if (encounters.length > 0) {
+        const chosen = encounters.find((item) => item.id === choices.encounter);
+        if (!chosen) {
+          return { kind: 'encounter-picker', patient, encounters, error: choices.encounter ? 'Choose one of the listed encounters.' : undefined };
+        }
+        encounter = chosen.id;
+      }
+    }
+
+    if (choices.decision === 'deny') throw this.fail(request, 'access_denied', 'The user denied the request.');
+    let granted: SmartScope[];
+    let grantId: string;
+    if (choices.decision === 'approve') {
+      granted = restrictToApproved(request.scopes, choices.approvedScopes ?? []);
+      if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.');
+      grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, formatScopes(granted))).id;
+    } else {
+      // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
+      const remembered = await this.grants.findActive(user.id, request.client.clientId);
+      if (!remembered || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
+        return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
+      }
+      granted = request.scopes;
+      grantId = remembered.id;
+    }
+
+    if (request.launch !== undefined && !(await this.launches.consume(request.launch, request.client.clientId))) {
+      throw this.fail(request, 'invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
+    }
+    const context = this.launchContext(launched, patient, encounter);
+    const code = await this.codes.issue({
+      clientId: request.client.clientId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      scope: formatScopes(granted),
+      launchContext: context,
+      aud: request.aud,
+      userId: user.id,
+      loginSessionId,
+      grantId,
+      nonce: request.nonce ?? null,
+    });
+    // RFC 9207: iss lets the app detect mix-up attacks.
+    return { kind: 'redirect', location: buildRedirectUrl(request.redirectUri, { code, state: request.state, iss: this.config.issuer }) };
+  }
+
+  private async pickPatient(user: UserEntity, choices: FlowChoices): Promise<PatientSummary | FlowStep> {
+    const allowed = (id: string) => !user.restrictedToPatients || user.restrictedToPatients.includes(id);
+    if (choices.patient && allowed(choices.patient)) {
+      const found = await this.directory.findPatient(choices.patient);
+      if (found) return found;
+    }
+    const search = (choices.patientSearch ?? '').slice(0, 100);
+    const candidates = user.restrictedToPatients
+      ? (await Promise.all(user.restrictedToPatients.map((id) => this.directory.findPatient(id)))).filter(
+          (found): found is PatientSummary => !!found && (!search || `${found.id} ${found.name}`.toLowerCase().includes(search.toLowerCase())),
+        )
+      : await this.directory.searchPatients(search, PICKER_LIMIT);
+    return { kind: 'patient-picker', patients: candidates, search, error: choices.patient ? 'Choose one of the listed patients.' : undefined };
+  }
+
+  private launchContext(launched: LaunchContext, patient: PatientSummary | null, encounter: string | undefined): LaunchContext {
+    return compact({
+      ...launched,
+      patient: patient?.id,
+      encounter,
+      // SMART H4/H5: always tell the app whether to show a banner and where the style lives.
+      need_patient_banner: launched.need_patient_banner ?? true,
+      smart_style_url: launched.smart_style_url ?? this.style.url(),
+    });
+  }
+
+  private fail(request: AuthorizationRequest, error: string, description: string): AuthorizeRedirectError {
+    return new AuthorizeRedirectError(request.redirectUri, error, description, request.state, this.config.issuer);
+  }
+}
+
+function needsPatient(scopes: readonly SmartScope[]): boolean {
+  return scopes.some((scope) => (isResourceScope(scope) && scope.context === 'patient') || (scope.kind === 'launch' && scope.launchType === 'patient'));
+}
+
+function needsEncounter(scopes: readonly SmartScope[]): boolean {
+  return scopes.some((scope) => scope.kind === 'launch' && scope.launchType === 'encounter');
+}
+
+function ownPatientId(user: UserEntity): string | null {
+  return user.fhirUser.startsWith('Patient/') ? user.fhirUser.slice('Patient/'.length) : null;
+}
+
+function compact(context: LaunchContext): LaunchContext {
+  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) as LaunchContext;
+}

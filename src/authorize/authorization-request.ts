@@ -1,0 +1,19 @@
+import type { ClientEntity } from '../clients/client.entity';
+import type { SmartScope } from '../scopes';
+import type { LaunchContextEntity } from './launch-context.entity';
+
+/** A validated /authorize request: the client and redirect URI are trusted, scopes negotiated with the client ceiling. */
+export interface AuthorizationRequest {
+  client: ClientEntity;
+  redirectUri: string;
+  state: string;
+  codeChallenge: string;
+  aud: string;
+  nonce?: string;
+  /** requested ∩ client ceiling (SMART I11), in the syntax the app asked for. */
+  scopes: SmartScope[];
+  launch?: string;
+  launchContext?: LaunchContextEntity;
+  /** The original parameters, re-submitted by each page of the flow and validated again every time. */
+  parameters: Record<string, string>;
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { ClientsService } from '../clients/clients.service';
+import { PageError } from '../common/html/page.error';
+import { AppConfig } from '../config/app-config';
+import { isResourceScope, LaunchScope, narrowScopes, parseScopes, SmartScope } from '../scopes';
+import { AuthorizationRequest } from './authorization-request';
+import { AuthorizeRedirectError } from './authorize-redirect.error';
+import { LaunchContextService } from './launch-context.service';
+import { normalizeResourceUrl } from './redirect-url';
+
+export type RawParameters = Record<string, unknown>;
+
+const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt'];
+const MAX_LENGTH = 4096;
+// RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+// Checks in the order of RFC 6749 §4.1.2.1 and SMART App Launch: nothing is redirected before the client and
+// redirect_uri are trusted; everything after that goes back to the app with the exact state.
+@Injectable()
+export class AuthorizationRequestValidator {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly launches: LaunchContextService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async validate(raw: RawParameters): Promise<AuthorizationRequest> {
+    const clientId = raw.client_id;
+    if (typeof clientId !== 'string' || !clientId || clientId.length > 256) {
+      throw new PageError(400, 'Unknown application', 'The request does not name a registered application (client_id).');
+    }
+    const client = await this.clients.findEnabled(clientId);
+    if (!client) throw new PageError(400, 'Unknown application', `No enabled application is registered with client_id "${clientId}".`);
+    const redirectUri = raw.redirect_uri;
+    if (typeof redirectUri !== 'string' || !client.redirectUris.includes(redirectUri)) {
+      throw new PageError(400, 'Invalid redirect URI', `The redirect_uri is missing or is not registered for "${client.name}", so this server will not send you there.`);
+    }
+
+    const state = typeof raw.state === 'string' ? raw.state : undefined;
+    const fail = (error: string, description: string): AuthorizeRedirectError =>
+      new AuthorizeRedirectError(redirectUri, error, description, state, this.config.issuer);
+
+    const parameters: Record<string, string> = {};
+    for (const name of KNOWN) {
+      const value = raw[name];
+      if (value === undefined) continue;
+      // RFC 6749 §3.1: parameters must not be repeated.
+      if (typeof value !== 'string') throw fail('invalid_request', `The ${name} parameter must appear once.`);
+      if (value.length > MAX_LENGTH) throw fail('invalid_request', `The ${name} parameter is too long.`);
+      parameters[name] = value;
+    }
+
+    if (!parameters.response_type) throw fail('invalid_request', 'response_type is required.');
+    if (parameters.response_type !== 'code') throw fail('unsupported_response_type', 'Only response_type=code is supported.');
+    if (!state) throw fail('invalid_request', 'state is required.');
+    // SMART E1 / RFC 7636 §4.4.1: S256 is required and plain is never accepted.
+    if (!parameters.code_challenge) throw fail('invalid_request', 'code_challenge is required (PKCE).');
+    if (parameters.code_challenge_method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256.');
+    if (!S256_CHALLENGE.test(parameters.code_challenge)) throw fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
+
+    const aud = this.audience(parameters);
+    if (!aud) throw fail('invalid_request', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}).`);
+
+    const scopes = this.negotiateScopes(parameters, client.scope, fail);
+    let launchContext;
+    if (parameters.launch !== undefined) {
+      launchContext = (await this.launches.findUsable(parameters.launch, client.clientId)) ?? undefined;
+      if (!launchContext) throw fail('invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
+    }
+
+    return {
+      client,
+      redirectUri,
+      state,
+      codeChallenge: parameters.code_challenge,
+      aud: this.config.fhirBaseUrl,
+      nonce: parameters.nonce,
+      scopes,
+      launch: parameters.launch,
+      launchContext,
+      parameters,
+    };
+  }
+
+  // SMART D3: aud must name this server's FHIR endpoint; RFC 8707 `resource` is accepted as a synonym.
+  private audience(parameters: Record<string, string>): string | null {
+    const values = [parameters.aud, parameters.resource].filter((value): value is string => value !== undefined);
+    if (values.length === 0) return null;
+    const expected = normalizeResourceUrl(this.config.fhirBaseUrl);
+    return values.every((value) => normalizeResourceUrl(value) === expected) ? this.config.fhirBaseUrl : null;
+  }
+
+  private negotiateScopes(
+    parameters: Record<string, string>,
+    clientCeiling: string,
+    fail: (error: string, description: string) => Error,
+  ): SmartScope[] {
+    const { scopes: requested, invalid } = parseScopes(parameters.scope ?? '');
+    if (invalid.length) throw fail('invalid_scope', `Malformed scope: ${invalid.join(' ')}`);
+    if (requested.length === 0) throw fail('invalid_scope', 'scope is required.');
+    const ceiling = parseScopes(clientCeiling).scopes;
+    const granted = narrowScopes(requested, ceiling).filter((scope) => {
+      // system/ scopes belong to SMART Backend Services, never to a user's authorization.
+      if (isResourceScope(scope)) return scope.context !== 'system';
+      // The bare `launch` scope only means something together with a launch parameter (SMART I7).
+      if (scope.kind === 'launch' && !(scope as LaunchScope).launchType) return parameters.launch !== undefined;
+      return true;
+    });
+    if (granted.length === 0) throw fail('invalid_scope', 'None of the requested scopes may be granted to this application.');
+    return granted;
+  }
+}

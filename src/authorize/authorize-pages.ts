@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { AuthorizationRequest } from './authorization-request';
+import { FlowStep } from './authorization-flow.service';
+import { SignedInUser } from './browser-session.service';
+import { sendPage } from './html-reply';
+
+/** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
+@Injectable()
+export class AuthorizePages {
+  login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): void {
+    sendPage(
+      reply,
+      'login',
+      'Sign in',
+      {
+        csrfToken,
+        clientName: request?.client.name,
+        authorizationRequest: request ? serialize(request) : extra.authorizationRequest,
+        returnTo: extra.returnTo,
+        error: extra.error,
+        username: extra.username,
+      },
+      extra.status ?? 200,
+    );
+  }
+
+  step(reply: FastifyReply, request: AuthorizationRequest, signedIn: SignedInUser, step: Exclude<FlowStep, { kind: 'redirect' }>): void {
+    const common = { csrfToken: signedIn.csrfToken, authorizationRequest: serialize(request), clientName: request.client.name };
+    switch (step.kind) {
+      case 'patient-picker':
+        return sendPage(reply, 'patient-picker', 'Choose a patient', { ...common, patients: step.patients, search: step.search, error: step.error });
+      case 'encounter-picker':
+        return sendPage(reply, 'encounter-picker', 'Choose an encounter', { ...common, patient: step.patient, encounters: step.encounters, error: step.error });
+      case 'consent':
+        return sendPage(reply, 'consent', `Allow ${request.client.name}?`, {
+          ...common,
+          userName: signedIn.user.displayName,
+          patient: step.patient,
+          encounter: step.encounter,
+          items: step.items,
+          offline: request.scopes.some((scope) => scope.kind === 'offline_access'),
+        });
+    }
+  }
+}
+
+/** The original /authorize parameters, carried by every form and validated again on each submission. */
+export function serialize(request: AuthorizationRequest): string {
+  return new URLSearchParams(request.parameters).toString();
+}
+
+export function deserialize(value: unknown): Record<string, string | string[]> {
+  const parameters: Record<string, string | string[]> = {};
+  if (typeof value !== 'string' || value.length > 20_000) return parameters;
+  for (const [name, item] of new URLSearchParams(value)) {
+    const existing = parameters[name];
+    parameters[name] = existing === undefined ? item : [...(Array.isArray(existing) ? existing : [existing]), item];
+  }
+  return parameters;
+}

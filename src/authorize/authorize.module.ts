@@ -1,0 +1,89 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { AuthorizationCodeService } from './authorization-code.service';
+import { AuthorizationFlowService } from './authorization-flow.service';
+import { AuthorizationRequestValidator } from './authorization-request.validator';
+import { AuthorizeController } from './authorize.controller';
+import { AuthorizePages } from './authorize-pages';
+import { BrowserSessionService } from './browser-session.service';
+import { ConnectedAppsController } from './connected-apps.controller';
+import { DemoController } from './demo.controller';
+import { EhrLaunchService } from './ehr-launch.service';
+import { FhirStorePatientDirectory } from './fhir-store.patient-directory';
+import { LaunchController } from './launch.controller';
+import { LaunchContextService } from './launch-context.service';
+import { LoginController } from './login.controller';
+import { LoginSessionService } from './login-session.service';
+import { LoginThrottleService } from './login-throttle.service';
+import { PATIENT_DIRECTORY } from './patient-directory';
+import { SmartStyleController } from './smart-style.controller';
+import { SmartStyleService } from './smart-style.service';
+
+// SMART App Launch: capabilities this module implements.
+const CAPABILITIES = [
+  'launch-ehr',
+  'launch-standalone',
+  'authorize-post',
+  'context-banner',
+  'context-style',
+  'context-ehr-patient',
+  'context-ehr-encounter',
+  'context-standalone-patient',
+  'context-standalone-encounter',
+  'permission-patient',
+  'permission-user',
+  'permission-v1',
+  'permission-v2',
+  'permission-offline',
+  'permission-online',
+];
+
+const SCOPES_SUPPORTED = [
+  'openid',
+  'fhirUser',
+  'profile',
+  'launch',
+  'launch/patient',
+  'launch/encounter',
+  'offline_access',
+  'online_access',
+  'patient/*.rs',
+  'patient/*.cruds',
+  'user/*.rs',
+  'user/*.cruds',
+  'patient/*.read',
+  'user/*.read',
+];
+
+@Global()
+@Module({
+  controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
+  providers: [
+    AuthorizationCodeService,
+    AuthorizationFlowService,
+    AuthorizationRequestValidator,
+    AuthorizePages,
+    BrowserSessionService,
+    EhrLaunchService,
+    LaunchContextService,
+    LoginSessionService,
+    LoginThrottleService,
+    SmartStyleService,
+    { provide: PATIENT_DIRECTORY, useClass: FhirStorePatientDirectory },
+  ],
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
+})
+export class AuthorizeModule implements OnModuleInit {
+  constructor(private readonly registry: DiscoveryRegistry) {}
+
+  onModuleInit(): void {
+    this.registry.contribute('authorize', {
+      endpoints: { authorization_endpoint: '/authorize', management_endpoint: '/apps' },
+      responseTypes: ['code'],
+      capabilities: CAPABILITIES,
+      scopesSupported: SCOPES_SUPPORTED,
+      // RFC 9207: every authorization response carries iss.
+      flags: { authorization_response_iss_parameter_supported: true },
+    });
+  }
+}

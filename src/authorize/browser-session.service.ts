@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { UserEntity } from '../clients/user.entity';
+import { UsersService } from '../clients/users.service';
+import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
+import { AppConfig } from '../config/app-config';
+import { LoginMethod, LoginSessionEntity } from './login-session.entity';
+import { LoginSessionService } from './login-session.service';
+
+export const SESSION_COOKIE = 'smart_auth_session';
+// Anonymous CSRF binding for the sign-in form, before a session exists.
+export const BROWSER_COOKIE = 'smart_auth_browser';
+
+export interface SignedInUser {
+  session: LoginSessionEntity;
+  user: UserEntity;
+  /** CSRF token for forms in this session: derived from the secret cookie value, never stored. */
+  csrfToken: string;
+}
+
+@Injectable()
+export class BrowserSessionService {
+  constructor(
+    private readonly sessions: LoginSessionService,
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async current(request: FastifyRequest): Promise<SignedInUser | null> {
+    const token = this.readCookie(request, SESSION_COOKIE);
+    const session = await this.sessions.findActiveByToken(token);
+    if (!session || !token) return null;
+    const user = await this.users.findById(session.userId);
+    if (!user?.enabled) return null;
+    return { session, user, csrfToken: csrfFor(token) };
+  }
+
+  async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod): Promise<SignedInUser> {
+    const { session, token } = await this.sessions.start(user.id, method);
+    reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(this.config.loginSessionTtl));
+    return { session, user, csrfToken: csrfFor(token) };
+  }
+
+  async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const signedIn = await this.current(request);
+    if (signedIn) await this.sessions.end(signedIn.session.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  /** CSRF token for the sign-in form, bound to a random browser cookie (set here when missing). */
+  anonymousCsrfToken(request: FastifyRequest, reply: FastifyReply): string {
+    let value = this.readCookie(request, BROWSER_COOKIE);
+    if (!value) {
+      value = randomToken();
+      reply.setCookie(BROWSER_COOKIE, value, this.cookieOptions(this.config.loginSessionTtl));
+    }
+    return csrfFor(value);
+  }
+
+  anonymousCsrfValid(request: FastifyRequest, provided: unknown): boolean {
+    const value = this.readCookie(request, BROWSER_COOKIE);
+    return !!value && typeof provided === 'string' && constantTimeEquals(csrfFor(value), provided);
+  }
+
+  sessionCsrfValid(signedIn: SignedInUser, provided: unknown): boolean {
+    return typeof provided === 'string' && constantTimeEquals(signedIn.csrfToken, provided);
+  }
+
+  private readCookie(request: FastifyRequest, name: string): string | null {
+    const raw = request.cookies?.[name];
+    if (!raw) return null;
+    const unsigned = request.unsignCookie(raw);
+    return unsigned.valid && unsigned.value ? unsigned.value : null;
+  }
+
+  private cookieOptions(maxAgeSeconds: number) {
+    return {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: this.config.publicUrl.startsWith('https://'),
+      signed: true,
+      maxAge: maxAgeSeconds,
+    };
+  }
+}
+
+function csrfFor(cookieValue: string): string {
+  return hashToken(`csrf:${cookieValue}`);
+}

@@ -1,0 +1,25 @@
+import { FastifyReply } from 'fastify';
+import { PageRenderer } from '../common/html/page-renderer';
+
+/** Pages of the authorization flow are personal and never cached (RFC 6749 §10.12 forms, RFC 9111). */
+export function sendPage(reply: FastifyReply, view: string, title: string, context: Record<string, unknown>, status = 200): void {
+  reply
+    .status(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .send(PageRenderer.shared().render(view, title, context));
+}
+
+export function seeOther(reply: FastifyReply, location: string): void {
+  reply.status(303).header('Cache-Control', 'no-store').header('Location', location).send();
+}
+
+/** A form field that may arrive once or several times. */
+export function fieldList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+export function field(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,38 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { LaunchContext } from './launch-context.model';
+
+/** An EHR launch (SMART App Launch: EHR launch): opaque, single-use, short-lived, bound to one target client. */
+@Entity('launch_contexts')
+@Index('launch_contexts_launch_hash', ['launchHash'], { unique: true })
+@Index('launch_contexts_expires_at', ['expiresAt'])
+export class LaunchContextEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text', { name: 'launch_hash' })
+  launchHash: string;
+
+  /** The app the launch is for; any other client presenting it gets invalid_request. */
+  @Column('text', { name: 'client_id' })
+  clientId: string;
+
+  /** The EHR client that created the launch. */
+  @Column('text', { name: 'created_by' })
+  createdBy: string;
+
+  /** The EHR user named by the launch; that user is treated as signed in (docs/authorize.md). */
+  @Column('uuid', { name: 'user_id', nullable: true })
+  userId: string | null;
+
+  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  context: LaunchContext;
+
+  @Column('timestamptz', { name: 'expires_at' })
+  expiresAt: Date;
+
+  @Column('timestamptz', { name: 'consumed_at', nullable: true })
+  consumedAt: Date | null;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { hashToken, randomToken } from '../common/crypto/random-token';
+import { LaunchContextEntity } from './launch-context.entity';
+import { LaunchContext } from './launch-context.model';
+
+// SMART App Launch: the launch value is opaque and short-lived; five minutes covers a sign-in and a consent page.
+export const LAUNCH_TTL_SECONDS = 300;
+
+export interface CreateLaunch {
+  clientId: string;
+  createdBy: string;
+  userId: string | null;
+  context: LaunchContext;
+}
+
+@Injectable()
+export class LaunchContextService {
+  private readonly launches: Repository<LaunchContextEntity>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.launches = dataSource.getRepository(LaunchContextEntity);
+  }
+
+  /** Returns the opaque launch value; only its hash is stored. */
+  async create(input: CreateLaunch): Promise<string> {
+    const launch = randomToken();
+    await this.launches.save(
+      this.launches.create({
+      launchHash: hashToken(launch),
+      clientId: input.clientId,
+      createdBy: input.createdBy,
+      userId: input.userId,
+      context: input.context,
+      expiresAt: new Date(Date.now() + LAUNCH_TTL_SECONDS * 1000),
+      }),
+    );
+    return launch;
+  }
+
+  /** The launch while it is unused, unexpired and issued for this client; null otherwise. */
+  async findUsable(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
+    if (!launch || launch.length > 512) return null;
+    const found = await this.launches.findOneBy({ launchHash: hashToken(launch) });
+    if (!found || found.consumedAt || found.expiresAt.getTime() <= Date.now() || found.clientId !== clientId) return null;
+    return found;
+  }
+
+  /** Single use: consumed atomically when the authorization code is issued. */
+  async consume(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
+    const result = await this.launches
+      .createQueryBuilder()
+      .update(LaunchContextEntity)
+      .set({ consumedAt: () => 'now()' })
+      .where('launch_hash = :hash AND client_id = :clientId AND consumed_at IS NULL AND expires_at > now()', {
+        hash: hashToken(launch),
+        clientId,
+      })
+      .returning(['id'])
+      .execute();
+    const rows = result.raw as Array<{ id: string }>;
+    return rows.length === 1 ? this.launches.findOneBy({ id: rows[0].id }) : null;
+  }
+}

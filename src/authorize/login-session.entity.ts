@@ -1,0 +1,30 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type LoginMethod = 'password' | 'ehr-launch';
+
+/** A signed-in browser. The cookie holds a random token; only its hash is stored, so any process can continue a flow. */
+@Entity('login_sessions')
+@Index('login_sessions_token_hash', ['tokenHash'], { unique: true })
+@Index('login_sessions_user_id', ['userId'])
+export class LoginSessionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text', { name: 'token_hash' })
+  tokenHash: string;
+
+  @Column('uuid', { name: 'user_id' })
+  userId: string;
+
+  @Column('text')
+  method: LoginMethod;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'expires_at' })
+  expiresAt: Date;
+
+  @Column('timestamptz', { name: 'ended_at', nullable: true })
+  endedAt: Date | null;
+}

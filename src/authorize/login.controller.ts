@@ -1,0 +1,63 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { UsersService } from '../clients/users.service';
+import { AuthorizePages, deserialize } from './authorize-pages';
+import { BrowserSessionService } from './browser-session.service';
+import { field, seeOther } from './html-reply';
+import { LoginThrottleService } from './login-throttle.service';
+
+// One message for every failure, so the page never reveals whether an account exists or is locked.
+const GENERIC_FAILURE = 'The username or password is incorrect, or there were too many attempts. Try again later.';
+
+@ApiExcludeController()
+@Controller()
+export class LoginController {
+  constructor(
+    private readonly sessions: BrowserSessionService,
+    private readonly users: UsersService,
+    private readonly throttle: LoginThrottleService,
+    private readonly pages: AuthorizePages,
+  ) {}
+
+  @Get('login')
+  loginPage(@Query('return_to') returnTo: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { returnTo: safeReturnTo(returnTo) });
+  }
+
+  @Post('login')
+  async login(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const form = body && typeof body === 'object' ? body : {};
+    const username = (field(form.username) ?? '').trim().slice(0, 200);
+    const password = field(form.password) ?? '';
+    const authorizationRequest = field(form.authorization_request);
+    const returnTo = safeReturnTo(form.return_to);
+    const retry = (error: string, status: number) =>
+      this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
+
+    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
+    if (!username || !password) return retry(GENERIC_FAILURE, 401);
+    if (await this.throttle.isBlocked(username, request.ip)) return retry(GENERIC_FAILURE, 401);
+    const user = await this.users.verifyPassword(username, password);
+    if (!user) {
+      await this.throttle.recordFailure(username, request.ip);
+      return retry(GENERIC_FAILURE, 401);
+    }
+    await this.throttle.clearAccount(username);
+    await this.sessions.signIn(reply, user, 'password');
+    if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${authorizationRequest}`);
+    seeOther(reply, returnTo ?? '/apps');
+  }
+
+  @Post('logout')
+  async logout(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const signedIn = await this.sessions.current(request);
+    if (signedIn && this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) await this.sessions.signOut(request, reply);
+    seeOther(reply, '/');
+  }
+}
+
+/** Only local paths, so the sign-in page cannot be used as an open redirector. */
+function safeReturnTo(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
+}

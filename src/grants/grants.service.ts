@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { RevocationService } from '../revocation/revocation.service';
+import { GrantEntity } from './grant.entity';
+
+@Injectable()
+export class GrantsService {
+  private readonly grants: Repository<GrantEntity>;
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly revocation: RevocationService,
+  ) {
+    this.grants = dataSource.getRepository(GrantEntity);
+  }
+
+  findActive(userId: string, clientId: string): Promise<GrantEntity | null> {
+    return this.grants.findOne({ where: { userId, clientId, revokedAt: IsNull() }, order: { updatedAt: 'DESC' } });
+  }
+
+  findById(grantId: string): Promise<GrantEntity | null> {
+    return isUuid(grantId) ? this.grants.findOneBy({ id: grantId }) : Promise.resolve(null);
+  }
+
+  /** Records what the user approved; the grant id stays stable so earlier tokens keep their grant. */
+  async upsertApproval(userId: string, clientId: string, scope: string): Promise<GrantEntity> {
+    const existing = await this.findActive(userId, clientId);
+    if (existing) {
+      await this.grants.update({ id: existing.id }, { scope, updatedAt: new Date() });
+      return { ...existing, scope };
+    }
+    return this.grants.save(this.grants.create({ userId, clientId, scope }));
+  }
+
+  /** A grant for a client acting without a user (SMART Backend Services). */
+  async createForClient(clientId: string, scope: string): Promise<GrantEntity> {
+    return this.grants.save(this.grants.create({ userId: null, clientId, scope }));
+  }
+
+  listForUser(userId: string): Promise<GrantEntity[]> {
+    return this.grants.find({ where: { userId, revokedAt: IsNull() }, order: { updatedAt: 'DESC' } });
+  }
+
+  /** Revokes the user's own grant; returns false when it is not theirs or already revoked. */
+  async revoke(grantId: string, userId: string): Promise<boolean> {
+    const grant = await this.findById(grantId);
+    if (!grant || grant.userId !== userId || grant.revokedAt) return false;
+    await this.revocation.revokeGrant(grant.id);
+    return true;
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value ?? '');
+}
