@@ -40,7 +40,8 @@ export class IntrospectionCallerService {
     if (endpoint === 'introspection' && authorization && /^bearer /i.test(authorization)) {
       return this.bearerCaller(authorization.slice(7).trim());
     }
-    return { ...(await this.authenticate(request, body, endpoint)), mayIntrospectAnyToken: false };
+    const { clientId, mayIntrospectAnyToken } = await this.authenticate(request, body, endpoint);
+    return { clientId, mayIntrospectAnyToken };
   }
 
   async authenticateClient(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation'): Promise<ClientEntity> {

@@ -68,12 +68,9 @@ export async function createClient(
     redirectUri,
     assertion: keys
       ? (audience, overrides = {}) =>
-          new SignJWT({ jti: randomBytes(32).toString('hex'), ...overrides })
+          // Exactly the claims Inferno sends: iss, sub, aud, exp, jti (no iat).
+          new SignJWT({ iss: clientId, sub: clientId, aud: audience, exp: Math.floor(Date.now() / 1000) + 300, jti: randomBytes(32).toString('hex'), ...overrides })
             .setProtectedHeader({ alg: 'ES384', kid, typ: 'JWT' })
-            .setIssuer(clientId)
-            .setSubject(clientId)
-            .setAudience(audience)
-            .setExpirationTime('5m')
             .sign(keys.privateKey)
       : undefined,
   };
