@@ -2,6 +2,7 @@ import { CreateSigningKeys1795324663240 } from './1795324663240-CreateSigningKey
 import { CreateGrantsAndRevocations1795324866492 } from './1795324866492-CreateGrantsAndRevocations';
 import { CreateAuthorizationTables1795325392735 } from './1795325392735-CreateAuthorizationTables';
 import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClientsAndUsers';
+import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-CreateRefreshTokensAndAuditEvents';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: Function[] = [
   CreateGrantsAndRevocations1795324866492,
   CreateAuthorizationTables1795325392735,
   CreateClientsAndUsers1795325439496,
+  CreateRefreshTokensAndAuditEvents1795325494497,
 ];

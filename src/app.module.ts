@@ -1,4 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthorizeModule } from './authorize/authorize.module';
+import { ClientsModule } from './clients/clients.module';
 import { HttpModule } from './common/http/http.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
@@ -6,13 +9,13 @@ import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
+import { IntrospectionModule } from './introspection/introspection.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
-import { AuthorizeModule } from './authorize/authorize.module';
-import { ClientsModule } from './clients/clients.module';
+import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule];
 
 @Module({})
 export class AppModule {

@@ -1,3 +1,4 @@
+import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
 import { LaunchContextEntity } from '../authorize/launch-context.entity';
 import { LoginFailureEntity } from '../authorize/login-failure.entity';
@@ -10,8 +11,10 @@ import { UserEntity } from '../clients/user.entity';
 import { GrantEntity } from '../grants/grant.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
+import { RefreshTokenEntity } from '../token/refresh-token.entity';
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
 export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity,
-  LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity];
+  LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
+  RefreshTokenEntity, AuditEventEntity];
