@@ -1,0 +1,109 @@
+'use strict';
+
+const autocannon = require('autocannon');
+
+/**
+ * One autocannon run. `plan.requests` are autocannon request objects (their `setupRequest` may hand out
+ * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
+ * that fails the check counts as an error and never as throughput.
+ */
+async function runOnce({ url, connections, duration, plan }) {
+  const counts = { responses: 0, wrong: 0, samples: [] };
+  const requests = plan.requests.map((request) => ({
+    ...request,
+    onResponse(status, body, context, headers) {
+      counts.responses += 1;
+      let ok;
+      try {
+        ok = plan.check(status, body, headers);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        counts.wrong += 1;
+        if (counts.samples.length < 3) counts.samples.push({ status, body: String(body).slice(0, 300) });
+      }
+      request.onResponse?.(status, body, context, headers);
+    },
+  }));
+  const result = await autocannon({
+    url,
+    connections,
+    pipelining: 1,
+    duration,
+    timeout: 10,
+    requests,
+  });
+  const seconds = result.duration || duration;
+  const transportErrors = result.errors + result.timeouts;
+  const good = counts.responses - counts.wrong;
+  return {
+    rps: good / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: counts.wrong + transportErrors,
+    non2xx: result.non2xx,
+    responses: counts.responses,
+    samples: counts.samples,
+    exhausted: plan.exhausted ? plan.exhausted() : false,
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Warm-up, then `runs` measured runs. rps, p50 and p99 are medians over the measured runs; errors and
+ * non-2xx are totals over them. `scenario.prepare(estimate)` builds a fresh plan per run, sized for
+ * `estimate` requests (pools of single-use assertions, codes, ...).
+ */
+async function measure(scenario, settings, log = () => undefined) {
+  const connections = scenario.connections ?? settings.connections;
+  let estimate = scenario.initialEstimate ?? 4000;
+  const warm = await runOnce({
+    url: scenario.url,
+    connections,
+    duration: settings.warmup,
+    plan: await scenario.prepare(Math.ceil(estimate * settings.warmup * 1.5) + connections),
+  });
+  estimate = Math.max(warm.rps, 200);
+  const runs = [];
+  for (let index = 0; index < settings.runs; index += 1) {
+    const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 1.6) + connections * 4);
+    const run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan });
+    runs.push(run);
+    estimate = Math.max(estimate, run.rps);
+    log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.exhausted ? ' (pool exhausted)' : ''}`);
+  }
+  const samples = runs.flatMap((run) => run.samples).slice(0, 3);
+  return {
+    rps: Math.round(median(runs.map((run) => run.rps))),
+    p50: median(runs.map((run) => run.p50)),
+    p99: median(runs.map((run) => run.p99)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    connections,
+    runs: runs.map(({ rps, p50, p99, errors, non2xx, exhausted }) => ({ rps: Math.round(rps), p50, p99, errors, non2xx, exhausted })),
+    warmup: { rps: Math.round(warm.rps), errors: warm.errors },
+    ...(samples.length ? { errorSamples: samples } : {}),
+  };
+}
+
+/** Hands out the items of a pre-built array one per request; reports exhaustion instead of reusing. */
+function pool(items) {
+  let next = 0;
+  return {
+    take() {
+      if (next < items.length) return items[next++];
+      next += 1;
+      return undefined;
+    },
+    exhausted: () => next > items.length,
+    used: () => Math.min(next, items.length),
+  };
+}
+
+module.exports = { measure, median, pool, runOnce };

@@ -1,0 +1,55 @@
+'use strict';
+
+// The targets of issue 7, evaluated from one run's figures. `met` is null when a figure is missing.
+function evaluateTargets(report) {
+  const row = (id) => report.rows.find((entry) => entry.id === id);
+  const ok = (result) => result && !result.error && result.rps > 0;
+  const targets = [];
+  const ratioTarget = (id, factor, name) => {
+    const entry = row(id);
+    if (!entry) return;
+    const met = ok(entry.ours) && ok(entry.peer) ? entry.ours.rps >= factor * entry.peer.rps : null;
+    targets.push({ name, met, detail: met === null ? 'no figure on one side' : `ours ${entry.ours.rps}/s vs peer ${entry.peer.rps}/s = ${entry.ratio}× (target ${factor}×)` });
+  };
+  ratioTarget('cc-basic', 1.5, 'client_credentials (Basic) ≥ 1.5× oidc-provider in-memory');
+  ratioTarget('cc-private-key-jwt-rs384', 1.5, 'client_credentials (private_key_jwt RS384) ≥ 1.5× oidc-provider in-memory');
+  ratioTarget('introspect-active', 2, 'introspection of an active token ≥ 2× oidc-provider in-memory');
+
+  for (const id of ['cc-basic', 'cc-private-key-jwt-rs384', 'cc-private-key-jwt-es384']) {
+    const entry = row(id);
+    if (entry && ok(entry.ours)) {
+      targets.push({ name: `p99 < 20 ms at ${entry.connections} connections (${entry.title})`, met: entry.ours.p99 < 20, detail: `p99 ${entry.ours.p99} ms` });
+    }
+  }
+  for (const id of ['cc-basic-c50', 'cc-private-key-jwt-rs384-c50']) {
+    const entry = row(id);
+    if (entry && ok(entry.ours)) {
+      targets.push({ name: `p99 < 50 ms at ${entry.connections} connections (${entry.title})`, met: entry.ours.p99 < 50, detail: `p99 ${entry.ours.p99} ms` });
+    }
+  }
+
+  const ceiling = report.crypto.find((item) => item.name === 'RS256 sign, one core (sync)');
+  const issuance = row('cc-rs256-access-tokens') ?? row('cc-private-key-jwt-rs384');
+  if (ceiling && issuance && ok(issuance.ours)) {
+    const share = issuance.ours.rps / ceiling.opsPerSecond;
+    targets.push({
+      name: 'token issuance per core ≥ 75% of the RS256 signing ceiling',
+      met: share >= 0.75,
+      detail: `${issuance.title}: ${issuance.ours.rps}/s from one server process vs ${ceiling.opsPerSecond} RS256 signatures/s on one core = ${(share * 100).toFixed(0)}%`,
+    });
+  }
+
+  const guarded = row('fhir-read');
+  const unguarded = row('fhir-read-unguarded');
+  if (guarded && unguarded && ok(guarded.ours) && ok(unguarded.ours)) {
+    const cost = 1 - guarded.ours.rps / unguarded.ours.rps;
+    targets.push({ name: 'a guarded FHIR read costs ≤ 15% of the unguarded read', met: cost <= 0.15, detail: `${(cost * 100).toFixed(0)}%` });
+  }
+  const es384 = row('cc-private-key-jwt-es384');
+  if (es384 && ok(es384.ours)) {
+    targets.push({ name: 'ES384 client assertions reported separately from RS384', met: true, detail: `ours ${es384.ours.rps}/s, p99 ${es384.ours.p99} ms` });
+  }
+  return targets;
+}
+
+module.exports = { evaluateTargets };

@@ -1,0 +1,172 @@
+'use strict';
+
+const { clientKey } = require('../lib/assertions');
+const { startOurServers } = require('../lib/our-server');
+const { basicAuthorization, expectStatus, fixedPlan, form, introspection, json, pooledFormPlan, tokenResponse, FORM } = require('../lib/plans');
+const { SmartApi } = require('../fixtures/smart-api');
+const { Browser, mintCodes, pkce } = require('../fixtures/browser-flow');
+
+const BACKEND_SCOPE = 'system/Patient.crs system/Observation.rs';
+const CC_SCOPE = 'system/Patient.rs';
+const APP_SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Observation.rs';
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const BASIC_UNSUPPORTED =
+  'smart-auth issues client_credentials only to private_key_jwt clients (SMART Backend Services; registration refuses client_secret_basic with client_credentials), so there is no figure of ours';
+
+const needs = (rows, ...ids) => rows.some((row) => ids.includes(row.id));
+
+/** The user-facing app: one real sign-in and consent, then codes through GET /authorize with the session. */
+async function prepareApp(api, patientId, log) {
+  const app = await api.registerApp({ redirectUri: REDIRECT_URI, scope: APP_SCOPE });
+  const user = await api.createPatientUser(patientId);
+  const browser = new Browser(api.baseUrl);
+  const { verifier, challenge } = pkce();
+  const authorizeUrl = () =>
+    `/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: app.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: APP_SCOPE,
+      state: 'bench',
+      aud: api.fhirBaseUrl,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })}`;
+  const codes = (count) => mintCodes({ browser, authorizeUrl, redirectUri: REDIRECT_URI, credentials: user, count });
+  const first = await codes(1);
+  const started = Date.now();
+  const sample = await codes(200);
+  const mintRate = Math.round(200 / ((Date.now() - started) / 1000));
+  log(`  codes through the real flow: ${mintRate}/s`);
+  return { app, verifier, codes, spare: [...first, ...sample], mintRate };
+}
+
+async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, stops }) {
+  const baseUrl = server.servers[0].baseUrl;
+  const api = new SmartApi({ baseUrl, publicUrl: server.publicUrl, adminToken: server.adminToken });
+  const scenario = (prepare, extra = {}) => ({ url: baseUrl, prepare, ...extra });
+  const scenarios = {
+    discovery: scenario(fixedPlan({ path: '/fhir/.well-known/smart-configuration', check: expectStatus(200, (body) => !!json(body)?.token_endpoint) })),
+    jwks: scenario(fixedPlan({ path: '/.well-known/jwks.json', check: expectStatus(200, (body) => Array.isArray(json(body)?.keys)) })),
+    'cc-basic': { unavailable: BASIC_UNSUPPORTED },
+    'cc-basic-c50': { unavailable: BASIC_UNSUPPORTED },
+  };
+
+  log('Preparing smart-auth clients, users, data and tokens through its public API …');
+  const rs384 = await api.registerBackendService(clientKey('RS384'), BACKEND_SCOPE);
+  const es384 = await api.registerBackendService(clientKey('ES384'), BACKEND_SCOPE);
+  const ccPlan = (client, apiFor = api) =>
+    pooledFormPlan({
+      path: '/token',
+      makeBodies: (count) => apiFor.assertionBodies(client, count, { grant_type: 'client_credentials', scope: CC_SCOPE }),
+      check: tokenResponse,
+    });
+  scenarios['cc-private-key-jwt-rs384'] = scenario(ccPlan(rs384));
+  scenarios['cc-private-key-jwt-rs384-c50'] = scenario(ccPlan(rs384));
+  scenarios['cc-private-key-jwt-es384'] = scenario(ccPlan(es384), { initialEstimate: 1000 });
+
+  if (needs(rows, 'cc-rs256-access-tokens')) {
+    // A second process on the same database and issuer, signing access tokens RS256 as the peer does.
+    const rs256 = await startOurServers({
+      settings,
+      databaseUrl,
+      workDir,
+      count: 1,
+      label: 'smart-auth-rs256',
+      extraEnv: { ACCESS_TOKEN_SIGNING_ALG: 'RS256' },
+      shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
+    });
+    stops.unshift(() => rs256.stop());
+    scenarios['cc-rs256-access-tokens'] = { url: rs256.servers[0].baseUrl, prepare: ccPlan(rs384), note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)' };
+  }
+
+  const backendToken = () => api.backendToken(rs384, BACKEND_SCOPE);
+  let patientId = null;
+  if (needs(rows, 'fhir-read', 'fhir-search', 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked')) {
+    try {
+      patientId = await api.createPatient(await backendToken());
+    } catch (error) {
+      log(`  could not create a Patient: ${error.message}`);
+    }
+  }
+  const fhirPlan = (path) => async () => ({
+    requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${await backendToken()}`, accept: 'application/fhir+json' } }],
+    check: expectStatus(200, (body) => typeof json(body)?.resourceType === 'string'),
+  });
+  const noPatient = { unavailable: 'no Patient could be created through the FHIR API' };
+  scenarios['fhir-read'] = patientId ? scenario(fhirPlan(`/fhir/Patient/${patientId}`), { note: 'ours: system/Patient.rs backend token' }) : noPatient;
+  scenarios['fhir-search'] = patientId ? scenario(fhirPlan(`/fhir/Patient?_id=${patientId}`)) : noPatient;
+
+  if (needs(rows, 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked')) {
+    try {
+      if (!patientId) throw new Error('no Patient for the app user');
+      Object.assign(scenarios, await appScenarios({ api, patientId, settings, log, scenario }));
+    } catch (error) {
+      log(`  user-facing flow unavailable: ${error.message}`);
+      for (const id of ['authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked']) scenarios[id] = { unavailable: `preparation failed: ${error.message}` };
+    }
+  }
+  return scenarios;
+}
+
+async function appScenarios({ api, patientId, settings, log, scenario }) {
+  const flow = await prepareApp(api, patientId, log);
+  const basic = basicAuthorization(flow.app.clientId, flow.app.clientSecret);
+  const takeCodes = async (count) => {
+    const spare = flow.spare.splice(0, count);
+    return spare.length >= count ? spare : [...spare, ...(await flow.codes(count - spare.length))];
+  };
+  const exchange = async () => api.exchangeCode(flow.app, (await takeCodes(1))[0], flow.verifier);
+
+  const active = await exchange();
+  const revoked = await exchange();
+  await api.revoke(flow.app, revoked.access_token);
+  const introspect = (token, isActive) =>
+    fixedPlan({ method: 'POST', path: '/introspect', headers: { authorization: basic, 'content-type': FORM }, body: form({ token }), check: introspection(isActive) });
+
+  // Rotation: every response's refresh_token goes back into the queue, so each connection walks its own chain.
+  const refreshQueue = [];
+  const topUpRefresh = async (size) => {
+    while (refreshQueue.length < size) refreshQueue.push((await exchange()).refresh_token);
+  };
+  const refreshPlan = async () => {
+    await topUpRefresh(settings.highConnections * 2);
+    return {
+      requests: [
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { authorization: basic, 'content-type': FORM },
+          setupRequest: (request) => ({ ...request, body: form({ grant_type: 'refresh_token', refresh_token: refreshQueue.shift() ?? 'queue-empty' }) }),
+          onResponse: (status, body) => {
+            const next = json(body)?.refresh_token;
+            if (status === 200 && next) refreshQueue.push(next);
+          },
+        },
+      ],
+      check: tokenResponse,
+    };
+  };
+
+  return {
+    'authorization-code': scenario(
+      pooledFormPlan({
+        path: '/token',
+        headers: { authorization: basic },
+        makeBodies: async (count) => {
+          const started = Date.now();
+          const codes = await takeCodes(count);
+          log(`    minted ${count} codes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          return codes.map((code) => form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: flow.verifier }));
+        },
+        check: tokenResponse,
+      }),
+      { initialEstimate: 800, note: `ours: codes minted beforehand through GET /authorize with a signed-in session and a remembered grant (${flow.mintRate}/s); scope "${APP_SCOPE}" (id_token RS256 + refresh token)` },
+    ),
+    'refresh-token': scenario(refreshPlan, { note: 'ours: each connection rotates its own refresh-token chain' }),
+    'introspect-active': scenario(introspect(active.access_token, true), { note: 'ours: JWT access token, signature + revocation check' }),
+    'introspect-revoked': scenario(introspect(revoked.access_token, false)),
+  };
+}
+
+module.exports = { prepareOurs };

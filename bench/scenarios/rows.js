@@ -1,0 +1,22 @@
+'use strict';
+
+// Rows of the result table, in the order they run. `peerFrom` reuses another row's peer figure.
+const ROWS = [
+  { id: 'discovery', title: 'Discovery (smart-configuration; peer: openid-configuration)' },
+  { id: 'jwks', title: 'JWKS' },
+  { id: 'cc-basic', title: 'client_credentials, client_secret_basic' },
+  { id: 'cc-private-key-jwt-rs384', title: 'client_credentials, private_key_jwt RS384' },
+  { id: 'cc-private-key-jwt-es384', title: 'client_credentials, private_key_jwt ES384' },
+  { id: 'cc-private-key-jwt-rs384-c50', title: 'client_credentials, private_key_jwt RS384, high concurrency', connections: 'high' },
+  { id: 'cc-basic-c50', title: 'client_credentials, client_secret_basic, high concurrency', connections: 'high' },
+  { id: 'cc-rs256-access-tokens', title: 'client_credentials, private_key_jwt RS384, RS256 access tokens (like the peer)', peerFrom: 'cc-private-key-jwt-rs384' },
+  { id: 'authorization-code', title: 'authorization_code exchange (client_secret_basic, PKCE)' },
+  { id: 'refresh-token', title: 'refresh_token rotation (client_secret_basic)' },
+  { id: 'introspect-active', title: 'Introspection, active token (client_secret_basic caller)' },
+  { id: 'introspect-revoked', title: 'Introspection, revoked token' },
+  { id: 'fhir-read', title: 'FHIR read through the guard, GET /fhir/Patient/{id}' },
+  { id: 'fhir-search', title: 'FHIR search through the guard, GET /fhir/Patient?_id={id}' },
+  { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },
+];
+
+module.exports = { ROWS };
