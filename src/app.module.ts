@@ -13,9 +13,10 @@ import { IntrospectionModule } from './introspection/introspection.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { TokenModule } from './token/token.module';
+import { AdminModule } from './admin/admin.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule];
 
 @Module({})
 export class AppModule {

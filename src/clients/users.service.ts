@@ -22,6 +22,14 @@ export class UsernameTakenError extends Error {
   }
 }
 
+export class InvalidUserError extends Error {}
+
+// A patient user is bound to their own Patient record; practitioners may be restricted to a list of patients.
+function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients: string[] | null | undefined): void {
+  if (role === 'patient' && !fhirUser.startsWith('Patient/')) throw new InvalidUserError('A patient user needs a Patient/… fhirUser');
+  if (role === 'patient' && restrictedToPatients) throw new InvalidUserError('restrictedToPatients applies to practitioners only');
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id };
 
@@ -55,6 +63,7 @@ export class UsersService {
   }
 
   async create(command: CreateUserCommand): Promise<UserEntity> {
+    checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
     const user = await this.repository.insert({
       username: command.username.toLowerCase(),
       passwordHash: await hash(command.password, ARGON2_OPTIONS),
@@ -69,7 +78,13 @@ export class UsersService {
   }
 
   async update(id: string, changes: UpdateUserCommand): Promise<UserEntity | null> {
-    if (!(await this.findById(id))) return null;
+    const existing = await this.findById(id);
+    if (!existing) return null;
+    checkConsistency(
+      changes.role ?? existing.role,
+      changes.fhirUser ?? existing.fhirUser,
+      changes.restrictedToPatients !== undefined ? changes.restrictedToPatients : existing.restrictedToPatients,
+    );
     const columns: Partial<UserEntity> = {};
     if (changes.displayName !== undefined) columns.displayName = changes.displayName;
     if (changes.fhirUser !== undefined) columns.fhirUser = changes.fhirUser;

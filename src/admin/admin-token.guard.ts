@@ -1,0 +1,23 @@
+import { CanActivate, ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { constantTimeEquals, hashToken } from '../common/crypto/random-token';
+import { InvalidTokenError } from '../common/oauth/errors';
+import { AppConfig } from '../config/app-config';
+import { bearerToken } from '../clients/registration/client-registration.service';
+
+/** Guards /admin: `Authorization: Bearer ${ADMIN_TOKEN}`; every admin route is 404 while ADMIN_TOKEN is unset. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  constructor(private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.config.adminToken) throw new NotFoundException();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const token = bearerToken(request.headers.authorization);
+    // Hashing first gives both sides the same length, so the comparison time reveals nothing.
+    if (!token || !constantTimeEquals(hashToken(token), hashToken(this.config.adminToken))) {
+      throw new InvalidTokenError('A valid admin token is required', 'smart-auth-admin');
+    }
+    return true;
+  }
+}
