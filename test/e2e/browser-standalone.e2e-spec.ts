@@ -1,0 +1,133 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { ClientsService } from '../../src/clients/clients.service';
+import { APP_SCOPE, authorizeParams, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
+import { driveAuthorization } from '../utils/authorize-flow';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(__dirname, '..', 'screenshots');
+const VIEWPORTS = [
+  { name: 'desktop', viewport: { width: 1280, height: 900 } },
+  { name: 'phone', viewport: { width: 375, height: 740 } },
+];
+
+// Drives the real pages in Debian's Chromium: home → demo app → sign-in → patient picker → consent → callback.
+describe('browser: standalone launch of the demo SMART app', () => {
+  let server: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestApp();
+    const clients = server.app.get(ClientsService);
+    const settings = {
+      name: 'Demo SMART app',
+      type: 'public' as const,
+      tokenEndpointAuthMethod: 'none' as const,
+      redirectUris: [`${server.baseUrl}/demo-app/callback`],
+      launchUrl: `${server.baseUrl}/demo-app/launch`,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: APP_SCOPE,
+      jwks: null,
+      jwksUri: null,
+      allowRefreshTokens: true,
+    };
+    // Each test server has its own port, so the demo client's redirect URI is (re)written for this one.
+    if (await clients.findById('demo-public-app')) await clients.update('demo-public-app', settings);
+    else await clients.create(settings, { clientId: 'demo-public-app' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it.each(VIEWPORTS)('completes a launch through the real pages ($name)', async ({ name, viewport }) => {
+    const patientId = await insertPatient(server, `Browser${name}`);
+    const { username, password } = await createUser(server, 'practitioner', 'Practitioner/browser-doc');
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) errors.push(message.text());
+    });
+    const shot = (step: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}-${step}.png`), fullPage: true });
+    try {
+      await page.goto(`${server.baseUrl}/`);
+      expect(await page.textContent('h1')).toBe('smart-auth');
+      await shot('01-home');
+      await page.click('text=Demo SMART app');
+      await page.waitForURL(`${server.baseUrl}/demo-app`);
+      await shot('02-demo-app');
+
+      await page.click('#launch-standalone');
+      await page.waitForSelector('input[name="password"]');
+      await expectNoHorizontalScroll(page);
+      await shot('03-sign-in');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.click('button[type="submit"]');
+
+      await page.waitForSelector('input[name="patient_search"]');
+      await page.getByLabel('Search by name or id').fill(`Browser${name}`);
+      await page.click('button[value="search"]');
+      await page.waitForSelector(`input[name="patient"][value="${patientId}"]`);
+      await expectNoHorizontalScroll(page);
+      await shot('04-patient-picker');
+      await page.check(`input[name="patient"][value="${patientId}"]`);
+      await page.click('button[value="choose"]');
+
+      await page.waitForSelector('button[value="approve"]');
+      await expectNoHorizontalScroll(page);
+      await shot('05-consent');
+      await page.click('button[value="approve"]');
+
+      await page.waitForURL(/\/demo-app\/callback/);
+      await page.waitForSelector('#results:not([hidden])', { timeout: 15_000 }).catch(async () => {
+        throw new Error(`Demo app did not show results: ${await page.textContent('#status')}`);
+      });
+      const tokenResponse = JSON.parse((await page.textContent('#token-response')) as string) as Record<string, unknown>;
+      expect(tokenResponse).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), patient: patientId, access_token: expect.any(String) });
+      expect(await page.textContent('#id-token-claims')).toMatch(/"fhirUser"/);
+      await shot('06-demo-app-result');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('renders the connected-apps page with a revoke button for the approved app', async () => {
+    const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Browserapps')}`);
+    const app = { clientId: 'demo-public-app', redirectUri: `${server.baseUrl}/demo-app/callback` };
+    const approved = await driveAuthorization(server.baseUrl, authorizeParams(server, app, pkce().challenge, { scope: 'openid launch/patient patient/*.rs offline_access' }), { username, password });
+    expect(approved.code).toEqual(expect.any(String));
+    for (const { name, viewport } of VIEWPORTS) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      await page.goto(`${server.baseUrl}/apps`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('h1:text("Connected apps")');
+      expect(await page.getByRole('button', { name: 'Revoke access for Demo SMART app' }).count()).toBe(1);
+      await expectNoHorizontalScroll(page);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-07-connected-apps.png`), fullPage: true });
+      await context.close();
+    }
+  }, 60_000);
+});
+
+async function expectNoHorizontalScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}
