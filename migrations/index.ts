@@ -3,6 +3,7 @@ import { CreateGrantsAndRevocations1795324866492 } from './1795324866492-CreateG
 import { CreateAuthorizationTables1795325392735 } from './1795325392735-CreateAuthorizationTables';
 import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClientsAndUsers';
 import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-CreateRefreshTokensAndAuditEvents';
+import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   CreateAuthorizationTables1795325392735,
   CreateClientsAndUsers1795325439496,
   CreateRefreshTokensAndAuditEvents1795325494497,
+  CreateFhirStore1795326034678,
 ];

@@ -7,6 +7,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { FhirModule } from './fhir/fhir.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { IntrospectionModule } from './introspection/introspection.module';
@@ -16,7 +17,7 @@ import { TokenModule } from './token/token.module';
 import { AdminModule } from './admin/admin.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule, FhirModule];
 
 @Module({})
 export class AppModule {

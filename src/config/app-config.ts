@@ -31,6 +31,8 @@ export class AppConfig {
   readonly frameAncestors: string[];
   readonly fhirUpstreamUrl: string | undefined;
   readonly fhirUpstreamTimeout: number;
+  /** Authorization header value sent to the upstream FHIR server in gateway mode. */
+  readonly fhirUpstreamAuthorization: string | undefined;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -64,6 +66,7 @@ export class AppConfig {
     this.frameAncestors = list(env.FRAME_ANCESTORS);
     this.fhirUpstreamUrl = env.FHIR_UPSTREAM_URL?.replace(/\/+$/, '');
     this.fhirUpstreamTimeout = duration(env.FHIR_UPSTREAM_TIMEOUT, '30s');
+    this.fhirUpstreamAuthorization = env.FHIR_UPSTREAM_AUTHORIZATION;
   }
 
   get isProduction(): boolean {

@@ -75,6 +75,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @Matches(DURATION, { message: `FHIR_UPSTREAM_TIMEOUT ${DURATION_MESSAGE}` })
   FHIR_UPSTREAM_TIMEOUT?: string;
+
+  @IsOptional() @IsString()
+  FHIR_UPSTREAM_AUTHORIZATION?: string;
 }
 
 export class ConfigurationError extends Error {

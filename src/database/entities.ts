@@ -8,6 +8,8 @@ import { ClientSecretEntity } from '../clients/client-secret.entity';
 import { ClientEntity } from '../clients/client.entity';
 import { InitialAccessTokenEntity } from '../clients/initial-access-token.entity';
 import { UserEntity } from '../clients/user.entity';
+import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.entity';
+import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
@@ -17,4 +19,5 @@ import { RefreshTokenEntity } from '../token/refresh-token.entity';
 export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
-  RefreshTokenEntity, AuditEventEntity];
+  RefreshTokenEntity, AuditEventEntity,
+  FhirResourceEntity, FhirResourceHistoryEntity];

@@ -1,0 +1,74 @@
+import { Interaction, permittingScopes, resourceMatchesConstraints, ResourceScope, ScopeConstraint } from '../scopes';
+import { SmartContext } from './smart-context';
+
+/** One way a token may touch resources of a type: a scope's constraints, confined to a patient compartment or not. */
+export interface AccessRule {
+  scope: ResourceScope;
+  constraints: readonly ScopeConstraint[];
+  /** Set when the rule only covers the Patient compartment of this patient id (SMART I4, Q5). */
+  patient?: string;
+}
+
+// Elements through which a resource belongs to a patient's compartment (FHIR R4 compartmentdefinition-patient).
+export const COMPARTMENT_ELEMENTS = ['subject', 'patient', 'beneficiary', 'individual'] as const;
+
+// SMART Q5: resources outside every patient compartment that patient-facing apps may still read (e.g. the
+// practitioner who ordered something, the medication it names).
+export const SHARED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
+  'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication', 'Substance', 'HealthcareService', 'Endpoint',
+]);
+
+/**
+ * The rules under which the token grants `interaction` on `resourceType`. An empty list means nothing is visible.
+ * patient/ scopes: the token's patient; user/ scopes: everything for a practitioner, the own compartment for a
+ * patient user; system/ scopes: what the client was pre-authorized for, i.e. the scopes themselves (SMART I4).
+ */
+export function accessRulesFor(context: SmartContext, resourceType: string, interaction: Interaction): AccessRule[] {
+  const rules: AccessRule[] = [];
+  for (const scope of permittingScopes(context.scopes, resourceType, interaction)) {
+    const patient = compartmentFor(context, scope);
+    if (patient === null) continue;
+    const sharedRead = SHARED_RESOURCE_TYPES.has(resourceType) && (interaction === 'r' || interaction === 's');
+    rules.push({ scope, constraints: scope.constraints, patient: sharedRead ? undefined : patient });
+  }
+  return rules;
+}
+
+/** Second line of defence: does at least one rule let the caller see this resource (SMART Q6)? */
+export function resourceAllowed(resource: Record<string, unknown>, rules: readonly AccessRule[]): boolean {
+  return rules.some(
+    (rule) =>
+      resourceMatchesConstraints(resource, rule.constraints) && (rule.patient === undefined || inPatientCompartment(resource, rule.patient)),
+  );
+}
+
+export function inPatientCompartment(resource: Record<string, unknown>, patientId: string): boolean {
+  if (resource.resourceType === 'Patient') return resource.id === patientId;
+  return COMPARTMENT_ELEMENTS.some((element) => referencesPatient(ownProperty(resource, element), patientId));
+}
+
+/** The patient id a `fhirUser` such as `https://ehr/fhir/Patient/123` or `Patient/123` points at. */
+export function patientIdOfFhirUser(fhirUser: string | undefined): string | undefined {
+  const match = fhirUser ? /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(fhirUser) : null;
+  return match?.[1];
+}
+
+// undefined: no compartment restriction; null: the scope grants nothing in this context.
+function compartmentFor(context: SmartContext, scope: ResourceScope): string | undefined | null {
+  if (scope.context === 'system') return undefined;
+  if (scope.context === 'patient') return context.patient ?? null;
+  if (context.userRole === 'patient') return patientIdOfFhirUser(context.fhirUser) ?? context.patient ?? null;
+  return undefined;
+}
+
+function referencesPatient(value: unknown, patientId: string): boolean {
+  const items = Array.isArray(value) ? value : [value];
+  return items.some((item) => {
+    const reference = typeof item === 'object' && item !== null ? (item as { reference?: unknown }).reference : undefined;
+    return typeof reference === 'string' && (reference === `Patient/${patientId}` || reference.endsWith(`/Patient/${patientId}`));
+  });
+}
+
+function ownProperty(object: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+}

@@ -1,0 +1,31 @@
+import { SetMetadata } from '@nestjs/common';
+import { Interaction, ScopeContext } from '../scopes';
+
+/** Read the resource type from the `type` route parameter. */
+export const FROM_ROUTE = 'param';
+/** Any resource type: at least one scope granting the interaction (system-level search, $export). */
+export const ANY_TYPE = 'any';
+
+export interface FhirAccessRequirement {
+  resourceType: string;
+  /** `per-entry`: the token is verified here and the handler checks each entry (batch/transaction, SMART I3). */
+  interaction: Interaction | 'per-entry';
+  contexts?: readonly ScopeContext[];
+}
+
+export const FHIR_ACCESS_KEY = 'smart:fhir-access';
+export const PUBLIC_FHIR_ROUTE_KEY = 'smart:public-fhir-route';
+
+/** Declares what a FHIR route needs; routes under the FHIR base without it are refused (default deny). */
+export function RequiresFhirAccess(
+  resourceType: string,
+  interaction: FhirAccessRequirement['interaction'],
+  contexts?: readonly ScopeContext[],
+): MethodDecorator & ClassDecorator {
+  return SetMetadata(FHIR_ACCESS_KEY, { resourceType, interaction, contexts } satisfies FhirAccessRequirement);
+}
+
+/** Marks a route under the FHIR base as readable without a token (SMART Q8: metadata, .well-known). */
+export function PublicFhirRoute(): MethodDecorator & ClassDecorator {
+  return SetMetadata(PUBLIC_FHIR_ROUTE_KEY, true);
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig } from '../config/app-config';
+import { KeysModule } from '../keys/keys.module';
+import { KeysService } from '../keys/keys.service';
+import { RevocationService } from '../revocation/revocation.service';
+import { FhirAccessPolicy } from './fhir-access.policy';
+import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
+import { FhirScopeGuard } from './fhir-scope.guard';
+import { IntrospectionStrategy } from './introspection.strategy';
+import { JwksKeySource } from './jwks-key.source';
+import { SIGNING_KEY_SOURCE, SigningKeySource, TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
+import { SmartJwtStrategy } from './smart-jwt.strategy';
+
+const SHARED_PROVIDERS: Provider[] = [FhirAccessPolicy, FhirScopeGuard, { provide: APP_GUARD, useExisting: FhirScopeGuard }];
+const EXPORTS = [FHIR_AUTH_OPTIONS, FhirAccessPolicy, FhirScopeGuard];
+
+/**
+ * The SMART scope guard as a module. This server uses `forThisServer()` (its own keys and revocation list);
+ * another NestJS resource server uses `forRoot({ issuer, audience, jwksUri })` or `forRoot({ …, introspection })`.
+ */
+@Module({})
+export class FhirAuthModule {
+  static forThisServer(): DynamicModule {
+    return {
+      module: FhirAuthModule,
+      imports: [PassportModule, KeysModule],
+      providers: [
+        ...SHARED_PROVIDERS,
+        { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config: AppConfig): FhirAuthOptions => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },
+        { provide: SIGNING_KEY_SOURCE, inject: [KeysService], useFactory: (keys: KeysService): SigningKeySource => ({ publicKey: (kid) => keys.publicKeyObject(kid) }) },
+        { provide: TOKEN_REVOCATION_CHECK, useExisting: RevocationService },
+        SmartJwtStrategy,
+      ],
+      exports: EXPORTS,
+    };
+  }
+
+  static forRoot(options: FhirAuthOptions): DynamicModule {
+    const notRevoked: TokenRevocationCheck = { isRevoked: async () => false };
+    const verification: Provider[] = options.introspection
+      ? // Introspection answers `active: false` for revoked tokens, so no separate revocation check.
+        [{ provide: IntrospectionStrategy, useFactory: () => IntrospectionStrategy.register(options) }]
+      : [{ provide: SIGNING_KEY_SOURCE, useValue: new JwksKeySource(requireJwksUri(options)) }, SmartJwtStrategy];
+    return {
+      module: FhirAuthModule,
+      imports: [PassportModule],
+      providers: [...SHARED_PROVIDERS, { provide: FHIR_AUTH_OPTIONS, useValue: options }, { provide: TOKEN_REVOCATION_CHECK, useValue: notRevoked }, ...verification],
+      exports: EXPORTS,
+    };
+  }
+}
+
+function requireJwksUri(options: FhirAuthOptions): string {
+  if (!options.jwksUri) throw new Error('FhirAuthModule.forRoot needs jwksUri or introspection');
+  return options.jwksUri;
+}

@@ -1,0 +1,23 @@
+export interface IntrospectionOptions {
+  /** RFC 7662 endpoint of the authorization server. */
+  url: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface FhirAuthOptions {
+  /** Expected `iss` of access tokens. */
+  issuer: string;
+  /** Expected `aud`: the FHIR base URL of the protected server. */
+  audience: string;
+  /** Verify tokens offline against this JWKS (resource servers outside this process). */
+  jwksUri?: string;
+  /** Or ask the authorization server about every token (answers cached for at most two seconds). */
+  introspection?: IntrospectionOptions;
+  /** Path prefix the default-deny rule applies to; `/fhir` unless set. */
+  basePath?: string;
+  /** Realm of the WWW-Authenticate challenge; the audience unless set. */
+  realm?: string;
+}
+
+export const FHIR_AUTH_OPTIONS = Symbol('FHIR_AUTH_OPTIONS');

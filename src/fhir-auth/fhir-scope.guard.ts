@@ -1,0 +1,93 @@
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { TokenExpiredError } from 'jsonwebtoken';
+import { FhirAccessPolicy } from './fhir-access.policy';
+import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
+import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
+import { invalidTokenError, OperationOutcomeError } from './operation-outcome.error';
+import { isResourceType } from './r4-resource-types';
+import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
+import { SMART_BEARER_STRATEGY } from './smart-jwt.strategy';
+import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
+
+interface GuardedRequest {
+  url: string;
+  params?: Record<string, string | undefined>;
+  user?: unknown;
+  [SMART_CONTEXT_PROPERTY]?: SmartContext;
+}
+
+// SMART Q8: the CapabilityStatement and the SMART configuration are read without a token (their
+// controller lives in the discovery module, so the paths are listed here rather than decorated).
+const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
+
+/**
+ * Global guard. Under the FHIR base it denies by default: a route must declare @RequiresFhirAccess
+ * (or be public). It verifies the bearer token, refuses revoked tokens and checks the scope (SMART Q1–Q4).
+ */
+@Injectable()
+export class FhirScopeGuard extends AuthGuard(SMART_BEARER_STRATEGY) {
+  private readonly basePath: string;
+  private readonly realm: string;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly policy: FhirAccessPolicy,
+    @Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions,
+    @Inject(TOKEN_REVOCATION_CHECK) private readonly revocation: TokenRevocationCheck,
+  ) {
+    super({ session: false });
+    this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
+    this.realm = options.realm ?? options.audience;
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    const targets = [context.getHandler(), context.getClass()];
+    const requirement = this.reflector.getAllAndOverride<FhirAccessRequirement | undefined>(FHIR_ACCESS_KEY, targets);
+    if (!requirement) {
+      const below = this.pathBelowBase(request.url);
+      if (below === undefined) return true;
+      if (this.reflector.getAllAndOverride<boolean>(PUBLIC_FHIR_ROUTE_KEY, targets)) return true;
+      if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
+    }
+    await super.canActivate(context);
+    const smart = request.user as SmartContext;
+    if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
+    request[SMART_CONTEXT_PROPERTY] = smart;
+    if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
+    this.checkRequirement(requirement, request, smart);
+    return true;
+  }
+
+  override handleRequest<T>(error: unknown, user: T, info: unknown): T {
+    if (error || !user) throw invalidTokenError(this.realm, describeFailure(error ?? info));
+    return user;
+  }
+
+  private checkRequirement(requirement: FhirAccessRequirement, request: GuardedRequest, smart: SmartContext): void {
+    let resourceType = requirement.resourceType;
+    if (resourceType === FROM_ROUTE) {
+      resourceType = request.params?.type ?? '';
+      if (!isResourceType(resourceType)) throw new OperationOutcomeError(404, 'not-supported', 'Unknown resource type');
+    }
+    if (requirement.interaction === 'per-entry') return;
+    this.policy.assertPermitted(smart, resourceType, requirement.interaction, requirement.contexts);
+  }
+
+  // The path relative to the FHIR base, or undefined when the request is not under it.
+  private pathBelowBase(url: string): string | undefined {
+    if (!url.startsWith(this.basePath)) return undefined;
+    const rest = url.slice(this.basePath.length);
+    return rest === '' || rest.startsWith('/') || rest.startsWith('?') ? rest : undefined;
+  }
+}
+
+function describeFailure(reason: unknown): string {
+  if (reason instanceof TokenExpiredError) return 'The access token has expired';
+  const message = reason instanceof Error ? reason.message : '';
+  if (message === 'No auth token') return 'A bearer access token is required';
+  return 'The access token is malformed, not signed by this server, or not issued for this FHIR server';
+}

@@ -1,0 +1,15 @@
+import { KeyObject } from 'node:crypto';
+
+/** Public keys of the authorization server by `kid`: this process's KeysService, or a remote JWKS. */
+export interface SigningKeySource {
+  publicKey(kid: string | undefined): Promise<KeyObject | undefined>;
+}
+
+export const SIGNING_KEY_SOURCE = Symbol('SIGNING_KEY_SOURCE');
+
+/** Whether a verified token was revoked since it was issued. */
+export interface TokenRevocationCheck {
+  isRevoked(jti: string, grantId?: string): Promise<boolean>;
+}
+
+export const TOKEN_REVOCATION_CHECK = Symbol('TOKEN_REVOCATION_CHECK');

@@ -1,0 +1,45 @@
+import { parseScopes, SmartScope } from '../scopes';
+import { SmartContext, UserRole } from './smart-context';
+
+const parsedScopes = new Map<string, SmartScope[]>();
+
+/**
+ * Builds the SMART context from access-token claims (docs/architecture.md, RFC 9068); undefined when a
+ * required claim is missing or has the wrong type.
+ */
+export function smartContextFromClaims(claims: Record<string, unknown>): SmartContext | undefined {
+  const { jti, sub, client_id: clientId, scope, exp } = claims;
+  if (!isText(jti) || !isText(sub) || !isText(clientId) || typeof scope !== 'string' || typeof exp !== 'number') return undefined;
+  const role = claims.user_role;
+  return {
+    clientId,
+    subject: sub,
+    userRole: role === 'patient' || role === 'practitioner' ? (role as UserRole) : undefined,
+    fhirUser: optionalText(claims.fhirUser),
+    patient: optionalText(claims.patient),
+    encounter: optionalText(claims.encounter),
+    scopes: scopesOf(scope),
+    grantId: optionalText(claims.grant_id),
+    jti,
+    expiresAt: exp,
+  };
+}
+
+// Tokens of one grant share a scope string; parse each distinct string once (bounded, for the hot path).
+function scopesOf(scope: string): SmartScope[] {
+  let scopes = parsedScopes.get(scope);
+  if (!scopes) {
+    scopes = parseScopes(scope).scopes;
+    if (parsedScopes.size >= 1000) parsedScopes.clear();
+    parsedScopes.set(scope, scopes);
+  }
+  return scopes;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function optionalText(value: unknown): string | undefined {
+  return isText(value) ? value : undefined;
+}

@@ -1,0 +1,21 @@
+import { SmartScope } from '../scopes';
+
+export type UserRole = 'patient' | 'practitioner';
+
+/** The SMART context of a verified access token, as handlers receive it through @SmartContext(). */
+export interface SmartContext {
+  clientId: string;
+  subject: string;
+  userRole?: UserRole;
+  /** Absolute URL (or relative reference) of the user's FHIR resource. */
+  fhirUser?: string;
+  patient?: string;
+  encounter?: string;
+  scopes: SmartScope[];
+  grantId?: string;
+  jti: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+export const SMART_CONTEXT_PROPERTY = 'smartContext';

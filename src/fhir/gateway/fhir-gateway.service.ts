@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { applyPatch, deepClone, Operation } from 'fast-json-patch';
+import { AppConfig } from '../../config/app-config';
+import { AccessRule, FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
+import { Interaction } from '../../scopes';
+import { FhirBackend, FhirResponse } from '../fhir-response';
+import { confineQuery } from './search-confinement';
+import { UpstreamFhirClient, UpstreamResponse } from './upstream-fhir.client';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Gateway mode (FHIR_UPSTREAM_URL): the same guard, then the request is forwarded. Searches are confined by
+ * adding patient/category constraints to the forwarded query, and every returned resource is checked again.
+ */
+@Injectable()
+export class FhirGatewayService implements FhirBackend {
+  readonly mode = 'gateway' as const;
+  private readonly fhirBaseUrl: string;
+
+  constructor(
+    private readonly upstream: UpstreamFhirClient,
+    private readonly policy: FhirAccessPolicy,
+    config: AppConfig,
+  ) {
+    this.fhirBaseUrl = config.fhirBaseUrl;
+  }
+
+  async read(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
+    const response = await this.upstream.request('GET', `${resourceType}/${requireId(id)}`);
+    return this.checkedResource(response, this.policy.rules(context, resourceType, 'r'), `${resourceType}/${id}`);
+  }
+
+  async vread(context: SmartContextValue, resourceType: string, id: string, versionId: string): Promise<FhirResponse> {
+    if (!/^[1-9]\d{0,8}$/.test(versionId)) throw OperationOutcomeError.invalid('The version id must be a positive integer');
+    const rules = this.policy.rules(context, resourceType, 'r');
+    await this.visibleCurrent(resourceType, requireId(id), rules);
+    const response = await this.upstream.request('GET', `${resourceType}/${id}/_history/${versionId}`);
+    return this.checkedResource(response, rules, `${resourceType}/${id}/_history/${versionId}`);
+  }
+
+  async search(context: SmartContextValue, resourceType: string, query: URLSearchParams, strict: boolean): Promise<FhirResponse> {
+    const rules = this.policy.rules(context, resourceType, 's');
+    const confined = confineQuery(resourceType, query, rules);
+    if (!confined) return { status: 200, body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: `${this.fhirBaseUrl}/${resourceType}` }], entry: [] } };
+    const response = await this.upstream.request('GET', resourceType, confined);
+    if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
+    void strict;
+    return { status: 200, body: this.filterBundle(context, response.body, (resource) => (resource.resourceType === resourceType ? rules : this.includeRules(context, resource))) };
+  }
+
+  async history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
+    if (resourceType && id) await this.visibleCurrent(resourceType, requireId(id), this.policy.rules(context, resourceType, 'r'));
+    const path = [resourceType, id, '_history'].filter(Boolean).join('/');
+    const response = await this.upstream.request('GET', path, query);
+    if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
+    const interaction: Interaction = id ? 'r' : 's';
+    return { status: 200, body: this.filterBundle(context, response.body, (resource) => this.policy.rules(context, String(resource.resourceType), interaction)) };
+  }
+
+  async create(context: SmartContextValue, resourceType: string, resource: Json): Promise<FhirResponse> {
+    if (resource.resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
+    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    return this.passThrough(await this.upstream.request('POST', resourceType, undefined, resource));
+  }
+
+  async update(context: SmartContextValue, resourceType: string, id: string, resource: Json): Promise<FhirResponse> {
+    if (resource.resourceType !== resourceType || resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
+    const rules = this.policy.rules(context, resourceType, 'u');
+    const current = await this.upstream.request('GET', `${resourceType}/${id}`);
+    if (current.status === 200 && current.body && !resourceAllowed(current.body, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    if (!resourceAllowed(resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    return this.passThrough(await this.upstream.request('PUT', `${resourceType}/${id}`, undefined, resource));
+  }
+
+  async patch(context: SmartContextValue, resourceType: string, id: string, operations: unknown[]): Promise<FhirResponse> {
+    const rules = this.policy.rules(context, resourceType, 'u');
+    const current = await this.visibleCurrent(resourceType, requireId(id), [...this.policy.rules(context, resourceType, 'r'), ...rules]);
+    if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    let patched: Json;
+    try {
+      patched = applyPatch(deepClone(current), operations as Operation[], true, false).newDocument as Json;
+    } catch {
+      throw new OperationOutcomeError(422, 'processing', 'The JSON Patch could not be applied');
+    }
+    if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    return this.passThrough(await this.upstream.request('PATCH', `${resourceType}/${id}`, undefined, operations, 'application/json-patch+json'));
+  }
+
+  async delete(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
+    const rules = this.policy.rules(context, resourceType, 'd');
+    const current = await this.visibleCurrent(resourceType, requireId(id), [...this.policy.rules(context, resourceType, 'r'), ...rules]);
+    if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'd');
+    return this.passThrough(await this.upstream.request('DELETE', `${resourceType}/${id}`));
+  }
+
+  // Reads are checked after fetching: an out-of-scope instance answers like a missing one (SMART Q6).
+  private checkedResource(response: UpstreamResponse, rules: AccessRule[], label: string): FhirResponse {
+    if (response.status !== 200) return this.passThrough(response, true);
+    if (!response.body || !resourceAllowed(response.body, rules)) throw OperationOutcomeError.notFound(`${label} is not known`);
+    return this.passThrough(response);
+  }
+
+  private async visibleCurrent(resourceType: string, id: string, rules: AccessRule[]): Promise<Json> {
+    const response = await this.upstream.request('GET', `${resourceType}/${id}`);
+    if (response.status !== 200 || !response.body || !resourceAllowed(response.body, rules)) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    return response.body;
+  }
+
+  private includeRules(context: SmartContextValue, resource: Json): AccessRule[] {
+    const type = String(resource.resourceType);
+    return [...this.policy.rules(context, type, 's'), ...this.policy.rules(context, type, 'r')];
+  }
+
+  /** Second line of defence: drop every entry no rule allows, and point links at this server. */
+  private filterBundle(context: SmartContextValue, bundle: Json, rulesFor: (resource: Json) => AccessRule[]): Json {
+    const entries = Array.isArray(bundle.entry) ? (bundle.entry as Json[]) : [];
+    const kept = entries.filter((entry) => {
+      const resource = entry.resource as Json | undefined;
+      return !!resource && typeof resource === 'object' && resourceAllowed(resource, rulesFor(resource));
+    });
+    const links = Array.isArray(bundle.link) ? (bundle.link as Json[]) : [];
+    return {
+      ...bundle,
+      ...(kept.length === entries.length ? {} : { total: undefined }),
+      link: links.map((link) => ({ ...link, url: this.upstream.rewrite(String(link.url), this.fhirBaseUrl) })),
+      entry: kept.map((entry) => ({ ...entry, ...(typeof entry.fullUrl === 'string' ? { fullUrl: this.upstream.rewrite(entry.fullUrl, this.fhirBaseUrl) } : {}) })),
+    };
+  }
+
+  // Outcomes of a missing or deleted instance say nothing about whether the caller could have seen it.
+  private passThrough(response: UpstreamResponse, hideGone = false): FhirResponse {
+    if (hideGone && (response.status === 404 || response.status === 410)) throw OperationOutcomeError.notFound('The resource is not known');
+    const headers = { ...response.headers };
+    if (headers.Location) headers.Location = this.upstream.rewrite(headers.Location, this.fhirBaseUrl);
+    if (headers['Content-Location']) headers['Content-Location'] = this.upstream.rewrite(headers['Content-Location'], this.fhirBaseUrl);
+    return { status: response.status, headers, body: response.body };
+  }
+}
+
+function requireId(id: string): string {
+  if (!isFhirId(id)) throw OperationOutcomeError.invalid('Resource ids are 1-64 characters of A-Z, a-z, 0-9, - and .');
+  return id;
+}

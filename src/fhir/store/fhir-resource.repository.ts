@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { OperationOutcomeError } from '../../fhir-auth';
+
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  resource: Record<string, unknown> | null;
+  deleted: boolean;
+  method?: string;
+}
+
+export interface SqlQuery {
+  where: string;
+  params: unknown[];
+}
+
+interface Row {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  resource: Record<string, unknown> | null;
+  deleted: boolean;
+  method?: string;
+}
+
+/** The built-in FHIR store: current versions in fhir_resources, every version in fhir_resource_history. */
+@Injectable()
+export class FhirResourceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources WHERE resource_type = $1 AND id = $2`,
+      [resourceType, id],
+    );
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  async findVersion(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT resource_type, id, version_id, last_updated, resource, deleted, method FROM fhir_resource_history
+        WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+      [resourceType, id, versionId],
+    );
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  /** Current, non-deleted resources by `Type/id` reference, for _include. */
+  async findByReferences(references: ReadonlyArray<{ resourceType: string; id: string }>): Promise<StoredVersion[]> {
+    if (references.length === 0) return [];
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted
+         FROM fhir_resources r JOIN unnest($1::text[], $2::text[]) AS wanted(resource_type, id)
+           ON r.resource_type = wanted.resource_type AND r.id = wanted.id
+        WHERE NOT r.deleted`,
+      [references.map((reference) => reference.resourceType), references.map((reference) => reference.id)],
+    );
+    return rows.map(toVersion);
+  }
+
+  async storedTypes(): Promise<string[]> {
+    const rows: Array<{ resource_type: string }> = await this.dataSource.query(`SELECT DISTINCT resource_type FROM fhir_resources`);
+    return rows.map((row) => row.resource_type);
+  }
+
+  async count(query: SqlQuery): Promise<number> {
+    const rows: Array<{ total: string }> = await this.dataSource.query(`SELECT count(*) AS total FROM fhir_resources WHERE ${query.where}`, query.params);
+    return Number(rows[0]?.total ?? 0);
+  }
+
+  async search(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<StoredVersion[]> {
+    const n = query.params.length;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources
+        WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...query.params, limit, offset],
+    );
+    return rows.map(toVersion);
+  }
+
+  /** History rows, newest first; `where` may use resource_type, id, last_updated and resource. */
+  async history(query: SqlQuery, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
+    const n = query.params.length;
+    const [rows, counts]: [Row[], Array<{ total: string }>] = await Promise.all([
+      this.dataSource.query(
+        `SELECT resource_type, id, version_id, last_updated, resource, deleted, method FROM fhir_resource_history
+          WHERE ${query.where} ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...query.params, limit, offset],
+      ),
+      this.dataSource.query(`SELECT count(*) AS total FROM fhir_resource_history WHERE ${query.where}`, query.params),
+    ]);
+    return { total: Number(counts[0]?.total ?? 0), versions: rows.map(toVersion) };
+  }
+
+  /**
+   * Writes a new version (create, update or patch) or a deletion (`resource` null). `check` sees the current
+   * version under a row lock, so a permission decision and the write cannot interleave with another write.
+   */
+  async write(
+    resourceType: string,
+    id: string,
+    method: string,
+    build: (current: StoredVersion | undefined) => Record<string, unknown> | null,
+  ): Promise<{ version: StoredVersion; previous: StoredVersion | undefined }> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const previous = await this.lockCurrent(manager, resourceType, id);
+        const content = build(previous);
+        const versionId = (previous?.versionId ?? 0) + 1;
+        const lastUpdated = new Date();
+        const resource = content && { ...content, resourceType, id, meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
+        const deleted = resource === null;
+        await manager.query(
+          `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (resource_type, id) DO UPDATE SET version_id = $3, last_updated = $4, resource = $5, deleted = $6`,
+          [resourceType, id, versionId, lastUpdated, resource ?? previous?.resource ?? {}, deleted],
+        );
+        await manager.query(
+          `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, resource, deleted, method) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [resourceType, id, versionId, lastUpdated, resource, deleted, method],
+        );
+        return { version: { resourceType, id, versionId, lastUpdated, resource, deleted, method }, previous };
+      });
+    } catch (error) {
+      // Two first writes of the same new id raced on the primary key.
+      if ((error as { code?: string }).code === '23505') throw new OperationOutcomeError(409, 'conflict', 'Concurrent write to the same resource; retry');
+      throw error;
+    }
+  }
+
+  private async lockCurrent(manager: EntityManager, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const rows: Row[] = await manager.query(
+      `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources WHERE resource_type = $1 AND id = $2 FOR UPDATE`,
+      [resourceType, id],
+    );
+    return rows[0] && toVersion(rows[0]);
+  }
+}
+
+function toVersion(row: Row): StoredVersion {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: Number(row.version_id),
+    lastUpdated: new Date(row.last_updated),
+    resource: row.resource,
+    deleted: row.deleted,
+    method: row.method,
+  };
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

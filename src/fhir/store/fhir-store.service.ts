@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { applyPatch, deepClone, JsonPatchError, Operation } from 'fast-json-patch';
+import { AppConfig } from '../../config/app-config';
+import { FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
+import { BundleBuilder } from '../bundle.builder';
+import { FhirBackend, FhirResponse } from '../fhir-response';
+import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
+import { FhirStoreSearch } from './fhir-store.search';
+
+/** FHIR R4 interactions on the built-in store, each confined by the token's access rules (SMART I3–I6). */
+@Injectable()
+export class FhirStoreService implements FhirBackend {
+  readonly mode = 'store' as const;
+  private readonly bundles: BundleBuilder;
+
+  constructor(
+    private readonly repository: FhirResourceRepository,
+    private readonly policy: FhirAccessPolicy,
+    private readonly searcher: FhirStoreSearch,
+    config: AppConfig,
+  ) {
+    this.bundles = new BundleBuilder(config.fhirBaseUrl);
+  }
+
+  async read(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
+    const current = await this.repository.findCurrent(resourceType, requireId(id));
+    // Out-of-scope instances answer exactly like missing ones: their existence is not disclosed (SMART Q6).
+    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r'))) throw notFound(resourceType, id);
+    if (current.deleted) throw new OperationOutcomeError(410, 'deleted', `${resourceType}/${id} has been deleted`);
+    return ok(current);
+  }
+
+  async vread(context: SmartContextValue, resourceType: string, id: string, versionId: string): Promise<FhirResponse> {
+    if (!/^[1-9]\d{0,8}$/.test(versionId)) throw OperationOutcomeError.invalid('The version id must be a positive integer');
+    const current = await this.repository.findCurrent(resourceType, requireId(id));
+    const rules = this.policy.rules(context, resourceType, 'r');
+    if (!current?.resource || !resourceAllowed(current.resource, rules)) throw notFound(resourceType, id);
+    const version = await this.repository.findVersion(resourceType, id, Number(versionId));
+    if (!version) throw notFound(resourceType, `${id}/_history/${versionId}`);
+    if (version.deleted || !version.resource) throw new OperationOutcomeError(410, 'deleted', `Version ${versionId} is a deletion`);
+    if (!resourceAllowed(version.resource, rules)) throw notFound(resourceType, `${id}/_history/${versionId}`);
+    return ok(version);
+  }
+
+  search(context: SmartContextValue, resourceType: string, query: URLSearchParams, strict: boolean): Promise<FhirResponse> {
+    return this.searcher.search(context, resourceType, query, strict);
+  }
+
+  history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
+    return this.searcher.history(context, resourceType, id === undefined ? undefined : requireId(id), query);
+  }
+
+  async create(context: SmartContextValue, resourceType: string, resource: Record<string, unknown>): Promise<FhirResponse> {
+    requireResource(resource, resourceType);
+    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    const { version } = await this.repository.write(resourceType, randomUUID(), 'POST', () => withoutId(resource));
+    return { ...ok(version, 201), headers: { ...headersFor(version), Location: `${this.bundles.url(`${resourceType}/${version.id}/_history/${version.versionId}`)}` } };
+  }
+
+  async update(context: SmartContextValue, resourceType: string, id: string, resource: Record<string, unknown>): Promise<FhirResponse> {
+    requireResource(resource, resourceType);
+    if (resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The resource id must equal the id in the URL');
+    const rules = this.policy.rules(context, resourceType, 'u');
+    // SMART I3: `u` covers update-as-create (upsert); both the old and the new content must be in scope.
+    const { version, previous } = await this.repository.write(resourceType, id, 'PUT', (current) => {
+      if (current?.resource && !current.deleted && !resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      if (!resourceAllowed(resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      return resource;
+    });
+    const created = !previous || previous.deleted;
+    return { ...ok(version, created ? 201 : 200), headers: { ...headersFor(version), ...(created ? { Location: this.bundles.url(`${resourceType}/${id}/_history/${version.versionId}`) } : {}) } };
+  }
+
+  async patch(context: SmartContextValue, resourceType: string, id: string, operations: unknown[]): Promise<FhirResponse> {
+    requireId(id);
+    const rules = this.policy.rules(context, resourceType, 'u');
+    const { version } = await this.repository.write(resourceType, id, 'PATCH', (current) => {
+      if (!current?.resource || current.deleted || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))) throw notFound(resourceType, id);
+      if (!resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      const patched = applyJsonPatch(current.resource, operations);
+      if (patched.resourceType !== resourceType || patched.id !== id) throw new OperationOutcomeError(422, 'processing', 'A patch may not change resourceType or id');
+      if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      return patched;
+    });
+    return ok(version);
+  }
+
+  async delete(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
+    requireId(id);
+    const rules = this.policy.rules(context, resourceType, 'd');
+    const current = await this.repository.findCurrent(resourceType, id);
+    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))) throw notFound(resourceType, id);
+    if (current.deleted) return { status: 204 };
+    await this.repository.write(resourceType, id, 'DELETE', (locked) => {
+      if (!locked?.resource || !resourceAllowed(locked.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'd');
+      return null;
+    });
+    return { status: 204 };
+  }
+}
+
+function ok(version: StoredVersion, status = 200): FhirResponse {
+  return { status, body: version.resource, headers: headersFor(version) };
+}
+
+function headersFor(version: StoredVersion): Record<string, string> {
+  return { ETag: `W/"${version.versionId}"`, 'Last-Modified': version.lastUpdated.toUTCString() };
+}
+
+function notFound(resourceType: string, id: string): OperationOutcomeError {
+  return OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+}
+
+function requireId(id: string): string {
+  if (!isFhirId(id)) throw OperationOutcomeError.invalid('Resource ids are 1-64 characters of A-Z, a-z, 0-9, - and .');
+  return id;
+}
+
+function requireResource(resource: unknown, resourceType: string): asserts resource is Record<string, unknown> {
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
+  if ((resource as { resourceType?: unknown }).resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
+}
+
+function withoutId(resource: Record<string, unknown>): Record<string, unknown> {
+  const { id: _ignored, ...rest } = resource;
+  return rest;
+}
+
+// RFC 6902 via fast-json-patch; a patch that does not apply is 422 (FHIR R4 http.html#patch).
+function applyJsonPatch(resource: Record<string, unknown>, operations: unknown[]): Record<string, unknown> {
+  try {
+    const result = applyPatch(deepClone(resource), operations as Operation[], true, false).newDocument as unknown;
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new OperationOutcomeError(422, 'processing', 'The patch must leave a resource');
+    return result as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof OperationOutcomeError) throw error;
+    const message = error instanceof JsonPatchError ? error.name : 'invalid patch';
+    throw new OperationOutcomeError(422, 'processing', `The JSON Patch could not be applied (${message})`);
+  }
+}

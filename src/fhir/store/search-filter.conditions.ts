@@ -1,0 +1,114 @@
+import { COMPARTMENT_ELEMENTS, OperationOutcomeError } from '../../fhir-auth';
+import { SearchFilter } from './search-request';
+import { elementPath, referenceCondition, SqlParameters, tokenCondition } from './sql-conditions';
+
+// Elements searched by `date`, per type (FHIR R4 search parameter definitions, first choice of each).
+const DATE_ELEMENTS: Record<string, string[]> = {
+  Observation: ['effectiveDateTime', 'effectivePeriod,start', 'effectiveInstant', 'issued'],
+  Condition: ['onsetDateTime', 'recordedDate'],
+  Encounter: ['period,start'],
+  AllergyIntolerance: ['recordedDate'],
+  MedicationRequest: ['authoredOn'],
+  Procedure: ['performedDateTime', 'performedPeriod,start'],
+  DiagnosticReport: ['effectiveDateTime', 'effectivePeriod,start'],
+  Immunization: ['occurrenceDateTime'],
+};
+
+const DATE_VALUE = /^(eq|ne|gt|lt|ge|le|sa|eb)?(\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)$/;
+const INSTANT_TEMPLATE = '0000-01-01T00:00:00';
+
+/** SQL for one search parameter occurrence (values OR-ed). */
+export function filterCondition(resourceType: string, filter: SearchFilter, parameters: SqlParameters): string {
+  const alternatives = filter.values.map((value) => valueCondition(resourceType, filter.name, value, parameters));
+  return `(${alternatives.join(' OR ')})`;
+}
+
+function valueCondition(resourceType: string, name: string, value: string, parameters: SqlParameters): string {
+  switch (name) {
+    case '_id':
+      return `id = ${parameters.add(value)}`;
+    case '_lastUpdated':
+      return dateCondition(`to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')`, value, parameters);
+    case 'date': {
+      const columns = (DATE_ELEMENTS[resourceType] ?? []).map((element) => `(resource #>> '{${element}}')`);
+      if (columns.length === 0) return 'FALSE';
+      return dateCondition(normalisedInstant(`COALESCE(${columns.join(', ')})`), value, parameters);
+    }
+    case 'patient':
+      if (resourceType === 'Patient') return `id = ${parameters.add(referenceId(value, 'Patient'))}`;
+      return referenceCondition(COMPARTMENT_ELEMENTS, [`Patient/${referenceId(value, 'Patient')}`], parameters);
+    case 'subject':
+    case 'encounter':
+      return referenceCondition([name], [qualifiedReference(value, name === 'encounter' ? 'Encounter' : 'Patient')], parameters);
+    case 'identifier':
+      return tokenCondition('$."identifier"', value, parameters, 'value');
+    case 'name':
+      return nameCondition(value, parameters);
+    default:
+      return tokenCondition(elementPath(name) as string, value, parameters);
+  }
+}
+
+function nameCondition(value: string, parameters: SqlParameters): string {
+  const pattern = parameters.add(`${value.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+  const paths = ['lax $."name"."family"', 'lax $."name"."given"', 'lax $."name"."text"', 'lax $."name" ? (@.type() == "string")'];
+  return `EXISTS (SELECT 1 FROM (${paths.map((path) => `SELECT jsonb_path_query(resource, '${path}') AS v`).join(' UNION ALL ')}) AS names
+    WHERE lower(names.v #>> '{}') LIKE ${pattern})`;
+}
+
+// Dates compare as normalised `YYYY-MM-DDTHH:MM:SS` text (time-zone offsets are not applied).
+function dateCondition(column: string, raw: string, parameters: SqlParameters): string {
+  const match = DATE_VALUE.exec(raw);
+  if (!match) throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a FHIR date search value`);
+  const prefix = match[1] ?? 'eq';
+  const value = match[2].slice(0, 19);
+  const start = parameters.add(value + INSTANT_TEMPLATE.slice(value.length));
+  const end = parameters.add(upperBound(value));
+  switch (prefix) {
+    case 'gt':
+    case 'sa':
+      return `${column} >= ${end}`;
+    case 'ge':
+      return `${column} >= ${start}`;
+    case 'lt':
+    case 'eb':
+      return `${column} < ${start}`;
+    case 'le':
+      return `${column} < ${end}`;
+    case 'ne':
+      return `NOT (${column} >= ${start} AND ${column} < ${end})`;
+    default:
+      return `(${column} >= ${start} AND ${column} < ${end})`;
+  }
+}
+
+function normalisedInstant(text: string): string {
+  return `(left(${text}, 19) || substr('${INSTANT_TEMPLATE}', length(left(${text}, 19)) + 1))`;
+}
+
+// The first instant after the precision of `value`: 2024 → 2025-01-01T00:00:00, 2024-03-05 → 2024-03-06T00:00:00.
+function upperBound(value: string): string {
+  const [datePart, timePart] = value.split('T');
+  const [year, month, day] = datePart.split('-').map(Number);
+  let date: Date;
+  if (timePart) {
+    const [hours, minutes, seconds] = timePart.split(':').map(Number);
+    date = new Date(Date.UTC(year, month - 1, day, hours, minutes, (seconds ?? 0) + (timePart.split(':').length === 3 ? 1 : 60)));
+  } else if (day !== undefined) date = new Date(Date.UTC(year, month - 1, day + 1));
+  else if (month !== undefined) date = new Date(Date.UTC(year, month, 1));
+  else date = new Date(Date.UTC(year + 1, 0, 1));
+  if (Number.isNaN(date.getTime())) throw OperationOutcomeError.invalid(`'${value}' is not a valid date`);
+  return date.toISOString().slice(0, 19);
+}
+
+function referenceId(value: string, type: string): string {
+  const match = new RegExp(`^(?:.*/)?(?:${type}/)?([A-Za-z0-9\\-.]{1,64})$`).exec(value);
+  if (!match) throw OperationOutcomeError.invalid(`'${value.slice(0, 80)}' is not a ${type} reference`);
+  return match[1];
+}
+
+function qualifiedReference(value: string, defaultType: string): string {
+  const match = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
+  if (match) return `${match[1]}/${match[2]}`;
+  return `${defaultType}/${referenceId(value, defaultType)}`;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../../src/config/app-config';
+import { KeysService } from '../../src/keys/keys.service';
+import { TestApp } from './test-app';
+
+export interface MintOptions {
+  scope: string;
+  patient?: string;
+  encounter?: string;
+  fhirUser?: string;
+  userRole?: 'patient' | 'practitioner';
+  sub?: string;
+  clientId?: string;
+  grantId?: string;
+  jti?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  issuer?: string;
+  audience?: string;
+  typ?: string;
+  /** Mint for `server` while signing with the keys of `signer` (another server's keys). */
+  signer?: TestApp;
+}
+
+/** An access token exactly as the token endpoint mints it (docs/architecture.md, access-token contract). */
+export async function mintAccessToken(server: TestApp, options: MintOptions): Promise<string> {
+  const config = server.app.get(AppConfig);
+  const now = Math.floor(Date.now() / 1000);
+  const clientId = options.clientId ?? `client-${randomUUID()}`;
+  const claims: Record<string, unknown> = {
+    iss: options.issuer ?? config.issuer,
+    sub: options.sub ?? clientId,
+    aud: options.audience ?? config.fhirBaseUrl,
+    client_id: clientId,
+    scope: options.scope,
+    jti: options.jti ?? randomUUID(),
+    iat: now,
+    exp: now + (options.expiresIn ?? 3600),
+  };
+  if (options.grantId) claims.grant_id = options.grantId;
+  if (options.patient) claims.patient = options.patient;
+  if (options.encounter) claims.encounter = options.encounter;
+  if (options.fhirUser) claims.fhirUser = options.fhirUser;
+  if (options.userRole) claims.user_role = options.userRole;
+  const signer = (options.signer ?? server).app.get(KeysService);
+  return signer.sign(claims, config.accessTokenSigningAlg, options.typ ?? 'at+jwt');
+}
+
+export async function fhirFetch(
+  server: TestApp,
+  path: string,
+  token: string | undefined,
+  init: { method?: string; body?: unknown; contentType?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { Accept: 'application/fhir+json', ...init.headers };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['Content-Type'] = init.contentType ?? 'application/fhir+json';
+  const response = await fetch(`${server.fhirBaseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: response.status, headers: response.headers, body };
+}
