@@ -37,8 +37,9 @@ describe('browser: standalone launch of the demo SMART app', () => {
       jwksUri: null,
       allowRefreshTokens: true,
     };
-    // Each test server has its own port, so the demo client's redirect URI is (re)written for this one.
-    if (await clients.findById('demo-public-app')) await clients.update('demo-public-app', settings);
+    // Each test server has its own port: add this server's callback to the demo client, keeping any others.
+    const existing = await clients.findById('demo-public-app');
+    if (existing) await clients.update('demo-public-app', { redirectUris: [...new Set([...existing.redirectUris, ...settings.redirectUris])], scope: APP_SCOPE });
     else await clients.create(settings, { clientId: 'demo-public-app' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
