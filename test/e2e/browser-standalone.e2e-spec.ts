@@ -100,7 +100,16 @@ describe('browser: standalone launch of the demo SMART app', () => {
       const tokenResponse = JSON.parse((await page.textContent('#token-response')) as string) as Record<string, unknown>;
       expect(tokenResponse).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), patient: patientId, access_token: expect.any(String) });
       expect(await page.textContent('#id-token-claims')).toMatch(/"fhirUser"/);
+      expect(await page.textContent('#patient-name')).toBe(`Patient: Test Browser${name}`);
       await shot('06-demo-app-result');
+
+      await page.click('#refresh');
+      await page.waitForFunction(() => /Refreshed at/.test(document.getElementById('status')?.textContent ?? ''));
+      await page.click('#revoke');
+      await page.waitForFunction(() => /Token revoked/.test(document.getElementById('status')?.textContent ?? ''));
+      await page.click('#refresh');
+      await page.waitForFunction(() => /invalid_grant|Token endpoint/.test(document.getElementById('status')?.textContent ?? ''));
+      await shot('07-demo-app-revoked');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -122,7 +131,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await page.waitForSelector('h1:text("Connected apps")');
       expect(await page.getByRole('button', { name: 'Revoke access for Demo SMART app' }).count()).toBe(1);
       await expectNoHorizontalScroll(page);
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}-07-connected-apps.png`), fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-08-connected-apps.png`), fullPage: true });
       await context.close();
     }
   }, 60_000);
