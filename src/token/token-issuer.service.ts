@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientEntity } from '../clients/client.entity';
+import type { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
+import { InvalidGrantError } from '../common/oauth/errors';
 import { AppConfig } from '../config/app-config';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { parseScopes } from '../scopes';
@@ -17,16 +19,19 @@ export interface IssueInput {
   grantId: string | null;
   launchContext: LaunchContext;
   nonce?: string | null;
-  /** A refresh token created (or rotated) alongside, returned as is. */
-  refreshToken?: Promise<string | null> | string | null;
+  /** A rotated refresh token, or a function creating one (run alongside the signing). */
+  refreshToken?: (() => Promise<string>) | string | null;
   lifetimeSeconds?: number;
 }
 
-export class UnknownUserError extends Error {}
+// Users change rarely; a short cache keeps a database round trip off every refresh.
+const USER_CACHE_MS = 5000;
 
 // Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
 @Injectable()
 export class TokenIssuerService {
+  private readonly userCache = new Map<string, { user: UserEntity | null; at: number }>();
+
   constructor(
     private readonly accessTokens: AccessTokenService,
     private readonly idTokens: IdTokenService,
@@ -43,8 +48,8 @@ export class TokenIssuerService {
   }
 
   async issue(input: IssueInput): Promise<TokenResponseBody> {
-    const user = input.userId ? await this.users.findById(input.userId) : null;
-    if (input.userId && !user) throw new UnknownUserError();
+    const user = input.userId ? await this.findUser(input.userId) : null;
+    if (input.userId && !user) throw new InvalidGrantError('The user of this grant is unknown or disabled');
     const kinds = new Set(parseScopes(input.scope).scopes.map((scope) => scope.kind));
     const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
     const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);
@@ -72,7 +77,7 @@ export class TokenIssuerService {
             lifetimeSeconds: lifetime,
           })
         : Promise.resolve(null),
-      input.refreshToken ?? null,
+      typeof input.refreshToken === 'function' ? input.refreshToken() : (input.refreshToken ?? null),
     ]);
     const body: TokenResponseBody = {
       access_token: access.token,
@@ -84,5 +89,15 @@ export class TokenIssuerService {
     if (idToken) body.id_token = idToken;
     if (refreshToken) body.refresh_token = refreshToken;
     return body;
+  }
+
+  private async findUser(userId: string): Promise<UserEntity | null> {
+    const cached = this.userCache.get(userId);
+    if (cached && Date.now() - cached.at < USER_CACHE_MS) return cached.user;
+    const found = await this.users.findById(userId);
+    const user = found && found.enabled !== false ? found : null;
+    if (this.userCache.size > 10_000) this.userCache.clear();
+    this.userCache.set(userId, { user, at: Date.now() });
+    return user;
   }
 }

@@ -114,4 +114,18 @@ describe('POST /token: request pipeline and error matrix', () => {
       expect(response.headers.get('cache-control')).toContain('no-store');
     }
   });
+
+  it('contributes its endpoints, grant types and OpenID capability to discovery', async () => {
+    const smart = (await (await fetch(`${server.fhirBaseUrl}/.well-known/smart-configuration`)).json()) as Record<string, unknown>;
+    expect(smart).toMatchObject({
+      token_endpoint: `${server.baseUrl}/token`,
+      introspection_endpoint: `${server.baseUrl}/introspect`,
+      revocation_endpoint: `${server.baseUrl}/revoke`,
+      issuer: server.baseUrl,
+    });
+    expect(smart.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
+    expect(smart.capabilities).toEqual(expect.arrayContaining(['sso-openid-connect', 'permission-offline']));
+    const openid = (await (await fetch(`${server.baseUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(openid.claims_supported).toEqual(expect.arrayContaining(['fhirUser', 'sub', 'iss', 'nonce']));
+  });
 });

@@ -51,16 +51,17 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const launchContext = (code.launchContext ?? {}) as LaunchContext;
     const refreshToken =
       (offline || online) && client.allowRefreshTokens
-        ? this.refreshTokens.create({
-            clientId: client.clientId,
-            grantId: code.grantId ?? null,
-            userId: code.userId ?? null,
-            scope: code.scope,
-            launchContext,
-            loginSessionId: online ? (code.loginSessionId ?? null) : null,
-            online,
-            lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
-          })
+        ? () =>
+            this.refreshTokens.create({
+              clientId: client.clientId,
+              grantId: code.grantId ?? null,
+              userId: code.userId ?? null,
+              scope: code.scope,
+              launchContext,
+              loginSessionId: online ? (code.loginSessionId ?? null) : null,
+              online,
+              lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
+            })
         : null;
     const body = await this.issuer.issue({
       client,

@@ -6,7 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
 import { formatScopes, isSubsetOf, parseScopes } from '../../scopes';
 import { RefreshTokenRepository, StoredRefreshToken } from '../refresh-token.repository';
-import { TokenIssuerService, UnknownUserError } from '../token-issuer.service';
+import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
 
@@ -39,21 +39,16 @@ export class RefreshTokenGrant implements GrantHandler {
     const scope = this.grantedScope(params.scope, stored.scope);
     const rotated = await this.refreshTokens.rotate(stored.id, this.issuer.refreshTokenLifetime(client));
     if (!rotated) throw new InvalidGrantError('The refresh token has already been used');
-    try {
-      const body = await this.issuer.issue({
-        client,
-        userId: stored.userId,
-        scope,
-        grantId: stored.grantId,
-        launchContext: stored.launchContext,
-        refreshToken: rotated,
-      });
-      this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
-      return body;
-    } catch (error) {
-      if (error instanceof UnknownUserError) throw new InvalidGrantError('The user of this grant no longer exists');
-      throw error;
-    }
+    const body = await this.issuer.issue({
+      client,
+      userId: stored.userId,
+      scope,
+      grantId: stored.grantId,
+      launchContext: stored.launchContext,
+      refreshToken: rotated,
+    });
+    this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
+    return body;
   }
 
   // SMART J3: absent = the original scope; present = a subset of it (the identical string included).
