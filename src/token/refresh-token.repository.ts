@@ -102,6 +102,15 @@ export class RefreshTokenRepository {
     await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   }
 
+  /** Drops tokens that expired (or were rotated or revoked) more than `olderThanSeconds` ago. */
+  async purgeStale(olderThanSeconds = 86_400): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM refresh_tokens WHERE expires_at < now() - make_interval(secs => $1)
+          OR rotated_at < now() - make_interval(secs => $1) OR revoked_at < now() - make_interval(secs => $1)`,
+      [olderThanSeconds],
+    );
+  }
+
   async revokeByGrant(grantId: string): Promise<void> {
     await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [grantId]);
   }

@@ -1,4 +1,4 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { KeysModule } from '../keys/keys.module';
@@ -11,6 +11,8 @@ import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenController } from './token.controller';
 import { TokenIssuerService } from './token-issuer.service';
 import { TokenRequestPipeline } from './token-request.pipeline';
+
+const PURGE_INTERVAL_MS = 3600_000;
 
 @Module({
   imports: [KeysModule],
@@ -27,12 +29,16 @@ import { TokenRequestPipeline } from './token-request.pipeline';
   ],
   exports: [AccessTokenService, RefreshTokenRepository],
 })
-export class TokenModule implements OnModuleInit {
+export class TokenModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TokenModule.name);
+  private purgeTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly registry: DiscoveryRegistry,
     private readonly pipeline: TokenRequestPipeline,
     private readonly hooks: OAuthEndpointHooks,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly refreshTokens: RefreshTokenRepository,
   ) {}
 
   onModuleInit(): void {
@@ -44,5 +50,14 @@ export class TokenModule implements OnModuleInit {
       capabilities: ['sso-openid-connect', 'permission-offline', 'permission-online'],
       claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'fhirUser', 'name'],
     }));
+    // A rotated token is kept for a day so late reuse is still recognised (and ends its grant).
+    this.purgeTimer = setInterval(() => {
+      this.refreshTokens.purgeStale().catch((error: Error) => this.logger.warn(`Refresh token purge failed: ${error.message}`));
+    }, PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
   }
 }
