@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
 import { AuditService } from '../audit/audit.service';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
 import { InvalidClientError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../common/oauth/errors';
@@ -73,6 +74,14 @@ export function claimedClientId(request: FastifyRequest, body: FormParams): stri
       return decodeURIComponent(id).slice(0, 200);
     } catch {
       return id.slice(0, 200);
+    }
+  }
+  if (body.client_assertion) {
+    try {
+      const iss = decodeJwt(body.client_assertion).iss;
+      if (typeof iss === 'string') return iss.slice(0, 200);
+    } catch {
+      // Not a JWT: fall through to client_id.
     }
   }
   return body.client_id?.slice(0, 200) ?? null;
