@@ -7,7 +7,7 @@ const autocannon = require('autocannon');
  * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
  * that fails the check counts as an error and never as throughput.
  */
-async function runOnce({ url, connections, duration, plan }) {
+async function runOnce({ url, connections, duration, plan, amount }) {
   const counts = { responses: 0, wrong: 0, samples: [] };
   const requests = plan.requests.map((request) => ({
     ...request,
@@ -30,7 +30,7 @@ async function runOnce({ url, connections, duration, plan }) {
     url,
     connections,
     pipelining: 1,
-    duration,
+    ...(amount ? { amount } : { duration }),
     timeout: 10,
     requests,
   });

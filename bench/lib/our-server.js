@@ -31,7 +31,7 @@ async function startDatabase(settings, workDir) {
  * plain HTTP over loopback. LOG_LEVEL=warn keeps per-request logs out of the measurement, as a
  * production deployment at warn would.
  */
-async function startOurServers({ settings, databaseUrl, workDir, count, label = 'smart-auth', extraEnv = {}, shared = {} }) {
+async function startOurServers({ settings, databaseUrl, workDir, count, label = 'smart-auth', extraEnv = {}, shared = {}, script = MAIN, readyPath = '/health/ready' }) {
   const ports = [];
   for (let index = 0; index < count; index += 1) ports.push(await freePort());
   const publicUrl = shared.publicUrl ?? `http://127.0.0.1:${ports[0]}`;
@@ -42,7 +42,7 @@ async function startOurServers({ settings, databaseUrl, workDir, count, label = 
   for (const [index, port] of ports.entries()) {
     const args = [];
     if (settings.cpuProfileDir) args.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`);
-    args.push(MAIN);
+    args.push(script);
     const env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -72,7 +72,7 @@ async function startOurServers({ settings, databaseUrl, workDir, count, label = 
         env,
         cwd: ROOT,
         logFile: join(workDir, `${label}-${index + 1}.log`),
-        readyUrl: `${baseUrl}/health/ready`,
+        readyUrl: `${baseUrl}${readyPath}`,
       }),
     });
   }

@@ -1,5 +1,7 @@
 'use strict';
 
+const { randomUUID } = require('node:crypto');
+const { join } = require('node:path');
 const { clientKey } = require('../lib/assertions');
 const { startOurServers } = require('../lib/our-server');
 const { basicAuthorization, expectStatus, fixedPlan, form, introspection, json, pooledFormPlan, tokenResponse, FORM } = require('../lib/plans');
@@ -96,11 +98,31 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
   const noPatient = { unavailable: 'no Patient could be created through the FHIR API' };
   scenarios['fhir-read'] = patientId ? scenario(fhirPlan(`/fhir/Patient/${patientId}`), { note: 'ours: system/Patient.rs backend token' }) : noPatient;
   scenarios['fhir-search'] = patientId ? scenario(fhirPlan(`/fhir/Patient?_id=${patientId}`)) : noPatient;
+  scenarios['fhir-read-unguarded'] = noPatient;
+  if (patientId && needs(rows, 'fhir-read-unguarded')) {
+    const unguarded = await startOurServers({
+      settings,
+      databaseUrl,
+      workDir,
+      count: 1,
+      label: 'unguarded-fhir',
+      script: join(__dirname, '..', 'ceiling', 'unguarded-fhir-server.js'),
+      readyPath: `/fhir/Patient/${patientId}`,
+      shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
+    });
+    stops.unshift(() => unguarded.stop());
+    scenarios['fhir-read-unguarded'] = {
+      url: unguarded.servers[0].baseUrl,
+      prepare: fhirPlan(`/fhir/Patient/${patientId}`),
+      note: 'ours: bench/ceiling/unguarded-fhir-server.js, FhirStoreService.read with a fixed system/*.rs context; the Authorization header is sent and ignored',
+    };
+  }
 
   if (needs(rows, 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked')) {
     try {
-      if (!patientId) throw new Error('no Patient for the app user');
-      Object.assign(scenarios, await appScenarios({ api, patientId, settings, log, scenario }));
+      // Without a FHIR store the user still needs a patient id; the flow then shows the id as the name.
+      const appPatientId = patientId ?? `bench-${randomUUID().slice(0, 8)}`;
+      Object.assign(scenarios, await appScenarios({ api, patientId: appPatientId, settings, log, scenario }));
     } catch (error) {
       log(`  user-facing flow unavailable: ${error.message}`);
       for (const id of ['authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked']) scenarios[id] = { unavailable: `preparation failed: ${error.message}` };

@@ -15,6 +15,7 @@ const ROWS = [
   { id: 'introspect-active', title: 'Introspection, active token (client_secret_basic caller)' },
   { id: 'introspect-revoked', title: 'Introspection, revoked token' },
   { id: 'fhir-read', title: 'FHIR read through the guard, GET /fhir/Patient/{id}' },
+  { id: 'fhir-read-unguarded', title: 'Same FHIR read without the guard (bench-only server, same store call)' },
   { id: 'fhir-search', title: 'FHIR search through the guard, GET /fhir/Patient?_id={id}' },
   { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },
 ];
