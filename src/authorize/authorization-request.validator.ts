@@ -27,7 +27,7 @@ export class AuthorizationRequestValidator {
 
   async validate(raw: RawParameters): Promise<AuthorizationRequest> {
     const clientId = raw.client_id;
-    if (typeof clientId !== 'string' || !clientId || clientId.length > 256) {
+    if (typeof clientId !== 'string' || !/^[\x20-\x7e]{1,256}$/.test(clientId)) {
       throw new PageError(400, 'Unknown application', 'The request does not name a registered application (client_id).');
     }
     const client = await this.clients.findEnabled(clientId);
@@ -48,6 +48,7 @@ export class AuthorizationRequestValidator {
       // RFC 6749 §3.1: parameters must not be repeated.
       if (typeof value !== 'string') throw fail('invalid_request', `The ${name} parameter must appear once.`);
       if (value.length > MAX_LENGTH) throw fail('invalid_request', `The ${name} parameter is too long.`);
+      if (value.includes('\u0000')) throw fail('invalid_request', `The ${name} parameter contains a NUL character.`);
       parameters[name] = value;
     }
 

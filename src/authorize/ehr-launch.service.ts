@@ -86,7 +86,10 @@ export class EhrLaunchService {
 
 function text(value: unknown, name: string, max: number): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > max) throw new InvalidRequestError(`${name} must be a string of at most ${max} characters`);
+  // PostgreSQL text and jsonb cannot hold NUL, and no launch field needs control characters.
+  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new InvalidRequestError(`${name} must be a string of at most ${max} printable characters`);
+  }
   return value;
 }
 
@@ -109,6 +112,7 @@ function parseFhirContext(value: unknown): FhirContextItem[] | undefined {
     }
   }
   if (!Array.isArray(items) || items.length > 20) throw new InvalidRequestError('fhirContext must be an array of at most 20 items');
+  if (JSON.stringify(items).includes('\\u0000')) throw new InvalidRequestError('fhirContext must not contain NUL characters');
   return items.map((item) => {
     if (typeof item === 'string' && RELATIVE_REFERENCE.test(item)) return { reference: item };
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InvalidRequestError('fhirContext items must be objects');

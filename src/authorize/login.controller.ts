@@ -36,7 +36,7 @@ export class LoginController {
       this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
-    if (!username || !password) return retry(GENERIC_FAILURE, 401);
+    if (!username || !password || /[\u0000-\u001f\u007f]/.test(username)) return retry(GENERIC_FAILURE, 401);
     if (await this.throttle.isBlocked(username, request.ip)) return retry(GENERIC_FAILURE, 401);
     const user = await this.users.verifyPassword(username, password);
     if (!user) {

@@ -170,7 +170,12 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).not.toMatch(/Secure/);
-    expect(cookie.split(';')[0]).toMatch(/\.[A-Za-z0-9+/_-]+$/);
+    const value = cookie.split(';')[0];
+    const apps = (sessionCookie: string) => fetch(`${server.baseUrl}/apps`, { headers: { Cookie: sessionCookie }, redirect: 'manual' });
+    expect((await apps(value)).status).toBe(200);
+    // Without a valid signature the same session token is not accepted.
+    expect((await apps(value.slice(0, value.indexOf('.')))).status).toBe(303);
+    expect((await apps(`${value}x`)).status).toBe(303);
   });
 
   async function driveStep(jar: CookieJar, url: string): Promise<{ html: string; status: number }> {
