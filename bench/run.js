@@ -6,7 +6,7 @@ const { join } = require('node:path');
 const { measureCryptoCeiling } = require('./lib/crypto-ceiling');
 const { measure } = require('./lib/load');
 const { makeWorkDir, ROOT, startDatabase, startOurServers } = require('./lib/our-server');
-const { machine, markdownTable, ratio, write } = require('./lib/report');
+const { machine, markdownTable, ratio, twoProcessSection, write } = require('./lib/report');
 const { readSettings } = require('./lib/settings');
 const { evaluateTargets } = require('./lib/targets');
 const { startBareNest } = require('./scenarios/ceiling-scenarios');
@@ -121,8 +121,9 @@ async function main() {
     if (process.env.BENCH_KEEP_WORKDIR === 'true') log(`Logs kept in ${work.dir}`);
     else work.remove();
   }
-  write(report, settings.resultsDir);
-  log(`\nWritten ${join(settings.resultsDir, 'latest.json')} and latest.md`);
+  if (report.twoProcesses) log(`\n${twoProcessSection(report.twoProcesses)}`);
+  const files = write(report, settings.resultsDir);
+  log(`\nWritten ${files.join(' and ')}`);
 }
 
 main().catch((error) => {

@@ -72,7 +72,8 @@ async function measure(scenario, settings, log = () => undefined) {
   estimate = Math.max(warm.rps, 200);
   const runs = [];
   for (let index = 0; index < settings.runs; index += 1) {
-    const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 1.6) + connections * 4);
+    // Sized for twice the rate seen so far: a run after a short warm-up is often much faster.
+    const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
     const run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan });
     runs.push(run);
     estimate = Math.max(estimate, run.rps);

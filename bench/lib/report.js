@@ -34,13 +34,13 @@ function cryptoTable(rows) {
 function twoProcessSection(two) {
   if (!two) return '';
   const lines = [
-    `## Two server processes on one database`,
+    `## ${two.processes} server processes on one database`,
     '',
-    '| Scenario | Conns per process | One process req/s | Two processes, combined req/s | p99 ms (A / B) | errors |',
+    `| Scenario | Conns per process | One process req/s | ${two.processes} processes, combined req/s | p99 ms per process | errors |`,
     '|---|---:|---:|---:|---:|---:|',
     ...two.rows.map(
       (row) =>
-        `| ${row.title} | ${row.connections} | ${fmt(row.single?.rps)} | ${fmt(row.combined)} | ${fmt(row.perProcess[0]?.p99, 1)} / ${fmt(row.perProcess[1]?.p99, 1)} | ${row.errors} |`,
+        `| ${row.title} | ${row.connections} | ${fmt(row.single?.rps)} | ${fmt(row.combined)} | ${row.perProcess.map((p) => fmt(p.p99, 1)).join(' / ')} | ${row.errors} |`,
     ),
     '',
     'Correctness across processes (checked while the load above ran):',
@@ -58,7 +58,7 @@ function markdown(report) {
     '',
     `Each figure is the median of ${report.settings.runs} runs of ${report.settings.duration} s after a ${report.settings.warmup} s warm-up; errors and non-2xx are totals over the measured runs. A response with an unexpected status or body counts as an error, never as throughput.`,
     '',
-    markdownTable(report.rows),
+    report.rows.length ? markdownTable(report.rows) : '',
     '',
     ...report.notes.map((note) => `- ${note}`),
     '',
@@ -73,10 +73,13 @@ function markdown(report) {
   ].join('\n');
 }
 
+/** latest.json / latest.md; a BENCH_PROCESSES=N run writes latest-N-processes.* instead. */
 function write(report, dir) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'latest.md'), markdown(report));
+  const base = report.twoProcesses ? `latest-${report.twoProcesses.processes}-processes` : 'latest';
+  writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, `${base}.md`), markdown(report));
+  return [join(dir, `${base}.json`), join(dir, `${base}.md`)];
 }
 
-module.exports = { fmt, machine, markdown, markdownTable, ratio, write };
+module.exports = { fmt, machine, markdown, markdownTable, ratio, twoProcessSection, write };
