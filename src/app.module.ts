@@ -15,9 +15,10 @@ import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { TokenModule } from './token/token.module';
 import { AdminModule } from './admin/admin.module';
+import { SeedModule } from './seed/seed.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule, FhirModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule, FhirModule, SeedModule];
 
 @Module({})
 export class AppModule {

@@ -157,11 +157,11 @@ export class ClientsService {
   /** Constant-time comparison of the presented secret's hash against every active secret of the client. */
   async verifySecret(clientId: string, secret: string): Promise<boolean> {
     const presented = hashToken(secret);
-    let matched = false;
-    for (const stored of await this.activeSecretHashes(clientId)) {
-      if (constantTimeEquals(presented, stored)) matched = true;
-    }
-    return matched;
+    const matches = (hashes: string[]): boolean => hashes.reduce((matched, stored) => constantTimeEquals(presented, stored) || matched, false);
+    if (matches(await this.activeSecretHashes(clientId))) return true;
+    // A secret rotated in by another process is accepted at once rather than after the cache expires.
+    this.secretCache.delete(clientId);
+    return matches(await this.activeSecretHashes(clientId));
   }
 
   /** RFC 7592 §3: the client this registration access token manages, or null. */

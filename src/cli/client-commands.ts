@@ -1,0 +1,117 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ClientType } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { adminClientView } from '../clients/registration/client-information.presenter';
+import { validateClientMetadata } from '../clients/registration/client-metadata.validator';
+import { withApplication } from './cli-context';
+import { print } from './cli-output';
+
+const TYPES: ClientType[] = ['public', 'confidential-symmetric', 'confidential-asymmetric', 'backend-service'];
+const DEFAULT_AUTH_METHOD: Record<ClientType, string> = {
+  public: 'none',
+  'confidential-symmetric': 'client_secret_basic',
+  'confidential-asymmetric': 'private_key_jwt',
+  'backend-service': 'private_key_jwt',
+};
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function seconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a number of seconds');
+  return Number(value);
+}
+
+interface CreateOptions {
+  name: string;
+  type: ClientType;
+  authMethod?: string;
+  redirectUri?: string[];
+  launchUrl?: string;
+  scope?: string;
+  jwksFile?: string;
+  jwksUri?: string;
+  clientId?: string;
+  accessTokenTtl?: number;
+  refreshTokenTtl?: number;
+  mayCreateLaunchContexts?: boolean;
+  mayIntrospectAnyToken?: boolean;
+  table?: boolean;
+}
+
+export function registerClientCommands(program: Command): void {
+  program
+    .command('clients:create')
+    .description('Register a client; prints its client_id and (for secret methods) the client_secret, shown once')
+    .requiredOption('--name <name>', 'client name')
+    .option('--type <type>', `one of ${TYPES.join(', ')}`, 'public')
+    .option('--auth-method <method>', 'token_endpoint_auth_method (default from --type)')
+    .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
+    .option('--launch-url <url>', 'EHR launch URL')
+    .option('--scope <scopes>', 'allowed scopes; for backend services the pre-authorized system/ scopes')
+    .option('--jwks-file <path>', 'JWK Set file with public keys (private_key_jwt)')
+    .option('--jwks-uri <url>', 'JWK Set URL (private_key_jwt)')
+    .option('--client-id <id>', 'fixed client_id (random when omitted)')
+    .option('--access-token-ttl <seconds>', 'access token lifetime', seconds)
+    .option('--refresh-token-ttl <seconds>', 'refresh token lifetime', seconds)
+    .option('--may-create-launch-contexts', 'allow POST /launch (EHR)')
+    .option('--may-introspect-any-token', 'allow introspecting other clients\' tokens')
+    .option('--table', 'print a table instead of JSON')
+    .action(async (options: CreateOptions) => {
+      if (!TYPES.includes(options.type)) throw new InvalidArgumentError(`--type must be one of ${TYPES.join(', ')}`);
+      const backend = options.type === 'backend-service';
+      const settings = validateClientMetadata({
+        client_name: options.name,
+        token_endpoint_auth_method: options.authMethod ?? DEFAULT_AUTH_METHOD[options.type],
+        redirect_uris: options.redirectUri,
+        launch_url: options.launchUrl,
+        scope: options.scope,
+        grant_types: backend ? ['client_credentials'] : undefined,
+        jwks: options.jwksFile ? (JSON.parse(readFileSync(options.jwksFile, 'utf8')) as unknown) : undefined,
+        jwks_uri: options.jwksUri,
+      });
+      const created = await withApplication((app) =>
+        app.get(ClientsService).create(
+          {
+            ...settings,
+            accessTokenTtl: options.accessTokenTtl ?? null,
+            refreshTokenTtl: options.refreshTokenTtl ?? null,
+            mayCreateLaunchContexts: options.mayCreateLaunchContexts ?? false,
+            mayIntrospectAnyToken: options.mayIntrospectAnyToken ?? false,
+          },
+          { clientId: options.clientId },
+        ),
+      );
+      print(adminClientView(created.client, { clientSecret: created.clientSecret }), options);
+    });
+
+  program
+    .command('clients:list')
+    .description('List clients')
+    .option('--table', 'print a table instead of JSON')
+    .action(async (options: { table?: boolean }) => {
+      const clients = await withApplication((app) => app.get(ClientsService).list());
+      const rows = clients.map((client) => adminClientView(client));
+      print(
+        options.table
+          ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris }) => ({
+              client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris,
+            }))
+          : rows,
+        options,
+      );
+    });
+
+  program
+    .command('clients:rotate-secret <clientId>')
+    .description('Issue a new client secret (shown once); the old one stays valid for the overlap')
+    .option('--overlap <seconds>', 'seconds the previous secret stays valid', seconds, 24 * 3600)
+    .option('--table', 'print a table instead of JSON')
+    .action(async (clientId: string, options: { overlap: number; table?: boolean }) => {
+      const rotated = await withApplication((app) => app.get(ClientsService).rotateSecret(clientId, options.overlap));
+      if (!rotated) throw new Error(`No client ${clientId} that authenticates with a secret`);
+      print({ client_id: clientId, client_secret: rotated.clientSecret, previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString() }, options);
+    });
+}

@@ -1,0 +1,197 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, JWK } from 'jose';
+import { Client } from 'pg';
+import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
+import { UsersService } from '../../src/clients/users.service';
+import { clientAssertionFields, generateClientKey } from '../utils/client-assertion';
+import { ensureBuilt } from '../utils/ensure-built';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+type Json = Record<string, unknown>;
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1', ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+describe('operator CLI', () => {
+  let server: TestApp;
+  let auth: ClientAuthenticationService;
+
+  beforeAll(async () => {
+    // The CLI runs from dist/; build only when it is missing or older than the sources.
+    await ensureBuilt().catch((error: Error) => {
+      if (!existsSync(CLI)) throw error;
+    });
+    server = await startTestApp();
+    auth = server.app.get(ClientAuthenticationService);
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('clients:create prints a client whose secret then authenticates; rotate-secret keeps both during the overlap', async () => {
+    const created = await cli(['clients:create', '--name', 'CLI app', '--type', 'confidential-symmetric', '--redirect-uri', 'https://cli.example.org/cb']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const client = JSON.parse(created.stdout) as Json;
+    expect(client).toMatchObject({ type: 'confidential-symmetric', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://cli.example.org/cb'] });
+    const id = client.client_id as string;
+    await expect(auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token')).resolves.toMatchObject({
+      client: { clientId: id },
+    });
+
+    const rotated = await cli(['clients:rotate-secret', id, '--overlap', '600']);
+    expect(rotated.code).toBe(0);
+    const secret = (JSON.parse(rotated.stdout) as Json).client_secret as string;
+    for (const candidate of [client.client_secret as string, secret]) {
+      await expect(auth.authenticate({ headers: { authorization: basic(id, candidate) }, body: {} }, 'token')).resolves.toBeDefined();
+    }
+
+    const listed = await cli(['clients:list', '--table']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^client_id\s+client_name/);
+    expect(listed.stdout).toContain(id);
+  });
+
+  it('clients:create registers a backend service from a JWKS file', async () => {
+    const key = await generateClientKey('ES384');
+    const file = join(mkdtempSync(join(tmpdir(), 'cli-jwks-')), 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [key.publicJwk] }));
+    const created = await cli(['clients:create', '--name', 'CLI backend', '--type', 'backend-service', '--jwks-file', file, '--scope', 'system/Patient.rs']);
+    expect(created.code).toBe(0);
+    const clientId = (JSON.parse(created.stdout) as Json).client_id as string;
+    const fields = await clientAssertionFields({ clientId, audience: `${server.baseUrl}/token`, key });
+    await expect(auth.authenticate({ headers: {}, body: { grant_type: 'client_credentials', ...fields } }, 'token')).resolves.toMatchObject({ method: 'private_key_jwt' });
+  });
+
+  it('refuses invalid metadata with exit code 1 and the OAuth error on stderr', async () => {
+    const result = await cli(['clients:create', '--name', 'Bad', '--redirect-uri', 'http://public.example.org/cb']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/invalid_redirect_uri/);
+  });
+
+  it('users:create generates a password once; users:list shows the user without any hash', async () => {
+    const username = `cli-${randomBytes(4).toString('hex')}`;
+    const created = await cli(['users:create', '--username', username, '--display-name', 'CLI User', '--fhir-user', 'Practitioner/cli-1']);
+    expect(created.code).toBe(0);
+    const user = JSON.parse(created.stdout) as Json;
+    expect(await server.app.get(UsersService).verifyPassword(username, user.password as string)).toMatchObject({ id: user.id });
+    const listed = await cli(['users:list']);
+    expect(listed.stdout).toContain(username);
+    expect(listed.stdout).not.toContain('argon2');
+  });
+
+  it('keys:rotate prints the new key ids', async () => {
+    const result = await cli(['keys:rotate']);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as Json).kids).toEqual([expect.stringMatching(/^rs256-/), expect.stringMatching(/^es256-/)]);
+  });
+
+  describe('demo data', () => {
+    const database = `clients_seed_test_${randomBytes(4).toString('hex')}`;
+    let url: string;
+
+    const admin = async (sql: string): Promise<void> => {
+      const client = new Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+
+    beforeAll(async () => {
+      await admin(`CREATE DATABASE ${database}`);
+      const parsed = new URL(process.env.DATABASE_URL as string);
+      parsed.pathname = `/${database}`;
+      url = parsed.toString();
+    });
+
+    afterAll(async () => {
+      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    });
+
+    it('is seeded on start when SEED_DEMO_DATA=true, idempotently, and `seed` only reports what exists', async () => {
+      const seeded = await startTestApp({ DATABASE_URL: url, SEED_DEMO_DATA: 'true' });
+      try {
+        const users = seeded.app.get(UsersService);
+        expect(await users.verifyPassword('clinician', 'clinician-demo-password')).toMatchObject({
+          displayName: 'Dr. Casey Clinician',
+          fhirUser: 'Practitioner/example-practitioner-1',
+          role: 'practitioner',
+        });
+        expect(await users.verifyPassword('patient', 'patient-demo-password')).toMatchObject({ displayName: 'Amy Shaw', fhirUser: 'Patient/example-patient-1', role: 'patient' });
+
+        const demoAuth = seeded.app.get(ClientAuthenticationService);
+        await expect(demoAuth.authenticate({ headers: {}, body: { client_id: 'demo-public-app' } }, 'token')).resolves.toMatchObject({
+          client: { redirectUris: [`${seeded.baseUrl}/demo-app/callback`, 'http://127.0.0.1:8080/callback'], launchUrl: `${seeded.baseUrl}/demo-app/launch` },
+        });
+        await expect(
+          demoAuth.authenticate({ headers: { authorization: basic('demo-confidential-app', 'demo-confidential-secret-change-me-0123456789abcdef') }, body: {} }, 'token'),
+        ).resolves.toBeDefined();
+        await expect(
+          demoAuth.authenticate({ headers: { authorization: basic('demo-ehr', 'demo-ehr-secret-change-me-0123456789abcdef') }, body: {} }, 'launch'),
+        ).resolves.toMatchObject({ client: { mayCreateLaunchContexts: true, mayIntrospectAnyToken: true } });
+
+        const privateJwk = JSON.parse(readFileSync(join(ROOT, 'demo', 'keys', 'demo-backend-service.private.jwk.json'), 'utf8')) as JWK;
+        const privateKey = (await importJWK(privateJwk, 'RS384')) as CryptoKey;
+        const fields = await clientAssertionFields({
+          clientId: 'demo-backend-service',
+          audience: `${seeded.baseUrl}/token`,
+          key: { alg: 'RS384', kid: privateJwk.kid as string, privateKey },
+        });
+        await expect(demoAuth.authenticate({ headers: {}, body: fields }, 'token')).resolves.toMatchObject({
+          client: { type: 'backend-service', scope: 'system/*.rs system/Patient.cruds' },
+        });
+      } finally {
+        await seeded.close();
+      }
+
+      const again = await cli(['seed'], { DATABASE_URL: url });
+      expect(again.code).toBe(0);
+      const result = JSON.parse(again.stdout) as { created: string[]; existing: string[] };
+      expect(result.created).toEqual([]);
+      expect(result.existing).toHaveLength(6);
+    });
+
+    it('is not seeded when SEED_DEMO_DATA is false', async () => {
+      const plain = await startTestApp({ SEED_DEMO_DATA: 'false' });
+      try {
+        // The shared e2e database is never seeded by the test harness.
+        expect(await plain.app.get(UsersService).verifyPassword('clinician', 'clinician-demo-password')).toBeNull();
+      } finally {
+        await plain.close();
+      }
+    });
+  });
+});
