@@ -32,6 +32,6 @@ export class AuditEventEntity {
   @Column('text', { nullable: true })
   ip: string | null;
 
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb')
   detail: Record<string, unknown>;
 }

@@ -26,7 +26,7 @@ export class RefreshTokenEntity {
   @Column('text')
   scope: string;
 
-  @Column('jsonb', { name: 'launch_context', default: () => `'{}'::jsonb` })
+  @Column('jsonb', { name: 'launch_context' })
   launchContext: LaunchContext;
 
   @Column('text', { name: 'login_session_id', nullable: true })
