@@ -146,6 +146,17 @@ describe('dynamic client registration (RFC 7591)', () => {
     expect(broken.status).toBe(400);
   });
 
+  it('allows CORS on the token endpoint from the origin of a registered redirect URI only', async () => {
+    const origin = `https://${name()}.example.org`;
+    await post(server, '/register', { client_name: name(), redirect_uris: [`${origin}/callback`], token_endpoint_auth_method: 'none' });
+    const preflight = (from: string) =>
+      fetch(`${server.baseUrl}/token`, { method: 'OPTIONS', headers: { Origin: from, 'Access-Control-Request-Method': 'POST' } });
+    const allowed = await preflight(origin);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+    const other = await preflight(`https://${name()}.example.org`);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('advertises registration_endpoint and the client capabilities in discovery', async () => {
     const configuration = (await (await fetch(`${server.baseUrl}/.well-known/smart-configuration`)).json()) as Json;
     expect(configuration.registration_endpoint).toBe(`${server.baseUrl}/register`);

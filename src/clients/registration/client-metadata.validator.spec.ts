@@ -1,0 +1,70 @@
+import { OAuthError } from '../../common/oauth/errors';
+import { DEFAULT_APP_SCOPE, validateClientMetadata } from './client-metadata.validator';
+
+function errorOf(metadata: unknown): string | undefined {
+  try {
+    validateClientMetadata(metadata);
+    return undefined;
+  } catch (error) {
+    return (error as OAuthError).error;
+  }
+}
+
+const APP = { redirect_uris: ['https://app.example.org/cb'] };
+const KEY = { kty: 'EC', kid: 'k1', crv: 'P-384', x: 'x', y: 'y' };
+
+describe('validateClientMetadata', () => {
+  it('applies the RFC 7591 defaults (client_secret_basic, code) and the default scope ceiling', () => {
+    expect(validateClientMetadata(APP)).toMatchObject({
+      type: 'confidential-symmetric',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: DEFAULT_APP_SCOPE,
+      allowRefreshTokens: true,
+      name: 'Unnamed app',
+    });
+  });
+
+  it('derives the client type from the auth method and grant types', () => {
+    expect(validateClientMetadata({ ...APP, token_endpoint_auth_method: 'none' }).type).toBe('public');
+    expect(validateClientMetadata({ ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] } }).type).toBe('confidential-asymmetric');
+    expect(
+      validateClientMetadata({ token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks_uri: 'https://b.example.org/jwks', scope: 'system/*.rs' }).type,
+    ).toBe('backend-service');
+  });
+
+  it.each([
+    ['http://localhost:3000/cb', undefined],
+    ['http://127.0.0.1/cb', undefined],
+    ['http://[::1]:8080/cb', undefined],
+    ['https://app.example.org/cb?x=1', undefined],
+    ['http://app.example.org/cb', 'invalid_redirect_uri'],
+    ['https://app.example.org/cb#x', 'invalid_redirect_uri'],
+    ['https://app.example.org/cb#', 'invalid_redirect_uri'],
+    ['cb', 'invalid_redirect_uri'],
+  ])('redirect URI %s → %s', (uri, error) => {
+    expect(errorOf({ redirect_uris: [uri] })).toBe(error);
+  });
+
+  it.each([
+    ['not an object', 'x'],
+    ['an array', []],
+    ['jwks with duplicate kid and kty', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY, KEY] } }],
+    ['jwks with a key without kid', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB' }] } }],
+    ['jwks for a secret client', { ...APP, jwks: { keys: [KEY] } }],
+    ['refresh_token without authorization_code', { ...APP, grant_types: ['refresh_token'] }],
+    ['client_credentials mixed with authorization_code', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] }, grant_types: ['client_credentials', 'authorization_code'] }],
+    ['a backend service without scope', { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] } }],
+    ['a backend service with patient scopes', { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] }, scope: 'patient/*.rs' }],
+    ['an app with system scopes', { ...APP, scope: 'openid system/*.rs' }],
+    ['a non-https logo_uri', { ...APP, logo_uri: 'ftp://logo' }],
+    ['too many redirect URIs', { redirect_uris: Array.from({ length: 21 }, (_, index) => `https://a.example.org/${index}`) }],
+  ])('rejects %s as invalid_client_metadata', (_, metadata) => {
+    expect(errorOf(metadata)).toBe('invalid_client_metadata');
+  });
+
+  it('keeps descriptive metadata and ignores unknown members', () => {
+    const settings = validateClientMetadata({ ...APP, client_uri: 'https://app.example.org', contacts: ['ops@example.org'], unknown_member: 1 });
+    expect(settings.metadata).toEqual({ client_uri: 'https://app.example.org', contacts: ['ops@example.org'] });
+  });
+});
