@@ -22,5 +22,7 @@ describe('form parameters', () => {
     expect(() => singleValuedParams({ code: ['a', 'b'] })).toThrow(InvalidRequestError);
     expect(() => singleValuedParams({ code: { nested: 'x' } })).toThrow(InvalidRequestError);
     expect(() => singleValuedParams('raw text')).toThrow(InvalidRequestError);
+    expect(() => singleValuedParams({ client_id: 'a\u0000b' })).toThrow(InvalidRequestError);
+    expect(() => singleValuedParams({ scope: 'openid\nfhirUser' })).toThrow(InvalidRequestError);
   });
 });

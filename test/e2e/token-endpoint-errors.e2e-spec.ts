@@ -106,12 +106,17 @@ describe('POST /token: request pipeline and error matrix', () => {
       `grant_type=authorization_code&client_id=${client.clientId}&code=abc&redirect_uri=x&code_verifier=${'~'.repeat(200)}`,
       `grant_type[]=x&client_id=${client.clientId}`,
       '&&&===',
+      'grant_type=authorization_code&client_id=%00',
+      `grant_type=refresh_token&client_id=${client.clientId}&refresh_token=%00&scope=a%0Ab`,
+      'token=%00&client_id=a%00b',
     ];
-    for (const body of bodies) {
-      const response = await fetch(tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
-      expect(response.status).toBeGreaterThanOrEqual(400);
-      expect(response.status).toBeLessThan(500);
-      expect(response.headers.get('cache-control')).toContain('no-store');
+    for (const path of ['/token', '/introspect', '/revoke']) {
+      for (const body of bodies) {
+        const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(response.headers.get('cache-control')).toContain('no-store');
+      }
     }
   });
 
