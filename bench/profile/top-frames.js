@@ -2,7 +2,7 @@
 
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time, the most
 // inclusive time, and self time per package / source folder. Usage:
-//   node bench/profile/top-frames.js <file.cpuprofile> [count] [--filter substring]
+//   node bench/profile/top-frames.js <file.cpuprofile> [count] [--filter substring] [--callers leaf-substring]
 const { readFileSync } = require('node:fs');
 const { relative } = require('node:path');
 
@@ -75,15 +75,44 @@ function summarise(profile, count, filter) {
   ].join('\n');
 }
 
+/** For samples whose leaf matches `leaf`, the nearest caller in dist/src (or the app's code) and its share. */
+function callers(profile, leaf, count) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byCaller = new Map();
+  let total = 0;
+  profile.samples.forEach((id, index) => {
+    if (!label(nodes.get(id).callFrame).includes(leaf)) return;
+    const micros = profile.timeDeltas[index] ?? 0;
+    total += micros;
+    const chain = [];
+    for (let cursor = parent.get(id); cursor !== undefined && chain.length < 3; cursor = parent.get(cursor)) {
+      const name = label(nodes.get(cursor).callFrame);
+      if (/ (dist\/)?src\/|node_modules\/(jose|typeorm|pg|fastify|@nestjs|pino)/.test(name)) chain.push(name);
+    }
+    const key = chain.join('  <  ') || '(no app frame on the stack)';
+    byCaller.set(key, (byCaller.get(key) ?? 0) + micros);
+  });
+  return [
+    `Callers of "${leaf}" (${(total / 1000).toFixed(0)} ms):`,
+    ...[...byCaller]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, micros]) => `${((micros / total) * 100).toFixed(1).padStart(5)}%  ${name}`),
+  ].join('\n');
+}
+
 function main() {
   const [file, countArg, ...rest] = process.argv.slice(2);
   if (!file) {
     console.error('usage: node bench/profile/top-frames.js <file.cpuprofile> [count] [--filter substring]');
     process.exit(2);
   }
-  const filterIndex = rest.indexOf('--filter');
-  const filter = filterIndex >= 0 ? rest[filterIndex + 1] : undefined;
-  console.log(summarise(JSON.parse(readFileSync(file, 'utf8')), Number(countArg) || 25, filter));
+  const option = (name) => (rest.indexOf(name) >= 0 ? rest[rest.indexOf(name) + 1] : undefined);
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const leaf = option('--callers');
+  console.log(leaf ? callers(profile, leaf, Number(countArg) || 25) : summarise(profile, Number(countArg) || 25, option('--filter')));
 }
 
 main();
