@@ -1,6 +1,7 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
+import { AuthorizationHousekeepingService } from './authorization-housekeeping.service';
 import { AuthorizationFlowService } from './authorization-flow.service';
 import { AuthorizationRequestValidator } from './authorization-request.validator';
 import { AuthorizeController } from './authorize.controller';
@@ -61,6 +62,7 @@ const SCOPES_SUPPORTED = [
   providers: [
     AuthorizationCodeService,
     AuthorizationFlowService,
+    AuthorizationHousekeepingService,
     AuthorizationRequestValidator,
     AuthorizePages,
     BrowserSessionService,

@@ -62,4 +62,12 @@ export class LaunchContextService {
     const rows = result.raw as Array<{ id: string }>;
     return rows.length === 1 ? this.launches.findOneBy({ id: rows[0].id }) : null;
   }
+
+  async purgeExpired(olderThanSeconds = 86_400): Promise<void> {
+    await this.launches
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < now() - make_interval(secs => :seconds)', { seconds: olderThanSeconds })
+      .execute();
+  }
 }

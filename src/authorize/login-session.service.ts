@@ -51,6 +51,14 @@ export class LoginSessionService {
   async end(sessionId: string): Promise<void> {
     await this.sessions.update({ id: sessionId }, { endedAt: new Date() });
   }
+
+  async purgeEnded(olderThanSeconds = 86_400): Promise<void> {
+    await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('coalesce(ended_at, expires_at) < now() - make_interval(secs => :seconds)', { seconds: olderThanSeconds })
+      .execute();
+  }
 }
 
 function isLive(session: LoginSessionEntity): boolean {

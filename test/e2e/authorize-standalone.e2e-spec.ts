@@ -64,6 +64,19 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect((await consume(result.code)).launchContext.patient).toBe(allowed);
   });
 
+  it('the patient picker searches by name', async () => {
+    const family = `Searchable${Date.now()}`;
+    const wanted = await insertPatient(server, family);
+    const { username, password } = await createUser(server, 'practitioner', 'Practitioner/search');
+    const jar = new CookieJar();
+    const first = await driveStep(jar, `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge))}`);
+    const afterLogin = await submit(jar, parseForms(first.html)[0], { username, password });
+    const picker = await driveStep(jar, new URL(afterLogin.headers.get('location') as string, server.baseUrl).toString());
+    const results = await submit(jar, parseForms(picker.html)[0], { patient_search: family.toLowerCase(), action: 'search' });
+    const radios = parseForms(await results.text())[0].inputs.filter((input) => input.name === 'patient');
+    expect(radios.map((radio) => radio.value)).toEqual([wanted]);
+  });
+
   it('rejects a tampered patient choice outside the restriction', async () => {
     const allowed = await insertPatient(server, 'Tamperproof');
     const other = await insertPatient(server, 'Forbidden');
