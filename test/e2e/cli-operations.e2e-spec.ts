@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { importJWK, JWK } from 'jose';
 import { Client } from 'pg';
 import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
+import { ClientsService } from '../../src/clients/clients.service';
 import { UsersService } from '../../src/clients/users.service';
 import { clientAssertionFields, generateClientKey } from '../utils/client-assertion';
 import { ensureBuilt } from '../utils/ensure-built';
@@ -141,6 +142,16 @@ describe('operator CLI', () => {
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     });
 
+    it('is not seeded when SEED_DEMO_DATA is false', async () => {
+      const plain = await startTestApp({ DATABASE_URL: url, SEED_DEMO_DATA: 'false' });
+      try {
+        expect(await plain.app.get(UsersService).findByUsername('clinician')).toBeNull();
+        expect(await plain.app.get(ClientsService).findById('demo-ehr')).toBeNull();
+      } finally {
+        await plain.close();
+      }
+    });
+
     it('is seeded on start when SEED_DEMO_DATA=true, idempotently, and `seed` only reports what exists', async () => {
       const seeded = await startTestApp({ DATABASE_URL: url, SEED_DEMO_DATA: 'true' });
       try {
@@ -182,16 +193,6 @@ describe('operator CLI', () => {
       const result = JSON.parse(again.stdout) as { created: string[]; existing: string[] };
       expect(result.created).toEqual([]);
       expect(result.existing).toHaveLength(6);
-    });
-
-    it('is not seeded when SEED_DEMO_DATA is false', async () => {
-      const plain = await startTestApp({ SEED_DEMO_DATA: 'false' });
-      try {
-        // The shared e2e database is never seeded by the test harness.
-        expect(await plain.app.get(UsersService).verifyPassword('clinician', 'clinician-demo-password')).toBeNull();
-      } finally {
-        await plain.close();
-      }
     });
   });
 });
