@@ -105,4 +105,11 @@ describe('POST /token: client_credentials (SMART Backend Services)', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('unauthorized_client');
   });
+
+  it('uses a shorter per-client access-token lifetime', async () => {
+    const quick = await createClient(server, 'backend', { accessTokenTtl: 60 });
+    const response = await callAs(server, quick, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
+    expect(response.status).toBe(200);
+    expect(response.body.expires_in).toBe(60);
+  });
 });

@@ -38,7 +38,8 @@ export class ClientCredentialsGrant implements GrantHandler {
       scope,
       grantId: null,
       launchContext: {},
-      lifetimeSeconds: this.config.backendTokenTtl,
+      // SMART L4: expires_in SHOULD NOT exceed 300 s; a shorter per-client lifetime wins.
+      lifetimeSeconds: Math.min(this.config.backendTokenTtl, client.accessTokenTtl ?? Infinity),
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
     return body;
