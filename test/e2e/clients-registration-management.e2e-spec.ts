@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
 import { UsersService } from '../../src/clients/users.service';
+import { clientAssertionFields, generateClientKey } from '../utils/client-assertion';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
@@ -54,6 +56,22 @@ describe('registration management (RFC 7592) and registration policies', () => {
       const gone = await request(uri, 'GET', undefined, token);
       expect(gone.status).toBe(401);
       expect(gone.body.error).toBe('invalid_token');
+    });
+
+    it('replaces the keys of a private_key_jwt client, and the new key then authenticates', async () => {
+      const oldKey = await generateClientKey('ES384');
+      const newKey = await generateClientKey('RS384');
+      const metadata = { client_name: 'Keyed', redirect_uris: ['https://keyed.example.org/cb'], token_endpoint_auth_method: 'private_key_jwt' };
+      const registered = await request(`${server.baseUrl}/register`, 'POST', { ...metadata, jwks: { keys: [oldKey.publicJwk] } });
+      const clientId = registered.body.client_id as string;
+      const token = registered.body.registration_access_token as string;
+      const updated = await request(registered.body.registration_client_uri as string, 'PUT', { ...metadata, client_id: clientId, jwks: { keys: [newKey.publicJwk] } }, token);
+      expect(updated.status).toBe(200);
+      expect(updated.body.jwks).toEqual({ keys: [newKey.publicJwk] });
+      const auth = server.app.get(ClientAuthenticationService);
+      const assertion = (key: typeof oldKey) => clientAssertionFields({ clientId, audience: `${server.baseUrl}/token`, key });
+      await expect(auth.authenticate({ headers: {}, body: await assertion(newKey) }, 'token')).resolves.toBeDefined();
+      await expect(auth.authenticate({ headers: {}, body: await assertion(oldKey) }, 'token')).rejects.toMatchObject({ error: 'invalid_client' });
     });
 
     it('answers 401 invalid_token without, or with a wrong, registration access token', async () => {
