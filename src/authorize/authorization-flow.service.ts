@@ -42,6 +42,14 @@ export class AuthorizationFlowService {
   ) {}
 
   async advance(request: AuthorizationRequest, user: UserEntity, loginSessionId: string, choices: FlowChoices): Promise<FlowStep> {
+    const step = await this.nextStep(request, user, loginSessionId, choices);
+    // OIDC Core §3.1.2.6: with prompt=none nothing may be shown to the user.
+    if (request.prompt.has('none') && step.kind === 'consent') throw this.fail(request, 'consent_required', 'Consent is required.');
+    if (request.prompt.has('none') && step.kind !== 'redirect') throw this.fail(request, 'interaction_required', 'A choice by the user is required.');
+    return step;
+  }
+
+  private async nextStep(request: AuthorizationRequest, user: UserEntity, loginSessionId: string, choices: FlowChoices): Promise<FlowStep> {
     const launched = request.launchContext?.context ?? {};
     let patient: PatientSummary | null = null;
     if (launched.patient) {
@@ -80,7 +88,7 @@ export class AuthorizationFlowService {
     } else {
       // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
       const remembered = await this.grants.findActive(user.id, request.client.clientId);
-      if (!remembered || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
+      if (!remembered || request.prompt.has('consent') || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
         return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
       }
       granted = request.scopes;
@@ -133,7 +141,7 @@ export class AuthorizationFlowService {
     });
   }
 
-  private fail(request: AuthorizationRequest, error: string, description: string): AuthorizeRedirectError {
+  fail(request: AuthorizationRequest, error: string, description: string): AuthorizeRedirectError {
     return new AuthorizeRedirectError(request.redirectUri, error, description, request.state, this.config.issuer);
   }
 }

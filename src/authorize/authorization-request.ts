@@ -10,6 +10,8 @@ export interface AuthorizationRequest {
   codeChallenge: string;
   aud: string;
   nonce?: string;
+  /** OIDC Core §3.1.2.1 prompt values: none, login, consent, select_account. */
+  prompt: ReadonlySet<string>;
   /** requested ∩ client ceiling (SMART I11), in the syntax the app asked for. */
   scopes: SmartScope[];
   launch?: string;

@@ -12,6 +12,7 @@ export type RawParameters = Record<string, unknown>;
 
 const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt'];
 const MAX_LENGTH = 4096;
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -63,6 +64,11 @@ export class AuthorizationRequestValidator {
     const aud = this.audience(parameters);
     if (!aud) throw fail('invalid_request', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}).`);
 
+    const prompt = new Set((parameters.prompt ?? '').split(' ').filter(Boolean));
+    if ([...prompt].some((value) => !PROMPTS.has(value)) || (prompt.has('none') && prompt.size > 1)) {
+      throw fail('invalid_request', 'prompt must be none, or any of login, consent and select_account.');
+    }
+
     const scopes = this.negotiateScopes(parameters, client.scope, fail);
     let launchContext;
     if (parameters.launch !== undefined) {
@@ -77,6 +83,7 @@ export class AuthorizationRequestValidator {
       codeChallenge: parameters.code_challenge,
       aud: this.config.fhirBaseUrl,
       nonce: parameters.nonce,
+      prompt,
       scopes,
       launch: parameters.launch,
       launchContext,

@@ -55,7 +55,10 @@ export class AuthorizeController {
 
   private async start(parameters: RawParameters, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authorization = await this.validator.validate(parameters);
-    const signedIn = await this.signedInUser(authorization, request, reply);
+    let signedIn = await this.signedInUser(authorization, request, reply);
+    // OIDC Core §3.1.2.1: prompt=login asks for a fresh sign-in, unless the EHR launch itself named the user.
+    if (authorization.prompt.has('login') && !authorization.launchContext?.userId) signedIn = null;
+    if (!signedIn && authorization.prompt.has('none')) throw this.flow.fail(authorization, 'login_required', 'The user is not signed in.');
     if (!signedIn) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
     await this.proceed(authorization, signedIn, {}, reply);
   }

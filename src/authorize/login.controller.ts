@@ -45,7 +45,7 @@ export class LoginController {
     }
     await this.throttle.clearAccount(username);
     await this.sessions.signIn(reply, user, 'password');
-    if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${authorizationRequest}`);
+    if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${withoutLoginPrompt(authorizationRequest)}`);
     seeOther(reply, returnTo ?? '/apps');
   }
 
@@ -60,4 +60,15 @@ export class LoginController {
 /** Only local paths, so the sign-in page cannot be used as an open redirector. */
 function safeReturnTo(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
+}
+
+/** After a sign-in, prompt=login has been honoured; keeping it would ask again forever. */
+function withoutLoginPrompt(authorizationRequest: string): string {
+  const parameters = new URLSearchParams(authorizationRequest);
+  const prompt = parameters.get('prompt');
+  if (prompt === null) return authorizationRequest;
+  const rest = prompt.split(' ').filter((value) => value && value !== 'login');
+  if (rest.length) parameters.set('prompt', rest.join(' '));
+  else parameters.delete('prompt');
+  return parameters.toString();
 }

@@ -1,0 +1,75 @@
+import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
+import { CookieJar, driveAuthorization } from '../utils/authorize-flow';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+// OIDC Core §3.1.2.1 prompt parameter.
+describe('/authorize prompt', () => {
+  let server: TestApp;
+  let app: { clientId: string; redirectUri: string };
+  const { challenge } = pkce();
+
+  beforeAll(async () => {
+    server = await startTestApp();
+    app = await createApp(server);
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const patientUser = async () => createUser(server, 'patient', `Patient/${await insertPatient(server, 'Prompted')}`);
+
+  it('prompt=none without a session redirects login_required with the state', async () => {
+    const params = authorizeParams(server, app, challenge, { prompt: 'none' });
+    const result = await driveAuthorization(server.baseUrl, params, { username: 'x', password: 'y' });
+    expect(result).toMatchObject({ error: 'login_required', state: params.state, code: undefined });
+  });
+
+  it('prompt=none with a session: consent_required without a grant, a code with one', async () => {
+    const user = await patientUser();
+    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...user, jar: await signedInJar(user) });
+    expect(first.error).toBe('consent_required');
+    const approved = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...user, jar: first.jar });
+    expect(approved.code).toEqual(expect.any(String));
+    const silent = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...user, jar: first.jar });
+    expect(silent.pages).toEqual([]);
+    expect(silent.code).toEqual(expect.any(String));
+  });
+
+  it('prompt=none refuses when a patient must be picked', async () => {
+    const practitioner = await createUser(server, 'practitioner', 'Practitioner/prompt');
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...practitioner, jar: await signedInJar(practitioner) });
+    expect(result.error).toBe('interaction_required');
+  });
+
+  it('prompt=login asks for the password again, once; prompt=consent shows consent despite a grant', async () => {
+    const user = await patientUser();
+    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), user);
+    const again = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'login' }), { ...user, jar: first.jar });
+    expect(again.pages).toEqual(['Sign in']);
+    expect(again.code).toEqual(expect.any(String));
+    const consent = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'consent' }), { ...user, jar: first.jar });
+    expect(consent.pages).toEqual([expect.stringMatching(/^Allow /)]);
+  });
+
+  it.each(['bogus', 'none login'])('prompt=%s is invalid_request', async (prompt) => {
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt, state: 's' }), { username: 'x', password: 'y' });
+    expect(result).toMatchObject({ error: 'invalid_request', state: 's' });
+  });
+
+  async function signedInJar(user: { username: string; password: string }): Promise<CookieJar> {
+    const jar = new CookieJar();
+    const page = await fetch(`${server.baseUrl}/login`);
+    jar.store(page);
+    const csrf = (await page.text()).match(/name="csrf_token" value="([^"]+)"/)![1];
+    const response = await fetch(`${server.baseUrl}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: jar.header(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf_token: csrf, username: user.username, password: user.password }).toString(),
+    });
+    expect(response.status).toBe(303);
+    jar.store(response);
+    return jar;
+  }
+});
