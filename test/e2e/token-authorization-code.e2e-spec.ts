@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { RevocationService } from '../../src/revocation/revocation.service';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
 
@@ -192,5 +193,14 @@ describe('POST /token: authorization_code', () => {
     const results = await Promise.all([redeem(server, client, issued), redeem(server, client, issued)]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 400]);
     expect(results.find((result) => result.status === 400)?.body.error).toBe('invalid_grant');
+  });
+
+  it('refuses a code whose grant the user revoked before redemption', async () => {
+    const client = await createClient(server, 'public');
+    const issued = await issueCode(server, client, await createUser(server));
+    await server.app.get(RevocationService).revokeGrant(issued.grantId);
+    const response = await redeem(server, client, issued);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('invalid_grant');
   });
 });
