@@ -49,14 +49,16 @@ async function startPeer({ workDir }) {
     if (response.status !== 200 || !body?.access_token) throw new Error(`peer token request failed: ${response.status}`);
     return body.access_token;
   };
-  const activeToken = await opaqueToken();
-  const revokedToken = await opaqueToken();
-  const revoked = await fetch(`${baseUrl}/token/revocation`, {
-    method: 'POST',
-    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: form({ token: revokedToken }),
-  });
-  if (revoked.status !== 200) throw new Error(`peer revocation failed: ${revoked.status}`);
+  const revokedToken = async () => {
+    const token = await opaqueToken();
+    const revoked = await fetch(`${baseUrl}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ token }),
+    });
+    if (revoked.status !== 200) throw new Error(`peer revocation failed: ${revoked.status}`);
+    return token;
+  };
 
   const ccBasic = fixedPlan({
     method: 'POST',
@@ -74,14 +76,15 @@ async function startPeer({ workDir }) {
         ),
       check: tokenResponse,
     });
-  const introspect = (token, active) =>
+  // A fresh token per run: the peer's tokens live 300 s, less than a full benchmark.
+  const introspect = (makeToken, active) => async (count) =>
     fixedPlan({
       method: 'POST',
       path: '/token/introspection',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: form({ token }),
+      body: form({ token: await makeToken() }),
       check: introspection(active),
-    });
+    })(count);
 
   const scenario = (prepare, extra = {}) => ({ url: baseUrl, prepare, ...extra });
   return {
@@ -92,7 +95,7 @@ async function startPeer({ workDir }) {
       'cc-basic-c50': scenario(ccBasic, { connections: 'high' }),
       'cc-private-key-jwt-rs384': scenario(ccAssertion(clients.rs384)),
       'cc-private-key-jwt-es384': scenario(ccAssertion(clients.es384), { initialEstimate: 1500 }),
-      'introspect-active': scenario(introspect(activeToken, true), { note: 'peer: opaque token (oidc-provider does not introspect JWT access tokens)' }),
+      'introspect-active': scenario(introspect(opaqueToken, true), { note: 'peer: opaque token (oidc-provider does not introspect JWT access tokens)' }),
       'introspect-revoked': scenario(introspect(revokedToken, false), { note: 'peer: opaque token, revoked' }),
       discovery: scenario(fixedPlan({ path: '/.well-known/openid-configuration', check: expectStatus(200) }), { note: 'peer: openid-configuration' }),
       jwks: scenario(fixedPlan({ path: '/jwks', check: expectStatus(200) })),
