@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import { ClientsService } from '../../src/clients/clients.service';
+import { APP_SCOPE, createUser, insertEncounter, insertPatient } from '../utils/authorize-fixtures';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(__dirname, '..', 'screenshots');
+
+// The demo EHR launcher opens the demo app's launch URL; the app completes an EHR launch with PKCE.
+describe('browser: EHR launch from the demo launcher', () => {
+  let server: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestApp({ SEED_DEMO_DATA: 'true' });
+    const clients = server.app.get(ClientsService);
+    const existing = await clients.findById('demo-public-app');
+    const redirectUris = [...new Set([...(existing?.redirectUris ?? []), `${server.baseUrl}/demo-app/callback`])];
+    if (existing) await clients.update('demo-public-app', { redirectUris, scope: APP_SCOPE, launchUrl: existing.launchUrl });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('launches the demo app with the chosen user, patient and encounter', async () => {
+    const patientId = await insertPatient(server, 'Ehrlaunch');
+    const encounterId = await insertEncounter(server, patientId);
+    const { username } = await createUser(server, 'practitioner', 'Practitioner/ehr-browser');
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.baseUrl}/ehr`);
+      await page.screenshot({ path: join(SCREENSHOTS, 'phone-09-ehr-launcher.png'), fullPage: true });
+      await page.getByLabel('App').selectOption('demo-public-app');
+      await page.getByLabel('Signed-in EHR user').selectOption(username);
+      await page.getByLabel('Patient').selectOption(patientId);
+      await page.getByLabel('Encounter id (optional)').fill(encounterId);
+      await page.click('button[type="submit"]');
+      // The demo app's launch URL belongs to the server that first seeded it; follow the launch on this server.
+      await page.waitForURL(/\/demo-app\/launch\?/);
+      const launchUrl = new URL(page.url());
+      if (launchUrl.origin !== server.baseUrl) await page.goto(`${server.baseUrl}/demo-app/launch${launchUrl.search}`);
+      await page.waitForSelector('button[value="approve"]');
+      await page.screenshot({ path: join(SCREENSHOTS, 'phone-10-ehr-consent.png'), fullPage: true });
+      await page.click('button[value="approve"]');
+      await page.waitForSelector('#results:not([hidden])', { timeout: 15_000 }).catch(async () => {
+        throw new Error(`Demo app did not show results: ${await page.textContent('#status')}`);
+      });
+      const tokens = JSON.parse((await page.textContent('#token-response')) as string) as Record<string, unknown>;
+      expect(tokens).toMatchObject({ patient: patientId, encounter: encounterId, need_patient_banner: true, scope: expect.stringMatching(/^launch /) });
+      await page.screenshot({ path: join(SCREENSHOTS, 'phone-11-ehr-result.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
