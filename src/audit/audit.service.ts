@@ -44,10 +44,10 @@ export class AuditService implements OnApplicationShutdown {
       at: new Date(),
       event: record.event,
       outcome: record.outcome,
-      clientId: record.clientId ?? null,
+      clientId: printable(record.clientId),
       grantId: record.grantId && UUID.test(record.grantId) ? record.grantId : null,
       userId: record.userId && UUID.test(record.userId) ? record.userId : null,
-      ip: record.ip ?? null,
+      ip: printable(record.ip),
       detail: record.detail ?? {},
     });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
@@ -89,4 +89,9 @@ export class AuditService implements OnApplicationShutdown {
       }
     }
   }
+}
+
+// PostgreSQL text and jsonb refuse NUL; a claimed client id comes from the request and may contain anything.
+function printable(value: string | null | undefined): string | null {
+  return typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) : null;
 }

@@ -8,7 +8,7 @@ import { RevocationService } from '../revocation/revocation.service';
 import { parseScopes, SmartScope } from '../scopes';
 import { AccessTokenService } from '../token/access-token.service';
 import { FormParams } from '../token/form-params';
-import { claimedClientId } from '../token/token-request.pipeline';
+import { claimedClientId } from '../token/claimed-client-id';
 
 /** Who asks: a client (sees its own tokens, or all with mayIntrospectAnyToken) or a scoped bearer token. */
 export interface IntrospectionCaller {
