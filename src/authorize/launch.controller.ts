@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
 import { UnauthorizedClientError } from '../common/oauth/errors';
@@ -16,6 +16,25 @@ export class LaunchController {
   @Post('launch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an EHR launch context; returns the opaque single-use launch value for the target app' })
+  @ApiBody({
+    description: 'JSON or form-encoded; the caller authenticates as a client allowed to create launch contexts (docs/authorize.md)',
+    schema: {
+      type: 'object',
+      required: ['target_client_id'],
+      properties: {
+        target_client_id: { type: 'string' },
+        patient: { type: 'string', example: 'example-patient-1' },
+        encounter: { type: 'string', example: 'example-encounter-1' },
+        user: { type: 'string', description: 'username, Practitioner/x or an absolute fhirUser URL' },
+        fhirContext: { type: 'array', items: { type: 'object' }, example: [{ reference: 'DiagnosticReport/123' }] },
+        intent: { type: 'string' },
+        need_patient_banner: { type: 'boolean' },
+        smart_style_url: { type: 'string', format: 'uri' },
+        tenant: { type: 'string' },
+      },
+    },
+  })
+  @ApiOkResponse({ schema: { type: 'object', properties: { launch: { type: 'string' }, expires_in: { type: 'integer', example: 300 } } } })
   async create(
     @Body() body: Record<string, unknown>,
     @Headers() headers: Record<string, string | string[] | undefined>,
