@@ -53,6 +53,8 @@ export class AuthorizationFlowService {
     const launched = request.launchContext?.context ?? {};
     let patient: PatientSummary | null = null;
     if (launched.patient) {
+      // The EHR chooses the patient, but never beyond what the signed-in user may see.
+      if (!mayAccessPatient(user, launched.patient)) throw this.fail(request, 'access_denied', 'The signed-in user may not access the launch patient.');
       patient = (await this.directory.findPatient(launched.patient)) ?? { id: launched.patient, name: launched.patient };
     } else if (needsPatient(request.scopes)) {
       if (user.role === 'patient') {
@@ -152,6 +154,11 @@ function needsPatient(scopes: readonly SmartScope[]): boolean {
 
 function needsEncounter(scopes: readonly SmartScope[]): boolean {
   return scopes.some((scope) => scope.kind === 'launch' && scope.launchType === 'encounter');
+}
+
+function mayAccessPatient(user: UserEntity, patientId: string): boolean {
+  if (user.role === 'patient') return ownPatientId(user) === patientId;
+  return !user.restrictedToPatients || user.restrictedToPatients.includes(patientId);
 }
 
 function ownPatientId(user: UserEntity): string | null {

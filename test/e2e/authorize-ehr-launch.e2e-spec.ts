@@ -99,6 +99,18 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
     expect((await consume(result.code)).launchContext.patient).toBe(patientId);
   });
 
+  it("refuses a launch patient the signed-in user may not access", async () => {
+    const other = await insertPatient(server, 'Elsewhere');
+    const restricted = await createUser(server, 'practitioner', 'Practitioner/restricted', { restrictedToPatients: [other] });
+    const launch = await launchValue({ patient: patientId, user: restricted.username });
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch, state: 'fenced' }), restricted);
+    expect(result).toMatchObject({ error: 'access_denied', state: 'fenced', code: undefined });
+    const patientUser = await createUser(server, 'patient', `Patient/${other}`);
+    const portal = await launchValue({ patient: patientId, user: patientUser.username });
+    const denied = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch: portal }), patientUser);
+    expect(denied.error).toBe('access_denied');
+  });
+
   it('refuses a launch used twice', async () => {
     const launch = await launchValue({ patient: patientId, user: clinician.username });
     const params = authorizeParams(server, app, challenge, { scope: 'launch openid', launch });
