@@ -40,7 +40,7 @@
       response_type: 'code',
       client_id: clientId,
       redirect_uri: redirectUri,
-      scope: launch ? 'launch openid fhirUser patient/*.rs offline_access' : 'openid fhirUser launch/patient patient/*.rs offline_access',
+      scope: launch ? 'launch openid fhirUser patient/*.rs offline_access' : 'openid fhirUser launch/patient launch/encounter patient/*.rs offline_access',
       state: state,
       aud: iss,
       code_challenge: challenge,

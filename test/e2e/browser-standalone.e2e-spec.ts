@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { ClientsService } from '../../src/clients/clients.service';
-import { APP_SCOPE, authorizeParams, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
+import { APP_SCOPE, authorizeParams, createUser, insertEncounter, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -54,6 +54,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
 
   it.each(VIEWPORTS)('completes a launch through the real pages ($name)', async ({ name, viewport }) => {
     const patientId = await insertPatient(server, `Browser${name}`);
+    const encounterId = await insertEncounter(server, patientId);
     const { username, password } = await createUser(server, 'practitioner', 'Practitioner/browser-doc');
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
@@ -88,6 +89,12 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await page.check(`input[name="patient"][value="${patientId}"]`);
       await page.click('button[value="choose"]');
 
+      await page.waitForSelector('input[name="encounter"]');
+      await expectNoHorizontalScroll(page);
+      await shot('04b-encounter-picker');
+      await page.check(`input[name="encounter"][value="${encounterId}"]`);
+      await page.click('button[type="submit"]');
+
       await page.waitForSelector('button[value="approve"]');
       await expectNoHorizontalScroll(page);
       await shot('05-consent');
@@ -98,7 +105,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
         throw new Error(`Demo app did not show results: ${await page.textContent('#status')}`);
       });
       const tokenResponse = JSON.parse((await page.textContent('#token-response')) as string) as Record<string, unknown>;
-      expect(tokenResponse).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), patient: patientId, access_token: expect.any(String) });
+      expect(tokenResponse).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), patient: patientId, encounter: encounterId, access_token: expect.any(String) });
       expect(await page.textContent('#id-token-claims')).toMatch(/"fhirUser"/);
       expect(await page.textContent('#patient-name')).toBe(`Patient: Test Browser${name}`);
       await shot('06-demo-app-result');
@@ -112,6 +119,20 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await shot('07-demo-app-revoked');
       expect(errors).toEqual([]);
     } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('shows a readable error page, without redirecting, for an unknown app', async () => {
+    for (const { name, viewport } of VIEWPORTS) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      const response = await page.goto(`${server.baseUrl}/authorize?client_id=unknown-app&redirect_uri=https://evil.example.org/cb`);
+      expect(response?.status()).toBe(400);
+      expect(page.url()).toMatch(/^http:\/\/127\.0\.0\.1/);
+      expect(await page.textContent('h1')).toBe('Unknown application');
+      await expectNoHorizontalScroll(page);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-00-error-page.png`), fullPage: true });
       await context.close();
     }
   }, 60_000);
