@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { ClientsService } from '../../src/clients/clients.service';
-import { APP_SCOPE, authorizeParams, createUser, insertEncounter, insertPatient, pkce } from '../utils/authorize-fixtures';
+import { AuthorizationCodeService } from '../../src/authorize/authorization-code.service';
+import { APP_SCOPE, authorizeParams, createApp, createUser, insertEncounter, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -118,6 +119,38 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await page.waitForFunction(() => /invalid_grant|Token endpoint/.test(document.getElementById('status')?.textContent ?? ''));
       await shot('07-demo-app-revoked');
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('a patient shares only chosen categories on the consent page (G10 granular scopes)', async () => {
+    const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Browsercategories')}`);
+    const app = await createApp(server, { redirectUris: ['https://categories.example.org/cb'] });
+    const { challenge } = pkce();
+    const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs patient/Patient.rs offline_access' });
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const page = await context.newPage();
+    await page.route('https://categories.example.org/**', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }));
+    try {
+      await page.goto(`${server.baseUrl}/authorize?${new URLSearchParams(params)}`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('button[value="approve"]');
+      await page.uncheck('input[value="patient/Observation.rs"]');
+      await page.uncheck('input[value="patient/Condition.rs"]');
+      await page.getByLabel('Only vital signs').check();
+      await page.getByLabel('Only problem list').check();
+      await page.screenshot({ path: join(SCREENSHOTS, 'phone-05b-consent-categories.png'), fullPage: true });
+      await page.click('button[value="approve"]');
+      await page.waitForURL((url) => url.hostname === 'categories.example.org');
+      const code = new URL(page.url()).searchParams.get('code') as string;
+      const consumed = await server.app.get(AuthorizationCodeService).consume(code);
+      expect(consumed.status).toBe('ok');
+      const scope = consumed.status === 'ok' ? consumed.code.scope.split(' ') : [];
+      expect(scope).toEqual(expect.arrayContaining(['patient/Patient.rs', expect.stringMatching(/Observation\.rs\?category=.*vital-signs$/), expect.stringMatching(/Condition\.rs\?category=.*problem-list-item$/)]));
+      expect(scope).not.toContain('patient/Observation.rs');
     } finally {
       await context.close();
     }
