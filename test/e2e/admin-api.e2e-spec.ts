@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
 import { UsersService } from '../../src/clients/users.service';
 import { KeysService } from '../../src/keys/keys.service';
@@ -154,12 +155,28 @@ describe('admin API', () => {
   });
 
   it('rotates the signing keys', async () => {
-    const keys = server.app.get(KeysService);
-    const before = keys.activeKid('ES256');
-    const response = await call('POST', '/admin/keys/rotate');
-    expect(response.status).toBe(200);
-    expect(response.body.kids).toHaveLength(2);
-    expect(keys.activeKid('ES256')).not.toBe(before);
+    // On a private database: other suites compare the shared database's JWKS.
+    const database = `clients_keys_test_${randomBytes(4).toString('hex')}`;
+    const url = new URL(process.env.DATABASE_URL as string);
+    const admin = async (sql: string): Promise<void> => {
+      const client = new Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+      await client.query(sql).finally(() => client.end());
+    };
+    await admin(`CREATE DATABASE ${database}`);
+    url.pathname = `/${database}`;
+    const isolated = await startTestApp({ ADMIN_TOKEN, DATABASE_URL: url.toString() });
+    try {
+      const keys = isolated.app.get(KeysService);
+      const before = keys.activeKid('ES256');
+      const response = await fetch(`${isolated.baseUrl}/admin/keys/rotate`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as Json).kids).toHaveLength(2);
+      expect(keys.activeKid('ES256')).not.toBe(before);
+    } finally {
+      await isolated.close();
+      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
   });
 
   it('documents the admin API in OpenAPI', async () => {
