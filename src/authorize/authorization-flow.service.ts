@@ -86,7 +86,7 @@ export class AuthorizationFlowService {
     if (choices.decision === 'approve') {
       granted = restrictToApproved(request.scopes, choices.approvedScopes ?? []);
       if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.');
-      grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, formatScopes(granted))).id;
+      grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, await this.rememberedScope(request, user, granted))).id;
     } else {
       // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
       const remembered = await this.grants.findActive(user.id, request.client.clientId);
@@ -115,6 +115,15 @@ export class AuthorizationFlowService {
     });
     // RFC 9207: iss lets the app detect mix-up attacks.
     return { kind: 'redirect', location: buildRedirectUrl(request.redirectUri, { code, state: request.state, iss: this.config.issuer }) };
+  }
+
+  // Incremental consent: earlier approvals the request did not ask about stay remembered; what it asked about
+  // is replaced by this decision, so an unticked scope is no longer remembered.
+  private async rememberedScope(request: AuthorizationRequest, user: UserEntity, granted: SmartScope[]): Promise<string> {
+    const previous = await this.grants.findActive(user.id, request.client.clientId);
+    const asked = new Set(request.scopes.map((scope) => scope.raw));
+    const kept = previous ? parseScopes(previous.scope).scopes.filter((scope) => !asked.has(scope.raw)) : [];
+    return [...new Set([...kept, ...granted].map((scope) => scope.raw))].join(' ');
   }
 
   private async pickPatient(user: UserEntity, choices: FlowChoices): Promise<PatientSummary | FlowStep> {

@@ -147,6 +147,9 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect((await consume(again.code)).grantId).toBe((await consume(first.code)).grantId);
     const more = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: `${scope} patient/MedicationRequest.rs` }), { username, password, jar: first.jar });
     expect(more.pages).toEqual([expect.stringMatching(/^Allow /)]);
+    // Approving the additional scope keeps the earlier approvals remembered.
+    const fewer = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Condition.rs patient/MedicationRequest.rs' }), { username, password, jar: first.jar });
+    expect(fewer.pages).toEqual([]);
   });
 
   it('throttles an account after repeated failures with the same generic message', async () => {
