@@ -74,11 +74,15 @@ export class BrowserSessionService {
   }
 
   private cookieOptions(maxAgeSeconds: number) {
+    const secure = this.config.publicUrl.startsWith('https://');
+    // Pages framed by an EHR (FRAME_ANCESTORS) are cross-site, where browsers send only SameSite=None cookies;
+    // the CSRF token on every form still binds each post to this browser.
+    const framed = secure && this.config.frameAncestors.length > 0;
     return {
       path: '/',
       httpOnly: true,
-      sameSite: 'lax' as const,
-      secure: this.config.publicUrl.startsWith('https://'),
+      sameSite: framed ? ('none' as const) : ('lax' as const),
+      secure,
       signed: true,
       maxAge: maxAgeSeconds,
     };

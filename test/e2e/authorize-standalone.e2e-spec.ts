@@ -194,6 +194,20 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect((await apps(`${value}x`)).status).toBe(303);
   });
 
+  it('uses Secure cookies for an https PUBLIC_URL, and SameSite=None when an EHR may frame the pages', async () => {
+    for (const [env, sameSite] of [[{}, 'Lax'], [{ FRAME_ANCESTORS: 'https://ehr.example.org' }, 'None']] as const) {
+      const https = await startTestApp({ PUBLIC_URL: 'https://auth.example.org', ...env });
+      try {
+        const response = await fetch(`${https.baseUrl}/login`);
+        const cookie = response.headers.getSetCookie().find((header) => header.startsWith('smart_auth_browser=')) as string;
+        expect(cookie).toMatch(/; Secure/);
+        expect(cookie).toMatch(new RegExp(`SameSite=${sameSite}`));
+      } finally {
+        await https.close();
+      }
+    }
+  });
+
   async function driveStep(jar: CookieJar, url: string): Promise<{ html: string; status: number }> {
     const response = await fetch(url, { headers: { Cookie: jar.header() }, redirect: 'manual' });
     jar.store(response);
