@@ -29,7 +29,7 @@ async function main() {
   const settings = readSettings();
   if (!existsSync(join(ROOT, 'dist', 'src', 'main.js'))) throw new Error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
   const selected = (id) => settings.only.length === 0 || settings.only.includes(id);
-  const rows = ROWS.filter((row) => selected(row.id));
+  const rows = ROWS.filter((row) => (row.optional ? settings.only.includes(row.id) : selected(row.id)));
   const stops = [];
   const work = makeWorkDir();
   const report = {

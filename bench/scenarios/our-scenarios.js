@@ -82,9 +82,24 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
     scenarios['cc-rs256-access-tokens'] = { url: rs256.servers[0].baseUrl, prepare: ccPlan(rs384), note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)' };
   }
 
+  let logInfo = null;
+  if (needs(rows, 'jwks-log-info', 'introspect-active-log-info')) {
+    logInfo = await startOurServers({
+      settings,
+      databaseUrl,
+      workDir,
+      count: 1,
+      label: 'smart-auth-log-info',
+      extraEnv: { LOG_LEVEL: 'info' },
+      shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
+    });
+    stops.unshift(() => logInfo.stop());
+    scenarios['jwks-log-info'] = { ...scenarios.jwks, url: logInfo.servers[0].baseUrl, note: 'ours: a second process at LOG_LEVEL=info' };
+  }
+
   const backendToken = () => api.backendToken(rs384, BACKEND_SCOPE);
   let patientId = null;
-  if (needs(rows, 'fhir-read', 'fhir-search', 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked')) {
+  if (needs(rows, 'fhir-read', 'fhir-read-unguarded', 'fhir-search', 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked', 'introspect-active-log-info')) {
     try {
       patientId = await api.createPatient(await backendToken());
     } catch (error) {
@@ -118,11 +133,11 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
     };
   }
 
-  if (needs(rows, 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked')) {
+  if (needs(rows, 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked', 'introspect-active-log-info')) {
     try {
       // Without a FHIR store the user still needs a patient id; the flow then shows the id as the name.
       const appPatientId = patientId ?? `bench-${randomUUID().slice(0, 8)}`;
-      Object.assign(scenarios, await appScenarios({ api, patientId: appPatientId, settings, log, scenario }));
+      Object.assign(scenarios, await appScenarios({ api, patientId: appPatientId, settings, log, scenario, logInfo }));
     } catch (error) {
       log(`  user-facing flow unavailable: ${error.message}`);
       for (const id of ['authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked']) scenarios[id] = { unavailable: `preparation failed: ${error.message}` };
@@ -131,7 +146,7 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
   return scenarios;
 }
 
-async function appScenarios({ api, patientId, settings, log, scenario }) {
+async function appScenarios({ api, patientId, settings, log, scenario, logInfo }) {
   const flow = await prepareApp(api, patientId, log);
   const basic = basicAuthorization(flow.app.clientId, flow.app.clientSecret);
   const takeCodes = async (count) => {
@@ -170,7 +185,13 @@ async function appScenarios({ api, patientId, settings, log, scenario }) {
     };
   };
 
+  const introspectActive = introspect(active.access_token, true);
+  const extra = {};
+  if (logInfo) {
+    extra['introspect-active-log-info'] = { url: logInfo.servers[0].baseUrl, prepare: introspectActive, note: 'ours: a second process at LOG_LEVEL=info (one JSON line per request to a file)' };
+  }
   return {
+    ...extra,
     'authorization-code': scenario(
       pooledFormPlan({
         path: '/token',
@@ -186,7 +207,7 @@ async function appScenarios({ api, patientId, settings, log, scenario }) {
       { initialEstimate: 800, note: `ours: codes minted beforehand through GET /authorize with a signed-in session and a remembered grant (${flow.mintRate}/s); scope "${APP_SCOPE}" (id_token RS256 + refresh token)` },
     ),
     'refresh-token': scenario(refreshPlan, { note: 'ours: each connection rotates its own refresh-token chain' }),
-    'introspect-active': scenario(introspect(active.access_token, true), { note: 'ours: JWT access token, signature + revocation check' }),
+    'introspect-active': scenario(introspectActive, { note: 'ours: JWT access token, signature + revocation check' }),
     'introspect-revoked': scenario(introspect(revoked.access_token, false)),
   };
 }

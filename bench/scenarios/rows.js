@@ -1,6 +1,7 @@
 'use strict';
 
-// Rows of the result table, in the order they run. `peerFrom` reuses another row's peer figure.
+// Rows of the result table, in the order they run. `peerFrom` reuses another row's peer figure; `optional`
+// rows run only when BENCH_ONLY names them.
 const ROWS = [
   { id: 'discovery', title: 'Discovery (smart-configuration; peer: openid-configuration)' },
   { id: 'jwks', title: 'JWKS' },
@@ -18,6 +19,9 @@ const ROWS = [
   { id: 'fhir-read-unguarded', title: 'Same FHIR read without the guard (bench-only server, same store call)' },
   { id: 'fhir-search', title: 'FHIR search through the guard, GET /fhir/Patient?_id={id}' },
   { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },
+  // Only when named in BENCH_ONLY: the price of request logging (a second process at LOG_LEVEL=info).
+  { id: 'jwks-log-info', title: 'JWKS, server at LOG_LEVEL=info', optional: true },
+  { id: 'introspect-active-log-info', title: 'Introspection, active token, server at LOG_LEVEL=info', optional: true },
 ];
 
 module.exports = { ROWS };
