@@ -53,6 +53,17 @@ export class AuthorizeController {
     await this.proceed(authorization, signedIn, choices, reply);
   }
 
+  /** The sign-in page's cancel button: the app hears access_denied (RFC 6749 §4.1.2.1). */
+  @Post('authorize/cancel')
+  async cancel(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest): Promise<void> {
+    const form = isObject(body) ? body : {};
+    const authorization = await this.validator.validate(deserialize(form.authorization_request));
+    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) {
+      throw new PageError(403, 'Form expired', 'This form is no longer valid. Go back to the app and start again.');
+    }
+    throw this.flow.fail(authorization, 'access_denied', 'The user cancelled the sign-in.');
+  }
+
   private async start(parameters: RawParameters, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authorization = await this.validator.validate(parameters);
     let signedIn = await this.signedInUser(authorization, request, reply);

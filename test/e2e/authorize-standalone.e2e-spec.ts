@@ -164,6 +164,25 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect(await response.text()).toMatch(/incorrect, or there were too many attempts/);
   });
 
+  it('cancelling on the sign-in page returns access_denied to the app', async () => {
+    const params = authorizeParams(server, app, challenge);
+    const jar = new CookieJar();
+    const page = await driveStep(jar, `${server.baseUrl}/authorize?${new URLSearchParams(params)}`);
+    const cancel = parseForms(page.html).find((form) => form.action === '/authorize/cancel')!;
+    const response = await submit(jar, cancel, {});
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location') as string);
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    expect(location.searchParams.get('state')).toBe(params.state);
+    const forged = await fetch(`${server.baseUrl}/authorize/cancel`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ authorization_request: new URLSearchParams(params).toString() }).toString(),
+    });
+    expect(forged.status).toBe(403);
+  });
+
   it('refuses a sign-in form posted without its CSRF token', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Csrf')}`);
     const response = await fetch(`${server.baseUrl}/login`, {
