@@ -103,6 +103,19 @@ describe('admin API', () => {
     expect((await call('POST', '/admin/clients', body)).status).toBe(409);
   });
 
+  it('issues a secret when a client switches to a secret method, and never returns hashes', async () => {
+    const created = await call('POST', '/admin/clients', { client_name: 'Switching', redirect_uris: ['https://sw.example.org/cb'], token_endpoint_auth_method: 'none' });
+    expect(created.body.client_secret).toBeUndefined();
+    const switched = await call('PATCH', `/admin/clients/${created.body.client_id as string}`, { token_endpoint_auth_method: 'client_secret_post' });
+    expect(switched.body).toMatchObject({ type: 'confidential-symmetric', token_endpoint_auth_method: 'client_secret_post' });
+    const auth = server.app.get(ClientAuthenticationService);
+    await expect(
+      auth.authenticate({ headers: {}, body: { client_id: created.body.client_id, client_secret: switched.body.client_secret } }, 'token'),
+    ).resolves.toMatchObject({ method: 'client_secret_post' });
+    const listing = JSON.stringify((await call('GET', '/admin/clients')).body);
+    expect(listing).not.toMatch(/hash/i);
+  });
+
   it('rotates a client secret with an overlap during which both secrets work', async () => {
     const created = await call('POST', '/admin/clients', { client_name: 'Rotating', redirect_uris: ['https://rot.example.org/cb'] });
     const id = created.body.client_id as string;

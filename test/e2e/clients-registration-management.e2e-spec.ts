@@ -156,6 +156,14 @@ describe('registration management (RFC 7592) and registration policies', () => {
       expect((await request(`${server.baseUrl}/register`, 'POST', METADATA, reusable)).status).toBe(201);
     });
 
+    it('refuses an expired initial access token', async () => {
+      const response = await request(`${server.baseUrl}/admin/initial-access-tokens`, 'POST', { single_use: false, expires_in: 600 }, ADMIN_TOKEN);
+      await server.app.get(DataSource).query(`UPDATE initial_access_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [response.body.id]);
+      const registration = await request(`${server.baseUrl}/register`, 'POST', METADATA, response.body.initial_access_token as string);
+      expect(registration.status).toBe(401);
+      expect(registration.body.error).toBe('invalid_token');
+    });
+
     it('still advertises the registration endpoint', async () => {
       const configuration = (await (await fetch(`${server.baseUrl}/.well-known/smart-configuration`)).json()) as Json;
       expect(configuration.registration_endpoint).toBe(`${server.baseUrl}/register`);
