@@ -1,13 +1,14 @@
 'use strict';
 
 const autocannon = require('autocannon');
+const { processCpuSeconds } = require('./process-cpu');
 
 /**
  * One autocannon run. `plan.requests` are autocannon request objects (their `setupRequest` may hand out
  * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
  * that fails the check counts as an error and never as throughput.
  */
-async function runOnce({ url, connections, duration, plan, amount }) {
+async function runOnce({ url, connections, duration, plan, amount, pid }) {
   const counts = { responses: 0, wrong: 0, samples: [] };
   const requests = plan.requests.map((request) => ({
     ...request,
@@ -26,6 +27,7 @@ async function runOnce({ url, connections, duration, plan, amount }) {
       request.onResponse?.(status, body, context, headers);
     },
   }));
+  const cpuBefore = processCpuSeconds(pid);
   const result = await autocannon({
     url,
     connections,
@@ -34,6 +36,7 @@ async function runOnce({ url, connections, duration, plan, amount }) {
     timeout: 10,
     requests,
   });
+  const cpuAfter = processCpuSeconds(pid);
   const seconds = result.duration || duration;
   const transportErrors = result.errors + result.timeouts;
   const good = counts.responses - counts.wrong;
@@ -44,6 +47,8 @@ async function runOnce({ url, connections, duration, plan, amount }) {
     errors: counts.wrong + transportErrors,
     non2xx: result.non2xx,
     responses: counts.responses,
+    // Server CPU (all its threads) per response, in microseconds.
+    cpuMicros: cpuBefore !== null && cpuAfter !== null && counts.responses > 0 ? ((cpuAfter - cpuBefore) * 1e6) / counts.responses : null,
     samples: counts.samples,
     exhausted: plan.exhausted ? plan.exhausted() : false,
   };
@@ -68,26 +73,28 @@ async function measure(scenario, settings, log = () => undefined) {
     connections,
     duration: settings.warmup,
     plan: await scenario.prepare(Math.ceil(estimate * settings.warmup * 1.5) + connections),
+    pid: scenario.pid,
   });
   estimate = Math.max(warm.rps, 200);
   const runs = [];
   for (let index = 0; index < settings.runs; index += 1) {
     // Sized for twice the rate seen so far: a run after a short warm-up is often much faster.
     const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
-    const run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan });
+    const run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
     runs.push(run);
     estimate = Math.max(estimate, run.rps);
-    log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.exhausted ? ' (pool exhausted)' : ''}`);
+    log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
   }
   const samples = runs.flatMap((run) => run.samples).slice(0, 3);
   return {
     rps: Math.round(median(runs.map((run) => run.rps))),
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
+    cpuMicros: runs.every((run) => run.cpuMicros !== null) ? Math.round(median(runs.map((run) => run.cpuMicros))) : null,
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
     connections,
-    runs: runs.map(({ rps, p50, p99, errors, non2xx, exhausted }) => ({ rps: Math.round(rps), p50, p99, errors, non2xx, exhausted })),
+    runs: runs.map(({ rps, p50, p99, errors, non2xx, exhausted, cpuMicros }) => ({ rps: Math.round(rps), p50, p99, errors, non2xx, exhausted, cpuMicros: cpuMicros === null ? null : Math.round(cpuMicros) })),
     warmup: { rps: Math.round(warm.rps), errors: warm.errors },
     ...(samples.length ? { errorSamples: samples } : {}),
   };

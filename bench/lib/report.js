@@ -13,14 +13,15 @@ function machine() {
 }
 
 function side(result) {
-  if (!result) return ['—', '—', '—', '—', '—'];
-  if (result.error) return ['failed', '—', '—', '—', '—'];
-  return [fmt(result.rps), fmt(result.p50, 1), fmt(result.p99, 1), fmt(result.errors), fmt(result.non2xx)];
+  if (!result) return ['—', '—', '—', '—', '—', '—'];
+  if (result.error) return ['failed', '—', '—', '—', '—', '—'];
+  return [fmt(result.rps), fmt(result.p50, 1), fmt(result.p99, 1), fmt(result.errors), fmt(result.non2xx), fmt(result.cpuMicros)];
 }
 
 function markdownTable(rows) {
-  const head = '| Scenario | Conns | Ours req/s | p50 ms | p99 ms | errors | non-2xx | Peer req/s | p50 ms | p99 ms | errors | non-2xx | Ours/peer |';
-  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const head =
+    '| Scenario | Conns | Ours req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | Peer req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | Ours/peer |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map((row) =>
     `| ${row.title} | ${row.connections ?? '—'} | ${side(row.ours).join(' | ')} | ${side(row.peer).join(' | ')} | ${row.ratio === null ? '—' : `${row.ratio}×`} |`,
   );
@@ -56,7 +57,7 @@ function markdown(report) {
     '',
     `${report.generatedAt} · ${report.machine.cpus} × ${report.machine.model} · Node ${report.machine.node} · command: \`${report.command}\``,
     '',
-    `Each figure is the median of ${report.settings.runs} runs of ${report.settings.duration} s after a ${report.settings.warmup} s warm-up; errors and non-2xx are totals over the measured runs. A response with an unexpected status or body counts as an error, never as throughput.`,
+    `Each figure is the median of ${report.settings.runs} runs of ${report.settings.duration} s after a ${report.settings.warmup} s warm-up; errors and non-2xx are totals over the measured runs. A response with an unexpected status or body counts as an error, never as throughput. CPU µs/req is the server process\'s CPU time (all threads) per response, from /proc: on a machine whose cores are shared with the load generator and PostgreSQL it is the steadier figure (1,000,000 / CPU µs/req ≈ requests per second per core). It excludes PostgreSQL\'s own CPU.`,
     '',
     report.rows.length ? markdownTable(report.rows) : '',
     '',

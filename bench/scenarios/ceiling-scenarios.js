@@ -18,7 +18,7 @@ async function startBareNest({ workDir }) {
   });
   return {
     stop: () => handle.stop(),
-    scenario: { url: baseUrl, prepare: fixedPlan({ path: '/bare', check: expectStatus(200) }) },
+    scenario: { url: baseUrl, pid: handle.pid, prepare: fixedPlan({ path: '/bare', check: expectStatus(200) }) },
   };
 }
 

@@ -46,7 +46,7 @@ async function prepareApp(api, patientId, log) {
 async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, stops }) {
   const baseUrl = server.servers[0].baseUrl;
   const api = new SmartApi({ baseUrl, publicUrl: server.publicUrl, adminToken: server.adminToken });
-  const scenario = (prepare, extra = {}) => ({ url: baseUrl, prepare, ...extra });
+  const scenario = (prepare, extra = {}) => ({ url: baseUrl, pid: server.servers[0].handle.pid, prepare, ...extra });
   const scenarios = {
     discovery: scenario(fixedPlan({ path: '/fhir/.well-known/smart-configuration', check: expectStatus(200, (body) => !!json(body)?.token_endpoint) })),
     jwks: scenario(fixedPlan({ path: '/.well-known/jwks.json', check: expectStatus(200, (body) => Array.isArray(json(body)?.keys)) })),
@@ -79,7 +79,7 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
     });
     stops.unshift(() => rs256.stop());
-    scenarios['cc-rs256-access-tokens'] = { url: rs256.servers[0].baseUrl, prepare: ccPlan(rs384), note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)' };
+    scenarios['cc-rs256-access-tokens'] = { url: rs256.servers[0].baseUrl, pid: rs256.servers[0].handle.pid, prepare: ccPlan(rs384), note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)' };
   }
 
   let logInfo = null;
@@ -94,7 +94,7 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
     });
     stops.unshift(() => logInfo.stop());
-    scenarios['jwks-log-info'] = { ...scenarios.jwks, url: logInfo.servers[0].baseUrl, note: 'ours: a second process at LOG_LEVEL=info' };
+    scenarios['jwks-log-info'] = { ...scenarios.jwks, url: logInfo.servers[0].baseUrl, pid: logInfo.servers[0].handle.pid, note: 'ours: a second process at LOG_LEVEL=info' };
   }
 
   const backendToken = () => api.backendToken(rs384, BACKEND_SCOPE);
@@ -128,6 +128,7 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
     stops.unshift(() => unguarded.stop());
     scenarios['fhir-read-unguarded'] = {
       url: unguarded.servers[0].baseUrl,
+      pid: unguarded.servers[0].handle.pid,
       prepare: fhirPlan(`/fhir/Patient/${patientId}`),
       note: 'ours: bench/ceiling/unguarded-fhir-server.js, FhirStoreService.read with a fixed system/*.rs context; the Authorization header is sent and ignored',
     };
@@ -188,7 +189,7 @@ async function appScenarios({ api, patientId, settings, log, scenario, logInfo }
   const introspectActive = introspect(active.access_token, true);
   const extra = {};
   if (logInfo) {
-    extra['introspect-active-log-info'] = { url: logInfo.servers[0].baseUrl, prepare: introspectActive, note: 'ours: a second process at LOG_LEVEL=info (one JSON line per request to a file)' };
+    extra['introspect-active-log-info'] = { url: logInfo.servers[0].baseUrl, pid: logInfo.servers[0].handle.pid, prepare: introspectActive, note: 'ours: a second process at LOG_LEVEL=info (one JSON line per request to a file)' };
   }
   return {
     ...extra,

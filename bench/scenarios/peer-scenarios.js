@@ -86,7 +86,7 @@ async function startPeer({ workDir }) {
       check: introspection(active),
     })(count);
 
-  const scenario = (prepare, extra = {}) => ({ url: baseUrl, prepare, ...extra });
+  const scenario = (prepare, extra = {}) => ({ url: baseUrl, pid: handle.pid, prepare, ...extra });
   return {
     baseUrl,
     stop: () => handle.stop(),
