@@ -52,8 +52,11 @@ export class LoginController {
   @Post('logout')
   async logout(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signedIn = await this.sessions.current(request);
-    if (signedIn && this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) await this.sessions.signOut(request, reply);
-    seeOther(reply, '/');
+    if (!signedIn || !this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) return seeOther(reply, '/');
+    await this.sessions.signOut(request, reply);
+    // From the consent page: start the same authorization again, now at the sign-in page.
+    const authorizationRequest = field(body?.authorization_request);
+    seeOther(reply, authorizationRequest && Object.keys(deserialize(authorizationRequest)).length ? `/authorize?${authorizationRequest}` : '/');
   }
 }
 

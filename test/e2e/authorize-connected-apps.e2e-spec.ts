@@ -113,6 +113,23 @@ describe('connected apps (management_endpoint /apps)', () => {
     expect((await page(result.jar, '/apps')).status).toBe(303);
   });
 
+  it('"sign in as someone else" on the consent page signs out and shows the sign-in page for the same request', async () => {
+    const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Switcher')}`);
+    const app = await createApp(server);
+    const params = authorizeParams(server, app, challenge);
+    const jar = new CookieJar();
+    const loginPage = await page(jar, `/authorize?${new URLSearchParams(params)}`);
+    const login = parseForms(await loginPage.text())[0];
+    const signedIn = await post(jar, '/login', { ...Object.fromEntries(login.inputs.filter((i) => i.type === 'hidden').map((i) => [i.name, i.value])), username, password });
+    const consent = await (await page(jar, signedIn.headers.get('location') as string)).text();
+    const switchForm = parseForms(consent).find((form) => form.action === '/logout')!;
+    const response = await post(jar, '/logout', Object.fromEntries(switchForm.inputs.map((input) => [input.name, input.value])));
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location') as string;
+    expect(location).toBe(`/authorize?${new URLSearchParams(params)}`);
+    expect(await (await page(jar, location)).text()).toMatch(/name="password"/);
+  });
+
   it('codes are single use: a second redemption reports reuse, unknown codes are invalid', async () => {
     const owner = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Single')}`);
     const app = await createApp(server);
