@@ -38,7 +38,7 @@ async function main() {
     command: command(settings),
     settings: { ...settings, databaseUrl: settings.databaseUrl ? '(set)' : undefined },
     notes: [
-      'smart-auth runs as `node dist/src/main.js` with NODE_ENV=development (production requires an https PUBLIC_URL; this harness talks HTTP over loopback) and LOG_LEVEL=warn; every request hits PostgreSQL durably.',
+      'smart-auth runs as `node dist/src/main.js` with NODE_ENV=development (production requires an https PUBLIC_URL; this harness talks HTTP over loopback) and LOG_LEVEL=warn; its state (assertion jtis, codes, refresh tokens, revocations) is durable in PostgreSQL.',
       'The load generator (autocannon, in this process), PostgreSQL and the server share the machine\'s cores.',
       'The peer is node-oidc-provider with its in-memory adapter (nothing durable), RS256 JWT access tokens; its introspection rows use a second resource with opaque tokens because it does not introspect JWT access tokens.',
     ],
@@ -52,9 +52,12 @@ async function main() {
       report.crypto = await measureCryptoCeiling(1);
       for (const row of report.crypto) log(`  ${row.name}: ${row.opsPerSecond}/s (${row.msPerOp} ms)`);
     }
-    log(`Database: ${settings.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL (temporary)'}`);
-    const database = await startDatabase(settings, work.dir);
-    stops.push(() => database.stop());
+    const needDatabase = settings.processes >= 2 || rows.some((row) => !row.ceiling);
+    const database = needDatabase ? await startDatabase(settings, work.dir) : null;
+    if (database) {
+      log(`Database: ${database.description}`);
+      stops.push(() => database.stop());
+    }
 
     if (settings.processes >= 2) {
       report.twoProcesses = await runTwoProcesses({ settings, databaseUrl: database.url, workDir: work.dir, log, stops });
