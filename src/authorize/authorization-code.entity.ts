@@ -25,7 +25,7 @@ export class AuthorizationCodeEntity {
   @Column('text')
   scope: string;
 
-  @Column('jsonb', { name: 'launch_context', default: () => `'{}'::jsonb` })
+  @Column('jsonb', { name: 'launch_context', default: () => `'{}'` })
   launchContext: LaunchContext;
 
   @Column('text')

@@ -24,7 +24,7 @@ export class LaunchContextEntity {
   @Column('uuid', { name: 'user_id', nullable: true })
   userId: string | null;
 
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb', { default: () => `'{}'` })
   context: LaunchContext;
 
   @Column('timestamptz', { name: 'expires_at' })
