@@ -31,11 +31,13 @@ function evaluateTargets(report) {
   const ceiling = report.crypto.find((item) => item.name === 'RS256 sign, one core (sync)');
   const issuance = row('cc-rs256-access-tokens') ?? row('cc-private-key-jwt-rs384');
   if (ceiling && issuance && ok(issuance.ours)) {
-    const share = issuance.ours.rps / ceiling.opsPerSecond;
+    // Per core = 1 s of server CPU / CPU per request (all its threads), when /proc gave the CPU figure.
+    const perCore = issuance.ours.cpuMicros ? Math.round(1e6 / issuance.ours.cpuMicros) : issuance.ours.rps;
+    const share = perCore / ceiling.opsPerSecond;
     targets.push({
       name: 'token issuance per core ≥ 75% of the RS256 signing ceiling',
       met: share >= 0.75,
-      detail: `${issuance.title}: ${issuance.ours.rps}/s from one server process vs ${ceiling.opsPerSecond} RS256 signatures/s on one core = ${(share * 100).toFixed(0)}%`,
+      detail: `${issuance.title}: ${perCore} tokens per CPU-second of the server (${issuance.ours.rps}/s measured) vs ${ceiling.opsPerSecond} RS256 signatures/s on one core = ${(share * 100).toFixed(0)}%`,
     });
   }
 
