@@ -43,6 +43,10 @@ describe('browser: EHR launch from the demo launcher', () => {
     try {
       await page.goto(`${server.baseUrl}/ehr`);
       await page.screenshot({ path: join(SCREENSHOTS, 'phone-09-ehr-launcher.png'), fullPage: true });
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select')).filter((element) => !element.labels?.length).length,
+      );
+      expect(unlabelled).toBe(0);
       await page.getByLabel('App').selectOption('demo-public-app');
       await page.getByLabel('Signed-in EHR user').selectOption(username);
       await page.getByLabel('Patient').selectOption(patientId);

@@ -75,7 +75,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
 
       await page.click('#launch-standalone');
       await page.waitForSelector('input[name="password"]');
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await shot('03-sign-in');
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Password').fill(password);
@@ -85,19 +85,19 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await page.getByLabel('Search by name or id').fill(`Browser${name}`);
       await page.click('button[value="search"]');
       await page.waitForSelector(`input[name="patient"][value="${patientId}"]`);
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await shot('04-patient-picker');
       await page.check(`input[name="patient"][value="${patientId}"]`);
       await page.click('button[value="choose"]');
 
       await page.waitForSelector('input[name="encounter"]');
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await shot('04b-encounter-picker');
       await page.check(`input[name="encounter"][value="${encounterId}"]`);
       await page.click('button[type="submit"]');
 
       await page.waitForSelector('button[value="approve"]');
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await shot('05-consent');
       await page.click('button[value="approve"]');
 
@@ -164,7 +164,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
       expect(response?.status()).toBe(400);
       expect(page.url()).toMatch(/^http:\/\/127\.0\.0\.1/);
       expect(await page.textContent('h1')).toBe('Unknown application');
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}-00-error-page.png`), fullPage: true });
       await context.close();
     }
@@ -184,14 +184,21 @@ describe('browser: standalone launch of the demo SMART app', () => {
       await page.click('button[type="submit"]');
       await page.waitForSelector('h1:text("Connected apps")');
       expect(await page.getByRole('button', { name: 'Revoke access for Demo SMART app' }).count()).toBe(1);
-      await expectNoHorizontalScroll(page);
+      await expectReadableAndLabelled(page);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}-08-connected-apps.png`), fullPage: true });
       await context.close();
     }
   }, 60_000);
 });
 
-async function expectNoHorizontalScroll(page: Page): Promise<void> {
+/** No sideways scrolling at the viewport width, and every visible form control has a label. */
+async function expectReadableAndLabelled(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  const unlabelled = await page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select, textarea'))
+      .filter((element) => !element.labels?.length && !element.getAttribute('aria-label'))
+      .map((element) => element.name),
+  );
+  expect(unlabelled).toEqual([]);
 }
