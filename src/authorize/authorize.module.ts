@@ -1,4 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationHousekeepingService } from './authorization-housekeeping.service';
@@ -19,6 +21,7 @@ import { LoginThrottleService } from './login-throttle.service';
 import { PATIENT_DIRECTORY } from './patient-directory';
 import { SmartStyleController } from './smart-style.controller';
 import { SmartStyleService } from './smart-style.service';
+import { UpstreamPatientDirectory } from './upstream.patient-directory';
 
 // SMART App Launch: capabilities this module implements.
 const CAPABILITIES = [
@@ -71,7 +74,12 @@ const SCOPES_SUPPORTED = [
     LoginSessionService,
     LoginThrottleService,
     SmartStyleService,
-    { provide: PATIENT_DIRECTORY, useClass: FhirStorePatientDirectory },
+    {
+      provide: PATIENT_DIRECTORY,
+      useFactory: (config: AppConfig, dataSource: DataSource) =>
+        config.fhirUpstreamUrl ? new UpstreamPatientDirectory() : new FhirStorePatientDirectory(dataSource),
+      inject: [AppConfig, DataSource],
+    },
   ],
   exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
 })
