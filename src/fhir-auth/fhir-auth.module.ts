@@ -6,12 +6,12 @@ import { KeysModule } from '../keys/keys.module';
 import { KeysService } from '../keys/keys.service';
 import { RevocationService } from '../revocation/revocation.service';
 import { FhirAccessPolicy } from './fhir-access.policy';
-import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
+import { FHIR_AUTH_OPTIONS, FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
 import { FhirScopeGuard } from './fhir-scope.guard';
 import { IntrospectionStrategy } from './introspection.strategy';
 import { JwksKeySource } from './jwks-key.source';
 import { SIGNING_KEY_SOURCE, SigningKeySource, TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
-import { SmartJwtStrategy } from './smart-jwt.strategy';
+import { SMART_BEARER, SmartJwtStrategy } from './smart-jwt.strategy';
 
 const SHARED_PROVIDERS: Provider[] = [FhirAccessPolicy, FhirScopeGuard, { provide: APP_GUARD, useExisting: FhirScopeGuard }];
 const EXPORTS = [FHIR_AUTH_OPTIONS, FhirAccessPolicy, FhirScopeGuard];
@@ -32,6 +32,7 @@ export class FhirAuthModule {
         { provide: SIGNING_KEY_SOURCE, inject: [KeysService], useFactory: (keys: KeysService): SigningKeySource => ({ publicKey: (kid) => keys.publicKeyObject(kid) }) },
         { provide: TOKEN_REVOCATION_CHECK, useExisting: RevocationService },
         SmartJwtStrategy,
+        { provide: SMART_BEARER, useExisting: SmartJwtStrategy },
       ],
       exports: EXPORTS,
     };
@@ -41,8 +42,8 @@ export class FhirAuthModule {
     const notRevoked: TokenRevocationCheck = { isRevoked: async () => false };
     const verification: Provider[] = options.introspection
       ? // Introspection answers `active: false` for revoked tokens, so no separate revocation check.
-        [{ provide: IntrospectionStrategy, useFactory: () => IntrospectionStrategy.register(options) }]
-      : [{ provide: SIGNING_KEY_SOURCE, useValue: new JwksKeySource(requireJwksUri(options)) }, SmartJwtStrategy];
+        [{ provide: SMART_BEARER, useFactory: () => new IntrospectionStrategy(options, options.introspection as IntrospectionOptions) }]
+      : [{ provide: SIGNING_KEY_SOURCE, useValue: new JwksKeySource(requireJwksUri(options)) }, SmartJwtStrategy, { provide: SMART_BEARER, useExisting: SmartJwtStrategy }];
     return {
       module: FhirAuthModule,
       imports: [PassportModule],

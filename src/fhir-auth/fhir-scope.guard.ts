@@ -1,14 +1,14 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
+import passport, { Strategy } from 'passport';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
 import { invalidTokenError, OperationOutcomeError } from './operation-outcome.error';
 import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
-import { SMART_BEARER_STRATEGY } from './smart-jwt.strategy';
+import { SMART_BEARER } from './smart-jwt.strategy';
 import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
 
 interface GuardedRequest {
@@ -27,7 +27,7 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
  * (or be public). It verifies the bearer token, refuses revoked tokens and checks the scope (SMART Q1–Q4).
  */
 @Injectable()
-export class FhirScopeGuard extends AuthGuard(SMART_BEARER_STRATEGY) {
+export class FhirScopeGuard implements CanActivate {
   private readonly basePath: string;
   private readonly realm: string;
 
@@ -36,13 +36,15 @@ export class FhirScopeGuard extends AuthGuard(SMART_BEARER_STRATEGY) {
     private readonly policy: FhirAccessPolicy,
     @Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions,
     @Inject(TOKEN_REVOCATION_CHECK) private readonly revocation: TokenRevocationCheck,
+    // The strategy instance itself, not a name in passport's process-wide registry: two servers in one
+    // process (gateway tests) each keep their own issuer and audience.
+    @Inject(SMART_BEARER) private readonly strategy: Strategy,
   ) {
-    super({ session: false });
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     const targets = [context.getHandler(), context.getClass()];
@@ -53,8 +55,7 @@ export class FhirScopeGuard extends AuthGuard(SMART_BEARER_STRATEGY) {
       if (this.reflector.getAllAndOverride<boolean>(PUBLIC_FHIR_ROUTE_KEY, targets)) return true;
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
     }
-    await super.canActivate(context);
-    const smart = request.user as SmartContext;
+    const smart = await this.authenticate(request, context.switchToHttp().getResponse());
     if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
     request[SMART_CONTEXT_PROPERTY] = smart;
     if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
@@ -62,9 +63,14 @@ export class FhirScopeGuard extends AuthGuard(SMART_BEARER_STRATEGY) {
     return true;
   }
 
-  override handleRequest<T>(error: unknown, user: T, info: unknown): T {
-    if (error || !user) throw invalidTokenError(this.realm, describeFailure(error ?? info));
-    return user;
+  private authenticate(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
+    return new Promise((resolve, reject) => {
+      const middleware = passport.authenticate(this.strategy, { session: false }, (error: unknown, user: unknown, info: unknown) => {
+        if (error || !user) reject(invalidTokenError(this.realm, describeFailure(error ?? info)));
+        else resolve(user as SmartContext);
+      }) as (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
+      middleware(request, reply, (error) => reject(error ?? invalidTokenError(this.realm, describeFailure(undefined))));
+    });
   }
 
   private checkRequirement(requirement: FhirAccessRequirement, request: GuardedRequest, smart: SmartContext): void {

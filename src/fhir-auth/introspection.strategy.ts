@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import passport from 'passport';
 import { Strategy } from 'passport-strategy';
 import { FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
 import { SmartContext } from './smart-context';
@@ -19,12 +18,6 @@ export class IntrospectionStrategy extends Strategy {
     private readonly introspection: IntrospectionOptions,
   ) {
     super();
-  }
-
-  static register(options: FhirAuthOptions): IntrospectionStrategy {
-    const strategy = new IntrospectionStrategy(options, options.introspection as IntrospectionOptions);
-    passport.use(SMART_BEARER_STRATEGY, strategy);
-    return strategy;
   }
 
   override authenticate(request: { headers: Record<string, string | string[] | undefined> }): void {

@@ -7,6 +7,8 @@ import { smartContextFromClaims } from './smart-context.claims';
 import { SIGNING_KEY_SOURCE, SigningKeySource } from './signing-key.source';
 
 export const SMART_BEARER_STRATEGY = 'smart-bearer';
+/** Injection token of the verifying passport strategy instance the guard uses. */
+export const SMART_BEARER = Symbol('SMART_BEARER');
 
 export class UnacceptableTokenError extends Error {}
 
