@@ -4,6 +4,7 @@ import { CreateAuthorizationTables1795325392735 } from './1795325392735-CreateAu
 import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClientsAndUsers';
 import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-CreateRefreshTokensAndAuditEvents';
 import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
+import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-DropJsonbDefaultsOnTokenTables';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   CreateClientsAndUsers1795325439496,
   CreateRefreshTokensAndAuditEvents1795325494497,
   CreateFhirStore1795326034678,
+  DropJsonbDefaultsOnTokenTables1795326794871,
 ];

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { ClientsModule } from './clients/clients.module';
@@ -13,11 +14,11 @@ import { HealthModule } from './health/health.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { KeysModule } from './keys/keys.module';
 import { RevocationModule } from './revocation/revocation.module';
+import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
-import { AdminModule } from './admin/admin.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, AdminModule, FhirModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, FhirModule];
 
 @Module({})
 export class AppModule {
