@@ -62,23 +62,28 @@ function dateCondition(column: string, raw: string, parameters: SqlParameters): 
   if (!match) throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a FHIR date search value`);
   const prefix = match[1] ?? 'eq';
   const value = match[2].slice(0, 19);
-  const start = parameters.add(value + INSTANT_TEMPLATE.slice(value.length));
-  const end = parameters.add(upperBound(value));
+  const lower = value + INSTANT_TEMPLATE.slice(value.length);
+  if (Number.isNaN(Date.parse(`${lower}Z`)) || new Date(`${lower}Z`).toISOString().slice(0, 19) !== lower) {
+    throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a valid date`);
+  }
+  // Only parameters that appear in the SQL may be bound: PostgreSQL cannot type an unused one.
+  const start = (): string => parameters.add(lower);
+  const end = (): string => parameters.add(upperBound(value));
   switch (prefix) {
     case 'gt':
     case 'sa':
-      return `${column} >= ${end}`;
+      return `${column} >= ${end()}`;
     case 'ge':
-      return `${column} >= ${start}`;
+      return `${column} >= ${start()}`;
     case 'lt':
     case 'eb':
-      return `${column} < ${start}`;
+      return `${column} < ${start()}`;
     case 'le':
-      return `${column} < ${end}`;
+      return `${column} < ${end()}`;
     case 'ne':
-      return `NOT (${column} >= ${start} AND ${column} < ${end})`;
+      return `NOT (${column} >= ${start()} AND ${column} < ${end()})`;
     default:
-      return `(${column} >= ${start} AND ${column} < ${end})`;
+      return `(${column} >= ${start()} AND ${column} < ${end()})`;
   }
 }
 
