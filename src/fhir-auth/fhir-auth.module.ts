@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { KeysModule } from '../keys/keys.module';
@@ -10,6 +10,7 @@ import { FHIR_AUTH_OPTIONS, FhirAuthOptions, IntrospectionOptions } from './fhir
 import { FhirScopeGuard } from './fhir-scope.guard';
 import { IntrospectionStrategy } from './introspection.strategy';
 import { JwksKeySource } from './jwks-key.source';
+import { OperationOutcomeFilter } from './operation-outcome.filter';
 import { SIGNING_KEY_SOURCE, SigningKeySource, TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
 import { SMART_BEARER, SmartJwtStrategy } from './smart-jwt.strategy';
 
@@ -47,7 +48,10 @@ export class FhirAuthModule {
     return {
       module: FhirAuthModule,
       imports: [PassportModule],
-      providers: [...SHARED_PROVIDERS, { provide: FHIR_AUTH_OPTIONS, useValue: options }, { provide: TOKEN_REVOCATION_CHECK, useValue: notRevoked }, ...verification],
+      providers: [
+        ...SHARED_PROVIDERS,
+        { provide: APP_FILTER, useClass: OperationOutcomeFilter },
+        { provide: FHIR_AUTH_OPTIONS, useValue: options }, { provide: TOKEN_REVOCATION_CHECK, useValue: notRevoked }, ...verification],
       exports: EXPORTS,
     };
   }

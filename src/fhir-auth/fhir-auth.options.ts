@@ -1,8 +1,11 @@
 export interface IntrospectionOptions {
   /** RFC 7662 endpoint of the authorization server. */
   url: string;
-  clientId: string;
-  clientSecret: string;
+  /** Authenticate as a confidential client (HTTP Basic)… */
+  clientId?: string;
+  clientSecret?: string;
+  /** …or with a bearer token carrying the `__introspect` scope (SMART 2.2 token introspection). */
+  bearerToken?: string;
 }
 
 export interface FhirAuthOptions {

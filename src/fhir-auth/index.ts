@@ -4,6 +4,7 @@ export { FhirAccessPolicy } from './fhir-access.policy';
 export { FHIR_AUTH_OPTIONS, type FhirAuthOptions, type IntrospectionOptions } from './fhir-auth.options';
 export { FhirAuthModule } from './fhir-auth.module';
 export { FhirScopeGuard } from './fhir-scope.guard';
+export { OperationOutcomeFilter } from './operation-outcome.filter';
 export { insufficientScopeError, invalidTokenError, OperationOutcomeError, type IssueCode } from './operation-outcome.error';
 export { isFhirId, isResourceType } from './r4-resource-types';
 export { SmartContext } from './smart-context.decorator';

@@ -40,14 +40,17 @@ export class IntrospectionStrategy extends Strategy {
   }
 
   private async introspect(token: string): Promise<SmartContext | undefined> {
-    const { url, clientId, clientSecret } = this.introspection;
+    const { url, clientId, clientSecret, bearerToken } = this.introspection;
+    const authorization = bearerToken
+      ? `Bearer ${bearerToken}`
+      : `Basic ${Buffer.from(`${encodeURIComponent(clientId ?? '')}:${encodeURIComponent(clientSecret ?? '')}`).toString('base64')}`;
     const response = await fetch(url, {
       method: 'POST',
       signal: AbortSignal.timeout(5000),
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
         Accept: 'application/json',
-        Authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+        Authorization: authorization,
       },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
     });

@@ -1,0 +1,103 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { FhirAuthModule, FhirAuthOptions, PublicFhirRoute, RequiresFhirAccess, SmartContext, SmartContextValue } from '../../src/fhir-auth';
+import { RevocationService } from '../../src/revocation/revocation.service';
+import { freePort } from '../../src/database/embedded-postgres';
+import { mintAccessToken } from '../utils/mint-token';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+// A separate NestJS resource server protecting its own routes with FhirAuthModule.forRoot (README section
+// "FHIR API and the scope guard"), validating this server's tokens offline (JWKS) or through introspection.
+@Controller('fhir')
+class ResourceServerController {
+  @Get('Patient/:id')
+  @RequiresFhirAccess('Patient', 'r')
+  read(@SmartContext() context: SmartContextValue): Record<string, unknown> {
+    return { clientId: context.clientId, patient: context.patient ?? null, scopes: context.scopes.map((scope) => scope.raw) };
+  }
+
+  @Get('undeclared')
+  undeclared(): string {
+    return 'must never be served';
+  }
+
+  @Get('open')
+  @PublicFhirRoute()
+  open(): string {
+    return 'public';
+  }
+}
+
+async function startResourceServer(options: FhirAuthOptions): Promise<{ url: string; close(): Promise<void> }> {
+  @Module({ imports: [FhirAuthModule.forRoot(options)], controllers: [ResourceServerController] })
+  class ResourceServerModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(ResourceServerModule, new FastifyAdapter(), { logger: false });
+  const port = await freePort();
+  await app.listen(port, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}/fhir`, close: () => app.close() };
+}
+
+describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another resource server (%s)', (mode) => {
+  let server: TestApp;
+  let resourceServer: { url: string; close(): Promise<void> };
+
+  beforeAll(async () => {
+    server = await startTestApp();
+    const options: FhirAuthOptions = { issuer: server.baseUrl, audience: server.fhirBaseUrl };
+    if (mode === 'jwks') options.jwksUri = `${server.baseUrl}/.well-known/jwks.json`;
+    else options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect' }) };
+    resourceServer = await startResourceServer(options);
+  });
+
+  afterAll(async () => {
+    await resourceServer.close();
+    await server.close();
+  });
+
+  const get = (path: string, token?: string) => fetch(`${resourceServer.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+
+  it('serves a covered request and hands the SMART context to the handler', async () => {
+    const token = await mintAccessToken(server, { scope: 'patient/Patient.rs launch/patient', patient: 'p-1', clientId: 'rs-client' });
+    const response = await get('/Patient/p-1', token);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ clientId: 'rs-client', patient: 'p-1', scopes: ['patient/Patient.rs', 'launch/patient'] });
+  });
+
+  it('answers 401 with an OperationOutcome without a token and 403 without the scope', async () => {
+    const missing = await get('/Patient/p-1');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect((await missing.json()).resourceType).toBe('OperationOutcome');
+    const token = await mintAccessToken(server, { scope: 'patient/Observation.rs', patient: 'p-1' });
+    const refused = await get('/Patient/p-1', token);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toContain('scope="patient/Patient.r"');
+  });
+
+  it('refuses a route under the FHIR base that declares no requirement (default deny), even with a token', async () => {
+    const token = await mintAccessToken(server, { scope: 'system/*.cruds' });
+    expect((await get('/undeclared')).status).toBe(401);
+    const response = await get('/undeclared', token);
+    expect(response.status).toBe(403);
+    expect((await response.json()).resourceType).toBe('OperationOutcome');
+    expect((await get('/open')).status).toBe(200);
+  });
+
+  it('refuses tokens for another audience', async () => {
+    const token = await mintAccessToken(server, { scope: 'system/Patient.r', audience: 'https://elsewhere.example.org/fhir' });
+    expect((await get('/Patient/p-1', token)).status).toBe(401);
+  });
+
+  if (mode === 'introspection') {
+    it('stops honouring a revoked token within the two-second cache', async () => {
+      const jti = randomUUID();
+      const token = await mintAccessToken(server, { scope: 'system/Patient.r', jti });
+      expect((await get('/Patient/p-1', token)).status).toBe(200);
+      await server.app.get(RevocationService).revokeAccessToken(jti, new Date(Date.now() + 3600_000));
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await get('/Patient/p-1', token)).status).toBe(401);
+    });
+  }
+});
