@@ -8,7 +8,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
 const run = randomUUID().slice(0, 8);
-const ids = { patientA: `pa-${run}`, patientB: `pb-${run}`, labA: `lab-a-${run}`, vitalA: `vital-a-${run}`, labB: `lab-b-${run}` };
+const ids = { practitioner: `pr-${run}`, patientA: `pa-${run}`, patientB: `pb-${run}`, labA: `lab-a-${run}`, vitalA: `vital-a-${run}`, labB: `lab-b-${run}` };
 type Fixture = 'labA' | 'vitalA' | 'labB';
 
 function observation(id: string | undefined, patient: string, category: 'laboratory' | 'vital-signs'): Record<string, unknown> {
@@ -54,6 +54,7 @@ const ops: Record<string, Operation> = {
   'history labA': (t, token) => fhirFetch(t.server, `/Observation/${ids.labA}/_history`, token),
   'read Patient A': (t, token) => fhirFetch(t.server, `/Patient/${ids.patientA}`, token),
   'read Patient B': (t, token) => fhirFetch(t.server, `/Patient/${ids.patientB}`, token),
+  'read Practitioner': (t, token) => fhirFetch(t.server, `/Practitioner/${ids.practitioner}`, token),
   search: (t, token) => fhirFetch(t.server, `/Observation?${SEARCH}`, token),
   'search lab of A': (t, token) => fhirFetch(t.server, `/Observation?patient=${ids.patientA}&category=${encodeURIComponent(LAB)}&${SEARCH}`, token),
   'search vitals of A': (t, token) => fhirFetch(t.server, `/Observation?patient=${ids.patientA}&category=vital-signs&${SEARCH}`, token),
@@ -132,6 +133,9 @@ const ROWS: Row[] = [
   // wildcards (SMART I5)
   ['patient/*.cruds', 'patientA', 'read Patient A', 200],
   ['patient/*.cruds', 'patientA', 'read Patient B', 404],
+  // SMART Q5: shared resources outside every compartment (the practitioner, the medication) stay readable
+  ['patient/*.rs', 'patientA', 'read Practitioner', 200],
+  ['patient/Observation.rs', 'patientA', 'read Practitioner', 403],
   ['patient/*.cruds', 'patientA', 'search', 200, ['labA', 'vitalA']],
   ['patient/*.cruds', 'patientA', 'create for B', 403],
   ['patient/*.rs', 'patientA', 'delete A', 403],
@@ -194,6 +198,7 @@ describe.each(['store', 'gateway'] as const)('SMART scope matrix (%s mode)', (mo
       const response = await fhirFetch(upstream, `/${String(resource.resourceType)}/${String(resource.id)}`, upstreamAdmin, { method: 'PUT', body: resource });
       expect([200, 201]).toContain(response.status);
     };
+    await put({ resourceType: 'Practitioner', id: ids.practitioner, name: [{ family: 'Clinician' }] });
     await put({ resourceType: 'Patient', id: ids.patientA, name: [{ family: 'Alpha' }] });
     await put({ resourceType: 'Patient', id: ids.patientB, name: [{ family: 'Beta' }] });
     await put(observation(ids.labA, ids.patientA, 'laboratory'));
