@@ -6,13 +6,16 @@ import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
 import { invalidTokenError, OperationOutcomeError } from './operation-outcome.error';
+import { IntrospectionStrategy } from './introspection.strategy';
 import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
 import { SMART_BEARER } from './smart-jwt.strategy';
 import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 interface GuardedRequest {
   url: string;
+  headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string | undefined>;
   user?: unknown;
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
@@ -30,6 +33,8 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
 export class FhirScopeGuard implements CanActivate {
   private readonly basePath: string;
   private readonly realm: string;
+  // Introspection answers already carry revocation (and are cached by the strategy), so tokens are not cached here.
+  private readonly verified: VerifiedTokenCache | undefined;
 
   constructor(
     private readonly reflector: Reflector,
@@ -42,6 +47,7 @@ export class FhirScopeGuard implements CanActivate {
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
+    this.verified = strategy instanceof IntrospectionStrategy ? undefined : new VerifiedTokenCache();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -55,12 +61,21 @@ export class FhirScopeGuard implements CanActivate {
       if (this.reflector.getAllAndOverride<boolean>(PUBLIC_FHIR_ROUTE_KEY, targets)) return true;
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
     }
-    const smart = await this.authenticate(request, context.switchToHttp().getResponse());
+    const smart = await this.verifiedContext(request, context.switchToHttp().getResponse());
     if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
     request[SMART_CONTEXT_PROPERTY] = smart;
     if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
     this.checkRequirement(requirement, request, smart);
     return true;
+  }
+
+  private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
+    const token = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
+    const known = token ? this.verified?.get(token) : undefined;
+    if (known) return known;
+    const smart = await this.authenticate(request, reply);
+    if (token) this.verified?.set(token, smart);
+    return smart;
   }
 
   private authenticate(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
