@@ -78,9 +78,16 @@ async function measure(scenario, settings, log = () => undefined) {
   estimate = Math.max(warm.rps, 200);
   const runs = [];
   for (let index = 0; index < settings.runs; index += 1) {
-    // Sized for twice the rate seen so far: a run after a short warm-up is often much faster.
-    const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
-    const run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
+    let run;
+    // Sized for twice the rate seen so far; a run that used up its single-use inputs is repeated with a
+    // larger pool rather than reported with the failures of reused inputs.
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
+      run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
+      if (!run.exhausted || attempt === 3) break;
+      estimate = Math.max(estimate * 2, run.responses / settings.duration);
+      log(`    run ${index + 1}: inputs ran out, repeating it with a pool for ${Math.round(estimate * 2)} req/s`);
+    }
     runs.push(run);
     estimate = Math.max(estimate, run.rps);
     log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
