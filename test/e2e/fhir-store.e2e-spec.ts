@@ -165,9 +165,16 @@ describe('built-in FHIR store', () => {
     ['a body of the wrong type', 'PUT', '/Patient/abc', 400],
     ['a non-Bundle to the base', 'POST', '', 400],
     ['a percent-encoded path', 'GET', '/Patient/%00%ff', 400],
+    ['an unknown sub-path', 'GET', '/Patient/example-patient-1/foo/bar', 404],
+    ['a very long id', 'GET', `/Patient/${'x'.repeat(600)}`, 414],
+    ['a broken percent-encoding', 'GET', '/Patient/%E0%A4%A', 400],
+    ['a DELETE on a type', 'DELETE', '/Patient', 404],
+    ['a patch that is not an array', 'PATCH', '/Patient/example-patient-1', 400],
   ])('answers %s with an OperationOutcome, never 500', async (_label, method, path, status) => {
-    const body = method === 'GET' ? undefined : path === '/Patient' ? '{not json' : { resourceType: 'Observation', id: 'abc' };
-    const response = await fhirFetch(server, path, admin, { method, body, headers: { Prefer: 'handling=strict' } });
+    const body = method === 'GET' || method === 'DELETE' ? undefined : path === '/Patient' ? '{not json' : { resourceType: 'Observation', id: 'abc' };
+    const contentType = method === 'PATCH' ? 'application/json-patch+json' : undefined;
+    const response = await fhirFetch(server, path, admin, { method, body, contentType, headers: { Prefer: 'handling=strict' } });
+    expect(response.status).toBeLessThan(500);
     expect(response.status).toBe(status);
     if (response.headers.get('content-type')?.includes('fhir')) expect(response.body.resourceType).toBe('OperationOutcome');
   });
