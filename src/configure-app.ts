@@ -18,7 +18,6 @@ const PUBLIC_DIR = [join(__dirname, '..', 'public'), join(__dirname, '..', '..',
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
 
   const frameAncestors = ["'self'", ...config.frameAncestors];
   await app.register(fastifyHelmet, {

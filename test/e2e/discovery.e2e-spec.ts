@@ -33,7 +33,10 @@ describe('discovery and keys', () => {
     const response = await fetch(`${server.baseUrl}/.well-known/jwks.json`);
     expect(response.status).toBe(200);
     const { keys } = (await response.json()) as { keys: Array<Record<string, string>> };
-    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    // Other tests rotate keys on the shared database, so retired keys may be published too.
+    expect(new Set(keys.map((key) => key.alg))).toEqual(new Set(['ES256', 'RS256']));
+    const keysService = server.app.get(KeysService);
+    expect(keys.map((key) => key.kid)).toEqual(expect.arrayContaining([keysService.activeKid('RS256'), keysService.activeKid('ES256')]));
     for (const key of keys) {
       expect(key.kid).toEqual(expect.any(String));
       expect(key.use).toBe('sig');
@@ -54,10 +57,19 @@ describe('discovery and keys', () => {
 
   it('a second server process on the same database publishes the same keys', async () => {
     const second = await startTestApp();
+    const kids = async (url: string): Promise<string[]> =>
+      ((await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid).sort();
     try {
-      const first = await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json();
-      const other = await (await fetch(`${second.baseUrl}/.well-known/jwks.json`)).json();
+      // Processes converge within the keys' reload interval even when another test rotates keys meanwhile.
+      let first: string[] = [];
+      let other: string[] = [];
+      for (let attempt = 0; attempt < 80; attempt++) {
+        [first, other] = await Promise.all([kids(server.baseUrl), kids(second.baseUrl)]);
+        if (first.join() === other.join()) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
       expect(other).toEqual(first);
+      expect(first.length).toBeGreaterThanOrEqual(2);
     } finally {
       await second.close();
     }
