@@ -6,6 +6,7 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { FhirContextItem, LaunchContext } from './launch-context.model';
 import { LAUNCH_TTL_SECONDS, LaunchContextService } from './launch-context.service';
 import { PATIENT_DIRECTORY, PatientDirectory } from './patient-directory';
+import { hasControlCharacters } from '../common/text/control-characters';
 
 export interface EhrLaunchRequest {
   targetClientId: unknown;
@@ -87,7 +88,7 @@ export class EhrLaunchService {
 function text(value: unknown, name: string, max: number): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   // PostgreSQL text and jsonb cannot hold NUL, and no launch field needs control characters.
-  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (typeof value !== 'string' || value.length > max || hasControlCharacters(value)) {
     throw new InvalidRequestError(`${name} must be a string of at most ${max} printable characters`);
   }
   return value;

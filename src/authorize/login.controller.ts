@@ -6,6 +6,7 @@ import { AuthorizePages, deserialize } from './authorize-pages';
 import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther } from './html-reply';
 import { LoginThrottleService } from './login-throttle.service';
+import { hasControlCharacters } from '../common/text/control-characters';
 
 // One message for every failure, so the page never reveals whether an account exists or is locked.
 const GENERIC_FAILURE = 'The username or password is incorrect, or there were too many attempts. Try again later.';
@@ -36,7 +37,7 @@ export class LoginController {
       this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
-    if (!username || !password || /[\u0000-\u001f\u007f]/.test(username)) return retry(GENERIC_FAILURE, 401);
+    if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     if (await this.throttle.isBlocked(username, request.ip)) return retry(GENERIC_FAILURE, 401);
     const user = await this.users.verifyPassword(username, password);
     if (!user) {

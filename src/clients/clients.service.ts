@@ -3,6 +3,7 @@ import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/ran
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
 import { ClientRepository } from './client.repository';
+import { hasControlCharacters } from '../common/text/control-characters';
 
 // Hot-path lookups may be this stale in other processes; this process invalidates on every change.
 export const CLIENT_CACHE_MS = 5000;
@@ -65,7 +66,7 @@ export class ClientsService {
 
   /** The enabled client with this id, or null. Cached for at most CLIENT_CACHE_MS. */
   async findEnabled(clientId: string): Promise<ClientEntity | null> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 200) return null;
+    if (!isPlausibleClientId(clientId)) return null;
     const cached = this.clientCache.get(clientId);
     if (cached && Date.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
     const client = await this.repository.findById(clientId);
@@ -77,7 +78,7 @@ export class ClientsService {
 
   /** Any client, enabled or not (administration). */
   findById(clientId: string): Promise<ClientEntity | null> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 200) return Promise.resolve(null);
+    if (!isPlausibleClientId(clientId)) return Promise.resolve(null);
     return this.repository.findById(clientId);
   }
 
@@ -217,3 +218,8 @@ export class ClientsService {
     return columns;
   }
 }
+
+function isPlausibleClientId(clientId: unknown): clientId is string {
+  return typeof clientId === 'string' && clientId.length > 0 && clientId.length <= 200 && !hasControlCharacters(clientId);
+}
+

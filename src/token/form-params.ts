@@ -1,10 +1,9 @@
 import { InvalidRequestError } from '../common/oauth/errors';
+import { hasControlCharacters } from '../common/text/control-characters';
 
 export type FormParams = Record<string, string>;
 
 const FORM = /^application\/x-www-form-urlencoded(\s*;|$)/i;
-// RFC 6749 Appendix A: every parameter of these endpoints is printable; control characters are malformed.
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function isFormEncoded(contentType: string | undefined): boolean {
   return typeof contentType === 'string' && FORM.test(contentType.trim());
@@ -20,7 +19,7 @@ export function singleValuedParams(body: unknown): FormParams {
   const params: FormParams = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (Array.isArray(value)) throw new InvalidRequestError(`Parameter ${key} is repeated`);
-    if (typeof value !== 'string' || CONTROL.test(value)) throw new InvalidRequestError(`Parameter ${key} is malformed`);
+    if (typeof value !== 'string' || hasControlCharacters(value)) throw new InvalidRequestError(`Parameter ${key} is malformed`);
     if (value !== '') params[key] = value;
   }
   return params;

@@ -117,6 +117,16 @@ describe('POST /token: request pipeline and error matrix', () => {
         expect(response.status).toBeLessThan(500);
         expect(response.headers.get('cache-control')).toContain('no-store');
       }
+      // Hostile client ids inside the Basic header: control characters, NUL, overlong, not UTF-8.
+      for (const credentials of [Buffer.from('a\u0000b:secret'), Buffer.from('a\nb:secret'), Buffer.from(`${'x'.repeat(5000)}:s`), Buffer.from([0xff, 0xfe, 0x3a, 0x41])]) {
+        const response = await fetch(`${server.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${credentials.toString('base64')}` },
+          body: 'grant_type=client_credentials&token=abc',
+        });
+        expect(response.status).toBe(401);
+        expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+      }
     }
   });
 
