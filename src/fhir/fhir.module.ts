@@ -47,9 +47,10 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // No HTTP adapter in a bare application context (scripts); nothing to parse there.
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     for (const type of JSON_CONTENT_TYPES) {
-      if (!fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+      if (fastify && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
     }
     this.discovery.contribute('fhir', fhirCapabilities(this.backend.mode));
   }
