@@ -39,13 +39,13 @@ export class FhirGatewayService implements FhirBackend {
     return this.checkedResource(response, rules, `${resourceType}/${id}/_history/${versionId}`);
   }
 
-  async search(context: SmartContextValue, resourceType: string, query: URLSearchParams, strict: boolean): Promise<FhirResponse> {
+  // The query is forwarded as given, so the upstream applies its own strictness rules.
+  async search(context: SmartContextValue, resourceType: string, query: URLSearchParams, _strict: boolean): Promise<FhirResponse> {
     const rules = this.policy.rules(context, resourceType, 's');
     const confined = confineQuery(resourceType, query, rules);
     if (!confined) return { status: 200, body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: `${this.fhirBaseUrl}/${resourceType}` }], entry: [] } };
     const response = await this.upstream.request('GET', resourceType, confined);
     if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
-    void strict;
     return { status: 200, body: this.filterBundle(context, response.body, (resource) => (resource.resourceType === resourceType ? rules : this.includeRules(context, resource))) };
   }
 
