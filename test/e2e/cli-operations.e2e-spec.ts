@@ -1,6 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, JWK } from 'jose';
@@ -9,48 +9,12 @@ import { ClientAuthenticationService } from '../../src/clients/authentication/cl
 import { ClientsService } from '../../src/clients/clients.service';
 import { UsersService } from '../../src/clients/users.service';
 import { clientAssertionFields, generateClientKey } from '../utils/client-assertion';
+import { ensureBuilt } from '../utils/ensure-built';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-function newestSource(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }, 0);
-}
-
-function builtAt(): number {
-  const mtime = (path: string): number => (existsSync(path) ? statSync(path).mtimeMs : 0);
-  return existsSync(CLI) ? Math.max(mtime(CLI), mtime(join(ROOT, 'dist', '.tsbuildinfo'))) : 0;
-}
-
-/** Builds dist/ only when the CLI is missing or older than the sources; parallel workers share one build. */
-async function ensureCliBuilt(): Promise<void> {
-  const lock = join(ROOT, 'dist', '.build-lock');
-  const stale = (): boolean => builtAt() < Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'migrations')));
-  mkdirSync(join(ROOT, 'dist'), { recursive: true });
-  for (let attempt = 0; stale(); attempt++) {
-    try {
-      mkdirSync(lock);
-    } catch {
-      if (attempt > 300) throw new Error('timed out waiting for another build of dist/');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      continue;
-    }
-    try {
-      // tsc emits even when some other file has a type error; the CLI's own files are checked by the build.
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'pipe' });
-    } catch {
-      if (!existsSync(CLI)) throw new Error('building dist/ failed');
-    } finally {
-      rmdirSync(lock);
-    }
-    break;
-  }
-}
 
 interface CliResult {
   code: number;
@@ -83,7 +47,7 @@ describe('operator CLI', () => {
 
   beforeAll(async () => {
     // The CLI runs from dist/; build only when it is missing or older than the sources.
-    await ensureCliBuilt();
+    await ensureBuilt();
     server = await startTestApp();
     auth = server.app.get(ClientAuthenticationService);
   }, 180_000);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -14,12 +14,11 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+// tsc's incremental build rewrites .tsbuildinfo on every build but leaves unchanged outputs alone.
 function builtAt(): number {
-  try {
-    return statSync(join(ROOT, 'dist', 'src', 'main.js')).mtimeMs;
-  } catch {
-    return 0;
-  }
+  const mtime = (path: string): number => (existsSync(path) ? statSync(path).mtimeMs : 0);
+  const main = join(ROOT, 'dist', 'src', 'main.js');
+  return existsSync(main) ? Math.max(mtime(main), mtime(join(ROOT, 'dist', '.tsbuildinfo'))) : 0;
 }
 
 /** Tests that run the built server or CLI as a child process call this; parallel workers build only once. */
@@ -42,6 +41,7 @@ export async function ensureBuilt(): Promise<string> {
     } finally {
       rmdirSync(LOCK);
     }
+    break;
   }
   return ROOT;
 }
