@@ -64,21 +64,40 @@ export class AuthorizationCodeService {
   async consume(code: string): Promise<ConsumeResult> {
     if (typeof code !== 'string' || code.length === 0 || code.length > 512) return { status: 'invalid' };
     const codeHash = hashToken(code);
-    const result = await this.codes
-      .createQueryBuilder()
-      .update(AuthorizationCodeEntity)
-      .set({ consumedAt: () => 'now()' })
-      .where('code_hash = :codeHash AND consumed_at IS NULL AND expires_at > now()', { codeHash })
-      .returning('*')
-      .execute();
-    const rows = result.raw as Array<Record<string, unknown>>;
-    if (rows.length === 1) {
-      const consumed = await this.codes.findOneBy({ id: rows[0].id as string });
-      if (consumed) return { status: 'ok', code: consumed };
-    }
+    // The grant must still stand at the moment of redemption: checking it in the same statement keeps a
+    // concurrent second redemption (which revokes the grant) from also failing the winner.
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
+      `UPDATE authorization_codes AS code SET consumed_at = now()
+        WHERE code.code_hash = $1 AND code.consumed_at IS NULL AND code.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM grants WHERE grants.id = code.grant_id AND grants.revoked_at IS NOT NULL)
+        RETURNING code.*`,
+      [codeHash],
+    );
+    if (rows.length === 1) return { status: 'ok', code: this.fromRow(rows[0]) };
     const existing = await this.codes.findOneBy({ codeHash });
     if (existing?.consumedAt) return { status: 'reused', code: existing };
     return { status: 'invalid' };
+  }
+
+  private fromRow(row: Record<string, unknown>): AuthorizationCodeEntity {
+    return this.codes.create({
+      id: row.id as string,
+      codeHash: row.code_hash as string,
+      clientId: row.client_id as string,
+      redirectUri: row.redirect_uri as string,
+      codeChallenge: row.code_challenge as string,
+      scope: row.scope as string,
+      launchContext: row.launch_context as LaunchContext,
+      aud: row.aud as string,
+      userId: row.user_id as string | null,
+      loginSessionId: row.login_session_id as string | null,
+      grantId: row.grant_id as string,
+      nonce: row.nonce as string | null,
+      expiresAt: row.expires_at as Date,
+      consumedAt: row.consumed_at as Date | null,
+      createdAt: row.created_at as Date,
+    });
   }
 
   async purgeExpired(olderThanSeconds = 86_400): Promise<void> {

@@ -193,6 +193,10 @@ describe('POST /token: authorization_code', () => {
     const results = await Promise.all([redeem(server, client, issued), redeem(server, client, issued)]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 400]);
     expect(results.find((result) => result.status === 400)?.body.error).toBe('invalid_grant');
+    // The second use counts as reuse (RFC 6749 §4.1.2), so the winner's tokens end with the grant.
+    const winner = results.find((result) => result.status === 200);
+    const introspection = await callAs(server, client, '/introspect', { token: winner?.body.access_token as string });
+    expect(introspection.body).toEqual({ active: false });
   });
 
   it('refuses a code whose grant the user revoked before redemption', async () => {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthorizationCodeService } from '../../authorize/authorization-code.service';
 import { InvalidGrantError, InvalidRequestError } from '../../common/oauth/errors';
-import { GrantsService } from '../../grants/grants.service';
 import { AuditService } from '../../audit/audit.service';
 import { RevocationService } from '../../revocation/revocation.service';
 import { parseScopes } from '../../scopes';
@@ -24,7 +23,6 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
-    private readonly grants: GrantsService,
   ) {}
 
   async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
@@ -65,20 +63,16 @@ export class AuthorizationCodeGrant implements GrantHandler {
               lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
             })
         : null;
-    // The user may have revoked the app between consent and redemption; checked alongside the signing.
-    const [body, grant] = await Promise.all([
-      this.issuer.issue({
-        client,
-        userId: code.userId ?? null,
-        scope: code.scope,
-        grantId: code.grantId ?? null,
-        launchContext,
-        nonce: code.nonce ?? null,
-        refreshToken,
-      }),
-      code.grantId ? this.grants.findById(code.grantId) : Promise.resolve(null),
-    ]);
-    if (grant?.revokedAt) throw new InvalidGrantError('The authorization behind this code has been revoked');
+    // A grant the user revoked before redemption leaves the code unredeemable (checked inside consume()).
+    const body = await this.issuer.issue({
+      client,
+      userId: code.userId ?? null,
+      scope: code.scope,
+      grantId: code.grantId ?? null,
+      launchContext,
+      nonce: code.nonce ?? null,
+      refreshToken,
+    });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
     return body;
   }
