@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { OAuthError } from '../common/oauth/errors';
 import { ConfigurationError } from '../config/environment';
 import { KeysService } from '../keys/keys.service';
+import { FhirDemoSeeder } from '../fhir/demo/fhir-demo.seeder';
 import { DemoSeedService } from '../seed/demo-seed.service';
 import { withApplication } from './cli-context';
 import { print } from './cli-output';
@@ -29,10 +30,14 @@ program
 
 program
   .command('seed')
-  .description('Insert the demo users and clients that are missing (see README, "Demo data")')
+  .description('Insert the demo users, clients and FHIR resources that are missing (see README, "Demo data")')
   .option('--table', 'print a table instead of JSON')
   .action(async (options: { table?: boolean }) => {
-    const result = await withApplication((app) => app.get(DemoSeedService).seed());
+    const result = await withApplication(async (app) => {
+      const seeded = await app.get(DemoSeedService).seed();
+      const fhirResources = await app.get(FhirDemoSeeder).seed();
+      return { ...seeded, created: [...seeded.created, ...(fhirResources ? [`${fhirResources} FHIR resources`] : [])] };
+    });
     const rows = [...result.created.map((item) => ({ item, status: 'created' })), ...result.existing.map((item) => ({ item, status: 'existing' }))];
     print(options.table ? rows : result, options);
   });

@@ -192,5 +192,28 @@ describe('operator CLI', () => {
       expect(result.created).toEqual([]);
       expect(result.existing).toHaveLength(6);
     });
+
+    it('`seed` on an empty database inserts the demo users, clients and FHIR resources', async () => {
+      const fresh = `${database}_fresh`;
+      await admin(`CREATE DATABASE ${fresh}`);
+      try {
+        const parsed = new URL(url);
+        parsed.pathname = `/${fresh}`;
+        const seeded = await cli(['seed'], { DATABASE_URL: parsed.toString() });
+        expect(seeded.code).toBe(0);
+        const result = JSON.parse(seeded.stdout) as { created: string[] };
+        expect(result.created).toEqual(expect.arrayContaining(['user clinician', 'client demo-public-app', expect.stringMatching(/^\d+ FHIR resources$/)]));
+        const client = new Client({ connectionString: parsed.toString() });
+        await client.connect();
+        try {
+          const rows = await client.query(`SELECT resource->'name'->0->>'family' AS family FROM fhir_resources WHERE resource_type = 'Patient' AND id = 'example-patient-1'`);
+          expect(rows.rows).toEqual([{ family: 'Shaw' }]);
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await admin(`DROP DATABASE IF EXISTS ${fresh} WITH (FORCE)`);
+      }
+    });
   });
 });
