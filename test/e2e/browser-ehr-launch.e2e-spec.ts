@@ -39,6 +39,15 @@ describe('browser: EHR launch from the demo launcher', () => {
     const encounterId = await insertEncounter(server, patientId);
     const { username } = await createUser(server, 'practitioner', 'Practitioner/ehr-browser');
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    // On the shared test database the demo app's launch URL belongs to whichever server seeded it first
+    // (possibly stopped by now): send that navigation to this server's copy of the demo app.
+    await context.route(
+      (url) => url.pathname === '/demo-app/launch' && url.origin !== server.baseUrl,
+      (route) => {
+        const target = new URL(route.request().url());
+        return route.fulfill({ status: 302, headers: { location: `${server.baseUrl}/demo-app/launch${target.search}` } });
+      },
+    );
     const page = await context.newPage();
     try {
       await page.goto(`${server.baseUrl}/ehr`);
@@ -52,10 +61,6 @@ describe('browser: EHR launch from the demo launcher', () => {
       await page.getByLabel('Patient').selectOption(patientId);
       await page.getByLabel('Encounter id (optional)').fill(encounterId);
       await page.click('button[type="submit"]');
-      // The demo app's launch URL belongs to the server that first seeded it; follow the launch on this server.
-      await page.waitForURL(/\/demo-app\/launch\?/);
-      const launchUrl = new URL(page.url());
-      if (launchUrl.origin !== server.baseUrl) await page.goto(`${server.baseUrl}/demo-app/launch${launchUrl.search}`);
       await page.waitForSelector('button[value="approve"]');
       await page.screenshot({ path: join(SCREENSHOTS, 'phone-10-ehr-consent.png'), fullPage: true });
       await page.click('button[value="approve"]');
