@@ -7,7 +7,8 @@ const { randomBytes } = require('node:crypto');
 const { freePort, startNode } = require('./child-process');
 
 const ROOT = resolve(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+// BENCH_SERVER_MAIN runs another build of the server (e.g. to compare a change against this one).
+const MAIN = process.env.BENCH_SERVER_MAIN ? resolve(process.env.BENCH_SERVER_MAIN) : join(ROOT, 'dist', 'src', 'main.js');
 
 /**
  * The database every server process of the run shares: DATABASE_URL when set, otherwise an embedded
