@@ -25,6 +25,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   EMBEDDED_POSTGRES_DIR?: string;
 
+  @IsOptional() @IsInt() @Min(1) @Max(500)
+  DATABASE_POOL_SIZE?: number;
+
   @IsOptional() @Matches(DURATION, { message: `ACCESS_TOKEN_TTL ${DURATION_MESSAGE}` })
   ACCESS_TOKEN_TTL?: string;
 
