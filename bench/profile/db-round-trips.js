@@ -17,7 +17,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 async function main() {
   const settings = readSettings();
   const requests = Number(process.env.BENCH_ROUND_TRIP_REQUESTS || 200);
-  const rows = ROWS.filter((row) => !row.ceiling && !row.connections && !row.peerFrom && (settings.only.length === 0 || settings.only.includes(row.id)));
+  const rows = ROWS.filter((row) => !row.ceiling && !row.connections && !row.peerFrom && !row.optional && (settings.only.length === 0 || settings.only.includes(row.id)));
   const work = makeWorkDir();
   const stops = [];
   const lines = [`# PostgreSQL round trips per request`, '', `${requests} sequential requests per scenario, one connection; \`node bench/profile/db-round-trips.js\`.`, ''];
