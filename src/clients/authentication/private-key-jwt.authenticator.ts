@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeJwt, decodeProtectedHeader, importJWK, JWK, jwtVerify, ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, decodeProtectedHeader, JWK, jwtVerify, ProtectedHeaderParameters } from 'jose';
 import { InvalidClientError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { ClientEntity } from '../client.entity';
 import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
 import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
 import { ClientJwksResolver, JwksUnavailableError } from './client-jwks.resolver';
+import { ImportedKeyCache } from './imported-key.cache';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 // SMART client-confidential-asymmetric: servers validate RS384 and/or ES384; the others are accepted too.
@@ -29,6 +30,7 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
   readonly method = 'private_key_jwt' as const;
   readonly signingAlgorithms = CLIENT_ASSERTION_ALGORITHMS;
   private readonly logger = new Logger(PrivateKeyJwtAuthenticator.name);
+  private readonly importedKeys = new ImportedKeyCache();
 
   constructor(
     private readonly config: AppConfig,
@@ -68,7 +70,7 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
     const now = Math.floor(Date.now() / 1000);
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
-      const key = await importJWK(publicMembers(jwk), alg);
+      const key = await this.importedKeys.import(publicMembers(jwk), alg);
       ({ payload } = await jwtVerify(assertion, key, {
         algorithms: [alg],
         issuer: client.clientId,
