@@ -1,15 +1,15 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OAuthExceptionFilter } from './common/oauth/oauth-exception.filter';
 import { CorsPolicy } from './common/http/cors-policy';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { AppConfig } from './config/app-config';
 
 const PUBLIC_DIR = [join(__dirname, '..', 'public'), join(__dirname, '..', '..', 'public')].find((dir) => existsSync(dir));
@@ -19,28 +19,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
 
-  const frameAncestors = ["'self'", ...config.frameAncestors];
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors,
-        // A consent form ends in a redirect to the app; form-action 'self' would block it in browsers.
-        formAction: null,
-        upgradeInsecureRequests: config.publicUrl.startsWith('https://') ? [] : null,
-      },
-    },
-    // frame-ancestors governs framing; X-Frame-Options cannot express an allow-list.
-    frameguard: config.frameAncestors.length ? false : { action: 'sameorigin' },
-    hsts: config.publicUrl.startsWith('https://'),
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  registerSecurityHeaders(app.getHttpAdapter().getInstance(), config);
   await app.register(fastifyCookie, {
-    secret: config.cookieSecret ?? createHash('sha256').update(`smart-auth-cookie:${config.publicUrl}:${config.databaseUrl ?? 'embedded'}`).digest('hex'),
+    // Outside production: processes sharing a DATABASE_URL derive the same secret; the embedded database has one process.
+    secret: config.cookieSecret ?? (config.databaseUrl ? createHash('sha256').update(`smart-auth-cookie:${config.databaseUrl}`).digest('hex') : randomBytes(32).toString('hex')),
   });
   if (PUBLIC_DIR) await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', decorateReply: false });
   app.get(CorsPolicy).register(app.getHttpAdapter().getInstance());
