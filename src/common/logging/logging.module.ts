@@ -3,6 +3,8 @@ import { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
 
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
 // Structured JSON request logs. URLs are logged without their query string (codes, tokens and state travel
 // there) and credentials-bearing headers are redacted.
 @Module({
@@ -10,6 +12,8 @@ import { AppConfig } from '../../config/app-config';
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
+        // Request logs are written at info; above that level the per-request middleware would only cost time.
+        ...(REQUEST_LOG_LEVELS.has(config.logLevel) ? {} : { forRoutes: [] }),
         pinoHttp: {
           level: config.logLevel,
           autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
