@@ -11,7 +11,7 @@ import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
 import { SMART_BEARER } from './smart-jwt.strategy';
 import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
-import { VerifiedTokenCache } from './verified-token.cache';
+import { VerifiedTokenCache } from '../common/cache/verified-token.cache';
 
 interface GuardedRequest {
   url: string;
@@ -34,7 +34,7 @@ export class FhirScopeGuard implements CanActivate {
   private readonly basePath: string;
   private readonly realm: string;
   // Introspection answers already carry revocation (and are cached by the strategy), so tokens are not cached here.
-  private readonly verified: VerifiedTokenCache | undefined;
+  private readonly verified: VerifiedTokenCache<SmartContext> | undefined;
 
   constructor(
     private readonly reflector: Reflector,
@@ -47,7 +47,7 @@ export class FhirScopeGuard implements CanActivate {
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
-    this.verified = strategy instanceof IntrospectionStrategy ? undefined : new VerifiedTokenCache();
+    this.verified = strategy instanceof IntrospectionStrategy ? undefined : new VerifiedTokenCache<SmartContext>();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -74,7 +74,7 @@ export class FhirScopeGuard implements CanActivate {
     const known = token ? this.verified?.get(token) : undefined;
     if (known) return known;
     const smart = await this.authenticate(request, reply);
-    if (token) this.verified?.set(token, smart);
+    if (token) this.verified?.set(token, smart, smart.expiresAt);
     return smart;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { VerifiedTokenCache } from '../common/cache/verified-token.cache';
 import { AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
 import { LaunchContext, pickLaunchContext } from './launch-context';
@@ -43,6 +44,8 @@ export interface AccessTokenClaims extends LaunchContext {
 // RFC 9068 JWT access tokens, verifiable offline against the JWKS by any resource server.
 @Injectable()
 export class AccessTokenService {
+  private readonly verified = new VerifiedTokenCache<AccessTokenClaims>();
+
   constructor(
     private readonly keys: KeysService,
     private readonly config: AppConfig,
@@ -73,6 +76,8 @@ export class AccessTokenService {
   /** The claims of a token this server issued, or null when it is malformed, forged or expired. */
   async verify(token: string): Promise<AccessTokenClaims | null> {
     if (typeof token !== 'string' || token.length > 8192 || token.split('.').length !== 3) return null;
+    const known = this.verified.get(token);
+    if (known) return known.exp > Date.now() / 1000 ? known : null;
     try {
       const payload = await this.keys.verify(token, {
         issuer: this.config.issuer,
@@ -81,7 +86,9 @@ export class AccessTokenService {
         requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
       });
       if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') return null;
-      return payload as unknown as AccessTokenClaims;
+      const claims = payload as unknown as AccessTokenClaims;
+      this.verified.set(token, claims, claims.exp);
+      return claims;
     } catch {
       return null;
     }
