@@ -57,6 +57,10 @@ export class AppConfig {
     this.adminToken = env.ADMIN_TOKEN;
     this.keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET;
     this.cookieSecret = env.COOKIE_SECRET;
+    // Several processes must sign cookies alike, and a derived secret would be guessable.
+    if (this.nodeEnv === 'production' && !this.cookieSecret) {
+      throw new ConfigurationError('Invalid configuration:\n  COOKIE_SECRET: required when NODE_ENV=production (at least 32 characters)');
+    }
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
