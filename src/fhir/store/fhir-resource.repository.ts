@@ -83,6 +83,20 @@ export class FhirResourceRepository {
     return rows.map(toVersion);
   }
 
+  /** One page and the total match count in a single round trip (a window count over the same WHERE). */
+  async searchPage(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
+    if (limit === 0) return { total: await this.count(query), versions: [] };
+    const n = query.params.length;
+    const rows: Array<Row & { total: string }> = await this.dataSource.query(
+      `SELECT resource_type, id, version_id, last_updated, resource, deleted, count(*) OVER () AS total FROM fhir_resources
+        WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...query.params, limit, offset],
+    );
+    // A page past the end has no row to carry the count.
+    if (rows.length === 0) return { total: offset > 0 ? await this.count(query) : 0, versions: [] };
+    return { total: Number(rows[0].total), versions: rows.map(toVersion) };
+  }
+
   /** History rows, newest first; `where` may use resource_type, id, last_updated and resource. */
   async history(query: SqlQuery, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
     const n = query.params.length;

@@ -35,10 +35,7 @@ export class FhirStoreSearch {
     for (const filter of request.filters) conditions.push(filterCondition(resourceType, filter, parameters));
     const sqlQuery = { where: conditions.join(' AND '), params: parameters.values };
     const order = [...request.sort.map((key) => `${key.field} ${key.descending ? 'DESC' : 'ASC'}`), 'last_updated ASC', 'id ASC'].join(', ');
-    const [total, page] = await Promise.all([
-      this.repository.count(sqlQuery),
-      request.count === 0 ? Promise.resolve([]) : this.repository.search(sqlQuery, order, request.count, request.offset),
-    ]);
+    const { total, versions: page } = await this.repository.searchPage(sqlQuery, order, request.count, request.offset);
     const matches = page.map((version) => version.resource as Record<string, unknown>).filter((resource) => resourceAllowed(resource, rules));
     const included = await this.included(context, request, matches);
     const entries: BundleEntry[] = [...matches.map((resource) => ({ resource, mode: 'match' as const })), ...included.map((resource) => ({ resource, mode: 'include' as const }))];
