@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { createPublicKey, KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, randomUUID } from 'node:crypto';
 import {
   CryptoKey,
   exportJWK,
@@ -10,9 +10,9 @@ import {
   JWTPayload,
   jwtVerify,
   JWTVerifyOptions,
-  SignJWT,
 } from 'jose';
 import { AppConfig } from '../config/app-config';
+import { signCompactJws } from './jws-signer';
 import { SigningAlgorithm, SigningKeyEntity } from './signing-key.entity';
 import { PrivateKeyCipher } from './private-key-cipher';
 import { SigningKeyRepository } from './signing-key.repository';
@@ -24,7 +24,7 @@ interface LoadedKey {
   publicJwk: JWK;
   publicKey: CryptoKey;
   publicKeyObject: KeyObject;
-  privateKey: CryptoKey | null;
+  privateKey: KeyObject | null;
 }
 
 const ALGORITHMS: SigningAlgorithm[] = ['RS256', 'ES256'];
@@ -92,10 +92,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.requireActive(alg).kid;
   }
 
-  /** Signs with the active key of `alg` (WebCrypto: the signature runs off the event loop). */
+  /** Signs with the active key of `alg`; the signature runs off the event loop (see jws-signer.ts). */
   async sign(payload: JWTPayload, alg: SigningAlgorithm, typ = 'JWT'): Promise<string> {
     const key = this.requireActive(alg);
-    return new SignJWT(payload).setProtectedHeader({ alg, kid: key.kid, typ }).sign(key.privateKey as CryptoKey);
+    return signCompactJws({ alg, kid: key.kid, typ }, payload, key.privateKey as KeyObject);
   }
 
   /** Verifies a JWT signed by one of this server's published keys. */
@@ -163,9 +163,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private async loadPrivate(row: SigningKeyEntity): Promise<CryptoKey> {
+  private async loadPrivate(row: SigningKeyEntity): Promise<KeyObject> {
     const jwk = JSON.parse(await this.cipher.open(row.privateKey, row.privateKeyEncrypted)) as JWK;
-    return (await importJWK(jwk, row.alg)) as CryptoKey;
+    return createPrivateKey({ key: jwk as never, format: 'jwk' });
   }
 
   private async generate(alg: SigningAlgorithm): Promise<Omit<SigningKeyEntity, 'createdAt'>> {
