@@ -1,29 +1,50 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MicroBatcher } from '../../common/batching/micro-batcher';
 
 const PURGE_INTERVAL_MS = 60_000;
+
+interface JtiUse {
+  clientId: string;
+  jti: string;
+  expiresAt: Date;
+}
 
 @Injectable()
 export class ClientAssertionJtiRepository {
   private lastPurge = 0;
+  // Every client_credentials request writes one row and waits for its commit; concurrent requests share
+  // one INSERT and one commit (bench/README.md, "The durable jti insert").
+  private readonly batcher = new MicroBatcher<JtiUse, boolean>((uses) => this.recordMany(uses));
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Records the jti unless an unexpired row for it exists. One statement, so two processes racing with the
-   * same assertion cannot both succeed. A row whose assertion has expired may be reused.
+   * Records the jti unless an unexpired row for it exists; true when it was not seen before. The check and
+   * the write are one statement, so two processes racing with the same assertion cannot both succeed. A row
+   * whose assertion has expired may be reused. `jti` must be printable text (PostgreSQL text refuses NUL).
    */
-  async recordOnce(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, $3)
+  recordOnce(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
+    this.purgeOccasionally();
+    return this.batcher.add({ clientId, jti, expiresAt });
+  }
+
+  private async recordMany(uses: JtiUse[]): Promise<boolean[]> {
+    // ON CONFLICT DO UPDATE may not touch a row twice in one statement: a repeat within the batch is a replay.
+    const first = new Map<string, number>();
+    uses.forEach((use, index) => first.has(keyOf(use)) || first.set(keyOf(use), index));
+    const unique = [...first.values()].map((index) => uses[index]);
+    const rows: Array<{ client_id: string; jti: string }> = await this.dataSource.query(
+      `INSERT INTO client_assertion_jtis (client_id, jti, expires_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
        ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
          WHERE client_assertion_jtis.expires_at < now()
-       RETURNING jti`,
-      [clientId, jti, expiresAt],
+       RETURNING client_id, jti`,
+      [unique.map((use) => use.clientId), unique.map((use) => use.jti), unique.map((use) => use.expiresAt)],
     );
-    this.purgeOccasionally();
-    return rows.length === 1;
+    const recorded = new Set(rows.map((row) => keyOf({ clientId: row.client_id, jti: row.jti })));
+    return uses.map((use, index) => first.get(keyOf(use)) === index && recorded.has(keyOf(use)));
   }
 
   private purgeOccasionally(): void {
@@ -31,4 +52,8 @@ export class ClientAssertionJtiRepository {
     this.lastPurge = Date.now();
     void this.dataSource.query(`DELETE FROM client_assertion_jtis WHERE expires_at < now()`).catch(() => undefined);
   }
+}
+
+function keyOf(use: Pick<JtiUse, 'clientId' | 'jti'>): string {
+  return JSON.stringify([use.clientId, use.jti]);
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, JWK, jwtVerify, ProtectedHeaderParameters } from 'jose';
 import { InvalidClientError } from '../../common/oauth/errors';
+import { isStorableText } from '../../common/text/control-characters';
 import { AppConfig } from '../../config/app-config';
 import { ClientEntity } from '../client.entity';
 import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
@@ -87,7 +88,7 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) {
       throw new InvalidClientError('client_assertion exp is more than 5 minutes in the future');
     }
-    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
       throw new InvalidClientError('client_assertion jti is invalid');
     }
     // Kept until the assertion could no longer be accepted, skew included.

@@ -5,3 +5,10 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function hasControlCharacters(value: string): boolean {
   return CONTROL.test(value);
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text that PostgreSQL stores and returns unchanged: no control characters, no lone UTF-16 surrogates. */
+export function isStorableText(value: string): boolean {
+  return !CONTROL.test(value) && !LONE_SURROGATE.test(value);
+}
