@@ -9,8 +9,9 @@ const RFC_FIELDS = [
 ] as const;
 
 /**
- * RFC metadata goes through the same validation as dynamic registration; on update the patch is applied to the
- * current metadata first, so the result is validated as a whole.
+ * RFC metadata goes through the same validation as dynamic registration, as an operator-created client (so a
+ * client_credentials client may use a secret); on update the patch is applied to the current metadata first, so
+ * the result is validated as a whole.
  */
 export function clientSettingsFrom(dto: ClientMetadataDto, existing?: ClientEntity): ClientSettings {
   const current = existing ? clientInformation(existing) : {};
@@ -27,7 +28,7 @@ export function clientSettingsFrom(dto: ClientMetadataDto, existing?: ClientEnti
   if (existing && (dto.grant_types !== undefined || dto.token_endpoint_auth_method !== undefined) && dto.response_types === undefined) {
     delete metadata.response_types;
   }
-  const settings = validateClientMetadata(metadata);
+  const settings = validateClientMetadata(metadata, { trustedRegistration: true });
   return {
     ...settings,
     ...(dto.access_token_ttl !== undefined ? { accessTokenTtl: dto.access_token_ttl } : {}),

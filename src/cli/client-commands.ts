@@ -47,7 +47,7 @@ export function registerClientCommands(program: Command): void {
     .description('Register a client; prints its client_id and (for secret methods) the client_secret, shown once')
     .requiredOption('--name <name>', 'client name')
     .option('--type <type>', `one of ${TYPES.join(', ')}`, 'public')
-    .option('--auth-method <method>', 'token_endpoint_auth_method (default from --type)')
+    .option('--auth-method <method>', 'token_endpoint_auth_method (default from --type; a backend-service may use client_secret_basic or client_secret_post)')
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
     .option('--launch-url <url>', 'EHR launch URL')
     .option('--scope <scopes>', 'allowed scopes; for backend services the pre-authorized system/ scopes')
@@ -62,7 +62,7 @@ export function registerClientCommands(program: Command): void {
     .action(async (options: CreateOptions) => {
       if (!TYPES.includes(options.type)) throw new InvalidArgumentError(`--type must be one of ${TYPES.join(', ')}`);
       const backend = options.type === 'backend-service';
-      const settings = validateClientMetadata({
+      const metadata = {
         client_name: options.name,
         token_endpoint_auth_method: options.authMethod ?? DEFAULT_AUTH_METHOD[options.type],
         redirect_uris: options.redirectUri,
@@ -71,7 +71,9 @@ export function registerClientCommands(program: Command): void {
         grant_types: backend ? ['client_credentials'] : undefined,
         jwks: options.jwksFile ? (JSON.parse(readFileSync(options.jwksFile, 'utf8')) as unknown) : undefined,
         jwks_uri: options.jwksUri,
-      });
+      };
+      // Operator-created, like the admin API: a backend service may also use a secret (RFC 6749 §4.4).
+      const settings = validateClientMetadata(metadata, { trustedRegistration: true });
       const created = await withApplication((app) =>
         app.get(ClientsService).create(
           {

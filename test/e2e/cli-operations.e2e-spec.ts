@@ -91,6 +91,20 @@ describe('operator CLI', () => {
     await expect(auth.authenticate({ headers: {}, body: { grant_type: 'client_credentials', ...fields } }, 'token')).resolves.toMatchObject({ method: 'private_key_jwt' });
   });
 
+  it('clients:create registers a backend service with client_secret_basic that gets client_credentials tokens', async () => {
+    const created = await cli(['clients:create', '--name', 'CLI internal service', '--type', 'backend-service', '--auth-method', 'client_secret_basic', '--scope', 'system/Patient.rs']);
+    expect(created.code).toBe(0);
+    const client = JSON.parse(created.stdout) as Json;
+    expect(client).toMatchObject({ type: 'backend-service', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
+    const response = await fetch(`${server.baseUrl}/token`, {
+      method: 'POST',
+      headers: { authorization: basic(client.client_id as string, client.client_secret as string), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }).toString(),
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()) as Json).toMatchObject({ scope: 'system/Patient.rs', access_token: expect.any(String) });
+  });
+
   it('refuses invalid metadata with exit code 1 and the OAuth error on stderr', async () => {
     const result = await cli(['clients:create', '--name', 'Bad', '--redirect-uri', 'http://public.example.org/cb']);
     expect(result.code).toBe(1);

@@ -99,9 +99,10 @@ describe('POST /token: client_credentials (SMART Backend Services)', () => {
     expect(replay.body.error).toBe('invalid_client');
   });
 
-  it('refuses client_credentials for a client that does not use private_key_jwt', async () => {
-    const symmetric = await createClient(server, 'symmetric', { grantTypes: ['client_credentials'], scope: 'system/Patient.rs' });
-    const response = await callAs(server, symmetric, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
+  // Secret-authenticated client_credentials clients (operator-created): token-client-credentials-secret.e2e-spec.ts.
+  it('refuses client_credentials for a public client, even one stored with the grant', async () => {
+    const publicClient = await createClient(server, 'public', { grantTypes: ['client_credentials'], redirectUris: [], scope: 'system/Patient.rs' });
+    const response = await callAs(server, publicClient, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('unauthorized_client');
   });

@@ -15,7 +15,11 @@ export class ClientMetadataDto {
   @ApiPropertyOptional({ enum: AUTH_METHODS }) @IsOptional() @IsIn(AUTH_METHODS)
   token_endpoint_auth_method?: string;
 
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'client_credentials stands alone and may use private_key_jwt, client_secret_basic or client_secret_post (dynamic registration: private_key_jwt only)',
+  })
+  @IsOptional() @IsArray() @IsString({ each: true })
   grant_types?: string[];
 
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true })

@@ -63,6 +63,46 @@ describe('validateClientMetadata', () => {
     expect(errorOf(metadata)).toBe('invalid_client_metadata');
   });
 
+  describe('client_credentials with a client secret', () => {
+    const SECRET_BACKEND = { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'system/Patient.rs' };
+    const trusted = (metadata: unknown): string | undefined => {
+      try {
+        validateClientMetadata(metadata, { trustedRegistration: true });
+        return undefined;
+      } catch (error) {
+        return (error as OAuthError).error;
+      }
+    };
+
+    it('is refused by dynamic registration with the SMART Backend Services message', () => {
+      expect(() => validateClientMetadata(SECRET_BACKEND)).toThrow('client_credentials requires token_endpoint_auth_method private_key_jwt');
+      expect(errorOf({ ...SECRET_BACKEND, token_endpoint_auth_method: 'client_secret_post' })).toBe('invalid_client_metadata');
+    });
+
+    it.each(['client_secret_basic', 'client_secret_post'])('is allowed for an operator-created client with %s', (method) => {
+      expect(validateClientMetadata({ ...SECRET_BACKEND, token_endpoint_auth_method: method }, { trustedRegistration: true })).toMatchObject({
+        type: 'backend-service',
+        tokenEndpointAuthMethod: method,
+        grantTypes: ['client_credentials'],
+        redirectUris: [],
+        scope: 'system/Patient.rs',
+        jwks: null,
+        allowRefreshTokens: false,
+      });
+    });
+
+    it.each([
+      ['a public client', { ...SECRET_BACKEND, token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
+      ['redirect URIs', { ...SECRET_BACKEND, redirect_uris: ['https://app.example.org/cb'] }, 'invalid_redirect_uri'],
+      ['another grant type', { ...SECRET_BACKEND, grant_types: ['client_credentials', 'refresh_token'] }, 'invalid_client_metadata'],
+      ['no scope', { ...SECRET_BACKEND, scope: undefined }, 'invalid_client_metadata'],
+      ['patient scopes', { ...SECRET_BACKEND, scope: 'patient/*.rs' }, 'invalid_client_metadata'],
+      ['keys', { ...SECRET_BACKEND, jwks: { keys: [KEY] } }, 'invalid_client_metadata'],
+    ])('still refuses %s for an operator-created client', (_, metadata, error) => {
+      expect(trusted(metadata)).toBe(error);
+    });
+  });
+
   it('keeps descriptive metadata and ignores unknown members', () => {
     const settings = validateClientMetadata({ ...APP, client_uri: 'https://app.example.org', contacts: ['ops@example.org'], unknown_member: 1 });
     expect(settings.metadata).toEqual({ client_uri: 'https://app.example.org', contacts: ['ops@example.org'] });

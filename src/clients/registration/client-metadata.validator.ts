@@ -1,7 +1,7 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../common/oauth/errors';
 import { parseScopes } from '../../scopes';
 import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
-import { ClientSettings } from '../clients.service';
+import { ClientSettings, SECRET_AUTH_METHODS } from '../clients.service';
 
 export const SUPPORTED_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -15,11 +15,23 @@ const MAX_LIST = 20;
 /** RFC 7591 §2 metadata as sent by a client (or the admin API); unknown members are ignored (§2). */
 export type RawClientMetadata = Record<string, unknown>;
 
+export interface ClientMetadataOptions {
+  /**
+   * The operator creates the client (admin API, CLI) rather than the client registering itself (RFC 7591). Only
+   * then may a client_credentials client authenticate with a secret (RFC 6749 §4.4, e.g. internal services);
+   * self-registered ones stay SMART Backend Services clients with private_key_jwt.
+   */
+  trustedRegistration?: boolean;
+}
+
+const CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = ['private_key_jwt'];
+const TRUSTED_CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = ['private_key_jwt', ...SECRET_AUTH_METHODS];
+
 /**
  * Validates RFC 7591 metadata and derives the client type. Bad redirect URIs are invalid_redirect_uri, anything
  * else invalid_client_metadata (RFC 7591 §3.2.2).
  */
-export function validateClientMetadata(raw: unknown): ClientSettings {
+export function validateClientMetadata(raw: unknown, options: ClientMetadataOptions = {}): ClientSettings {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidClientMetadataError('The request body must be a JSON object');
   const metadata = raw as RawClientMetadata;
 
@@ -27,7 +39,7 @@ export function validateClientMetadata(raw: unknown): ClientSettings {
   if (!SUPPORTED_AUTH_METHODS.includes(method)) {
     throw new InvalidClientMetadataError(`token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
   }
-  const grantTypes = grantTypesOf(metadata, method);
+  const grantTypes = grantTypesOf(metadata, method, options);
   const backendService = grantTypes.includes('client_credentials');
   const responseTypes = optionalList(metadata, 'response_types') ?? (backendService ? [] : ['code']);
   if (responseTypes.some((type) => type !== 'code')) throw new InvalidClientMetadataError('Only the code response type is supported');
@@ -61,18 +73,22 @@ export function validateClientMetadata(raw: unknown): ClientSettings {
 
 function clientType(method: TokenEndpointAuthMethod, backendService: boolean): ClientType {
   if (method === 'none') return 'public';
-  if (method === 'private_key_jwt') return backendService ? 'backend-service' : 'confidential-asymmetric';
-  return 'confidential-symmetric';
+  if (backendService) return 'backend-service';
+  return method === 'private_key_jwt' ? 'confidential-asymmetric' : 'confidential-symmetric';
 }
 
-function grantTypesOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): string[] {
+function grantTypesOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod, options: ClientMetadataOptions): string[] {
   const grantTypes = [...new Set(optionalList(metadata, 'grant_types') ?? ['authorization_code', 'refresh_token'])];
   const unsupported = grantTypes.filter((type) => !(SUPPORTED_GRANT_TYPES as readonly string[]).includes(type));
   if (unsupported.length > 0) throw new InvalidClientMetadataError(`Unsupported grant_types: ${unsupported.join(', ')}`);
   if (grantTypes.length === 0) throw new InvalidClientMetadataError('grant_types must not be empty');
   if (grantTypes.includes('client_credentials')) {
-    // SMART Backend Services: asymmetric client authentication only, and no user-facing grants.
-    if (method !== 'private_key_jwt') throw new InvalidClientMetadataError('client_credentials requires token_endpoint_auth_method private_key_jwt');
+    // SMART Backend Services: asymmetric client authentication and no user-facing grants. RFC 6749 §4.4 also
+    // allows a secret, which only the operator may choose; a public client never gets the grant.
+    const allowed = options.trustedRegistration ? TRUSTED_CLIENT_CREDENTIALS_METHODS : CLIENT_CREDENTIALS_METHODS;
+    if (!allowed.includes(method)) {
+      throw new InvalidClientMetadataError(`client_credentials requires token_endpoint_auth_method ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`);
+    }
     if (grantTypes.length > 1) throw new InvalidClientMetadataError('client_credentials cannot be combined with other grant types');
   }
   if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {

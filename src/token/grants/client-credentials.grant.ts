@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { SECRET_AUTH_METHODS } from '../../clients/clients.service';
 import { InvalidScopeError, UnauthorizedClientError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { formatScopes, narrowToCeiling, parseScopes } from '../../scopes';
@@ -7,7 +8,11 @@ import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
 
-// SMART Backend Services (checklist L): private_key_jwt only, scope mediated by the pre-authorized ceiling.
+// RFC 6749 §4.4: confidential clients only. SMART Backend Services (checklist L) use private_key_jwt; clients
+// the operator created may also use a secret (registration decides who may, see client-metadata.validator.ts).
+const CONFIDENTIAL_METHODS: ReadonlySet<string> = new Set(['private_key_jwt', ...SECRET_AUTH_METHODS]);
+
+// Scope is mediated by the pre-authorized ceiling whichever way the client authenticated.
 @Injectable()
 export class ClientCredentialsGrant implements GrantHandler {
   readonly grantType = 'client_credentials';
@@ -20,8 +25,9 @@ export class ClientCredentialsGrant implements GrantHandler {
   ) {}
 
   async handle({ params, client, authenticationMethod, ip }: TokenRequest): Promise<TokenResponseBody> {
-    if (authenticationMethod !== 'private_key_jwt') {
-      throw new UnauthorizedClientError('client_credentials requires private_key_jwt client authentication');
+    // The authentication service already requires the registered method; the grant does not rely on it.
+    if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || authenticationMethod !== client.tokenEndpointAuthMethod) {
+      throw new UnauthorizedClientError('client_credentials requires a confidential client (private_key_jwt, client_secret_basic or client_secret_post)');
     }
     // SMART L2: scope is required.
     if (!params.scope) throw new InvalidScopeError('scope is required');
