@@ -12,8 +12,6 @@ const BACKEND_SCOPE = 'system/Patient.crs system/Observation.rs';
 const CC_SCOPE = 'system/Patient.rs';
 const APP_SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Observation.rs';
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
-const BASIC_UNSUPPORTED =
-  'smart-auth issues client_credentials only to private_key_jwt clients (SMART Backend Services; registration refuses client_secret_basic with client_credentials), so there is no figure of ours';
 
 const needs = (rows, ...ids) => rows.some((row) => ids.includes(row.id));
 
@@ -50,11 +48,23 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
   const scenarios = {
     discovery: scenario(fixedPlan({ path: '/fhir/.well-known/smart-configuration', check: expectStatus(200, (body) => !!json(body)?.token_endpoint) })),
     jwks: scenario(fixedPlan({ path: '/.well-known/jwks.json', check: expectStatus(200, (body) => Array.isArray(json(body)?.keys)) })),
-    'cc-basic': { unavailable: BASIC_UNSUPPORTED },
-    'cc-basic-c50': { unavailable: BASIC_UNSUPPORTED },
   };
 
   log('Preparing smart-auth clients, users, data and tokens through its public API …');
+  if (needs(rows, 'cc-basic', 'cc-basic-c50')) {
+    // Created through the admin API: dynamic registration refuses client_credentials with a secret.
+    const internal = await api.createSecretBackendService(BACKEND_SCOPE);
+    const ccBasic = fixedPlan({
+      method: 'POST',
+      path: '/token',
+      headers: { authorization: basicAuthorization(internal.clientId, internal.clientSecret), 'content-type': FORM },
+      body: form({ grant_type: 'client_credentials', scope: CC_SCOPE }),
+      check: tokenResponse,
+    });
+    const note = 'ours: a client_credentials client with client_secret_basic created through POST /admin/clients';
+    scenarios['cc-basic'] = scenario(ccBasic, { note });
+    scenarios['cc-basic-c50'] = scenario(ccBasic, { note });
+  }
   const rs384 = await api.registerBackendService(clientKey('RS384'), BACKEND_SCOPE);
   const es384 = await api.registerBackendService(clientKey('ES384'), BACKEND_SCOPE);
   const ccPlan = (client, apiFor = api) =>
