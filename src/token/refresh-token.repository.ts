@@ -33,6 +33,12 @@ export interface StoredRefreshToken {
   grantRevoked: boolean;
 }
 
+/** The outcome of `rotateIfRotatable`: the stored row as it was, and the successor's value if it rotated. */
+export interface RotationAttempt {
+  stored: StoredRefreshToken;
+  value: string | null;
+}
+
 interface Row {
   id: string;
   client_id: string;
@@ -74,6 +80,37 @@ export class RefreshTokenRepository {
       [hashToken(value)],
     );
     return rows[0] ? toStored(rows[0]) : null;
+  }
+
+  /**
+   * Rotates by value in one statement, but only when the refresh grant's checks are known to pass without
+   * JavaScript: this client, neither token nor grant revoked, not rotated, unexpired by both clocks, not
+   * online_access (its login-session check stays in LoginSessionService), and, when `scope` is given, a
+   * stored scope equal to it. Returns the row as the statement saw it (before any rotation) with the new
+   * value, or with null when nothing rotated; null when no token has this value.
+   */
+  async rotateIfRotatable(value: string, options: { clientId: string; scope: string | null; lifetimeSeconds: number }): Promise<RotationAttempt | null> {
+    if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
+    const successor = randomToken();
+    const rows: Array<Row & { rotated: boolean }> = await this.dataSource.query(
+      `WITH cur AS (
+         SELECT ${COLUMNS} FROM refresh_tokens r LEFT JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1
+       ), old AS (
+         UPDATE refresh_tokens r SET rotated_at = now(), replaced_by = $3
+         WHERE r.token_hash = $1 AND r.client_id = $2 AND r.rotated_at IS NULL AND r.revoked_at IS NULL
+           AND r.expires_at > now() AND r.expires_at > $6 AND NOT r.online AND ($7::text IS NULL OR r.scope = $7::text)
+           AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NOT NULL)
+         RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online
+       ), fresh AS (
+         INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
+         SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5) FROM old
+         RETURNING id
+       )
+       SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
+      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope],
+    );
+    if (!rows[0]) return null;
+    return { stored: toStored(rows[0]), value: rows[0].rotated === true ? successor : null };
   }
 
   /**
