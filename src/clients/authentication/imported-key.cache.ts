@@ -1,4 +1,5 @@
-import { CryptoKey, importJWK, JWK } from 'jose';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 
 const MAX_KEYS = 2000;
 
@@ -7,16 +8,16 @@ const MAX_KEYS = 2000;
  * more than verifying one signature, and a changed or rotated key simply has a different address.
  */
 export class ImportedKeyCache {
-  private readonly keys = new Map<string, Promise<CryptoKey | Uint8Array>>();
+  private readonly keys = new Map<string, KeyObject>();
 
-  import(jwk: JWK, alg: string): Promise<CryptoKey | Uint8Array> {
-    const address = `${alg}|${JSON.stringify(jwk, Object.keys(jwk).sort())}`;
+  /** Throws when the JWK is not a valid public key. */
+  import(jwk: JWK): KeyObject {
+    const address = JSON.stringify(jwk, Object.keys(jwk).sort());
     let key = this.keys.get(address);
     if (!key) {
+      key = createPublicKey({ key: jwk as never, format: 'jwk' });
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
-      key = importJWK(jwk, alg);
       this.keys.set(address, key);
-      key.catch(() => this.keys.delete(address));
     }
     return key;
   }

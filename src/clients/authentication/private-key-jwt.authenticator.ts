@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeJwt, decodeProtectedHeader, JWK, jwtVerify, ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, decodeProtectedHeader, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { InvalidClientError } from '../../common/oauth/errors';
 import { isStorableText } from '../../common/text/control-characters';
 import { AppConfig } from '../../config/app-config';
 import { ClientEntity } from '../client.entity';
 import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
+import { verifyAssertion } from './assertion-signature';
 import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
 import { ClientJwksResolver, JwksUnavailableError } from './client-jwks.resolver';
 import { ImportedKeyCache } from './imported-key.cache';
@@ -69,17 +70,16 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
     }
     const jwk = await this.selectKey(client, header);
     const now = Math.floor(Date.now() / 1000);
-    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    let payload: JWTPayload;
     try {
-      const key = await this.importedKeys.import(publicMembers(jwk), alg);
-      ({ payload } = await jwtVerify(assertion, key, {
-        algorithms: [alg],
+      const key = this.importedKeys.import(publicMembers(jwk));
+      payload = await verifyAssertion(assertion, header, key, {
         issuer: client.clientId,
         subject: client.clientId,
         audience: this.acceptedAudiences(endpoint),
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ['exp', 'jti'],
-      }));
+      });
     } catch (error) {
       this.logger.debug(`client ${client.clientId}: assertion rejected: ${(error as Error).message}`);
       throw new InvalidClientError('client_assertion is invalid (signature, aud, iss, sub or exp)');
@@ -154,7 +154,7 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
   }
 }
 
-// WebCrypto refuses a public key whose key_ops or use disagree with "verify"; those were checked above.
+// Only the key material: use, key_ops and alg were checked above, and a cached key is addressed by its material.
 function publicMembers(jwk: JWK): JWK {
   const { kty, crv, x, y, n, e } = jwk;
   return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined)) as JWK;
