@@ -1,5 +1,5 @@
-// Two tiers in one run: pure unit specs next to their source, and HTTP e2e specs
-// against a real PostgreSQL (embedded unless DATABASE_URL is set; see test/setup).
+// Three tiers in one run: pure unit specs next to their source, HTTP e2e specs against a real PostgreSQL
+// (embedded unless DATABASE_URL is set; see test/setup), and plain-JS specs of the benchmark harness (bench/).
 // Some dependencies (jose, openid-client, oauth4webapi, content-disposition) ship only ES modules, so they are transpiled too.
 const transform = { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', diagnostics: false }] };
 const common = {
@@ -14,6 +14,7 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'bench', rootDir: '.', testMatch: ['<rootDir>/bench/**/*.spec.js'] },
     {
       ...common,
       displayName: 'e2e',

@@ -4,39 +4,29 @@ const autocannon = require('autocannon');
 const { processCpuSeconds } = require('./process-cpu');
 
 /**
- * One autocannon run. `plan.requests` are autocannon request objects (their `setupRequest` may hand out
- * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
- * that fails the check counts as an error and never as throughput.
+ * Counts one response into `counts`: a response that fails `plan.check(status, body, headers)` (or whose check
+ * throws) is wrong; the first three wrong ones are kept as samples. Returns whether it was the expected one.
  */
-async function runOnce({ url, connections, duration, plan, amount, pid }) {
-  const counts = { responses: 0, wrong: 0, samples: [] };
-  const requests = plan.requests.map((request) => ({
-    ...request,
-    onResponse(status, body, context, headers) {
-      counts.responses += 1;
-      let ok;
-      try {
-        ok = plan.check(status, body, headers);
-      } catch {
-        ok = false;
-      }
-      if (!ok) {
-        counts.wrong += 1;
-        if (counts.samples.length < 3) counts.samples.push({ status, body: String(body).slice(0, 300) });
-      }
-      request.onResponse?.(status, body, context, headers);
-    },
-  }));
-  const cpuBefore = processCpuSeconds(pid);
-  const result = await autocannon({
-    url,
-    connections,
-    pipelining: 1,
-    ...(amount ? { amount } : { duration }),
-    timeout: 10,
-    requests,
-  });
-  const cpuAfter = processCpuSeconds(pid);
+function countResponse(counts, plan, status, body, headers) {
+  counts.responses += 1;
+  let ok;
+  try {
+    ok = plan.check(status, body, headers);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    counts.wrong += 1;
+    if (counts.samples.length < 3) counts.samples.push({ status, body: String(body).slice(0, 300) });
+  }
+  return ok;
+}
+
+/**
+ * One run's figures from the response counts, autocannon's result and the server's CPU seconds before and
+ * after: req/s counts correct responses only; errors are wrong responses plus transport errors and timeouts.
+ */
+function summariseRun({ counts, result, duration, cpuBefore, cpuAfter, exhausted }) {
   const seconds = result.duration || duration;
   const transportErrors = result.errors + result.timeouts;
   const good = counts.responses - counts.wrong;
@@ -50,8 +40,35 @@ async function runOnce({ url, connections, duration, plan, amount, pid }) {
     // Server CPU (all its threads) per response, in microseconds.
     cpuMicros: cpuBefore !== null && cpuAfter !== null && counts.responses > 0 ? ((cpuAfter - cpuBefore) * 1e6) / counts.responses : null,
     samples: counts.samples,
-    exhausted: plan.exhausted ? plan.exhausted() : false,
+    exhausted,
   };
+}
+
+/**
+ * One autocannon run. `plan.requests` are autocannon request objects (their `setupRequest` may hand out
+ * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
+ * that fails the check counts as an error and never as throughput.
+ */
+async function runOnce({ url, connections, duration, plan, amount, pid }) {
+  const counts = { responses: 0, wrong: 0, samples: [] };
+  const requests = plan.requests.map((request) => ({
+    ...request,
+    onResponse(status, body, context, headers) {
+      countResponse(counts, plan, status, body, headers);
+      request.onResponse?.(status, body, context, headers);
+    },
+  }));
+  const cpuBefore = processCpuSeconds(pid);
+  const result = await autocannon({
+    url,
+    connections,
+    pipelining: 1,
+    ...(amount ? { amount } : { duration }),
+    timeout: 10,
+    requests,
+  });
+  const cpuAfter = processCpuSeconds(pid);
+  return summariseRun({ counts, result, duration, cpuBefore, cpuAfter, exhausted: plan.exhausted ? plan.exhausted() : false });
 }
 
 function median(values) {
@@ -63,12 +80,12 @@ function median(values) {
 /**
  * Warm-up, then `runs` measured runs. rps, p50 and p99 are medians over the measured runs; errors and
  * non-2xx are totals over them. `scenario.prepare(estimate)` builds a fresh plan per run, sized for
- * `estimate` requests (pools of single-use assertions, codes, ...).
+ * `estimate` requests (pools of single-use assertions, codes, ...). `runner` is `runOnce` except in the specs.
  */
-async function measure(scenario, settings, log = () => undefined) {
+async function measure(scenario, settings, log = () => undefined, runner = runOnce) {
   const connections = scenario.connections ?? settings.connections;
   let estimate = scenario.initialEstimate ?? 4000;
-  const warm = await runOnce({
+  const warm = await runner({
     url: scenario.url,
     connections,
     duration: settings.warmup,
@@ -83,7 +100,7 @@ async function measure(scenario, settings, log = () => undefined) {
     // larger pool rather than reported with the failures of reused inputs.
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
-      run = await runOnce({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
+      run = await runner({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
       if (!run.exhausted || attempt === 3) break;
       estimate = Math.max(estimate * 2, run.responses / settings.duration);
       log(`    run ${index + 1}: inputs ran out, repeating it with a pool for ${Math.round(estimate * 2)} req/s`);
@@ -92,6 +109,11 @@ async function measure(scenario, settings, log = () => undefined) {
     estimate = Math.max(estimate, run.rps);
     log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
   }
+  return summariseRuns({ runs, warm, connections });
+}
+
+/** rps, p50, p99 and CPU µs/req are medians over the measured runs; errors and non-2xx are totals over them. */
+function summariseRuns({ runs, warm, connections }) {
   const samples = runs.flatMap((run) => run.samples).slice(0, 3);
   return {
     rps: Math.round(median(runs.map((run) => run.rps))),
@@ -121,4 +143,4 @@ function pool(items) {
   };
 }
 
-module.exports = { measure, median, pool, runOnce };
+module.exports = { countResponse, measure, median, pool, runOnce, summariseRun, summariseRuns };

@@ -6,6 +6,16 @@ const { readFileSync } = require('node:fs');
 const TICKS_PER_SECOND = Number(process.env.BENCH_CLK_TCK || 100);
 
 /**
+ * CPU seconds (user + system) in the text of /proc/<pid>/stat. The command name is parenthesised and may
+ * itself contain spaces and parentheses, so fields are counted after its last ')'; utime and stime are
+ * fields 14 and 15.
+ */
+function parseCpuSeconds(stat, ticksPerSecond = TICKS_PER_SECOND) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
  * CPU seconds (user + system, all threads, thread pool included) a process has used so far, or null where
  * /proc is not available. Divided by the responses of a run it gives CPU per request, which stays
  * meaningful on a machine whose cores are shared with the load generator and the database.
@@ -13,13 +23,10 @@ const TICKS_PER_SECOND = Number(process.env.BENCH_CLK_TCK || 100);
 function processCpuSeconds(pid) {
   if (!pid) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return parseCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
 }
 
-module.exports = { processCpuSeconds };
+module.exports = { parseCpuSeconds, processCpuSeconds };
