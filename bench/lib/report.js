@@ -5,7 +5,8 @@ const { cpus } = require('node:os');
 const { join } = require('node:path');
 
 const fmt = (value, digits = 0) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
-const ratio = (ours, peer) => (ours && peer && peer.rps > 0 ? Number((ours.rps / peer.rps).toFixed(2)) : null);
+// A side that failed has no rps: no ratio rather than NaN.
+const ratio = (ours, peer) => (Number.isFinite(ours?.rps) && Number.isFinite(peer?.rps) && peer.rps > 0 ? Number((ours.rps / peer.rps).toFixed(2)) : null);
 
 function machine() {
   const list = cpus();

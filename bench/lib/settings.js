@@ -9,6 +9,12 @@ function positiveNumber(name, fallback) {
   return value;
 }
 
+function positiveInteger(name, fallback) {
+  const value = Math.round(positiveNumber(name, fallback));
+  if (value < 1) throw new Error(`${name} must be at least 1, got ${JSON.stringify(process.env[name])}`);
+  return value;
+}
+
 function list(name) {
   return (process.env[name] ?? '')
     .split(/[\s,]+/)
@@ -21,12 +27,12 @@ function readSettings() {
     /** Seconds per measured run; each figure is the median of `runs` runs. */
     duration: positiveNumber('BENCH_DURATION', 5),
     warmup: positiveNumber('BENCH_WARMUP', 2),
-    runs: Math.round(positiveNumber('BENCH_RUNS', 3)),
-    connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
+    runs: positiveInteger('BENCH_RUNS', 3),
+    connections: positiveInteger('BENCH_CONNECTIONS', 10),
     /** Connections of the high-concurrency client_credentials row (p99 target under 50 ms). */
-    highConnections: Math.round(positiveNumber('BENCH_HIGH_CONNECTIONS', 50)),
+    highConnections: positiveInteger('BENCH_HIGH_CONNECTIONS', 50),
     pipelining: 1,
-    processes: Math.round(positiveNumber('BENCH_PROCESSES', 1)),
+    processes: positiveInteger('BENCH_PROCESSES', 1),
     only: list('BENCH_ONLY'),
     skipPeer: process.env.BENCH_SKIP_PEER === 'true',
     logLevel: process.env.BENCH_LOG_LEVEL || 'warn',

@@ -48,7 +48,8 @@ function evaluateTargets(report) {
     const cpu = guarded.ours.cpuMicros && unguarded.ours.cpuMicros ? 1 - unguarded.ours.cpuMicros / guarded.ours.cpuMicros : null;
     targets.push({
       name: 'a guarded FHIR read costs ≤ 15% of the unguarded read',
-      met: cost <= 0.15,
+      // Whole per mille, so that exactly 15 % is not lost to floating point (1 - 0.85 > 0.15).
+      met: Math.round(cost * 1000) <= 150,
       detail: `${guarded.ours.rps}/s guarded vs ${unguarded.ours.rps}/s unguarded: ${(cost * 100).toFixed(0)}% less throughput${cpu === null ? '' : `; the guard is ${(cpu * 100).toFixed(0)}% of the guarded read's server CPU (${guarded.ours.cpuMicros} vs ${unguarded.ours.cpuMicros} µs)`}`,
     });
   }

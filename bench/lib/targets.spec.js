@@ -158,9 +158,8 @@ describe('a guarded FHIR read costs ≤ 15% of the unguarded read', () => {
     expect(guard(figure(10500), figure(10000)).met).toBe(true);
   });
 
-  // Known gap: 1 - 8500/10000 is 0.15000000000000002 in floating point, so exactly 15% is judged MISSED.
-  // When targets.js compares with a tolerance (or in integer percent), make this an ordinary test.
-  it.failing('is MET at exactly 15%', () => {
+  // 1 - 8500/10000 is 0.15000000000000002 in floating point.
+  it('is MET at exactly 15%', () => {
     expect(guard(figure(8500), figure(10000)).met).toBe(true);
   });
 
