@@ -11,6 +11,8 @@ describe('AppConfig', () => {
     expect(config.refreshTokenTtl).toBeGreaterThanOrEqual(90 * 86400);
     expect(config.registrationPolicy).toBe('open');
     expect(config.seedDemoData).toBe(true);
+    expect(config.jtiCommit).toBe('async');
+    expect(new AppConfig({ JTI_COMMIT: 'sync' }).jtiCommit).toBe('sync');
   });
 
   it('strips a trailing slash from PUBLIC_URL and derives the FHIR base', () => {
@@ -27,6 +29,7 @@ describe('AppConfig', () => {
     [{ ACCESS_TOKEN_TTL: 'forever' }, 'ACCESS_TOKEN_TTL'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ REGISTRATION_POLICY: 'sometimes' }, 'REGISTRATION_POLICY'],
+    [{ JTI_COMMIT: 'maybe' }, 'JTI_COMMIT'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.org' }, 'PUBLIC_URL'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org' }, 'COOKIE_SECRET'],
   ])('fails with a message naming the bad variable for %p', (env, variable) => {

@@ -25,6 +25,8 @@ export class AppConfig {
   readonly cookieSecret: string | undefined;
   readonly registrationPolicy: RegistrationPolicy;
   readonly accessTokenSigningAlg: 'ES256' | 'RS256';
+  /** How the client-assertion jti write commits: `async` skips waiting for the WAL flush (docs/tokens.md). */
+  readonly jtiCommit: 'async' | 'sync';
   readonly logLevel: string;
   readonly seedDemoData: boolean;
   readonly corsAllowedOrigins: string[];
@@ -64,6 +66,7 @@ export class AppConfig {
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
+    this.jtiCommit = (env.JTI_COMMIT ?? 'async') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
     this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);

@@ -61,6 +61,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['ES256', 'RS256'])
   ACCESS_TOKEN_SIGNING_ALG?: string;
 
+  @IsOptional() @IsIn(['async', 'sync'])
+  JTI_COMMIT?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { JTI_STATEMENTS } from '../../src/clients/authentication/client-assertion-jti.repository';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { createClient, JWT_BEARER, postForm, TestClient } from './token-fixtures';
 
 // Assertion jtis are written in batches shared by concurrent requests; these pin what the batching must keep.
-describe('POST /token: client assertion jti under concurrency', () => {
+describe.each(['async', 'sync'])('POST /token: client assertion jti under concurrency (JTI_COMMIT=%s)', (jtiCommit) => {
   let server: TestApp;
   let tokenUrl: string;
   let backend: TestClient;
 
   beforeAll(async () => {
-    server = await startTestApp();
+    server = await startTestApp({ JTI_COMMIT: jtiCommit });
     tokenUrl = `${server.baseUrl}/token`;
     backend = await createClient(server, 'backend');
   });
@@ -61,5 +63,31 @@ describe('POST /token: client assertion jti under concurrency', () => {
       send(await other.assertion!(tokenUrl, { jti })),
     ]);
     expect([mine.status, theirs.status]).toEqual([200, 200]);
+  });
+});
+
+describe('the asynchronous jti statement', () => {
+  let server: TestApp;
+
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('switches synchronous_commit off for its own transaction only', async () => {
+    const runner = server.app.get(DataSource).createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const rows = await runner.query(JTI_STATEMENTS.async.text, [['client-x'], [randomBytes(8).toString('hex')], [new Date(Date.now() + 60_000)]]);
+      expect(rows).toHaveLength(1);
+      expect(await runner.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }]);
+      await runner.rollbackTransaction();
+      expect(await runner.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
+    } finally {
+      await runner.release();
+    }
   });
 });
