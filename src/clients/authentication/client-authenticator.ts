@@ -44,8 +44,9 @@ export function hasBodyParameter(request: ClientAuthenticationRequest, name: str
 }
 
 export function header(request: ClientAuthenticationRequest, name: string): string | undefined {
-  const entry = Object.entries(request.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  const value = entry?.[1];
+  const headers = request.headers ?? {};
+  // Node lower-cases incoming header names; other callers may not.
+  const value = name in headers ? headers[name] : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
   if (Array.isArray(value)) throw new InvalidRequestError(`The ${name} header must be given exactly once`);
   return value;
 }

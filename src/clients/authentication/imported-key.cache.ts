@@ -9,16 +9,22 @@ const MAX_KEYS = 2000;
  */
 export class ImportedKeyCache {
   private readonly keys = new Map<string, KeyObject>();
+  // The JWK objects of a cached client or JWK Set are the same from request to request: skip the address.
+  private readonly byObject = new WeakMap<object, KeyObject>();
 
-  /** Throws when the JWK is not a valid public key. */
-  import(jwk: JWK): KeyObject {
-    const address = JSON.stringify(jwk, Object.keys(jwk).sort());
+  /** The public key with exactly the members `pick(jwk)` keeps; throws when they are not a valid public key. */
+  import(jwk: JWK, pick: (jwk: JWK) => JWK): KeyObject {
+    const known = this.byObject.get(jwk);
+    if (known) return known;
+    const members = pick(jwk);
+    const address = JSON.stringify(members, Object.keys(members).sort());
     let key = this.keys.get(address);
     if (!key) {
-      key = createPublicKey({ key: jwk as never, format: 'jwk' });
+      key = createPublicKey({ key: members as never, format: 'jwk' });
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
       this.keys.set(address, key);
     }
+    this.byObject.set(jwk, key);
     return key;
   }
 }

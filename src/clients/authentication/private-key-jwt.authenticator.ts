@@ -72,7 +72,7 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
     const now = Math.floor(Date.now() / 1000);
     let payload: JWTPayload;
     try {
-      const key = this.importedKeys.import(publicMembers(jwk));
+      const key = this.importedKeys.import(jwk, publicMembers);
       payload = await verifyAssertion(assertion, header, key, {
         issuer: client.clientId,
         subject: client.clientId,
