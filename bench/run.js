@@ -4,7 +4,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { measureCryptoCeiling } = require('./lib/crypto-ceiling');
-const { measure } = require('./lib/load');
+const { measure, measurePair } = require('./lib/load');
 const { makeWorkDir, ROOT, startDatabase, startOurServers } = require('./lib/our-server');
 const { machine, markdownTable, ratio, twoProcessSection, write } = require('./lib/report');
 const { readSettings } = require('./lib/settings');
@@ -77,6 +77,8 @@ async function main() {
       if (bare) stops.unshift(() => bare.stop());
 
       const peerResults = {};
+      // Results of rows measured in alternation with an earlier row (`alternateWith`), by row id.
+      const alternated = {};
       for (const row of rows) {
         const connections = row.connections === 'high' ? settings.highConnections : settings.connections;
         const entry = { id: row.id, title: row.title, connections, ours: null, peer: null, ratio: null, notes: [] };
@@ -95,10 +97,36 @@ async function main() {
             return { error: error.message };
           }
         };
+        const ourScenario = ourScenarios?.[row.id] ?? { unavailable: 'not prepared' };
+        const peerScenario = !row.ceiling && !row.peerFrom ? peer?.scenarios[row.id] : undefined;
+        const companion = row.alternateWith && rows.some((other) => other.id === row.alternateWith) ? ourScenarios?.[row.alternateWith] : undefined;
         if (row.ceiling) {
           entry.ours = await run('bare NestJS', bare?.scenario);
+        } else if (alternated[row.id]) {
+          entry.ours = alternated[row.id];
+          entry.notes.push('ours: measured in alternation with the row before');
+        } else if (companion && !companion.unavailable && !ourScenario.unavailable) {
+          log(`${row.title} — in alternation with ${row.alternateWith}, ${connections} connections`);
+          [entry.ours, alternated[row.alternateWith]] = await measurePair(
+            { ...ourScenario, connections, label: row.id },
+            { ...companion, connections, label: row.alternateWith },
+            settings,
+            log,
+          );
+        } else if (peerScenario && !ourScenario.unavailable) {
+          log(`${row.title} — smart-auth and oidc-provider in alternation, ${connections} connections`);
+          [entry.ours, entry.peer] = await measurePair(
+            { ...ourScenario, connections, label: 'smart-auth' },
+            { ...peerScenario, connections, label: 'oidc-provider' },
+            settings,
+            log,
+          );
+          for (const [label, side] of [['smart-auth', entry.ours], ['oidc-provider', entry.peer]]) if (side.error) entry.notes.push(`${label}: failed (${side.error})`);
+          peerResults[row.id] = entry.peer;
+          if (peerScenario.note) entry.notes.push(peerScenario.note);
+          if (ourScenario.note) entry.notes.push(ourScenario.note);
         } else {
-          entry.ours = await run('smart-auth', ourScenarios?.[row.id] ?? { unavailable: 'not prepared' });
+          entry.ours = await run('smart-auth', ourScenario);
           if (row.peerFrom) {
             entry.peer = peerResults[row.peerFrom] ?? null;
             if (entry.peer) entry.notes.push(`peer: same figure as "${ROWS.find((r) => r.id === row.peerFrom).title}"`);

@@ -82,34 +82,72 @@ function median(values) {
  * non-2xx are totals over them. `scenario.prepare(estimate)` builds a fresh plan per run, sized for
  * `estimate` requests (pools of single-use assertions, codes, ...). `runner` is `runOnce` except in the specs.
  */
-async function measure(scenario, settings, log = () => undefined, runner = runOnce) {
+/** One scenario's warm-up and measured runs, taken a step at a time so that two scenarios can alternate. */
+function measurement(scenario, settings, log = () => undefined, runner = runOnce) {
   const connections = scenario.connections ?? settings.connections;
+  const prefix = scenario.label ? `${scenario.label} ` : '';
   let estimate = scenario.initialEstimate ?? 4000;
-  const warm = await runner({
-    url: scenario.url,
-    connections,
-    duration: settings.warmup,
-    plan: await scenario.prepare(Math.ceil(estimate * settings.warmup * 1.5) + connections),
-    pid: scenario.pid,
-  });
-  estimate = Math.max(warm.rps, 200);
+  let warm = null;
   const runs = [];
-  for (let index = 0; index < settings.runs; index += 1) {
-    let run;
-    // Sized for twice the rate seen so far; a run that used up its single-use inputs is repeated with a
-    // larger pool rather than reported with the failures of reused inputs.
-    for (let attempt = 1; attempt <= 3; attempt += 1) {
-      const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
-      run = await runner({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
-      if (!run.exhausted || attempt === 3) break;
-      estimate = Math.max(estimate * 2, run.responses / settings.duration);
-      log(`    run ${index + 1}: inputs ran out, repeating it with a pool for ${Math.round(estimate * 2)} req/s`);
+  return {
+    async warmUp() {
+      warm = await runner({
+        url: scenario.url,
+        connections,
+        duration: settings.warmup,
+        plan: await scenario.prepare(Math.ceil(estimate * settings.warmup * 1.5) + connections),
+        pid: scenario.pid,
+      });
+      estimate = Math.max(warm.rps, 200);
+    },
+    async run() {
+      const index = runs.length;
+      let run;
+      // Sized for twice the rate seen so far; a run that used up its single-use inputs is repeated with a
+      // larger pool rather than reported with the failures of reused inputs.
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        const plan = await scenario.prepare(Math.ceil(estimate * settings.duration * 2) + connections * 4);
+        run = await runner({ url: scenario.url, connections, duration: settings.duration, plan, pid: scenario.pid });
+        if (!run.exhausted || attempt === 3) break;
+        estimate = Math.max(estimate * 2, run.responses / settings.duration);
+        log(`    ${prefix}run ${index + 1}: inputs ran out, repeating it with a pool for ${Math.round(estimate * 2)} req/s`);
+      }
+      runs.push(run);
+      estimate = Math.max(estimate, run.rps);
+      log(`    ${prefix}run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
+    },
+    result: () => summariseRuns({ runs, warm, connections }),
+  };
+}
+
+async function measure(scenario, settings, log = () => undefined, runner = runOnce) {
+  const steps = measurement(scenario, settings, log, runner);
+  await steps.warmUp();
+  for (let index = 0; index < settings.runs; index += 1) await steps.run();
+  return steps.result();
+}
+
+/**
+ * Two scenarios measured in alternation (A1 B1, B2 A2, A3 B3, …) rather than one after the other: on a
+ * machine whose speed drifts over tens of seconds (shared cores, a neighbour's load), both sides of a ratio
+ * then see the same conditions. A side that throws ends as `{ error }` without stopping the other.
+ */
+async function measurePair(first, second, settings, log = () => undefined, runner = runOnce) {
+  const sides = [first, second].map((scenario) => ({ steps: measurement(scenario, settings, log, runner), error: null }));
+  const step = async (side, action) => {
+    if (side.error) return;
+    try {
+      await side.steps[action]();
+    } catch (error) {
+      side.error = error;
+      log(`    failed: ${error.message}`);
     }
-    runs.push(run);
-    estimate = Math.max(estimate, run.rps);
-    log(`    run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
+  };
+  for (const side of sides) await step(side, 'warmUp');
+  for (let index = 0; index < settings.runs; index += 1) {
+    for (const side of index % 2 === 0 ? sides : [...sides].reverse()) await step(side, 'run');
   }
-  return summariseRuns({ runs, warm, connections });
+  return sides.map((side) => (side.error ? { error: side.error.message } : side.steps.result()));
 }
 
 /** rps, p50, p99 and CPU µs/req are medians over the measured runs; errors and non-2xx are totals over them. */
@@ -143,4 +181,4 @@ function pool(items) {
   };
 }
 
-module.exports = { countResponse, measure, median, pool, runOnce, summariseRun, summariseRuns };
+module.exports = { countResponse, measure, measurePair, median, pool, runOnce, summariseRun, summariseRuns };

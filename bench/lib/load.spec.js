@@ -1,6 +1,6 @@
 'use strict';
 
-const { countResponse, measure, median, pool, summariseRun, summariseRuns } = require('./load');
+const { countResponse, measure, measurePair, median, pool, summariseRun, summariseRuns } = require('./load');
 
 const newCounts = () => ({ responses: 0, wrong: 0, samples: [] });
 const autocannonResult = (overrides = {}) => ({ duration: 2, errors: 0, timeouts: 0, non2xx: 0, latency: { p50: 3, p99: 9 }, ...overrides });
@@ -265,5 +265,31 @@ describe('pool', () => {
     expect(items.exhausted()).toBe(false);
     expect(items.take()).toBeUndefined();
     expect(items.exhausted()).toBe(true);
+  });
+});
+
+describe('measurePair (with a stand-in for autocannon)', () => {
+  const settings = { warmup: 1, duration: 1, runs: 3, connections: 2 };
+  const result = (rps) => ({ rps, p50: 1, p99: 2, errors: 0, non2xx: 0, responses: rps, exhausted: false, cpuMicros: null, samples: [] });
+  const side = (url) => ({ url, prepare: async () => ({}) });
+
+  it('warms both up, then alternates the runs (A B, B A, A B) and reports each side separately', async () => {
+    const order = [];
+    const runner = async ({ url, duration }) => (order.push(url), result(url === 'a' ? 100 : 50 + order.length));
+    const [a, b] = await measurePair(side('a'), side('b'), settings, undefined, runner);
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b']);
+    expect(a.rps).toBe(100);
+    expect(b.runs.map((run) => run.rps)).toEqual([54, 55, 58]);
+  });
+
+  it('a side that fails becomes { error } and the other is still measured', async () => {
+    const runner = async ({ url }) => {
+      if (url === 'b') throw new Error('peer crashed');
+      return result(10);
+    };
+    const [a, b] = await measurePair(side('a'), side('b'), settings, undefined, runner);
+    expect(a.rps).toBe(10);
+    expect(a.runs).toHaveLength(3);
+    expect(b).toEqual({ error: 'peer crashed' });
   });
 });

@@ -15,7 +15,8 @@ const ROWS = [
   { id: 'refresh-token', title: 'refresh_token rotation (client_secret_basic)' },
   { id: 'introspect-active', title: 'Introspection, active token (client_secret_basic caller)' },
   { id: 'introspect-revoked', title: 'Introspection, revoked token' },
-  { id: 'fhir-read', title: 'FHIR read through the guard, GET /fhir/Patient/{id}' },
+  // Measured in alternation with the unguarded read, so that the guard's cost is not the machine's drift.
+  { id: 'fhir-read', title: 'FHIR read through the guard, GET /fhir/Patient/{id}', alternateWith: 'fhir-read-unguarded' },
   { id: 'fhir-read-unguarded', title: 'Same FHIR read without the guard (bench-only server, same store call)' },
   { id: 'fhir-search', title: 'FHIR search through the guard, GET /fhir/Patient?_id={id}' },
   { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },
