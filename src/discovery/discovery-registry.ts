@@ -51,12 +51,21 @@ export interface MergedDiscovery {
 @Injectable()
 export class DiscoveryRegistry {
   private readonly contributions = new Map<string, () => DiscoveryContribution>();
+  // Contributions are made at boot and describe fixed registries; merging on every discovery request was
+  // most of its cost. A new contribution starts a new merge.
+  private cached: MergedDiscovery | null = null;
 
   contribute(source: string, contribution: DiscoveryContribution | (() => DiscoveryContribution)): void {
     this.contributions.set(source, typeof contribution === 'function' ? contribution : () => contribution);
+    this.cached = null;
   }
 
+  /** The union of all contributions; the same object until the next contribution (do not modify it). */
   merged(): MergedDiscovery {
+    return (this.cached ??= this.merge());
+  }
+
+  private merge(): MergedDiscovery {
     const all = [...this.contributions.values()].map((get) => get());
     const union = (pick: (c: DiscoveryContribution) => string[] | undefined): string[] =>
       [...new Set(all.flatMap((c) => pick(c) ?? []))].sort();

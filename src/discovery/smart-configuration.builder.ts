@@ -8,13 +8,32 @@ const SSO = 'sso-openid-connect';
 // all computed from the registry so they list only what is implemented.
 @Injectable()
 export class SmartConfigurationBuilder {
+  private readonly documents = new WeakMap<MergedDiscovery, Map<string, Record<string, unknown>>>();
+
   constructor(
     private readonly registry: DiscoveryRegistry,
     private readonly config: AppConfig,
   ) {}
 
   smartConfiguration(): Record<string, unknown> {
+    return this.document('smart', (merged) => this.buildSmartConfiguration(merged));
+  }
+
+  openidConfiguration(): Record<string, unknown> {
+    return this.document('openid', (merged) => this.buildOpenidConfiguration(merged));
+  }
+
+  // Built once per merged registry (that is, once after boot) instead of on every request.
+  private document(kind: string, build: (merged: MergedDiscovery) => Record<string, unknown>): Record<string, unknown> {
     const merged = this.registry.merged();
+    let built = this.documents.get(merged);
+    if (!built) this.documents.set(merged, (built = new Map()));
+    let document = built.get(kind);
+    if (!document) built.set(kind, (document = Object.freeze(build(merged))));
+    return document;
+  }
+
+  private buildSmartConfiguration(merged: MergedDiscovery): Record<string, unknown> {
     const sso = merged.capabilities.includes(SSO);
     return compact({
       // SMART A5: issuer and jwks_uri are present exactly when sso-openid-connect is offered.
@@ -31,8 +50,7 @@ export class SmartConfigurationBuilder {
     });
   }
 
-  openidConfiguration(): Record<string, unknown> {
-    const merged = this.registry.merged();
+  private buildOpenidConfiguration(merged: MergedDiscovery): Record<string, unknown> {
     return compact({
       issuer: this.config.issuer,
       ...this.endpoints(merged),
