@@ -29,10 +29,11 @@ export class FhirController {
     sendFhir(reply, await this.backend.history(context, undefined, undefined, queryOf(request)));
   }
 
-  // Bulk Data export is not implemented; only system/ scopes may even ask (SMART Backend Services).
+  // Bulk Data export is outside this server (501, advertised nowhere); only system/ scopes may even ask
+  // (SMART Backend Services), so other tokens get 401/403 first.
   @Get(['$export', ':type/$export', ':type/:id/$export'])
   @RequiresFhirAccess(ANY_TYPE, 's', ['system'])
-  exportNotImplemented(): never {
+  exportUnsupported(): never {
     throw new OperationOutcomeError(501, 'not-supported', 'Bulk Data $export is not supported by this server');
   }
 
