@@ -35,6 +35,14 @@ export class AppConfig {
   readonly fhirUpstreamTimeout: number;
   /** Authorization header value sent to the upstream FHIR server in gateway mode. */
   readonly fhirUpstreamAuthorization: string | undefined;
+  /** Demo pages (`/ehr` launcher, demo app): only with demo data, never in production unless asked for. */
+  readonly demoPages: boolean;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-* headers are believed; none by default. */
+  readonly trustProxy: string[];
+  /** Outbound fetches (jwks_uri) may reach RFC 1918 / RFC 4193 / loopback hosts (never link-local or metadata). */
+  readonly outboundAllowPrivateNetworks: boolean;
+  /** Outbound fetches may use plain http to loopback hosts (development and tests only; refused in production). */
+  readonly outboundAllowHttpLoopback: boolean;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -74,6 +82,13 @@ export class AppConfig {
     this.fhirUpstreamUrl = env.FHIR_UPSTREAM_URL?.replace(/\/+$/, '');
     this.fhirUpstreamTimeout = duration(env.FHIR_UPSTREAM_TIMEOUT, '30s');
     this.fhirUpstreamAuthorization = env.FHIR_UPSTREAM_AUTHORIZATION;
+    this.demoPages = this.seedDemoData && (env.DEMO_PAGES ? env.DEMO_PAGES === 'true' : this.nodeEnv !== 'production');
+    this.trustProxy = list(env.TRUST_PROXY);
+    this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
+    this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
+    if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
+      throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
+    }
   }
 
   get isProduction(): boolean {

@@ -84,6 +84,18 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString()
   FHIR_UPSTREAM_AUTHORIZATION?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  DEMO_PAGES?: string;
+
+  @IsOptional() @IsString()
+  TRUST_PROXY?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  OUTBOUND_ALLOW_HTTP_LOOPBACK?: string;
 }
 
 export class ConfigurationError extends Error {
