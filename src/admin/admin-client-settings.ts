@@ -2,6 +2,7 @@ import { ClientEntity } from '../clients/client.entity';
 import { ClientSettings } from '../clients/clients.service';
 import { clientInformation } from '../clients/registration/client-information.presenter';
 import { validateClientMetadata } from '../clients/registration/client-metadata.validator';
+import { OutboundPolicy } from '../common/outbound/outbound-policy';
 import { ClientMetadataDto } from './dto/client-metadata.dto';
 
 const RFC_FIELDS = [
@@ -13,7 +14,7 @@ const RFC_FIELDS = [
  * client_credentials client may use a secret); on update the patch is applied to the current metadata first, so
  * the result is validated as a whole.
  */
-export function clientSettingsFrom(dto: ClientMetadataDto, existing?: ClientEntity): ClientSettings {
+export function clientSettingsFrom(dto: ClientMetadataDto, existing: ClientEntity | undefined, outbound: OutboundPolicy): ClientSettings {
   const current = existing ? clientInformation(existing) : {};
   const metadata: Record<string, unknown> = Object.fromEntries(RFC_FIELDS.map((field) => [field, current[field]]));
   if (existing?.metadata) Object.assign(metadata, existing.metadata);
@@ -28,7 +29,7 @@ export function clientSettingsFrom(dto: ClientMetadataDto, existing?: ClientEnti
   if (existing && (dto.grant_types !== undefined || dto.token_endpoint_auth_method !== undefined) && dto.response_types === undefined) {
     delete metadata.response_types;
   }
-  const settings = validateClientMetadata(metadata, { trustedRegistration: true });
+  const settings = validateClientMetadata(metadata, { trustedRegistration: true, outbound });
   return {
     ...settings,
     ...(dto.access_token_ttl !== undefined ? { accessTokenTtl: dto.access_token_ttl } : {}),

@@ -2,6 +2,8 @@ import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundExc
 import { ApiOperation } from '@nestjs/swagger';
 import { ClientIdTakenError, ClientsService } from '../clients/clients.service';
 import { adminClientView } from '../clients/registration/client-information.presenter';
+import { outboundPolicyOf } from '../common/outbound/outbound-policy';
+import { AppConfig } from '../config/app-config';
 import { clientSettingsFrom } from './admin-client-settings';
 import { AdminRoute } from './admin-route.decorator';
 import { CreateClientDto, ClientMetadataDto, RotateSecretDto } from './dto/client-metadata.dto';
@@ -9,14 +11,17 @@ import { CreateClientDto, ClientMetadataDto, RotateSecretDto } from './dto/clien
 @AdminRoute()
 @Controller('admin/clients')
 export class AdminClientsController {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a client; a generated client_secret is returned once' })
   async create(@Body() dto: CreateClientDto): Promise<Record<string, unknown>> {
     try {
-      const created = await this.clients.create(clientSettingsFrom(dto), { clientId: dto.client_id });
+      const created = await this.clients.create(clientSettingsFrom(dto, undefined, outboundPolicyOf(this.config)), { clientId: dto.client_id });
       return adminClientView(created.client, { clientSecret: created.clientSecret });
     } catch (error) {
       if (error instanceof ClientIdTakenError) throw new ConflictException(error.message);
@@ -40,7 +45,7 @@ export class AdminClientsController {
   @ApiOperation({ summary: 'Update a client (only the fields sent change)' })
   async update(@Param('clientId') clientId: string, @Body() dto: ClientMetadataDto): Promise<Record<string, unknown>> {
     const existing = await this.existing(clientId);
-    const updated = await this.clients.update(clientId, clientSettingsFrom(dto, existing));
+    const updated = await this.clients.update(clientId, clientSettingsFrom(dto, existing, outboundPolicyOf(this.config)));
     if (!updated) throw new NotFoundException(`No client ${clientId}`);
     return adminClientView(updated.client, { clientSecret: updated.clientSecret });
   }

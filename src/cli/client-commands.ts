@@ -4,6 +4,8 @@ import { ClientType } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { adminClientView } from '../clients/registration/client-information.presenter';
 import { validateClientMetadata } from '../clients/registration/client-metadata.validator';
+import { outboundPolicyOf } from '../common/outbound/outbound-policy';
+import { AppConfig } from '../config/app-config';
 import { withApplication } from './cli-context';
 import { print } from './cli-output';
 
@@ -73,7 +75,7 @@ export function registerClientCommands(program: Command): void {
         jwks_uri: options.jwksUri,
       };
       // Operator-created, like the admin API: a backend service may also use a secret (RFC 6749 §4.4).
-      const settings = validateClientMetadata(metadata, { trustedRegistration: true });
+      const settings = validateClientMetadata(metadata, { trustedRegistration: true, outbound: outboundPolicyOf(new AppConfig(process.env)) });
       const created = await withApplication((app) =>
         app.get(ClientsService).create(
           {

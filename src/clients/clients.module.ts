@@ -1,5 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { CorsPolicy } from '../common/http/cors-policy';
+import { OutboundModule } from '../common/outbound/outbound.module';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { ClientAssertionJtiRepository } from './authentication/client-assertion-jti.repository';
@@ -18,6 +19,7 @@ import { UsersService } from './users.service';
 
 @Global()
 @Module({
+  imports: [OutboundModule],
   controllers: [ClientRegistrationController],
   providers: [
     ClientRepository,

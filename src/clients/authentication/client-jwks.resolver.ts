@@ -1,84 +1,51 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { OutboundFetcher } from '../../common/outbound/outbound-fetcher';
+import { OutboundJsonCache } from '../../common/outbound/outbound-json.cache';
+import { Clock } from '../../common/time/clock';
 import { ClientEntity } from '../client.entity';
 
-export const JWKS_FETCH_TIMEOUT_MS = 5000;
-const MAX_JWKS_BYTES = 256 * 1024;
-// Even a long max-age is re-checked daily.
-const MAX_CACHE_SECONDS = 24 * 3600;
+export type ClientJwk = Record<string, unknown>;
 
-export class JwksUnavailableError extends Error {}
+// A client asking for a key its cached set lacks (rotation) may cause one refetch per minute, not one per request.
+const REFRESH_INTERVAL_MS = 60_000;
 
-interface CachedJwks {
-  keys: Array<Record<string, unknown>>;
-  expiresAt: number;
-}
-
-/** Keys registered by value, or fetched from the registered jwks_uri and cached as its Cache-Control allows. */
+/**
+ * Keys registered by value, or fetched from the registered jwks_uri (SMART client-confidential-asymmetric: GET
+ * with Accept: application/json) and cached for at least five minutes, at most 24 h (OutboundJsonCache).
+ * Failures throw OutboundFetchError.
+ */
 @Injectable()
 export class ClientJwksResolver {
-  private readonly cache = new Map<string, CachedJwks>();
-  private readonly inFlight = new Map<string, Promise<CachedJwks>>();
+  private readonly documents: OutboundJsonCache<ClientJwk[]>;
+  private readonly lastRefresh = new LRUCache<string, number>({ max: 10_000 });
 
-  /** `fresh` bypasses the cache, e.g. when the assertion names a key the cached set lacks. */
-  async keysFor(client: ClientEntity, fresh = false): Promise<{ keys: Array<Record<string, unknown>>; fromCache: boolean }> {
-    if (!client.jwksUri) return { keys: (client.jwks?.keys ?? []) as Array<Record<string, unknown>>, fromCache: false };
-    const cached = this.cache.get(client.jwksUri);
-    if (!fresh && cached && cached.expiresAt > Date.now()) return { keys: cached.keys, fromCache: true };
-    return { keys: (await this.fetchOnce(client.jwksUri)).keys, fromCache: false };
+  constructor(
+    fetcher: OutboundFetcher,
+    private readonly clock: Clock,
+  ) {
+    this.documents = new OutboundJsonCache(fetcher, clock, { parse: jwkSetKeys });
   }
 
-  private fetchOnce(uri: string): Promise<CachedJwks> {
-    const pending = this.inFlight.get(uri);
-    if (pending) return pending;
-    const request = this.fetch(uri).finally(() => this.inFlight.delete(uri));
-    this.inFlight.set(uri, request);
-    return request;
+  async keysFor(client: ClientEntity): Promise<{ keys: ClientJwk[]; fromCache: boolean }> {
+    if (!client.jwksUri) return { keys: (client.jwks?.keys ?? []) as ClientJwk[], fromCache: false };
+    const { value, fromCache } = await this.documents.get(client.jwksUri);
+    return { keys: value, fromCache };
   }
 
-  // SMART client-confidential-asymmetric: GET with Accept: application/json; cache no longer than Cache-Control allows.
-  private async fetch(uri: string): Promise<CachedJwks> {
-    let response: Response;
-    try {
-      response = await fetch(uri, {
-        headers: { Accept: 'application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new JwksUnavailableError(`fetching ${uri} failed: ${(error as Error).message}`);
-    }
-    if (response.status !== 200) throw new JwksUnavailableError(`${uri} answered ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_JWKS_BYTES) throw new JwksUnavailableError(`${uri} returned more than ${MAX_JWKS_BYTES} bytes`);
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch {
-      throw new JwksUnavailableError(`${uri} did not return JSON`);
-    }
-    const keys = (document as { keys?: unknown })?.keys;
-    if (!Array.isArray(keys)) throw new JwksUnavailableError(`${uri} did not return a JWK Set`);
-    const validKeys = keys.filter((key): key is Record<string, unknown> => typeof key === 'object' && key !== null);
-    const seconds = cacheLifetimeSeconds(response.headers.get('cache-control'), response.headers.get('age'));
-    const entry = { keys: validKeys, expiresAt: Date.now() + seconds * 1000 };
-    if (seconds > 0) {
-      if (this.cache.size > 1000) this.cache.clear();
-      this.cache.set(uri, entry);
-    } else {
-      this.cache.delete(uri);
-    }
-    return entry;
+  /** The set fetched anew, or null when this client caused a refetch less than a minute ago. */
+  async refreshedKeysFor(client: ClientEntity): Promise<ClientJwk[] | null> {
+    if (!client.jwksUri) return null;
+    const now = this.clock.now();
+    const last = this.lastRefresh.get(client.clientId);
+    if (last !== undefined && now - last < REFRESH_INTERVAL_MS) return null;
+    this.lastRefresh.set(client.clientId, now);
+    return (await this.documents.get(client.jwksUri, { refresh: true })).value;
   }
 }
 
-/** Seconds a response may be reused: 0 without max-age or with no-store/no-cache (RFC 9111 §5.2.2). */
-export function cacheLifetimeSeconds(cacheControl: string | null, age: string | null = null): number {
-  if (!cacheControl) return 0;
-  const directives = cacheControl.toLowerCase().split(',').map((directive) => directive.trim());
-  if (directives.some((directive) => directive === 'no-store' || directive.startsWith('no-cache'))) return 0;
-  const maxAge = directives.find((directive) => directive.startsWith('max-age='));
-  const seconds = maxAge ? Number(maxAge.slice('max-age='.length).replace(/"/g, '')) : NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0) return 0;
-  const elapsed = age && /^\d+$/.test(age.trim()) ? Number(age) : 0;
-  return Math.max(0, Math.min(Math.floor(seconds) - elapsed, MAX_CACHE_SECONDS));
+function jwkSetKeys(document: unknown): ClientJwk[] {
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new Error('not a JWK Set');
+  return keys.filter((key): key is ClientJwk => typeof key === 'object' && key !== null && !Array.isArray(key));
 }

@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { InvalidClientError } from '../../common/oauth/errors';
+import { OutboundFetchError } from '../../common/outbound/outbound-fetch.error';
 import { isStorableText } from '../../common/text/control-characters';
 import { AppConfig } from '../../config/app-config';
 import { ClientEntity } from '../client.entity';
 import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
 import { verifyAssertion } from './assertion-signature';
 import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
-import { ClientJwksResolver, JwksUnavailableError } from './client-jwks.resolver';
+import { ClientJwksResolver } from './client-jwks.resolver';
 import { ImportedKeyCache } from './imported-key.cache';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -15,6 +16,7 @@ export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion
 export const CLIENT_ASSERTION_ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const;
 const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 const CLOCK_SKEW_SECONDS = 60;
+export const JWKS_UNAVAILABLE = 'The client JWK Set could not be retrieved';
 const ENDPOINT_PATHS: Record<ClientAuthenticationEndpoint, string> = {
   token: '/token',
   introspection: '/introspect',
@@ -126,12 +128,12 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
           (!Array.isArray(key.key_ops) || key.key_ops.includes('verify')),
       );
     try {
-      let resolved = await this.jwks.keysFor(client);
+      const resolved = await this.jwks.keysFor(client);
       let candidates = matching(resolved.keys);
       if (candidates.length === 0 && resolved.fromCache) {
-        // The client may have rotated keys since the set was cached.
-        resolved = await this.jwks.keysFor(client, true);
-        candidates = matching(resolved.keys);
+        // The client may have rotated keys since the set was cached (refetched at most once a minute).
+        const refreshed = await this.jwks.refreshedKeysFor(client);
+        if (refreshed) candidates = matching(refreshed);
       }
       if (candidates.length !== 1) {
         throw new InvalidClientError(
@@ -140,9 +142,10 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
       }
       return candidates[0] as JWK;
     } catch (error) {
-      if (error instanceof JwksUnavailableError) {
-        this.logger.warn(`client ${client.clientId}: ${error.message}`);
-        throw new InvalidClientError('The client JWK Set could not be retrieved');
+      // One text for every cause, so the answer does not tell internal hosts, ports or timeouts apart.
+      if (error instanceof OutboundFetchError) {
+        this.logger.debug(`client ${client.clientId}: jwks_uri: ${error.detail}`);
+        throw new InvalidClientError(JWKS_UNAVAILABLE, { detail: error.detail });
       }
       throw error;
     }

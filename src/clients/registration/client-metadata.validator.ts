@@ -1,4 +1,6 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../common/oauth/errors';
+import { OutboundPolicy, STRICT_OUTBOUND_POLICY } from '../../common/outbound/outbound-policy';
+import { outboundUrlRefusal } from '../../common/outbound/outbound-url';
 import { parseScopes } from '../../scopes';
 import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
 import { ClientSettings, SECRET_AUTH_METHODS } from '../clients.service';
@@ -22,6 +24,8 @@ export interface ClientMetadataOptions {
    * self-registered ones stay SMART Backend Services clients with private_key_jwt.
    */
   trustedRegistration?: boolean;
+  /** Which jwks_uri targets the server may fetch (OUTBOUND_* settings); strict when absent. */
+  outbound?: OutboundPolicy;
 }
 
 const CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = ['private_key_jwt'];
@@ -53,7 +57,7 @@ export function validateClientMetadata(raw: unknown, options: ClientMetadataOpti
   }
   if (backendService && redirectUris.length > 0) throw new InvalidRedirectUriError('A client_credentials client has no redirect_uris');
 
-  const { jwks, jwksUri } = keysOf(metadata, method);
+  const { jwks, jwksUri } = keysOf(metadata, method, options.outbound ?? STRICT_OUTBOUND_POLICY);
   const scope = scopeOf(metadata, backendService);
   const launchUrl = optionalText(metadata, 'launch_url');
   return {
@@ -97,7 +101,11 @@ function grantTypesOf(metadata: RawClientMetadata, method: TokenEndpointAuthMeth
   return grantTypes;
 }
 
-function keysOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): { jwks: ClientJwks | null; jwksUri: string | null } {
+function keysOf(
+  metadata: RawClientMetadata,
+  method: TokenEndpointAuthMethod,
+  outbound: OutboundPolicy,
+): { jwks: ClientJwks | null; jwksUri: string | null } {
   const hasJwks = metadata.jwks !== undefined && metadata.jwks !== null;
   const rawUri = optionalText(metadata, 'jwks_uri');
   if (hasJwks && rawUri !== undefined) throw new InvalidClientMetadataError('jwks and jwks_uri must not both be present (RFC 7591 §2)');
@@ -106,7 +114,13 @@ function keysOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): {
     return { jwks: null, jwksUri: null };
   }
   if (!hasJwks && rawUri === undefined) throw new InvalidClientMetadataError('private_key_jwt requires jwks or jwks_uri');
-  if (rawUri !== undefined) return { jwks: null, jwksUri: checkUrl(rawUri, 'jwks_uri', InvalidClientMetadataError) };
+  if (rawUri !== undefined) {
+    const jwksUri = checkUrl(rawUri, 'jwks_uri', InvalidClientMetadataError, true);
+    // The server fetches it: no internal targets (checked again after DNS resolution at fetch time).
+    const refusal = outboundUrlRefusal(jwksUri, outbound);
+    if (refusal) throw new InvalidClientMetadataError(`jwks_uri ${refusal}`);
+    return { jwks: null, jwksUri };
+  }
   return { jwks: checkJwks(metadata.jwks), jwksUri: null };
 }
 

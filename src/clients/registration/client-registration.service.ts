@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessDeniedError, InvalidClientMetadataError, InvalidTokenError } from '../../common/oauth/errors';
+import { outboundPolicyOf } from '../../common/outbound/outbound-policy';
 import { AppConfig } from '../../config/app-config';
 import { ClientsService } from '../clients.service';
 import { InitialAccessTokensService } from '../initial-access-tokens.service';
@@ -33,7 +34,7 @@ export class ClientRegistrationService {
         throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
       }
     }
-    const settings = validateClientMetadata(metadata);
+    const settings = validateClientMetadata(metadata, { outbound: outboundPolicyOf(this.config) });
     if (this.config.registrationPolicy === 'protected' && !(await this.initialAccessTokens.redeem(initialAccessToken as string))) {
       throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
     }
@@ -59,7 +60,7 @@ export class ClientRegistrationService {
     if (body.client_secret !== undefined && (typeof body.client_secret !== 'string' || !(await this.clients.verifySecret(clientId, body.client_secret)))) {
       throw new InvalidClientMetadataError('client_secret does not match the current secret');
     }
-    const settings = validateClientMetadata(metadata);
+    const settings = validateClientMetadata(metadata, { outbound: outboundPolicyOf(this.config) });
     const updated = await this.clients.update(clientId, settings);
     if (!updated) throw new InvalidTokenError('The registration access token is invalid', REALM);
     return clientInformation(updated.client, {
