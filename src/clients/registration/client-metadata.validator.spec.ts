@@ -104,7 +104,38 @@ describe('validateClientMetadata', () => {
   });
 
   it('keeps descriptive metadata and ignores unknown members', () => {
-    const settings = validateClientMetadata({ ...APP, client_uri: 'https://app.example.org', contacts: ['ops@example.org'], unknown_member: 1 });
-    expect(settings.metadata).toEqual({ client_uri: 'https://app.example.org', contacts: ['ops@example.org'] });
+    const settings = validateClientMetadata({ ...APP, client_uri: 'https://app.example.org/', contacts: ['ops@example.org'], unknown_member: 1 });
+    expect(settings.metadata).toEqual({ client_uri: 'https://app.example.org/', contacts: ['ops@example.org'] });
+  });
+
+  describe('URL fields (no control characters or whitespace; stored only in their parsed form)', () => {
+    const FIELDS: Array<[string, (url: string) => Record<string, unknown>, string]> = [
+      ['redirect_uris', (url) => ({ ...APP, redirect_uris: [url] }), 'invalid_redirect_uri'],
+      ['launch_url', (url) => ({ ...APP, launch_url: url }), 'invalid_client_metadata'],
+      ['client_uri', (url) => ({ ...APP, client_uri: url }), 'invalid_client_metadata'],
+      ['logo_uri', (url) => ({ ...APP, logo_uri: url }), 'invalid_client_metadata'],
+      ['tos_uri', (url) => ({ ...APP, tos_uri: url }), 'invalid_client_metadata'],
+      ['policy_uri', (url) => ({ ...APP, policy_uri: url }), 'invalid_client_metadata'],
+      ['jwks_uri', (url) => ({ ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: url }), 'invalid_client_metadata'],
+    ];
+    const BAD = [
+      'https://app.example.org/cb\r\nSet-Cookie: a=b',
+      'https://app.example.org/cb\n',
+      'https://app.example.org/c b',
+      'https://app.example.org/cb\t',
+      'https://app.example.org/cb\u0000',
+      ' https://app.example.org/cb',
+      'https://app.example.org/cb\u00a0',
+      'https://APP.example.org/cb',
+      'https://app.example.org',
+      'https://app.example.org/a/../cb',
+      'https://app.example.org:443/cb',
+      'https://app.example.org/caf\u00e9',
+    ];
+
+    it.each(FIELDS)('refuses a malformed or non-normalized %s', (_, metadata, error) => {
+      for (const url of BAD) expect(errorOf(metadata(url))).toBe(error);
+      expect(validateClientMetadata(metadata('https://app.example.org/cb?x=1'))).toBeDefined();
+    });
   });
 });

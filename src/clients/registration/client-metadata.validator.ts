@@ -197,13 +197,15 @@ function optionalList(metadata: RawClientMetadata, name: string): string[] | und
   return value as string[];
 }
 
-// RFC 6749 §3.1.2 / RFC 8252 §7.3: absolute, no fragment, https or loopback http.
+// RFC 6749 §3.1.2 / RFC 8252 §7.3: absolute, no fragment, https or loopback http. The stored text is exactly
+// the parsed URL, so what is compared is what is redirected to (no whitespace or control characters either).
 function checkUrl(
   value: string,
   name: string,
   ErrorType: typeof InvalidRedirectUriError | typeof InvalidClientMetadataError,
   anyHttpHost = false,
 ): string {
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) throw new ErrorType(`${name} must not contain whitespace or control characters`);
   let url: URL;
   try {
     url = new URL(value);
@@ -211,6 +213,7 @@ function checkUrl(
     throw new ErrorType(`${name}: ${value} is not an absolute URL`);
   }
   if (value.includes('#')) throw new ErrorType(`${name}: ${value} must not contain a fragment`);
+  if (url.href !== value) throw new ErrorType(`${name}: ${value} must be written in its normalized form, ${url.href}`);
   if (url.protocol === 'https:') return value;
   if (url.protocol === 'http:' && (anyHttpHost || LOOPBACK_HOSTS.has(url.hostname))) return value;
   throw new ErrorType(`${name}: ${value} must use https (http is allowed only for 127.0.0.1, [::1] and localhost)`);
