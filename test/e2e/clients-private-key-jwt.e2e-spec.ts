@@ -124,9 +124,12 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: hmac })));
     });
 
-    it('answers a wrong client_assertion_type or a missing assertion with invalid_client', async () => {
+    it('answers a wrong client_assertion_type with invalid_request (400), a missing or malformed assertion with invalid_client', async () => {
       const fields = await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa });
-      await rejects(authenticate({ ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }));
+      await expect(authenticate({ ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' })).rejects.toMatchObject({
+        error: 'invalid_request',
+        status: 400,
+      });
       await rejects(authenticate({ client_assertion_type: JWT_BEARER }));
       await rejects(authenticate({ client_assertion_type: JWT_BEARER, client_assertion: 'not-a-jwt' }));
     });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
-import { InvalidClientError } from '../../common/oauth/errors';
+import { InvalidClientError, InvalidRequestError } from '../../common/oauth/errors';
 import { OutboundFetchError } from '../../common/outbound/outbound-fetch.error';
 import { isStorableText } from '../../common/text/control-characters';
 import { AppConfig } from '../../config/app-config';
@@ -47,8 +47,9 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
   }
 
   claimedClientId(request: ClientAuthenticationRequest): string {
+    // RFC 7521 §4.2: an unsupported assertion type is a malformed request (400), as the ONC (g)(10) kit expects.
     if (bodyParameter(request, 'client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) {
-      throw new InvalidClientError(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
+      throw new InvalidRequestError(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`);
     }
     const assertion = bodyParameter(request, 'client_assertion');
     if (!assertion) throw new InvalidClientError('client_assertion is missing');
@@ -86,9 +87,15 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
       this.logger.debug(`client ${client.clientId}: assertion rejected: ${(error as Error).message}`);
       throw new InvalidClientError('client_assertion is invalid (signature, aud, iss, sub or exp)');
     }
+    // One audience, ours: an array would let an assertion minted for another server be replayed here too.
+    if (typeof payload.aud !== 'string') throw new InvalidClientError('client_assertion aud must be a single string');
     const exp = payload.exp as number;
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) {
       throw new InvalidClientError('client_assertion exp is more than 5 minutes in the future');
+    }
+    // iat is optional (SMART clients omit it), but one from the future is not an assertion made now.
+    if (payload.iat !== undefined && (payload.iat as number) > now + CLOCK_SKEW_SECONDS) {
+      throw new InvalidClientError('client_assertion iat is in the future');
     }
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
       throw new InvalidClientError('client_assertion jti is invalid');
