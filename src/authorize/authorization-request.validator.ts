@@ -6,7 +6,7 @@ import { isResourceScope, LaunchScope, narrowScopes, parseScopes, SmartScope } f
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
 import { LaunchContextService } from './launch-context.service';
-import { normalizeResourceUrl } from './redirect-url';
+import { isRegisteredRedirectUri, normalizeResourceUrl } from './redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export class AuthorizationRequestValidator {
     const client = await this.clients.findEnabled(clientId);
     if (!client) throw new PageError(400, 'Unknown application', `No enabled application is registered with client_id "${clientId}".`);
     const redirectUri = raw.redirect_uri;
-    if (typeof redirectUri !== 'string' || !client.redirectUris.includes(redirectUri)) {
+    if (typeof redirectUri !== 'string' || !isRegisteredRedirectUri(client.redirectUris, redirectUri)) {
       throw new PageError(400, 'Invalid redirect URI', `The redirect_uri is missing or is not registered for "${client.name}", so this server will not send you there.`);
     }
 

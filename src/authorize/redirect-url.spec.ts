@@ -1,4 +1,4 @@
-import { buildRedirectUrl, normalizeResourceUrl } from './redirect-url';
+import { buildRedirectUrl, isRegisteredRedirectUri, normalizeResourceUrl } from './redirect-url';
 
 describe('buildRedirectUrl', () => {
   it('keeps the query already on the registered redirect URI (RFC 6749 §3.1.2)', () => {
@@ -29,5 +29,34 @@ describe('normalizeResourceUrl', () => {
     expect(normalizeResourceUrl('https://user:pw@ehr.example.org/fhir')).toBeNull();
     expect(normalizeResourceUrl('https://ehr.example.org/fhir#x')).toBeNull();
     expect(normalizeResourceUrl('not a url')).toBeNull();
+  });
+});
+
+describe('isRegisteredRedirectUri', () => {
+  const registered = ['https://app.example.org/cb', 'http://127.0.0.1/callback', 'http://[::1]:8080/cb?x=1', 'http://localhost/cb'];
+
+  it('matches registered URIs exactly', () => {
+    expect(isRegisteredRedirectUri(registered, 'https://app.example.org/cb')).toBe(true);
+    expect(isRegisteredRedirectUri(registered, 'https://app.example.org/cb/')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'https://app.example.org:8443/cb')).toBe(false);
+  });
+
+  it('accepts any port for a registered loopback IP redirect (RFC 8252 §7.3)', () => {
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.1:51004/callback')).toBe(true);
+    expect(isRegisteredRedirectUri(registered, 'http://[::1]:3000/cb?x=1')).toBe(true);
+    expect(isRegisteredRedirectUri(registered, 'http://[::1]/cb?x=1')).toBe(true);
+  });
+
+  it('still requires the rest to match, and only for loopback IPs over http', () => {
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.1:51004/other')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.1:51004/callback?x=1')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://[::1]:3000/cb')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.2:51004/callback')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'https://127.0.0.1:51004/callback')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://localhost:51004/cb')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'https://app.example.org:51004/cb')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://user@127.0.0.1:51004/callback')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.1:51004/callback#x')).toBe(false);
+    expect(isRegisteredRedirectUri(registered, 'http://127.0.0.1:51004/x/../callback')).toBe(false);
   });
 });

@@ -15,3 +15,31 @@ export function normalizeResourceUrl(value: string): string | null {
     return null;
   }
 }
+
+const LOOPBACK_IP_HOSTS = new Set(['127.0.0.1', '[::1]']);
+
+/**
+ * RFC 6749 §3.1.2.3: the presented redirect_uri equals a registered one, character for character — except that
+ * for a registered loopback IP redirect (`http://127.0.0.1/…`, `http://[::1]/…`) any port is accepted (RFC 8252
+ * §7.3: native apps listen on an ephemeral port). Everything but the port must still match exactly.
+ */
+export function isRegisteredRedirectUri(registered: readonly string[], presented: string): boolean {
+  if (registered.includes(presented)) return true;
+  const withoutPort = loopbackWithoutPort(presented);
+  return withoutPort !== null && registered.some((uri) => loopbackWithoutPort(uri) === withoutPort);
+}
+
+function loopbackWithoutPort(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  // Only a URL already in its parsed form, so the one compared is the one redirected to.
+  if (url.href !== value || url.protocol !== 'http:' || !LOOPBACK_IP_HOSTS.has(url.hostname) || url.username || url.password || url.hash) {
+    return null;
+  }
+  url.port = '';
+  return url.href;
+}
