@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LookupAddress } from 'node:dns';
+import { LookupAddress, promises as dns } from 'node:dns';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer } from 'node:net';
 import { JWKS_UNAVAILABLE } from '../../src/clients/authentication/private-key-jwt.authenticator';
 import { OUTBOUND_FETCH_LIMITS, OUTBOUND_HOST_RESOLVER } from '../../src/common/outbound/outbound.module';
@@ -28,11 +28,8 @@ const HOSTILE_DNS: Record<string, LookupAddress[]> = {
   'mixed.attacker.test': [{ address: '203.0.113.10', family: 4 }, { address: '127.0.0.1', family: 4 }],
   'mapped.attacker.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
 };
-const hostileResolver = async (hostname: string): Promise<LookupAddress[]> => {
-  const answer = HOSTILE_DNS[hostname];
-  if (!answer) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-  return answer;
-};
+const hostileResolver = async (hostname: string): Promise<LookupAddress[]> =>
+  HOSTILE_DNS[hostname] ?? dns.lookup(hostname, { all: true, verbatim: true });
 
 const LOCAL_TARGETS = { OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true' };
 const DEADLINE_MS = 1000;
