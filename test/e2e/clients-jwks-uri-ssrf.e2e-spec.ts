@@ -88,7 +88,7 @@ describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced (issue 11.5)'
       { provide: OUTBOUND_HOST_RESOLVER, useValue: hostileResolver },
     ]);
     // Same database, private networks refused (plain http to loopback allowed so only the address rule decides).
-    strict = await startTestApp({ OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true', PUBLIC_URL: server.baseUrl }, [
+    strict = await startTestApp({ OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' }, [
       { provide: OUTBOUND_HOST_RESOLVER, useValue: hostileResolver },
     ]);
   });
@@ -210,7 +210,13 @@ describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced (issue 11.5)'
       host.behaviour = 'trickle';
       const clientId = await registerBackend(server, host.url());
       const started = Date.now();
-      const response = await token(server, clientId);
+      const pending = token(server, clientId);
+      // The server keeps answering others while the fetch waits.
+      await until(() => host.requests.length === 1);
+      const healthStarted = Date.now();
+      expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+      expect(Date.now() - healthStarted).toBeLessThan(1000);
+      const response = await pending;
       const elapsed = Date.now() - started;
       expect(response.status).toBe(401);
       expect(response.body.error_description).toBe(JWKS_UNAVAILABLE);
