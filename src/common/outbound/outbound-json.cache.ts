@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../time/clock';
 import { cacheLifetimeSeconds } from './cache-lifetime';
@@ -25,7 +24,6 @@ type Entry<T> = { value: T; expiresAt: number } | { failed: true; expiresAt: num
  * (concurrent callers share it). Every failure is the one OutboundFetchError text.
  */
 export class OutboundJsonCache<T> {
-  private readonly logger = new Logger(OutboundJsonCache.name);
   private readonly entries: LRUCache<string, Entry<T>>;
   private readonly inFlight = new Map<string, Promise<T>>();
   private readonly minimumSeconds: number;
@@ -79,7 +77,6 @@ export class OutboundJsonCache<T> {
       return value;
     } catch (error) {
       const failure = error instanceof OutboundFetchError ? error : new OutboundFetchError((error as Error).message);
-      this.logger.debug(`${url}: ${failure.detail}`);
       // A failed refresh leaves a still-fresh document in place.
       const current = this.entries.get(url);
       if (!current || 'failed' in current || current.expiresAt <= this.clock.now()) {
