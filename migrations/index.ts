@@ -6,6 +6,8 @@ import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-
 import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
 import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-DropJsonbDefaultsOnTokenTables';
 import { AddDemoFlagToUsers1795410000000 } from './1795410000000-AddDemoFlagToUsers';
+import { BindLaunchToBrowser1795410000001 } from './1795410000001-BindLaunchToBrowser';
+import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-AddAuthTimeToAuthorizationCodes';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -17,4 +19,6 @@ export const MIGRATIONS: Function[] = [
   CreateFhirStore1795326034678,
   DropJsonbDefaultsOnTokenTables1795326794871,
   AddDemoFlagToUsers1795410000000,
+  BindLaunchToBrowser1795410000001,
+  AddAuthTimeToAuthorizationCodes1795410000002,
 ];
