@@ -10,6 +10,7 @@ import { AuthorizePages, deserialize } from './authorize-pages';
 import { constantTimeEquals } from '../common/crypto/random-token';
 import { AuthorizingUser } from './authorizing-user';
 import { BrowserSessionService } from './browser-session.service';
+import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { LaunchContextService } from './launch-context.service';
 import { field, fieldList } from './html-reply';
 
@@ -26,6 +27,7 @@ export class AuthorizeController {
     private readonly users: UsersService,
     private readonly pages: AuthorizePages,
     private readonly launches: LaunchContextService,
+    private readonly hints: IdTokenHintVerifier,
   ) {}
 
   @Get('authorize')
@@ -75,6 +77,14 @@ export class AuthorizeController {
     let who = await this.authorizingUser(authorization, request, reply);
     // OIDC Core §3.1.2.1: prompt=login asks for a fresh sign-in, unless the EHR launch itself named the user.
     if (authorization.prompt.has('login') && !who?.viaLaunch) who = null;
+    // OIDC Core §3.1.2.1 max_age: an authentication longer ago than max_age seconds (max_age=0: any) is re-done.
+    if (who && authorization.maxAge !== undefined && (authorization.maxAge === 0 || Date.now() - who.authTime.getTime() > authorization.maxAge * 1000)) who = null;
+    // OIDC Core §3.1.2.1 id_token_hint: the app expects that person; someone else signed in is not used silently.
+    if (authorization.idTokenHint !== undefined) {
+      const subject = await this.hints.subject(authorization.idTokenHint);
+      if (!subject) throw this.flow.fail(authorization, 'invalid_request', 'id_token_hint is not an ID token issued by this server.');
+      if (who && who.user.id !== subject) who = null;
+    }
     if (!who && authorization.prompt.has('none')) throw this.flow.fail(authorization, 'login_required', 'The user is not signed in.');
     if (!who) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
     await this.proceed(authorization, who, {}, reply);

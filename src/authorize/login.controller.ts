@@ -66,9 +66,13 @@ function safeReturnTo(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
 }
 
-/** After a sign-in, prompt=login has been honoured; keeping it would ask again forever. */
+/** After a sign-in, prompt=login and max_age (OIDC Core §3.1.2.1) have been honoured; keeping them would ask again forever. */
 function withoutLoginPrompt(authorizationRequest: string): string {
   const parameters = new URLSearchParams(authorizationRequest);
+  if (parameters.has('max_age')) {
+    parameters.delete('max_age');
+    authorizationRequest = parameters.toString();
+  }
   const prompt = parameters.get('prompt');
   if (prompt === null) return authorizationRequest;
   const rest = prompt.split(' ').filter((value) => value && value !== 'login');
