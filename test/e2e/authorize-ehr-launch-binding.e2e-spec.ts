@@ -144,6 +144,9 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     const again = await post(jar, '/authorize/continue', body);
     expect(again.status).toBe(302);
     expect(errorOf(again)).toBe('invalid_request');
+    // Nothing of the launch user is left in this browser: the same app without the launch needs a sign-in.
+    const silent = await get(jar, `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'after' }))}`);
+    expect(errorOf(silent)).toBe('login_required');
   });
 
   it('the launch identity expires with the launch (five minutes)', async () => {
@@ -161,6 +164,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     expect(late.headers.get('location')).not.toContain('code=');
     const reopened = await openLaunch(jar, launch, 'reopened');
     expect(errorOf(reopened.response)).toBe('invalid_request');
+    // And the identity did not outlive the launch as a session.
+    expect((await get(jar, '/apps')).status).toBe(303);
+    const silent = await get(jar, `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'expired' }))}`);
+    expect(errorOf(silent)).toBe('login_required');
   });
 
   it('a signed-in browser keeps its own session; the launch user is not swapped in for it', async () => {
