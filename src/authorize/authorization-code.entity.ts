@@ -43,6 +43,10 @@ export class AuthorizationCodeEntity {
   @Column('text', { nullable: true })
   nonce: string | null;
 
+  /** OIDC Core §2: when the person authenticated, for the id_token's auth_time. */
+  @Column('timestamptz', { name: 'auth_time', nullable: true })
+  authTime: Date | null;
+
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt: Date;
 

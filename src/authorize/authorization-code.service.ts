@@ -17,6 +17,7 @@ export interface IssueAuthorizationCode {
   loginSessionId: string | null;
   grantId: string;
   nonce?: string | null;
+  authTime?: Date | null;
 }
 
 export type ConsumeResult =
@@ -51,6 +52,7 @@ export class AuthorizationCodeService {
       loginSessionId: input.loginSessionId,
       grantId: input.grantId,
       nonce: input.nonce ?? null,
+      authTime: input.authTime ?? null,
       expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
       }),
     );
@@ -94,6 +96,7 @@ export class AuthorizationCodeService {
       loginSessionId: row.login_session_id as string | null,
       grantId: row.grant_id as string,
       nonce: row.nonce as string | null,
+      authTime: (row.auth_time as Date | null) ?? null,
       expiresAt: row.expires_at as Date,
       consumedAt: row.consumed_at as Date | null,
       createdAt: row.created_at as Date,

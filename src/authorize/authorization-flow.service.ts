@@ -6,6 +6,7 @@ import { formatScopes, isResourceScope, isSubsetOf, parseScopes, restrictToAppro
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
+import { AuthorizingUser } from './authorizing-user';
 import { ConsentItem, consentItems } from './consent-items';
 import { LaunchContext } from './launch-context.model';
 import { LaunchContextService } from './launch-context.service';
@@ -41,15 +42,16 @@ export class AuthorizationFlowService {
     private readonly config: AppConfig,
   ) {}
 
-  async advance(request: AuthorizationRequest, user: UserEntity, loginSessionId: string, choices: FlowChoices): Promise<FlowStep> {
-    const step = await this.nextStep(request, user, loginSessionId, choices);
+  async advance(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices): Promise<FlowStep> {
+    const step = await this.nextStep(request, who, choices);
     // OIDC Core §3.1.2.6: with prompt=none nothing may be shown to the user.
     if (request.prompt.has('none') && step.kind === 'consent') throw this.fail(request, 'consent_required', 'Consent is required.');
     if (request.prompt.has('none') && step.kind !== 'redirect') throw this.fail(request, 'interaction_required', 'A choice by the user is required.');
     return step;
   }
 
-  private async nextStep(request: AuthorizationRequest, user: UserEntity, loginSessionId: string, choices: FlowChoices): Promise<FlowStep> {
+  private async nextStep(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices): Promise<FlowStep> {
+    const { user } = who;
     const launched = request.launchContext?.context ?? {};
     let patient: PatientSummary | null = null;
     if (launched.patient) {
@@ -109,7 +111,8 @@ export class AuthorizationFlowService {
       launchContext: context,
       aud: request.aud,
       userId: user.id,
-      loginSessionId,
+      loginSessionId: await who.loginSessionId(),
+      authTime: who.authTime,
       grantId,
       nonce: request.nonce ?? null,
     });

@@ -12,6 +12,10 @@ export interface AuthorizationRequest {
   nonce?: string;
   /** OIDC Core §3.1.2.1 prompt values: none, login, consent, select_account. */
   prompt: ReadonlySet<string>;
+  /** OIDC Core §3.1.2.1: the longest time since the person authenticated, in seconds. */
+  maxAge?: number;
+  /** OIDC Core §3.1.2.1: an id_token naming the person the app expects. */
+  idTokenHint?: string;
   /** requested ∩ client ceiling (SMART I11), in the syntax the app asked for. */
   scopes: SmartScope[];
   launch?: string;

@@ -10,7 +10,7 @@ import { isRegisteredRedirectUri, normalizeResourceUrl } from './redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 
-const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt'];
+const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt', 'max_age', 'id_token_hint'];
 const MAX_LENGTH = 4096;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
@@ -68,6 +68,8 @@ export class AuthorizationRequestValidator {
     if ([...prompt].some((value) => !PROMPTS.has(value)) || (prompt.has('none') && prompt.size > 1)) {
       throw fail('invalid_request', 'prompt must be none, or any of login, consent and select_account.');
     }
+    // OIDC Core §3.1.2.1: max_age is a whole number of seconds.
+    if (parameters.max_age !== undefined && !/^\d{1,9}$/.test(parameters.max_age)) throw fail('invalid_request', 'max_age must be a number of seconds.');
 
     const scopes = this.negotiateScopes(parameters, client.scope, fail);
     let launchContext;
@@ -84,6 +86,8 @@ export class AuthorizationRequestValidator {
       aud: this.config.fhirBaseUrl,
       nonce: parameters.nonce,
       prompt,
+      maxAge: parameters.max_age === undefined ? undefined : Number(parameters.max_age),
+      idTokenHint: parameters.id_token_hint,
       scopes,
       launch: parameters.launch,
       launchContext,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
-import { SignedInUser } from './browser-session.service';
+import { AuthorizingUser } from './authorizing-user';
 import { sendPage } from './html-reply';
 
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
@@ -25,7 +25,7 @@ export class AuthorizePages {
     );
   }
 
-  step(reply: FastifyReply, request: AuthorizationRequest, signedIn: SignedInUser, step: Exclude<FlowStep, { kind: 'redirect' }>): void {
+  step(reply: FastifyReply, request: AuthorizationRequest, signedIn: Pick<AuthorizingUser, 'user' | 'csrfToken'>, step: Exclude<FlowStep, { kind: 'redirect' }>): void {
     const common = { csrfToken: signedIn.csrfToken, authorizationRequest: serialize(request), clientName: request.client.name };
     switch (step.kind) {
       case 'patient-picker':

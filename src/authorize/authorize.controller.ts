@@ -7,8 +7,14 @@ import { AuthorizationFlowService, FlowChoices } from './authorization-flow.serv
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizationRequestValidator, RawParameters } from './authorization-request.validator';
 import { AuthorizePages, deserialize } from './authorize-pages';
-import { BrowserSessionService, SignedInUser } from './browser-session.service';
+import { constantTimeEquals } from '../common/crypto/random-token';
+import { AuthorizingUser } from './authorizing-user';
+import { BrowserSessionService } from './browser-session.service';
+import { IdTokenHintVerifier } from './id-token-hint.verifier';
+import { LaunchContextService } from './launch-context.service';
 import { field, fieldList } from './html-reply';
+
+const LAUNCH_UNUSABLE = 'The launch value is unknown, expired, already used or issued for another application.';
 
 // SMART App Launch: authorization_endpoint, GET and POST (capability authorize-post, OIDC Core §3.1.2.1).
 @ApiExcludeController()
@@ -20,6 +26,8 @@ export class AuthorizeController {
     private readonly sessions: BrowserSessionService,
     private readonly users: UsersService,
     private readonly pages: AuthorizePages,
+    private readonly launches: LaunchContextService,
+    private readonly hints: IdTokenHintVerifier,
   ) {}
 
   @Get('authorize')
@@ -37,9 +45,9 @@ export class AuthorizeController {
   async continue(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const form = isObject(body) ? body : {};
     const authorization = await this.validator.validate(deserialize(form.authorization_request));
-    const signedIn = await this.signedInUser(authorization, request, reply);
-    if (!signedIn) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
-    if (!this.sessions.sessionCsrfValid(signedIn, form.csrf_token)) {
+    const who = await this.authorizingUser(authorization, request, reply);
+    if (!who) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
+    if (!constantTimeEquals(who.csrfToken, typeof form.csrf_token === 'string' ? form.csrf_token : '')) {
       throw new PageError(403, 'Form expired', 'This form is no longer valid. Go back to the app and start again.');
     }
     const searching = field(form.action) === 'search';
@@ -50,7 +58,7 @@ export class AuthorizeController {
       decision: searching ? undefined : field(form.decision),
       approvedScopes: fieldList(form.scope),
     };
-    await this.proceed(authorization, signedIn, choices, reply);
+    await this.proceed(authorization, who, choices, reply);
   }
 
   /** The sign-in page's cancel button: the app hears access_denied (RFC 6749 §4.1.2.1). */
@@ -66,31 +74,46 @@ export class AuthorizeController {
 
   private async start(parameters: RawParameters, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authorization = await this.validator.validate(parameters);
-    let signedIn = await this.signedInUser(authorization, request, reply);
+    let who = await this.authorizingUser(authorization, request, reply);
     // OIDC Core §3.1.2.1: prompt=login asks for a fresh sign-in, unless the EHR launch itself named the user.
-    if (authorization.prompt.has('login') && !authorization.launchContext?.userId) signedIn = null;
-    if (!signedIn && authorization.prompt.has('none')) throw this.flow.fail(authorization, 'login_required', 'The user is not signed in.');
-    if (!signedIn) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
-    await this.proceed(authorization, signedIn, {}, reply);
+    if (authorization.prompt.has('login') && !who?.viaLaunch) who = null;
+    // OIDC Core §3.1.2.1 max_age: an authentication longer ago than max_age seconds (max_age=0: any) is re-done.
+    if (who && authorization.maxAge !== undefined && (authorization.maxAge === 0 || Date.now() - who.authTime.getTime() > authorization.maxAge * 1000)) who = null;
+    // OIDC Core §3.1.2.1 id_token_hint: the app expects that person; someone else signed in is not used silently.
+    if (authorization.idTokenHint !== undefined) {
+      const subject = await this.hints.subject(authorization.idTokenHint);
+      if (!subject) throw this.flow.fail(authorization, 'invalid_request', 'id_token_hint is not an ID token issued by this server.');
+      if (who && who.user.id !== subject) who = null;
+    }
+    if (!who && authorization.prompt.has('none')) throw this.flow.fail(authorization, 'login_required', 'The user is not signed in.');
+    if (!who) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
+    await this.proceed(authorization, who, {}, reply);
   }
 
-  private async proceed(authorization: AuthorizationRequest, signedIn: SignedInUser, choices: FlowChoices, reply: FastifyReply): Promise<void> {
-    const step = await this.flow.advance(authorization, signedIn.user, signedIn.session.id, choices);
+  private async proceed(authorization: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, reply: FastifyReply): Promise<void> {
+    const step = await this.flow.advance(authorization, who, choices);
     if (step.kind === 'redirect') {
       reply.status(302).header('Cache-Control', 'no-store').header('Location', step.location).send();
       return;
     }
-    this.pages.step(reply, authorization, signedIn, step);
+    this.pages.step(reply, authorization, who, step);
   }
 
-  // EHR launch policy (docs/authorize.md): a launch naming its user signs that user in, because the EHR that
-  // created it authenticated as a client allowed to create launch contexts and vouches for the user.
-  private async signedInUser(authorization: AuthorizationRequest, request: FastifyRequest, reply: FastifyReply): Promise<SignedInUser | null> {
+  // EHR launch policy (docs/authorize.md): the launch is bound to the first browser presenting it; a launch
+  // naming its user lets that user authorize this one request without a password, because the EHR that created
+  // it authenticated as a client allowed to create launch contexts. It never starts a sign-in session.
+  private async authorizingUser(authorization: AuthorizationRequest, request: FastifyRequest, reply: FastifyReply): Promise<AuthorizingUser | null> {
     const current = await this.sessions.current(request);
-    const launchUserId = authorization.launchContext?.userId;
-    if (!launchUserId || current?.user.id === launchUserId) return current;
-    const user = await this.users.findById(launchUserId);
-    return user?.enabled ? this.sessions.signIn(reply, user, 'ehr-launch') : current;
+    const launch = authorization.launchContext;
+    if (launch) {
+      const bound = await this.launches.bindToBrowser(launch.id, authorization.client.clientId, this.sessions.browserBinding(request, reply));
+      if (!bound) throw this.flow.fail(authorization, 'invalid_request', LAUNCH_UNUSABLE);
+      if (launch.userId && current?.user.id !== launch.userId) {
+        const user = await this.users.findById(launch.userId);
+        if (user?.enabled) return this.sessions.launchIdentity(request, reply, user, launch.createdAt);
+      }
+    }
+    return current ? this.sessions.asAuthorizingUser(current) : null;
   }
 }
 

@@ -13,6 +13,8 @@ import { ConnectedAppsController } from './connected-apps.controller';
 import { DemoController } from './demo.controller';
 import { EhrLaunchService } from './ehr-launch.service';
 import { FhirStorePatientDirectory } from './fhir-store.patient-directory';
+import { IdTokenHintVerifier } from './id-token-hint.verifier';
+import { KeysModule } from '../keys/keys.module';
 import { LaunchController } from './launch.controller';
 import { LaunchContextService } from './launch-context.service';
 import { LoginController } from './login.controller';
@@ -61,6 +63,7 @@ const SCOPES_SUPPORTED = [
 
 @Global()
 @Module({
+  imports: [KeysModule],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,
@@ -70,6 +73,7 @@ const SCOPES_SUPPORTED = [
     AuthorizePages,
     BrowserSessionService,
     EhrLaunchService,
+    IdTokenHintVerifier,
     LaunchContextService,
     LoginSessionService,
     LoginThrottleService,

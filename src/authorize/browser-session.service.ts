@@ -4,6 +4,7 @@ import { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
 import { AppConfig } from '../config/app-config';
+import { AuthorizingUser } from './authorizing-user';
 import { LoginMethod, LoginSessionEntity } from './login-session.entity';
 import { LoginSessionService } from './login-session.service';
 
@@ -47,14 +48,46 @@ export class BrowserSessionService {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
   }
 
+  /** The signed-in browser as the authorizer of a request; auth_time is when the session's sign-in happened. */
+  asAuthorizingUser(signedIn: SignedInUser): AuthorizingUser {
+    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, viaLaunch: false, loginSessionId: async () => signedIn.session.id };
+  }
+
+  /**
+   * The user an EHR launch names, for this one authorization request: no session cookie is set, so `/apps` and
+   * other clients' requests still ask for a sign-in. Forms are bound to this browser's cookie. A session row
+   * without a cookie (nobody holds its token) is created only when a code is issued, as the anchor of
+   * online_access refresh tokens.
+   */
+  launchIdentity(request: FastifyRequest, reply: FastifyReply, user: UserEntity, vouchedAt: Date): AuthorizingUser {
+    return {
+      user,
+      csrfToken: this.anonymousCsrfToken(request, reply),
+      authTime: vouchedAt,
+      viaLaunch: true,
+      loginSessionId: async () => (await this.sessions.start(user.id, 'ehr-launch')).session.id,
+    };
+  }
+
+  /** A value identifying this browser (a hash of its random browser cookie, set here when missing). */
+  browserBinding(request: FastifyRequest, reply: FastifyReply): string {
+    return hashToken(`browser:${this.browserCookie(request, reply)}`);
+  }
+
   /** CSRF token for the sign-in form, bound to a random browser cookie (set here when missing). */
   anonymousCsrfToken(request: FastifyRequest, reply: FastifyReply): string {
+    return csrfFor(this.browserCookie(request, reply));
+  }
+
+  private browserCookie(request: FastifyRequest, reply: FastifyReply): string {
     let value = this.readCookie(request, BROWSER_COOKIE);
     if (!value) {
       value = randomToken();
       reply.setCookie(BROWSER_COOKIE, value, this.cookieOptions(this.config.loginSessionTtl));
+      // A second call in the same request (binding, then the form's CSRF token) must see the same value.
+      (request.cookies ??= {})[BROWSER_COOKIE] = reply.signCookie(value);
     }
-    return csrfFor(value);
+    return value;
   }
 
   anonymousCsrfValid(request: FastifyRequest, provided: unknown): boolean {

@@ -29,7 +29,8 @@ export class DemoController {
 
   @Get()
   home(@Res() reply: FastifyReply): void {
-    sendPage(reply, 'home', 'Home', { demo: this.config.seedDemoData, fhirBaseUrl: this.config.fhirBaseUrl, issuer: this.config.issuer });
+    // With DEMO_PAGES off the home page does not advertise pages that answer 404 (or demo passwords).
+    sendPage(reply, 'home', 'Home', { demo: this.config.demoPages, fhirBaseUrl: this.config.fhirBaseUrl, issuer: this.config.issuer });
   }
 
   @Get('ehr')
@@ -38,7 +39,7 @@ export class DemoController {
     const [users, clients, patients] = await Promise.all([this.users.list(), this.clients.list(), this.directory.searchPatients('', 50)]);
     sendPage(reply, 'ehr-launcher', 'Demo EHR launcher', {
       csrfToken: this.sessions.anonymousCsrfToken(request, reply),
-      users: users.filter((user) => user.enabled),
+      users: users.filter((user) => user.enabled && user.demo),
       patients,
       apps: clients.filter((client) => client.enabled && client.launchUrl),
     });
@@ -50,10 +51,16 @@ export class DemoController {
     if (!this.sessions.anonymousCsrfValid(request, body?.csrf_token)) throw new PageError(403, 'Form expired', 'Reload the launcher and try again.');
     const client = await this.clients.findEnabled(field(body?.client_id) ?? '');
     if (!client?.launchUrl) throw new PageError(400, 'Unknown app', 'Choose a registered app with a launch URL.');
+    // The launcher signs its user in without a password, so it may name only the users the demo seed created.
+    const username = field(body?.user) || undefined;
+    const user = username === undefined ? null : await this.users.findByUsername(username);
+    if (username !== undefined && !(user?.demo && user.enabled)) {
+      throw new PageError(400, 'Unknown demo user', 'The demo EHR launcher launches only the demo users the seed created.');
+    }
     try {
       const { launch } = await this.ehrLaunch.create('demo-ehr-launcher', {
         targetClientId: client.clientId,
-        user: field(body?.user) || undefined,
+        user: user?.username,
         patient: field(body?.patient) || undefined,
         encounter: field(body?.encounter) || undefined,
         intent: field(body?.intent) || undefined,
@@ -68,10 +75,12 @@ export class DemoController {
 
   @Get(['demo-app', 'demo-app/launch', 'demo-app/callback'])
   demoApp(@Res() reply: FastifyReply): void {
+    this.requireDemo();
     sendPage(reply, 'demo-app', 'Demo SMART app', { clientId: DEMO_APP_CLIENT_ID, fhirBaseUrl: this.config.fhirBaseUrl });
   }
 
+  // Demo pages sign people in without a password: on only with demo data, and DEMO_PAGES=false turns them off.
   private requireDemo(): void {
-    if (!this.config.seedDemoData) throw new PageError(404, 'Not available', 'The demo EHR launcher is enabled only with SEED_DEMO_DATA=true.');
+    if (!this.config.demoPages) throw new PageError(404, 'Not found', 'There is no page at this address.');
   }
 }

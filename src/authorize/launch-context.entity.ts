@@ -33,6 +33,10 @@ export class LaunchContextEntity {
   @Column('timestamptz', { name: 'consumed_at', nullable: true })
   consumedAt: Date | null;
 
+  /** Hash of the browser cookie of the first browser that presented the launch at /authorize; no other may use it. */
+  @Column('text', { name: 'browser_hash', nullable: true })
+  browserHash: string | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 }

@@ -47,6 +47,22 @@ export class LaunchContextService {
     return found;
   }
 
+  /**
+   * Binds the launch to the first browser that presents it (one atomic UPDATE, so two browsers racing cannot
+   * both win); true for that browser on every later step, false for any other browser or an unusable launch.
+   */
+  async bindToBrowser(launchId: string, clientId: string, browserHash: string): Promise<boolean> {
+    const result = await this.launches
+      .createQueryBuilder()
+      .update(LaunchContextEntity)
+      .set({ browserHash })
+      .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > now()', { launchId, clientId })
+      .andWhere('(browser_hash IS NULL OR browser_hash = :browserHash)', { browserHash })
+      .returning(['id'])
+      .execute();
+    return (result.raw as unknown[]).length === 1;
+  }
+
   /** Single use: consumed atomically when the authorization code is issued. */
   async consume(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
     const result = await this.launches

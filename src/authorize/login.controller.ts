@@ -66,11 +66,13 @@ function safeReturnTo(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
 }
 
-/** After a sign-in, prompt=login has been honoured; keeping it would ask again forever. */
+/** After a sign-in, prompt=login and max_age (OIDC Core §3.1.2.1) have been honoured; keeping them would ask again forever. */
 function withoutLoginPrompt(authorizationRequest: string): string {
   const parameters = new URLSearchParams(authorizationRequest);
   const prompt = parameters.get('prompt');
-  if (prompt === null) return authorizationRequest;
+  if (prompt === null && !parameters.has('max_age')) return authorizationRequest;
+  parameters.delete('max_age');
+  if (prompt === null) return parameters.toString();
   const rest = prompt.split(' ').filter((value) => value && value !== 'login');
   if (rest.length) parameters.set('prompt', rest.join(' '));
   else parameters.delete('prompt');

@@ -32,6 +32,10 @@ export class UserEntity {
   @Column('boolean', { default: true })
   enabled: boolean;
 
+  /** Created by the demo seed; only these users appear in, and can be launched by, the demo EHR launcher. */
+  @Column('boolean', { default: false })
+  demo: boolean;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

@@ -12,9 +12,11 @@ export interface CreateUserCommand {
   role: UserRole;
   restrictedToPatients?: string[] | null;
   enabled?: boolean;
+  /** Set only by the demo seed (src/seed): marks a user the demo EHR launcher may launch. */
+  demo?: boolean;
 }
 
-export type UpdateUserCommand = Partial<Omit<CreateUserCommand, 'username' | 'password'>>;
+export type UpdateUserCommand = Partial<Omit<CreateUserCommand, 'username' | 'password' | 'demo'>>;
 
 export class UsernameTakenError extends Error {
   constructor(username: string) {
@@ -72,6 +74,7 @@ export class UsersService {
       role: command.role,
       restrictedToPatients: command.restrictedToPatients ?? null,
       enabled: command.enabled ?? true,
+      demo: command.demo ?? false,
     });
     if (!user) throw new UsernameTakenError(command.username);
     return user;

@@ -35,7 +35,7 @@ export class DemoSeedService implements OnApplicationBootstrap {
         continue;
       }
       // Another process seeding at the same moment wins the insert; that is fine.
-      const created = await this.users.create(user).then(
+      const created = await this.users.create({ ...user, demo: true }).then(
         () => true,
         (error: unknown) => (error instanceof UsernameTakenError ? false : Promise.reject(error)),
       );

@@ -19,6 +19,8 @@ export interface IssueInput {
   grantId: string | null;
   launchContext: LaunchContext;
   nonce?: string | null;
+  /** OIDC Core §2 auth_time, in seconds, when known (authorization code grant). */
+  authTime?: number | null;
   /** A rotated refresh token, or a function creating one (run alongside the signing). */
   refreshToken?: (() => Promise<string>) | string | null;
   lifetimeSeconds?: number;
@@ -54,8 +56,8 @@ export class TokenIssuerService {
     const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
     const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);
     const launchContext = pickLaunchContext(input.launchContext as Record<string, unknown>);
-    // SMART M3: an id_token when openid and fhirUser (or OIDC profile) were granted.
-    const wantsIdToken = user !== null && kinds.has('openid') && (kinds.has('fhirUser') || kinds.has('profile'));
+    // OIDC Core §3.1.3.3: an id_token whenever openid was granted (fhirUser and profile only add claims, SMART M3).
+    const wantsIdToken = user !== null && kinds.has('openid');
     const [access, idToken, refreshToken] = await Promise.all([
       this.accessTokens.mint({
         clientId: input.client.clientId,
@@ -74,6 +76,7 @@ export class TokenIssuerService {
             fhirUser: kinds.has('fhirUser') ? fhirUser : null,
             name: kinds.has('profile') ? user.displayName : null,
             nonce: input.nonce,
+            authTime: input.authTime,
             lifetimeSeconds: lifetime,
           })
         : Promise.resolve(null),

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { ClientsService } from '../../src/clients/clients.service';
-import { APP_SCOPE, createUser, insertEncounter, insertPatient } from '../utils/authorize-fixtures';
+import { APP_SCOPE, insertEncounter, insertPatient } from '../utils/authorize-fixtures';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,7 +37,8 @@ describe('browser: EHR launch from the demo launcher', () => {
   it('launches the demo app with the chosen user, patient and encounter', async () => {
     const patientId = await insertPatient(server, 'Ehrlaunch');
     const encounterId = await insertEncounter(server, patientId);
-    const { username } = await createUser(server, 'practitioner', 'Practitioner/ehr-browser');
+    // The launcher offers only the users the demo seed created.
+    const username = 'clinician';
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     // On the shared test database the demo app's launch URL belongs to whichever server seeded it first
     // (possibly stopped by now): send that navigation to this server's copy of the demo app.

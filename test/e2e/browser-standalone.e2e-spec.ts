@@ -24,7 +24,8 @@ describe('browser: standalone launch of the demo SMART app', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
     }
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startTestApp();
+    // The demo app is a demo page: on only with demo data (and DEMO_PAGES not false).
+    server = await startTestApp({ SEED_DEMO_DATA: 'true' });
     const clients = server.app.get(ClientsService);
     const settings = {
       name: 'Demo SMART app',

@@ -71,6 +71,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       grantId: code.grantId ?? null,
       launchContext,
       nonce: code.nonce ?? null,
+      authTime: code.authTime ? Math.floor(new Date(code.authTime).getTime() / 1000) : null,
       refreshToken,
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
