@@ -14,6 +14,7 @@ import { UpstreamFhirClient } from './gateway/upstream-fhir.client';
 import { FhirResourceRepository } from './store/fhir-resource.repository';
 import { FhirStoreSearch } from './store/fhir-store.search';
 import { FhirStoreService } from './store/fhir-store.service';
+import { FhirWriteValidator } from './validation/fhir-write.validator';
 
 // FHIR R4 http.html#mime-type: FHIR JSON and RFC 6902 patches are JSON bodies.
 const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+json'];
@@ -25,6 +26,7 @@ const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+jso
     FhirResourceRepository,
     FhirStoreSearch,
     FhirStoreService,
+    FhirWriteValidator,
     UpstreamFhirClient,
     FhirGatewayService,
     FhirBatchService,
