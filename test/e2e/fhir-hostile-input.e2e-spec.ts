@@ -124,6 +124,12 @@ describe('FHIR input that used to break the server', () => {
       expect(response.body.issue[0].diagnostics).toMatch(/deeper than/);
     });
 
+    it('a deep body sent as application/json or as a JSON Patch is 400 too', async () => {
+      const deep = `${'['.repeat(1000)}${']'.repeat(1000)}`;
+      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', contentType: 'application/json', body: `{"resourceType":"Patient","id":"${own}","extension":${deep}}` }));
+      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PATCH', contentType: 'application/json-patch+json', body: `[{"op":"add","path":"/extension","value":${deep}}]` }));
+    });
+
     it('accepts a legitimately nested resource', async () => {
       let extension: unknown = { url: 'https://x.example/leaf', valueString: 'x' };
       for (let level = 0; level < 20; level++) extension = { url: 'https://x.example/e', extension: [extension] };
