@@ -43,7 +43,7 @@ export class FhirStorePatientDirectory implements PatientDirectory {
   async findEncounter(id: string): Promise<(EncounterSummary & { patientId: string | null }) | null> {
     const rows = await this.select(`SELECT id, resource FROM fhir_resources WHERE resource_type = 'Encounter' AND id = $1 AND NOT deleted`, [id]);
     if (!rows[0]) return null;
-    const reference = String(rows[0].resource?.subject?.reference ?? '');
+    const reference = asText(rows[0].resource?.subject?.reference) ?? '';
     return { ...toEncounter(rows[0].id, rows[0].resource), patientId: reference.startsWith('Patient/') ? reference.slice(8) : null };
   }
 
@@ -58,14 +58,24 @@ export class FhirStorePatientDirectory implements PatientDirectory {
   }
 }
 
+// Stored JSON is read defensively: a resource written before datatypes were checked (or by hand) may hold
+// anything, and one such patient must not break the picker or consent page for everyone (issue 13.4).
 function toPatient(id: string, resource: Json): PatientSummary {
-  const name = (resource?.name ?? [])[0] ?? {};
-  const text = name.text ?? [...(name.given ?? []), name.family].filter(Boolean).join(' ');
-  return { id, name: text || id, birthDate: resource?.birthDate, gender: resource?.gender };
+  const names: unknown[] = Array.isArray(resource?.name) ? resource.name : [];
+  const name = names.find((candidate): candidate is Json => typeof candidate === 'object' && candidate !== null) ?? {};
+  const given = Array.isArray(name.given) ? name.given : [];
+  const text = asText(name.text) ?? [...given, name.family].map(asText).filter(Boolean).join(' ');
+  return { id, name: text || id, birthDate: asText(resource?.birthDate), gender: asText(resource?.gender) };
 }
 
 function toEncounter(id: string, resource: Json): EncounterSummary {
-  const type = resource?.type?.[0]?.text ?? resource?.type?.[0]?.coding?.[0]?.display ?? resource?.class?.display ?? resource?.class?.code;
-  const start = resource?.period?.start;
-  return { id, label: [type, resource?.status].filter(Boolean).join(' · ') || id, period: start ? String(start).slice(0, 10) : undefined };
+  const type = Array.isArray(resource?.type) ? resource.type[0] : undefined;
+  const coding = Array.isArray(type?.coding) ? type.coding[0] : undefined;
+  const label = asText(type?.text) ?? asText(coding?.display) ?? asText(resource?.class?.display) ?? asText(resource?.class?.code);
+  const start = asText(resource?.period?.start);
+  return { id, label: [label, asText(resource?.status)].filter(Boolean).join(' · ') || id, period: start ? start.slice(0, 10) : undefined };
+}
+
+function asText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -1,13 +1,10 @@
 import { DiscoveryContribution } from '../discovery/discovery-registry';
 import { SUPPORTED_PARAMETERS } from './store/search-request';
+import { STORE_RESOURCE_TYPES } from './validation/resource-elements';
 
-// The US Core types the CapabilityStatement lists; the built-in store accepts every R4 type.
-const LISTED_TYPES = [
-  'AllergyIntolerance', 'CarePlan', 'CareTeam', 'Condition', 'Coverage', 'Device', 'DiagnosticReport', 'DocumentReference',
-  'Encounter', 'Goal', 'Immunization', 'Location', 'Medication', 'MedicationDispense', 'MedicationRequest', 'Observation',
-  'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'Procedure', 'Provenance', 'QuestionnaireResponse',
-  'RelatedPerson', 'ServiceRequest', 'Specimen',
-];
+// The US Core types the CapabilityStatement lists: exactly the types the built-in store holds (its write
+// validation has an element table for each); the gateway lists the same.
+const LISTED_TYPES = STORE_RESOURCE_TYPES;
 const INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
 const SEARCH_TYPES: Record<string, string> = { _id: 'token', _lastUpdated: 'date', date: 'date', patient: 'reference', subject: 'reference', encounter: 'reference', name: 'string' };
 

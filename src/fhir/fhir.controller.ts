@@ -5,6 +5,7 @@ import { ANY_TYPE, FROM_ROUTE, OperationOutcomeError, RequiresFhirAccess, SmartC
 import { FhirBatchService } from './fhir-batch.service';
 import { isStrict, queryOf, searchParametersOf, sendFhir } from './fhir-request';
 import { FHIR_BACKEND, FhirBackend } from './fhir-response';
+import { jsonSafetyProblem, MAX_JSON_DEPTH } from './validation/json-safety';
 
 // FHIR R4 RESTful API (http.html). Each route declares the SMART interaction letter it needs (SMART I3, Q4);
 // the global FhirScopeGuard enforces it, the backend confines the data to the token's compartment and scopes.
@@ -20,7 +21,7 @@ export class FhirController {
   @Post()
   @RequiresFhirAccess(ANY_TYPE, 'per-entry')
   async batchOrTransaction(@SmartContext() context: SmartContextValue, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    sendFhir(reply, await this.batch.process(context, request.body));
+    sendFhir(reply, await this.batch.process(context, storable(request.body)));
   }
 
   @Get('_history')
@@ -58,7 +59,7 @@ export class FhirController {
   @Post(':type')
   @RequiresFhirAccess(FROM_ROUTE, 'c')
   async create(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    sendFhir(reply, await this.backend.create(context, type, requireObject(request.body)));
+    sendFhir(reply, await this.backend.create(context, type, requireObject(storable(request.body))));
   }
 
   @Get(':type/:id')
@@ -94,7 +95,7 @@ export class FhirController {
   @Put(':type/:id')
   @RequiresFhirAccess(FROM_ROUTE, 'u')
   async update(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    sendFhir(reply, await this.backend.update(context, type, id, requireObject(request.body)));
+    sendFhir(reply, await this.backend.update(context, type, id, requireObject(storable(request.body))));
   }
 
   @Patch(':type/:id')
@@ -104,7 +105,7 @@ export class FhirController {
       throw new OperationOutcomeError(415, 'not-supported', 'PATCH needs Content-Type application/json-patch+json (RFC 6902)');
     }
     if (!Array.isArray(request.body)) throw OperationOutcomeError.invalid('A JSON Patch document is an array of operations');
-    sendFhir(reply, await this.backend.patch(context, type, id, request.body));
+    sendFhir(reply, await this.backend.patch(context, type, id, storable(request.body) as unknown[]));
   }
 
   @Delete(':type/:id')
@@ -117,4 +118,12 @@ export class FhirController {
 function requireObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
   return body as Record<string, unknown>;
+}
+
+// Before any backend walks a write body (issue 13.6): NUL, lone surrogates and very deep nesting are 400. The
+// margin lets a resource of the full depth sit inside a Bundle entry or a JSON Patch operation.
+function storable(body: unknown): unknown {
+  const problem = jsonSafetyProblem(body, MAX_JSON_DEPTH + 8);
+  if (problem) throw OperationOutcomeError.invalid(problem);
+  return body;
 }

@@ -1,9 +1,9 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
-import { FhirAuthModule } from '../fhir-auth';
+import { FhirAuthModule, OperationOutcomeError } from '../fhir-auth';
 import { FhirDemoSeeder } from './demo/fhir-demo.seeder';
 import { fhirCapabilities } from './fhir-capabilities';
 import { FhirBatchService } from './fhir-batch.service';
@@ -14,6 +14,8 @@ import { UpstreamFhirClient } from './gateway/upstream-fhir.client';
 import { FhirResourceRepository } from './store/fhir-resource.repository';
 import { FhirStoreSearch } from './store/fhir-store.search';
 import { FhirStoreService } from './store/fhir-store.service';
+import { FhirWriteValidator } from './validation/fhir-write.validator';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from './validation/json-safety';
 
 // FHIR R4 http.html#mime-type: FHIR JSON and RFC 6902 patches are JSON bodies.
 const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+json'];
@@ -25,6 +27,7 @@ const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+jso
     FhirResourceRepository,
     FhirStoreSearch,
     FhirStoreService,
+    FhirWriteValidator,
     UpstreamFhirClient,
     FhirGatewayService,
     FhirBatchService,
@@ -50,7 +53,7 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
     // No HTTP adapter in a bare application context (scripts); nothing to parse there.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     for (const type of JSON_CONTENT_TYPES) {
-      if (fastify && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+      if (fastify && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, depthCheckedJsonParser(fastify));
     }
     this.discovery.contribute('fhir', fhirCapabilities(this.backend.mode));
   }
@@ -58,4 +61,17 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.seedDemoData && this.backend.mode === 'store') await this.seeder.seed();
   }
+}
+
+// Issue 13.6: too deep a body is refused before JSON.parse spends the event loop on it (same margin as the
+// controller's check, so a resource of the full depth fits in a Bundle entry or patch operation).
+function depthCheckedJsonParser(fastify: FastifyInstance) {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  return (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void => {
+    if (jsonTextTooDeep(body, MAX_JSON_DEPTH + 8)) {
+      done(OperationOutcomeError.invalid(`JSON is nested deeper than ${MAX_JSON_DEPTH + 8} levels`));
+      return;
+    }
+    parse(request, body, done);
+  };
 }

@@ -114,7 +114,8 @@ const ROWS: Row[] = [
   ['patient/Observation.u', 'patientA', 'upsert A', 201],
   ['patient/Observation.u', 'patientA', 'patch A', 200],
   ['patient/Observation.u', 'patientA', 'patch A to B', 403],
-  ['patient/Observation.u', 'patientA', 'update B', 403],
+  // Another patient's instance answers like a missing one, even to PUT (docs/fhir.md; issue 13.5).
+  ['patient/Observation.u', 'patientA', 'update B', 404],
   ['patient/Observation.u', 'patientA', 'delete A', 403],
   ['patient/Observation.d', 'patientA', 'delete A', 204],
   ['patient/Observation.d', 'patientA', 'delete B', 404],

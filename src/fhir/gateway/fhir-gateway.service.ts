@@ -68,8 +68,11 @@ export class FhirGatewayService implements FhirBackend {
     if (resource.resourceType !== resourceType || resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
     const rules = this.policy.rules(context, resourceType, 'u');
     const current = await this.upstream.request('GET', `${resourceType}/${id}`);
-    if (current.status === 200 && current.body && !resourceAllowed(current.body, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    if (!resourceAllowed(resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    const stored = current.status === 200 ? current.body : undefined;
+    // As in the store: an instance the token cannot see, or a missing one it could not create, is 404 (issue 13.5).
+    if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules])) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    if (stored && !resourceAllowed(stored, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    if (!resourceAllowed(resource, rules)) throw stored ? this.policy.forbiddenResource(context, resourceType, 'u') : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
     return this.passThrough(await this.upstream.request('PUT', `${resourceType}/${id}`, undefined, resource));
   }
 

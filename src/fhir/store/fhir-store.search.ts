@@ -3,6 +3,7 @@ import { AppConfig } from '../../config/app-config';
 import { AccessRule, FhirAccessPolicy, isResourceType, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { BundleBuilder, BundleEntry } from '../bundle.builder';
 import { FhirResponse } from '../fhir-response';
+import { parseFhirDateTime } from '../validation/fhir-date';
 import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
 import { filterCondition } from './search-filter.conditions';
 import { DEFAULT_COUNT, IncludeSpec, MAX_COUNT, parseSearchRequest, SearchRequest } from './search-request';
@@ -65,8 +66,9 @@ export class FhirStoreSearch {
     }
     const since = query.get('_since');
     if (since !== null) {
-      if (Number.isNaN(Date.parse(since))) throw OperationOutcomeError.invalid('_since must be an instant');
-      conditions.push(`last_updated >= ${parameters.add(new Date(since))}`);
+      const instant = parseFhirDateTime(since);
+      if (!instant) throw OperationOutcomeError.invalid('_since must be a FHIR instant (four-digit year, time with a zone)');
+      conditions.push(`last_updated >= ${parameters.add(instant)}`);
     }
     const { total, versions } = await this.repository.history({ where: conditions.join(' AND '), params: parameters.values }, count, offset);
     const path = [resourceType, id, '_history'].filter(Boolean).join('/');

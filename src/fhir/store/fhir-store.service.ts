@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { BundleBuilder } from '../bundle.builder';
 import { FhirBackend, FhirResponse } from '../fhir-response';
+import { FhirWriteValidator } from '../validation/fhir-write.validator';
 import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
 import { FhirStoreSearch } from './fhir-store.search';
 
@@ -19,6 +20,7 @@ export class FhirStoreService implements FhirBackend {
     private readonly policy: FhirAccessPolicy,
     private readonly searcher: FhirStoreSearch,
     config: AppConfig,
+    private readonly writes: FhirWriteValidator,
   ) {
     this.bundles = new BundleBuilder(config.fhirBaseUrl);
   }
@@ -53,19 +55,26 @@ export class FhirStoreService implements FhirBackend {
 
   async create(context: SmartContextValue, resourceType: string, resource: Record<string, unknown>): Promise<FhirResponse> {
     requireResource(resource, resourceType);
-    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
-    const { version } = await this.repository.write(resourceType, randomUUID(), 'POST', () => withoutId(resource));
+    this.writes.check(resourceType, resource);
+    const content = withoutId(resource);
+    if (!this.writes.allows(content, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    const { version } = await this.repository.write(resourceType, randomUUID(), 'POST', () => content);
     return { ...ok(version, 201), headers: { ...headersFor(version), Location: `${this.bundles.url(`${resourceType}/${version.id}/_history/${version.versionId}`)}` } };
   }
 
   async update(context: SmartContextValue, resourceType: string, id: string, resource: Record<string, unknown>): Promise<FhirResponse> {
     requireResource(resource, resourceType);
     if (resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The resource id must equal the id in the URL');
+    this.writes.check(resourceType, resource);
     const rules = this.policy.rules(context, resourceType, 'u');
-    // SMART I3: `u` covers update-as-create (upsert); both the old and the new content must be in scope.
+    const visible = this.policy.rules(context, resourceType, 'r').concat(rules);
+    // SMART I3: `u` covers update-as-create (upsert); both the old and the new content must be in scope. An
+    // instance the token cannot see, and a missing one it could not create, answer 404 alike (docs/fhir.md).
     const { version, previous } = await this.repository.write(resourceType, id, 'PUT', (current) => {
-      if (current?.resource && !current.deleted && !resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-      if (!resourceAllowed(resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      const exists = !!current?.resource && !current.deleted;
+      if (exists && !resourceAllowed(current.resource as Record<string, unknown>, visible)) throw notFound(resourceType, id);
+      if (exists && !resourceAllowed(current.resource as Record<string, unknown>, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      if (!this.writes.allows(resource, rules)) throw exists ? this.policy.forbiddenResource(context, resourceType, 'u') : notFound(resourceType, id);
       return resource;
     });
     const created = !previous || previous.deleted;
@@ -80,7 +89,8 @@ export class FhirStoreService implements FhirBackend {
       if (!resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
       const patched = applyJsonPatch(current.resource, operations);
       if (patched.resourceType !== resourceType || patched.id !== id) throw new OperationOutcomeError(422, 'processing', 'A patch may not change resourceType or id');
-      if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+      this.writes.check(resourceType, patched, 422);
+      if (!this.writes.allows(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
       return patched;
     });
     return ok(version);
