@@ -16,6 +16,8 @@ export interface MintAccessTokenInput {
   /** Absolute URL of the user's FHIR resource. */
   fhirUser?: string | null;
   userRole?: string | null;
+  /** The patients a restricted practitioner may see (users.restricted_to_patients); null = no restriction. */
+  restrictedToPatients?: readonly string[] | null;
 }
 
 export interface MintedAccessToken {
@@ -39,6 +41,7 @@ export interface AccessTokenClaims extends LaunchContext {
   grant_id?: string;
   fhirUser?: string;
   user_role?: 'patient' | 'practitioner';
+  restricted_to_patients?: string[];
 }
 
 // RFC 9068 JWT access tokens, verifiable offline against the JWKS by any resource server.
@@ -69,6 +72,8 @@ export class AccessTokenService {
     if (input.grantId) claims.grant_id = input.grantId;
     if (input.fhirUser) claims.fhirUser = input.fhirUser;
     if (input.userRole === 'patient' || input.userRole === 'practitioner') claims.user_role = input.userRole;
+    // The user's own limits bound every token issued for them; resource servers enforce the claim (docs/fhir.md).
+    if (input.restrictedToPatients) claims.restricted_to_patients = [...input.restrictedToPatients];
     const token = await this.keys.sign(claims, this.config.accessTokenSigningAlg, 'at+jwt');
     return { token, jti, issuedAt, expiresAt: issuedAt + expiresIn, expiresIn };
   }
