@@ -66,7 +66,7 @@ export async function mintAccessToken(server: TestApp, options: MintOptions): Pr
 }
 
 export async function fhirFetch(
-  server: TestApp,
+  server: Pick<TestApp, 'fhirBaseUrl'>,
   path: string,
   token: string | undefined,
   init: { method?: string; body?: unknown; contentType?: string; headers?: Record<string, string> } = {},
