@@ -163,5 +163,14 @@ describe('A practitioner restricted to some patients (issue 12.1)', () => {
     const base = { password: 'correct horse battery staple', displayName: 'Dr Many', fhirUser: 'Practitioner/many', role: 'practitioner' as const };
     await expect(users.create({ ...base, username: `many-${run}`, restrictedToPatients: Array.from({ length: 101 }, (_, i) => `p-${i}`) })).rejects.toThrow(/at most 100/);
     await expect(users.create({ ...base, username: `bad-${run}`, restrictedToPatients: ['not an id'] })).rejects.toThrow(/FHIR ids/);
+    const user = await users.create({ ...base, username: `ok-${run}`, restrictedToPatients: [ids.pA] });
+    for (const restricted_to_patients of [Array.from({ length: 101 }, (_, i) => `p-${i}`), ['../x']]) {
+      const response = await fetch(`${server.baseUrl}/admin/users/${user.id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ restricted_to_patients }),
+      });
+      expect(response.status).toBe(400);
+    }
   });
 });
