@@ -158,6 +158,17 @@ describe('A practitioner restricted to some patients (issue 12.1)', () => {
     expect(decodeJwt(lifted.body.access_token as string).restricted_to_patients).toBeUndefined();
   });
 
+  it('carries the largest allowed restriction through the guard and introspection', async () => {
+    const longest = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(60)}`);
+    const { access } = await restrictedTokens(server, [...longest.slice(1), ids.pA]);
+    expect(access.length).toBeGreaterThan(8192);
+    expect(matchIds((await fhirFetch(server, `/Observation?_id=${ids.oA},${ids.oB}`, access)).body)).toEqual([ids.oA]);
+    const operator = await createClient(server, 'symmetric', { mayIntrospectAnyToken: true });
+    const introspection = await callAs(server, operator, '/introspect', { token: access });
+    expect(introspection.body).toMatchObject({ active: true, user_role: 'practitioner' });
+    expect((introspection.body.restricted_to_patients as string[]).length).toBe(100);
+  });
+
   it('refuses restrictions a token cannot carry', async () => {
     const users = server.app.get(UsersService);
     const base = { password: 'correct horse battery staple', displayName: 'Dr Many', fhirUser: 'Practitioner/many', role: 'practitioner' as const };
