@@ -8,7 +8,8 @@ import { freePort } from '../../src/database/embedded-postgres';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { ModuleResourceServer, startModuleResourceServer } from '../utils/module-resource-server';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { createClient, createUser, issueCode, redeem } from './token-fixtures';
+import { UsersService } from '../../src/clients/users.service';
+import { createClient, issueCode, redeem } from './token-fixtures';
 
 // A separate NestJS resource server protecting its own routes with FhirAuthModule.forRoot (README section
 // "FHIR API and the scope guard"), validating this server's tokens offline (JWKS) or through introspection.
@@ -112,11 +113,14 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement wi
   const run = randomUUID().slice(0, 8);
   const own = `own-obs-${run}`;
   const other = `other-obs-${run}`;
+  // Patients of this test only: the shared database's demo patients are other tests' fixtures.
+  const ownPatient = `module-own-${run}`;
+  const otherPatient = `module-other-${run}`;
 
   beforeAll(async () => {
     server = await startTestApp();
     const admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    for (const [id, patient] of [[own, 'example-patient-1'], [other, 'example-patient-2']]) {
+    for (const [id, patient] of [[own, ownPatient], [other, otherPatient]]) {
       const body = { resourceType: 'Observation', id, status: 'final', code: { text: 'module test' }, subject: { reference: `Patient/${patient}` } };
       expect([200, 201]).toContain((await fhirFetch(server, `/Observation/${id}`, admin, { method: 'PUT', body })).status);
     }
@@ -130,7 +134,7 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement wi
 
   async function patientUserTokens(): Promise<Record<string, unknown>> {
     const client = await createClient(server, 'symmetric');
-    const user = await createUser(server, 'patient');
+    const user = await server.app.get(UsersService).create({ username: `module-patient-${randomUUID()}`, password: 'correct horse battery staple', displayName: 'Module Patient', fhirUser: `Patient/${ownPatient}`, role: 'patient' });
     const tokens = await redeem(server, client, await issueCode(server, client, user, { scope: 'openid fhirUser offline_access user/Observation.rs', launchContext: {} }));
     expect(tokens.status).toBe(200);
     return tokens.body;
