@@ -25,7 +25,7 @@ export function registerUserCommands(program: Command): void {
     .requiredOption('--display-name <name>', 'name shown to the user')
     .requiredOption('--fhir-user <reference>', 'e.g. Practitioner/123 or Patient/abc')
     .option('--role <role>', 'patient or practitioner', 'practitioner')
-    .option('--restricted-to-patients <ids>', 'comma-separated Patient ids a practitioner may pick')
+    .option('--restricted-to-patients <ids>', 'comma-separated Patient ids a practitioner may see (at most 100; carried in every access token)')
     .option('--table', 'print a table instead of JSON')
     .action(async (options: CreateUserOptions) => {
       if (!['patient', 'practitioner'].includes(options.role)) throw new Error('--role must be patient or practitioner');

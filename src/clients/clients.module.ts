@@ -16,6 +16,7 @@ import { ClientRegistrationController } from './registration/client-registration
 import { ClientRegistrationService } from './registration/client-registration.service';
 import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
+import { TokenHolderService } from './token-holder.service';
 
 @Global()
 @Module({
@@ -38,8 +39,9 @@ import { UsersService } from './users.service';
       inject: [...CLIENT_AUTHENTICATOR_TYPES],
     },
     ClientAuthenticationService,
+    TokenHolderService,
   ],
-  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService],
+  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService, TokenHolderService],
 })
 export class ClientsModule implements OnModuleInit {
   constructor(

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { LRUCache } from 'lru-cache';
 import { randomToken } from '../common/crypto/random-token';
+import { isFhirId } from '../fhir-auth/r4-resource-types';
+import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
 import { UserEntity, UserRole } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -26,10 +29,21 @@ export class UsernameTakenError extends Error {
 
 export class InvalidUserError extends Error {}
 
+// Hot-path lookups (FHIR guard, introspection, refresh) may be this stale in other processes; this process
+// forgets a user as soon as it changes it.
+export const USER_CACHE_MS = 5000;
+
 // A patient user is bound to their own Patient record; practitioners may be restricted to a list of patients.
 function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients: string[] | null | undefined): void {
   if (role === 'patient' && !fhirUser.startsWith('Patient/')) throw new InvalidUserError('A patient user needs a Patient/… fhirUser');
   if (role === 'patient' && restrictedToPatients) throw new InvalidUserError('restrictedToPatients applies to practitioners only');
+  // The restriction travels in every access token of the user (claim `restricted_to_patients`), so it is bounded.
+  if (restrictedToPatients && restrictedToPatients.length > MAX_RESTRICTED_PATIENTS) {
+    throw new InvalidUserError(`restrictedToPatients holds at most ${MAX_RESTRICTED_PATIENTS} patient ids`);
+  }
+  if (restrictedToPatients?.some((id) => typeof id !== 'string' || !isFhirId(id))) {
+    throw new InvalidUserError('restrictedToPatients holds FHIR ids (1-64 characters of A-Z, a-z, 0-9, - and .)');
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,8 +52,19 @@ const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id };
 @Injectable()
 export class UsersService {
   private dummyHash: Promise<string> | null = null;
+  private readonly enabledCache = new LRUCache<string, { user: UserEntity | null }>({ max: 10_000, ttl: USER_CACHE_MS });
 
   constructor(private readonly repository: UserRepository) {}
+
+  /** The enabled user with this id, or null. Cached for at most USER_CACHE_MS (bounded LRU). */
+  async findEnabled(id: string): Promise<UserEntity | null> {
+    const cached = this.enabledCache.get(id);
+    if (cached) return cached.user;
+    const found = await this.findById(id);
+    const user = found?.enabled ? found : null;
+    if (typeof id === 'string' && id.length <= 64) this.enabledCache.set(id, { user });
+    return user;
+  }
 
   findById(id: string): Promise<UserEntity | null> {
     if (typeof id !== 'string' || !UUID.test(id)) return Promise.resolve(null);
@@ -94,7 +119,9 @@ export class UsersService {
     if (changes.role !== undefined) columns.role = changes.role;
     if (changes.restrictedToPatients !== undefined) columns.restrictedToPatients = changes.restrictedToPatients;
     if (changes.enabled !== undefined) columns.enabled = changes.enabled;
-    return this.repository.update(id, columns);
+    const updated = await this.repository.update(id, columns);
+    this.enabledCache.delete(id);
+    return updated;
   }
 
   /** Sets the given password, or a generated one that is returned (shown once). */

@@ -20,16 +20,18 @@ export const SHARED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * The rules under which the token grants `interaction` on `resourceType`. An empty list means nothing is visible.
- * patient/ scopes: the token's patient; user/ scopes: everything for a practitioner, the own compartment for a
- * patient user; system/ scopes: what the client was pre-authorized for, i.e. the scopes themselves (SMART I4).
+ * patient/ scopes: the token's patient; user/ scopes: everything for a practitioner (or, for a practitioner
+ * restricted to some patients, one rule per allowed patient), the own compartment for a patient user, nothing
+ * when the role is unknown; system/ scopes: what the client was pre-authorized for, i.e. the scopes (SMART I4).
  */
 export function accessRulesFor(context: SmartContext, resourceType: string, interaction: Interaction): AccessRule[] {
   const rules: AccessRule[] = [];
+  const sharedRead = SHARED_RESOURCE_TYPES.has(resourceType) && (interaction === 'r' || interaction === 's');
   for (const scope of permittingScopes(context.scopes, resourceType, interaction)) {
-    const patient = compartmentFor(context, scope);
-    if (patient === null) continue;
-    const sharedRead = SHARED_RESOURCE_TYPES.has(resourceType) && (interaction === 'r' || interaction === 's');
-    rules.push({ scope, constraints: scope.constraints, patient: sharedRead ? undefined : patient });
+    const compartments = compartmentsFor(context, scope);
+    if (compartments.length === 0) continue;
+    if (sharedRead) rules.push({ scope, constraints: scope.constraints });
+    else for (const patient of compartments) rules.push({ scope, constraints: scope.constraints, patient });
   }
   return rules;
 }
@@ -53,12 +55,17 @@ export function patientIdOfFhirUser(fhirUser: string | undefined): string | unde
   return match?.[1];
 }
 
-// undefined: no compartment restriction; null: the scope grants nothing in this context.
-function compartmentFor(context: SmartContext, scope: ResourceScope): string | undefined | null {
-  if (scope.context === 'system') return undefined;
-  if (scope.context === 'patient') return context.patient ?? null;
-  if (context.userRole === 'patient') return patientIdOfFhirUser(context.fhirUser) ?? context.patient ?? null;
-  return undefined;
+// The compartments a scope reaches: [undefined] = no compartment restriction, [] = nothing in this context.
+// A user's restriction to some patients bounds user/ and patient/ scopes alike (it travels in the token).
+function compartmentsFor(context: SmartContext, scope: ResourceScope): Array<string | undefined> {
+  if (scope.context === 'system') return [undefined];
+  const allowed = (patient: string | undefined): Array<string | undefined> =>
+    patient !== undefined && (!context.restrictedToPatients || context.restrictedToPatients.includes(patient)) ? [patient] : [];
+  if (scope.context === 'patient') return allowed(context.patient);
+  if (context.userRole === 'patient') return allowed(patientIdOfFhirUser(context.fhirUser) ?? context.patient);
+  if (context.userRole === 'practitioner') return context.restrictedToPatients ? [...new Set(context.restrictedToPatients)] : [undefined];
+  // user/ scopes without a known role (e.g. an introspection answer that does not say it) grant nothing: fail closed.
+  return [];
 }
 
 function referencesPatient(value: unknown, patientId: string): boolean {

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
+import { TokenHolderService } from '../clients/token-holder.service';
 import { KeysModule } from '../keys/keys.module';
 import { KeysService } from '../keys/keys.service';
 import { RevocationService } from '../revocation/revocation.service';
@@ -31,7 +32,14 @@ export class FhirAuthModule {
         ...SHARED_PROVIDERS,
         { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config: AppConfig): FhirAuthOptions => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },
         { provide: SIGNING_KEY_SOURCE, inject: [KeysService], useFactory: (keys: KeysService): SigningKeySource => ({ publicKey: (kid) => keys.publicKeyObject(kid) }) },
-        { provide: TOKEN_REVOCATION_CHECK, useExisting: RevocationService },
+        {
+          provide: TOKEN_REVOCATION_CHECK,
+          inject: [RevocationService, TokenHolderService],
+          // Revoked, or issued to a client or user that has been disabled since (issue 12.6).
+          useFactory: (revocation: RevocationService, holders: TokenHolderService): TokenRevocationCheck => ({
+            isRevoked: async (jti, grantId, holder) => (await revocation.isRevoked(jti, grantId)) || (holder !== undefined && !(await holders.isActive(holder))),
+          }),
+        },
         SmartJwtStrategy,
         { provide: SMART_BEARER, useExisting: SmartJwtStrategy },
       ],

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { Strategy } from 'passport-strategy';
 import { FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
@@ -11,7 +12,7 @@ const CACHE_MS = 2000;
 /** For resource servers that ask the authorization server about every token (RFC 7662) instead of verifying JWTs. */
 export class IntrospectionStrategy extends Strategy {
   readonly name = SMART_BEARER_STRATEGY;
-  private readonly cache = new Map<string, { context: SmartContext | undefined; at: number }>();
+  private readonly cache = new LRUCache<string, { context: SmartContext | undefined }>({ max: 10_000, ttl: CACHE_MS });
 
   constructor(
     private readonly options: FhirAuthOptions,
@@ -32,10 +33,9 @@ export class IntrospectionStrategy extends Strategy {
   private async contextFor(token: string): Promise<SmartContext | undefined> {
     const key = createHash('sha256').update(token).digest('base64url');
     const cached = this.cache.get(key);
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached.context;
+    if (cached) return cached.context;
     const context = await this.introspect(token);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(key, { context, at: Date.now() });
+    this.cache.set(key, { context });
     return context;
   }
 
@@ -55,12 +55,22 @@ export class IntrospectionStrategy extends Strategy {
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
     });
     if (!response.ok) throw new Error(`introspection answered ${response.status}`);
-    const claims = (await response.json()) as Record<string, unknown>;
+    return this.acceptable((await response.json()) as Record<string, unknown>);
+  }
+
+  /**
+   * Only an active access token issued by our issuer for our audience (RFC 7662 §2.2, RFC 9068 §4 by analogy):
+   * a refresh token (`token_use: refresh_token`), a token for another resource server, or an answer that does
+   * not say what it is, is refused. The user's role and restriction come from the answer; without a role,
+   * user/ scopes grant nothing (accessRulesFor fails closed).
+   */
+  private acceptable(claims: Record<string, unknown>): SmartContext | undefined {
     if (claims.active !== true) return undefined;
-    if (claims.iss !== undefined && claims.iss !== this.options.issuer) return undefined;
+    if (claims.token_use !== 'access_token' || typeof claims.token_type !== 'string' || claims.token_type.toLowerCase() !== 'bearer') return undefined;
+    if (claims.iss !== this.options.issuer) return undefined;
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (claims.aud !== undefined && !audiences.includes(this.options.audience)) return undefined;
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) return undefined;
-    return smartContextFromClaims({ ...claims, jti: claims.jti ?? createHash('sha256').update(token).digest('base64url') });
+    if (!audiences.includes(this.options.audience)) return undefined;
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return undefined;
+    return smartContextFromClaims(claims);
   }
 }

@@ -1,5 +1,9 @@
 import { parseScopes, SmartScope } from '../scopes';
+import { isFhirId } from './r4-resource-types';
 import { SmartContext, UserRole } from './smart-context';
+
+/** Most patient ids a token's `restricted_to_patients` claim may carry (the users table enforces the same bound). */
+export const MAX_RESTRICTED_PATIENTS = 100;
 
 const parsedScopes = new Map<string, SmartScope[]>();
 
@@ -11,6 +15,9 @@ export function smartContextFromClaims(claims: Record<string, unknown>): SmartCo
   const { jti, sub, client_id: clientId, scope, exp } = claims;
   if (!isText(jti) || !isText(sub) || !isText(clientId) || typeof scope !== 'string' || typeof exp !== 'number') return undefined;
   const role = claims.user_role;
+  const restriction = claims.restricted_to_patients;
+  // A restriction that cannot be read must not turn into "no restriction": refuse the token instead.
+  if (restriction !== undefined && !isPatientList(restriction)) return undefined;
   return {
     clientId,
     subject: sub,
@@ -18,6 +25,7 @@ export function smartContextFromClaims(claims: Record<string, unknown>): SmartCo
     fhirUser: optionalText(claims.fhirUser),
     patient: optionalText(claims.patient),
     encounter: optionalText(claims.encounter),
+    ...(restriction === undefined ? {} : { restrictedToPatients: restriction }),
     scopes: scopesOf(scope),
     grantId: optionalText(claims.grant_id),
     jti,
@@ -34,6 +42,10 @@ function scopesOf(scope: string): SmartScope[] {
     parsedScopes.set(scope, scopes);
   }
   return scopes;
+}
+
+function isPatientList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length <= MAX_RESTRICTED_PATIENTS && value.every(isFhirId);
 }
 
 function isText(value: unknown): value is string {

@@ -11,6 +11,11 @@ export interface SmartContext {
   fhirUser?: string;
   patient?: string;
   encounter?: string;
+  /**
+   * The patients a restricted practitioner may see (claim `restricted_to_patients`); undefined = no restriction.
+   * Bounds every user/ and patient/ scope of the token (an empty list: no patient data at all).
+   */
+  restrictedToPatients?: readonly string[];
   scopes: SmartScope[];
   grantId?: string;
   jti: string;

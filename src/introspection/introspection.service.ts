@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TokenHolderService } from '../clients/token-holder.service';
 import { AppConfig } from '../config/app-config';
 import { RevocationService } from '../revocation/revocation.service';
 import { AccessTokenService } from '../token/access-token.service';
@@ -18,6 +19,7 @@ export class IntrospectionService {
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly revocation: RevocationService,
+    private readonly holders: TokenHolderService,
     private readonly config: AppConfig,
   ) {}
 
@@ -29,6 +31,11 @@ export class IntrospectionService {
     const claims = await this.accessTokens.verify(token);
     if (!claims || !visibleTo(caller, claims.client_id)) return INACTIVE;
     if (await this.revocation.isRevoked(claims.jti, claims.grant_id)) return INACTIVE;
+    // Issue 12.6: a disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard.
+    const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
+    if (!(await this.holders.isActive(holder))) return INACTIVE;
+    // What a resource server needs to confine access as the built-in guard does (docs/tokens.md): the token
+    // kind, the user's role, fhirUser, the patient restriction and the launch context.
     const response: Record<string, unknown> = {
       active: true,
       scope: claims.scope,
@@ -38,10 +45,14 @@ export class IntrospectionService {
       iat: claims.iat,
       iss: claims.iss,
       aud: claims.aud,
+      jti: claims.jti,
       token_type: 'Bearer',
+      token_use: 'access_token',
       ...pickLaunchContext(claims as unknown as Record<string, unknown>),
     };
     if (claims.fhirUser) response.fhirUser = claims.fhirUser;
+    if (claims.user_role) response.user_role = claims.user_role;
+    if (claims.restricted_to_patients) response.restricted_to_patients = claims.restricted_to_patients;
     return response as IntrospectionResponse;
   }
 
@@ -49,6 +60,7 @@ export class IntrospectionService {
     const stored = await this.refreshTokens.findByValue(token);
     if (!stored || !visibleTo(caller, stored.clientId)) return INACTIVE;
     if (stored.revokedAt || stored.grantRevoked || stored.rotatedAt || stored.expiresAt.getTime() <= Date.now()) return INACTIVE;
+    if (!(await this.holders.isActive({ clientId: stored.clientId, subject: stored.userId ?? stored.clientId }))) return INACTIVE;
     return {
       active: true,
       scope: stored.scope,
@@ -57,7 +69,9 @@ export class IntrospectionService {
       exp: Math.floor(stored.expiresAt.getTime() / 1000),
       iat: Math.floor(stored.createdAt.getTime() / 1000),
       iss: this.config.issuer,
+      // Not an RFC 6749 §7.1 access token type: a resource server must never accept this token as a bearer.
       token_type: 'refresh_token',
+      token_use: 'refresh_token',
       ...pickLaunchContext(stored.launchContext as Record<string, unknown>),
     };
   }

@@ -16,6 +16,8 @@ export interface MintAccessTokenInput {
   /** Absolute URL of the user's FHIR resource. */
   fhirUser?: string | null;
   userRole?: string | null;
+  /** The patients a restricted practitioner may see (users.restricted_to_patients); null = no restriction. */
+  restrictedToPatients?: readonly string[] | null;
 }
 
 export interface MintedAccessToken {
@@ -39,6 +41,7 @@ export interface AccessTokenClaims extends LaunchContext {
   grant_id?: string;
   fhirUser?: string;
   user_role?: 'patient' | 'practitioner';
+  restricted_to_patients?: string[];
 }
 
 // RFC 9068 JWT access tokens, verifiable offline against the JWKS by any resource server.
@@ -69,13 +72,16 @@ export class AccessTokenService {
     if (input.grantId) claims.grant_id = input.grantId;
     if (input.fhirUser) claims.fhirUser = input.fhirUser;
     if (input.userRole === 'patient' || input.userRole === 'practitioner') claims.user_role = input.userRole;
+    // The user's own limits bound every token issued for them; resource servers enforce the claim (docs/fhir.md).
+    if (input.restrictedToPatients) claims.restricted_to_patients = [...input.restrictedToPatients];
     const token = await this.keys.sign(claims, this.config.accessTokenSigningAlg, 'at+jwt');
     return { token, jti, issuedAt, expiresAt: issuedAt + expiresIn, expiresIn };
   }
 
   /** The claims of a token this server issued, or null when it is malformed, forged or expired. */
   async verify(token: string): Promise<AccessTokenClaims | null> {
-    if (typeof token !== 'string' || token.length > 8192 || token.split('.').length !== 3) return null;
+    // 16 KiB: a token restricted to the maximum 100 patient ids of 64 characters is about 10 KiB.
+    if (typeof token !== 'string' || token.length > 16_384 || token.split('.').length !== 3) return null;
     const known = this.verified.get(token);
     if (known) return known.exp > Date.now() / 1000 ? known : null;
     try {

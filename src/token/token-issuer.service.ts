@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientEntity } from '../clients/client.entity';
-import type { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { InvalidGrantError } from '../common/oauth/errors';
 import { AppConfig } from '../config/app-config';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
+import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
 import { parseScopes } from '../scopes';
 import { AccessTokenService } from './access-token.service';
 import { IdTokenService } from './id-token.service';
@@ -26,14 +26,9 @@ export interface IssueInput {
   lifetimeSeconds?: number;
 }
 
-// Users change rarely; a short cache keeps a database round trip off every refresh.
-const USER_CACHE_MS = 5000;
-
 // Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
 @Injectable()
 export class TokenIssuerService {
-  private readonly userCache = new Map<string, { user: UserEntity | null; at: number }>();
-
   constructor(
     private readonly accessTokens: AccessTokenService,
     private readonly idTokens: IdTokenService,
@@ -50,8 +45,12 @@ export class TokenIssuerService {
   }
 
   async issue(input: IssueInput): Promise<TokenResponseBody> {
-    const user = input.userId ? await this.findUser(input.userId) : null;
+    // Read afresh (cached ≤ USER_CACHE_MS) on every issuance: a refresh picks up a disabled user or a changed restriction.
+    const user = input.userId ? await this.users.findEnabled(input.userId) : null;
     if (input.userId && !user) throw new InvalidGrantError('The user of this grant is unknown or disabled');
+    const restrictedToPatients = user?.role === 'practitioner' ? user.restrictedToPatients : null;
+    // Fail closed on a legacy row the token could not carry (the users service refuses such lists now).
+    if (restrictedToPatients && restrictedToPatients.length > MAX_RESTRICTED_PATIENTS) throw new InvalidGrantError('The user is restricted to more patients than a token can carry');
     const kinds = new Set(parseScopes(input.scope).scopes.map((scope) => scope.kind));
     const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
     const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);
@@ -68,6 +67,7 @@ export class TokenIssuerService {
         launchContext,
         fhirUser,
         userRole: user?.role ?? null,
+        restrictedToPatients,
       }),
       wantsIdToken
         ? this.idTokens.mint({
@@ -92,15 +92,5 @@ export class TokenIssuerService {
     if (idToken) body.id_token = idToken;
     if (refreshToken) body.refresh_token = refreshToken;
     return body;
-  }
-
-  private async findUser(userId: string): Promise<UserEntity | null> {
-    const cached = this.userCache.get(userId);
-    if (cached && Date.now() - cached.at < USER_CACHE_MS) return cached.user;
-    const found = await this.users.findById(userId);
-    const user = found && found.enabled !== false ? found : null;
-    if (this.userCache.size > 10_000) this.userCache.clear();
-    this.userCache.set(userId, { user, at: Date.now() });
-    return user;
   }
 }

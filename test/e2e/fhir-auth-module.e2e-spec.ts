@@ -5,8 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { FhirAuthModule, FhirAuthOptions, PublicFhirRoute, RequiresFhirAccess, SmartContext, SmartContextValue } from '../../src/fhir-auth';
 import { RevocationService } from '../../src/revocation/revocation.service';
 import { freePort } from '../../src/database/embedded-postgres';
-import { mintAccessToken } from '../utils/mint-token';
+import { fhirFetch, mintAccessToken } from '../utils/mint-token';
+import { ModuleResourceServer, startModuleResourceServer } from '../utils/module-resource-server';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { UsersService } from '../../src/clients/users.service';
+import { createClient, issueCode, redeem } from './token-fixtures';
 
 // A separate NestJS resource server protecting its own routes with FhirAuthModule.forRoot (README section
 // "FHIR API and the scope guard"), validating this server's tokens offline (JWKS) or through introspection.
@@ -100,4 +103,57 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
       expect((await get('/Patient/p-1', token)).status).toBe(401);
     });
   }
+});
+
+// Issue 12.2: with introspection, the module used to confine nothing (the answer did not say the user's role)
+// and to accept a refresh token as a bearer token. Real tokens from /token, a module-protected FHIR API.
+describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement with real tokens (%s)', (mode) => {
+  let server: TestApp;
+  let resourceServer: ModuleResourceServer;
+  const run = randomUUID().slice(0, 8);
+  const own = `own-obs-${run}`;
+  const other = `other-obs-${run}`;
+  // Patients of this test only: the shared database's demo patients are other tests' fixtures.
+  const ownPatient = `module-own-${run}`;
+  const otherPatient = `module-other-${run}`;
+
+  beforeAll(async () => {
+    server = await startTestApp();
+    const admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
+    for (const [id, patient] of [[own, ownPatient], [other, otherPatient]]) {
+      const body = { resourceType: 'Observation', id, status: 'final', code: { text: 'module test' }, subject: { reference: `Patient/${patient}` } };
+      expect([200, 201]).toContain((await fhirFetch(server, `/Observation/${id}`, admin, { method: 'PUT', body })).status);
+    }
+    resourceServer = await startModuleResourceServer(server, mode, `Bearer ${admin}`);
+  });
+
+  afterAll(async () => {
+    await resourceServer?.close();
+    await server?.close();
+  });
+
+  async function patientUserTokens(): Promise<Record<string, unknown>> {
+    const client = await createClient(server, 'symmetric');
+    const user = await server.app.get(UsersService).create({ username: `module-patient-${randomUUID()}`, password: 'correct horse battery staple', displayName: 'Module Patient', fhirUser: `Patient/${ownPatient}`, role: 'patient' });
+    const tokens = await redeem(server, client, await issueCode(server, client, user, { scope: 'openid fhirUser offline_access user/Observation.rs', launchContext: {} }));
+    expect(tokens.status).toBe(200);
+    return tokens.body;
+  }
+
+  it('confines a patient user holding user/Observation.rs to their own data', async () => {
+    const tokens = await patientUserTokens();
+    const access = tokens.access_token as string;
+    const search = await fhirFetch(resourceServer, `/Observation?_id=${own},${other}`, access);
+    expect(search.status).toBe(200);
+    expect(search.body.entry.map((entry: any) => entry.resource.id)).toEqual([own]);
+    expect((await fhirFetch(resourceServer, `/Observation/${other}`, access)).status).toBe(404);
+    expect((await fhirFetch(resourceServer, `/Observation/${own}`, access)).status).toBe(200);
+  });
+
+  it('refuses a refresh token presented as a bearer token (401)', async () => {
+    const tokens = await patientUserTokens();
+    const response = await fhirFetch(resourceServer, `/Observation/${own}`, tokens.refresh_token as string);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
 });

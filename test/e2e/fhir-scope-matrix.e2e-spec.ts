@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { fhirFetch, mintAccessToken, MintOptions } from '../utils/mint-token';
+import { startModuleResourceServer } from '../utils/module-resource-server';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 // SMART I3/I4/I6, Q4–Q6: every interaction letter against every context, v1 and v2 syntax, wildcards and
-// category scopes, allowed and refused; the same table runs against the built-in store and the gateway.
+// category scopes, allowed and refused; the same table runs against the built-in store, the gateway, and
+// FhirAuthModule.forRoot in another resource server (JWKS and introspection modes, issue 12.2).
 
 const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
@@ -22,16 +24,22 @@ function observation(id: string | undefined, patient: string, category: 'laborat
   };
 }
 
-type Who = 'patientA' | 'patientUserA' | 'practitioner' | 'backend';
+type Who = 'patientA' | 'patientUserA' | 'practitioner' | 'restrictedToA' | 'restrictedToNone' | 'noRole' | 'backend';
 const CONTEXTS: Record<Who, Partial<MintOptions>> = {
   patientA: { patient: ids.patientA },
   patientUserA: { userRole: 'patient', fhirUser: `Patient/${ids.patientA}` },
   practitioner: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1' },
+  // Issue 12.1: a practitioner restricted to some patients (users.restricted_to_patients, carried in the token).
+  restrictedToA: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1', restrictedToPatients: [ids.patientA] },
+  restrictedToNone: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1', restrictedToPatients: [] },
+  // Issue 12.2: user/ scopes without a known role fail closed.
+  noRole: { fhirUser: 'Practitioner/example-practitioner-1' },
   backend: {},
 };
 
 interface Target {
-  server: TestApp;
+  /** Where the FHIR API under test answers (fhirFetch only reads fhirBaseUrl). */
+  server: Pick<TestApp, 'fhirBaseUrl'>;
   admin: string;
 }
 
@@ -155,6 +163,23 @@ const ROWS: Row[] = [
   ['user/Observation.write', 'patientUserA', 'create for B', 403],
   ['user/Observation.write', 'patientUserA', 'update A', 200],
   ['user/Observation.read', 'patientUserA', 'update A', 403],
+  // user/: a restricted practitioner sees only the allowed patients, everywhere (issue 12.1)
+  ['user/Observation.rs', 'restrictedToA', 'search', 200, ['labA', 'vitalA']],
+  ['user/Observation.rs', 'restrictedToA', 'POST _search', 200, ['labA', 'vitalA']],
+  ['user/Observation.rs', 'restrictedToA', 'read labA', 200],
+  ['user/Observation.rs', 'restrictedToA', 'read labB', 404],
+  ['user/Observation.rs', 'restrictedToA', 'vread labB', 404],
+  ['user/*.rs', 'restrictedToA', 'read Patient B', 404],
+  ['user/*.rs', 'restrictedToA', 'read Practitioner', 200],
+  ['user/Observation.cruds', 'restrictedToA', 'create for A', 201],
+  ['user/Observation.cruds', 'restrictedToA', 'create for B', 403],
+  ['user/Observation.cruds', 'restrictedToA', 'update B', 403],
+  ['user/Observation.cruds', 'restrictedToA', 'delete B', 404],
+  ['user/Observation.cruds', 'restrictedToA', 'patch A to B', 403],
+  ['user/Observation.rs', 'restrictedToNone', 'search', 200, []],
+  ['user/Observation.rs', 'restrictedToNone', 'read labA', 404],
+  ['user/Observation.rs', 'noRole', 'search', 200, []],
+  ['user/Observation.rs', 'noRole', 'read labA', 404],
   // system/: what the client was pre-authorized for
   ['system/Observation.rs', 'backend', 'read labB', 200],
   ['system/Observation.rs', 'backend', 'search', 200, ALL],
@@ -182,9 +207,12 @@ const ROWS: Row[] = [
   ['user/*.rs', 'practitioner', '$export', 403],
 ];
 
-describe.each(['store', 'gateway'] as const)('SMART scope matrix (%s mode)', (mode) => {
+describe.each(['store', 'gateway', 'module-jwks', 'module-introspection'] as const)('SMART scope matrix (%s mode)', (mode) => {
   let upstream: TestApp;
   let gateway: TestApp | undefined;
+  let resourceServer: { fhirBaseUrl: string; close(): Promise<void> } | undefined;
+  /** The server whose tokens the target accepts. */
+  let issuer: TestApp;
   const target = {} as Target;
 
   beforeAll(async () => {
@@ -193,8 +221,12 @@ describe.each(['store', 'gateway'] as const)('SMART scope matrix (%s mode)', (mo
     if (mode === 'gateway') {
       gateway = await startTestApp({ FHIR_UPSTREAM_URL: upstream.fhirBaseUrl, FHIR_UPSTREAM_AUTHORIZATION: `Bearer ${upstreamAdmin}` });
     }
-    target.server = gateway ?? upstream;
-    target.admin = await mintAccessToken(target.server, { scope: 'system/*.cruds' });
+    if (mode === 'module-jwks' || mode === 'module-introspection') {
+      resourceServer = await startModuleResourceServer(upstream, mode === 'module-jwks' ? 'jwks' : 'introspection', `Bearer ${upstreamAdmin}`);
+    }
+    issuer = gateway ?? upstream;
+    target.server = resourceServer ?? issuer;
+    target.admin = await mintAccessToken(issuer, { scope: 'system/*.cruds' });
     const put = async (resource: Record<string, unknown>) => {
       const response = await fhirFetch(upstream, `/${String(resource.resourceType)}/${String(resource.id)}`, upstreamAdmin, { method: 'PUT', body: resource });
       expect([200, 201]).toContain(response.status);
@@ -208,6 +240,7 @@ describe.each(['store', 'gateway'] as const)('SMART scope matrix (%s mode)', (mo
   });
 
   afterAll(async () => {
+    await resourceServer?.close();
     await gateway?.close();
     await upstream.close();
   });
@@ -215,7 +248,7 @@ describe.each(['store', 'gateway'] as const)('SMART scope matrix (%s mode)', (mo
   // Rest parameters: jest would read a fifth declared parameter of a four-element row as a `done` callback.
   it.each(ROWS)('%s as %s: %s → %i', async (...row: Row) => {
     const [scope, who, operation, status, matches] = row;
-    const token = await mintAccessToken(target.server, { scope, ...CONTEXTS[who] });
+    const token = await mintAccessToken(issuer, { scope, ...CONTEXTS[who] });
     const response = await ops[operation](target, token);
     expect({ status: response.status, body: response.status === status ? undefined : response.body }).toEqual({ status, body: undefined });
     if (status >= 400) expect(response.body?.resourceType).toBe('OperationOutcome');

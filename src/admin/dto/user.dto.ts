@@ -20,8 +20,8 @@ export class CreateUserDto {
   @ApiProperty({ enum: ['patient', 'practitioner'] }) @IsIn(['patient', 'practitioner'])
   role: 'patient' | 'practitioner';
 
-  @ApiPropertyOptional({ type: [String], nullable: true, description: 'Patient ids a practitioner may pick; any when null' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
+  @ApiPropertyOptional({ type: [String], nullable: true, maxItems: 100, description: 'Patient ids a practitioner may see (at most 100; carried in every access token); any when null' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true })
   restricted_to_patients?: string[] | null;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean()
@@ -38,7 +38,7 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ['patient', 'practitioner'] }) @IsOptional() @IsIn(['patient', 'practitioner'])
   role?: 'patient' | 'practitioner';
 
-  @ApiPropertyOptional({ type: [String], nullable: true }) @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true })
+  @ApiPropertyOptional({ type: [String], nullable: true, maxItems: 100 }) @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true })
   restricted_to_patients?: string[] | null;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean()

@@ -4,8 +4,9 @@ import { AppConfig } from '../../config/app-config';
 import { AccessRule, FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { Interaction } from '../../scopes';
 import { FhirBackend, FhirResponse } from '../fhir-response';
-import { confineQuery } from './search-confinement';
+import { confineQuery, historyIsExact } from './search-confinement';
 import { UpstreamFhirClient, UpstreamResponse } from './upstream-fhir.client';
+import { UpstreamLinks } from './upstream-links';
 
 type Json = Record<string, unknown>;
 
@@ -17,6 +18,7 @@ type Json = Record<string, unknown>;
 export class FhirGatewayService implements FhirBackend {
   readonly mode = 'gateway' as const;
   private readonly fhirBaseUrl: string;
+  private readonly links: UpstreamLinks | undefined;
 
   constructor(
     private readonly upstream: UpstreamFhirClient,
@@ -24,6 +26,7 @@ export class FhirGatewayService implements FhirBackend {
     config: AppConfig,
   ) {
     this.fhirBaseUrl = config.fhirBaseUrl;
+    this.links = config.fhirUpstreamUrl ? new UpstreamLinks(config.fhirUpstreamUrl, config.fhirBaseUrl) : undefined;
   }
 
   async read(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
@@ -44,9 +47,10 @@ export class FhirGatewayService implements FhirBackend {
     const rules = this.policy.rules(context, resourceType, 's');
     const confined = confineQuery(resourceType, query, rules);
     if (!confined) return { status: 200, body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: `${this.fhirBaseUrl}/${resourceType}` }], entry: [] } };
-    const response = await this.upstream.request('GET', resourceType, confined);
+    const response = await this.upstream.request('GET', resourceType, confined.query);
     if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
-    return { status: 200, body: this.filterBundle(context, response.body, (resource) => (resource.resourceType === resourceType ? rules : this.includeRules(context, resource))) };
+    const rulesFor = (resource: Json) => (resource.resourceType === resourceType ? rules : this.includeRules(context, resource));
+    return { status: 200, body: this.filterBundle(response.body, rulesFor, confined.exact) };
   }
 
   async history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
@@ -55,7 +59,8 @@ export class FhirGatewayService implements FhirBackend {
     const response = await this.upstream.request('GET', path, query);
     if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
     const interaction: Interaction = id ? 'r' : 's';
-    return { status: 200, body: this.filterBundle(context, response.body, (resource) => this.policy.rules(context, String(resource.resourceType), interaction)) };
+    const exact = resourceType !== undefined && historyIsExact(this.policy.rules(context, resourceType, interaction));
+    return { status: 200, body: this.filterBundle(response.body, (resource) => this.policy.rules(context, String(resource.resourceType), interaction), exact) };
   }
 
   async create(context: SmartContextValue, resourceType: string, resource: Json): Promise<FhirResponse> {
@@ -115,28 +120,46 @@ export class FhirGatewayService implements FhirBackend {
     return [...this.policy.rules(context, type, 's'), ...this.policy.rules(context, type, 'r')];
   }
 
-  /** Second line of defence: drop every entry no rule allows, and point links at this server. */
-  private filterBundle(context: SmartContextValue, bundle: Json, rulesFor: (resource: Json) => AccessRule[]): Json {
+  /**
+   * Second line of defence: drop every entry no rule allows, and point links at this server (links elsewhere are
+   * dropped). The upstream `total` is kept only when the forwarded query was exactly what the rules allow and
+   * nothing was removed: otherwise it counts other patients' resources (`_summary=count`, `_history`; issue 12.8).
+   */
+  private filterBundle(bundle: Json, rulesFor: (resource: Json) => AccessRule[], exact: boolean): Json {
     const entries = Array.isArray(bundle.entry) ? (bundle.entry as Json[]) : [];
     const kept = entries.filter((entry) => {
       const resource = entry.resource as Json | undefined;
       return !!resource && typeof resource === 'object' && resourceAllowed(resource, rulesFor(resource));
     });
     const links = Array.isArray(bundle.link) ? (bundle.link as Json[]) : [];
+    const { total, ...rest } = bundle;
     return {
-      ...bundle,
-      ...(kept.length === entries.length ? {} : { total: undefined }),
-      link: links.map((link) => ({ ...link, url: this.upstream.rewrite(String(link.url), this.fhirBaseUrl) })),
-      entry: kept.map((entry) => ({ ...entry, ...(typeof entry.fullUrl === 'string' ? { fullUrl: this.upstream.rewrite(entry.fullUrl, this.fhirBaseUrl) } : {}) })),
+      ...rest,
+      ...(exact && kept.length === entries.length && total !== undefined ? { total } : {}),
+      link: links.flatMap((link) => {
+        const url = typeof link.url === 'string' ? this.rewrite(link.url) : undefined;
+        return url ? [{ ...link, url }] : [];
+      }),
+      entry: kept.map(({ fullUrl, ...entry }) => {
+        const rewritten = typeof fullUrl === 'string' ? this.rewrite(fullUrl) : undefined;
+        return rewritten ? { fullUrl: rewritten, ...entry } : entry;
+      }),
     };
+  }
+
+  private rewrite(url: string): string | undefined {
+    return this.links?.rewrite(url);
   }
 
   // Outcomes of a missing or deleted instance say nothing about whether the caller could have seen it.
   private passThrough(response: UpstreamResponse, hideGone = false): FhirResponse {
     if (hideGone && (response.status === 404 || response.status === 410)) throw OperationOutcomeError.notFound('The resource is not known');
     const headers = { ...response.headers };
-    if (headers.Location) headers.Location = this.upstream.rewrite(headers.Location, this.fhirBaseUrl);
-    if (headers['Content-Location']) headers['Content-Location'] = this.upstream.rewrite(headers['Content-Location'], this.fhirBaseUrl);
+    for (const name of ['Location', 'Content-Location']) {
+      const rewritten = headers[name] ? this.rewrite(headers[name]) : undefined;
+      if (rewritten) headers[name] = rewritten;
+      else delete headers[name];
+    }
     return { status: response.status, headers, body: response.body };
   }
 }

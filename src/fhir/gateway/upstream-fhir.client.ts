@@ -42,6 +42,12 @@ export class UpstreamFhirClient {
       if (timedOut) throw new OperationOutcomeError(504, 'timeout', 'The upstream FHIR server did not answer in time');
       throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server could not be reached');
     }
+    // Redirects are not followed (redirect: 'manual') nor relayed: the caller would carry its token to wherever
+    // the upstream points (issue 12.8).
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new OperationOutcomeError(502, 'transient', `The upstream FHIR server answered with a redirect (${response.status})`);
+    }
     const parsed = await readJson(response).catch(() => {
       throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server sent an unreadable response');
     });
@@ -49,11 +55,6 @@ export class UpstreamFhirClient {
     if (response.status === 401 || response.status === 403) throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server refused the gateway');
     if (response.status >= 500) throw new OperationOutcomeError(502, 'transient', `The upstream FHIR server failed (${response.status})`);
     return { status: response.status, headers: pickHeaders(response.headers), body: parsed };
-  }
-
-  /** Upstream absolute URLs (links, fullUrls, Location) rewritten to this server's FHIR base. */
-  rewrite(url: string, fhirBaseUrl: string): string {
-    return url.startsWith(this.baseUrl) ? fhirBaseUrl + url.slice(this.baseUrl.length) : url;
   }
 }
 
