@@ -173,7 +173,7 @@ const ROWS: Row[] = [
   ['user/*.rs', 'restrictedToA', 'read Practitioner', 200],
   ['user/Observation.cruds', 'restrictedToA', 'create for A', 201],
   ['user/Observation.cruds', 'restrictedToA', 'create for B', 403],
-  ['user/Observation.cruds', 'restrictedToA', 'update B', 403],
+  ['user/Observation.cruds', 'restrictedToA', 'update B', 404], // out of the compartment: 404, as docs/fhir.md promises (issue 13.5)
   ['user/Observation.cruds', 'restrictedToA', 'delete B', 404],
   ['user/Observation.cruds', 'restrictedToA', 'patch A to B', 403],
   ['user/Observation.rs', 'restrictedToNone', 'search', 200, []],
