@@ -27,6 +27,11 @@ export interface ClientSettings {
   mayCreateLaunchContexts?: boolean;
   mayIntrospectAnyToken?: boolean;
   enabled?: boolean;
+  /** Operator-approved ceilings (docs/clients.md); on create they default to `scope` and `grantTypes`. */
+  approvedScope?: string;
+  approvedGrantTypes?: string[];
+  /** On create defaults to true, except for self-registered clients (withRegistrationAccessToken). */
+  verified?: boolean;
 }
 
 export interface CreateClientOptions {
@@ -97,6 +102,10 @@ export class ClientsService {
         metadata: settings.metadata ?? {},
         clientId,
         enabled: settings.enabled ?? true,
+        approvedScope: settings.approvedScope ?? settings.scope,
+        approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
+        // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
+        verified: settings.verified ?? !options.withRegistrationAccessToken,
         registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
       },
       clientSecret ? hashToken(clientSecret) : null,
@@ -210,6 +219,7 @@ export class ClientsService {
     for (const key of [
       'name', 'type', 'tokenEndpointAuthMethod', 'redirectUris', 'launchUrl', 'grantTypes', 'scope', 'jwks', 'jwksUri',
       'metadata', 'refreshTokenTtl', 'allowRefreshTokens', 'mayCreateLaunchContexts', 'mayIntrospectAnyToken', 'enabled',
+      'approvedScope', 'approvedGrantTypes', 'verified',
     ] as const) assign(key);
     if (settings.accessTokenTtl !== undefined) {
       // Per-client lifetimes never exceed what the keys service signs for.

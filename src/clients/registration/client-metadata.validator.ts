@@ -54,7 +54,7 @@ export function validateClientMetadata(raw: unknown, options: ClientMetadataOpti
   if (backendService && redirectUris.length > 0) throw new InvalidRedirectUriError('A client_credentials client has no redirect_uris');
 
   const { jwks, jwksUri } = keysOf(metadata, method);
-  const scope = scopeOf(metadata, backendService);
+  const scope = scopeOf(metadata, backendService, options);
   const launchUrl = optionalText(metadata, 'launch_url');
   return {
     name: optionalText(metadata, 'client_name') ?? 'Unnamed app',
@@ -128,7 +128,7 @@ function checkJwks(value: unknown): ClientJwks {
   return { keys: keys as object[] };
 }
 
-function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
+function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: ClientMetadataOptions): string {
   const scope = optionalText(metadata, 'scope');
   if (scope === undefined) {
     if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
@@ -136,6 +136,11 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
   }
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
+  // SMART I10 internal scopes (`__introspect`, …) stand for rights an operator grants; a client never asks for them.
+  const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
+  if (!options.trustedRegistration && internal.length > 0) {
+    throw new InvalidClientMetadataError(`Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`);
+  }
   const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');
   if (backendService && resourceScopes.some((candidate) => candidate.context !== 'system')) {
     throw new InvalidClientMetadataError('A client_credentials client may only be pre-authorized for system/ scopes');
