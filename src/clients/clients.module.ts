@@ -1,4 +1,5 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { CorsPolicy } from '../common/http/cors-policy';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
@@ -13,6 +14,7 @@ import { InitialAccessTokenRepository } from './initial-access-token.repository'
 import { InitialAccessTokensService } from './initial-access-tokens.service';
 import { ClientRegistrationController } from './registration/client-registration.controller';
 import { ClientRegistrationService } from './registration/client-registration.service';
+import { RegistrationLimitsHooks } from './registration/registration-limits.hooks';
 import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
 
@@ -27,6 +29,7 @@ import { UsersService } from './users.service';
     InitialAccessTokenRepository,
     InitialAccessTokensService,
     ClientRegistrationService,
+    RegistrationLimitsHooks,
     ClientJwksResolver,
     ClientAssertionJtiRepository,
     ...CLIENT_AUTHENTICATOR_TYPES,
@@ -46,9 +49,12 @@ export class ClientsModule implements OnModuleInit {
     private readonly cors: CorsPolicy,
     private readonly clients: ClientsService,
     private readonly authentication: ClientAuthenticationService,
+    private readonly registrationLimits: RegistrationLimitsHooks,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onModuleInit(): void {
+    this.registrationLimits.register(this.adapterHost.httpAdapter.getInstance());
     const supported = this.authentication.supported();
     this.registry.contribute('clients', {
       // RFC 7591: no registration_endpoint is advertised while registration is closed.
@@ -58,7 +64,7 @@ export class ClientsModule implements OnModuleInit {
       tokenEndpointAuthMethods: supported.methods.filter((method) => method !== 'none'),
       tokenEndpointAuthSigningAlgs: supported.signingAlgorithms,
     });
-    // SMART R2: browser apps call the token endpoint from their own origin.
-    this.cors.addOriginSource(async (origin) => (await this.clients.registeredOrigins()).has(origin));
+    // SMART R2: browser apps call the token endpoint from their own origin, once an operator created or verified them.
+    this.cors.addOriginSource((origin) => this.clients.isApprovedOrigin(origin));
   }
 }

@@ -11,6 +11,9 @@ const TEXT_METADATA = ['software_id', 'software_version'] as const;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_TEXT = 2000;
 const MAX_LIST = 20;
+// RFC 7591 §2 jwks: a few keys for rotation; each key a bounded JSON object (an RSA-8192 public JWK is ~1.5 KiB).
+const MAX_KEYS = 5;
+const MAX_KEY_JSON = 8192;
 
 /** RFC 7591 §2 metadata as sent by a client (or the admin API); unknown members are ignored (§2). */
 export type RawClientMetadata = Record<string, unknown>;
@@ -112,8 +115,8 @@ function keysOf(metadata: RawClientMetadata, method: TokenEndpointAuthMethod): {
 
 function checkJwks(value: unknown): ClientJwks {
   const keys = (value as { keys?: unknown })?.keys;
-  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_LIST) {
-    throw new InvalidClientMetadataError('jwks must be a JWK Set with 1 to 20 keys');
+  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) {
+    throw new InvalidClientMetadataError(`jwks must be a JWK Set with 1 to ${MAX_KEYS} keys`);
   }
   const seen = new Set<string>();
   for (const key of keys as Array<Record<string, unknown>>) {
@@ -121,6 +124,7 @@ function checkJwks(value: unknown): ClientJwks {
       throw new InvalidClientMetadataError('Every key in jwks needs kty (RSA or EC) and kid');
     }
     if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw new InvalidClientMetadataError('jwks must contain public keys only');
+    if (JSON.stringify(key).length > MAX_KEY_JSON) throw new InvalidClientMetadataError(`Every key in jwks must be at most ${MAX_KEY_JSON} characters of JSON`);
     const identity = `${key.kty}|${key.kid}`;
     if (seen.has(identity)) throw new InvalidClientMetadataError(`jwks has more than one ${key.kty} key with kid ${key.kid}`);
     seen.add(identity);
