@@ -39,8 +39,9 @@ export class AuthorizationRequestValidator {
     }
 
     const state = typeof raw.state === 'string' ? raw.state : undefined;
+    // RFC 9700 §4.11.2: an unverified app's errors are shown here rather than redirected (no open redirector).
     const fail = (error: string, description: string): AuthorizeRedirectError =>
-      new AuthorizeRedirectError(redirectUri, error, description, state, this.config.issuer);
+      new AuthorizeRedirectError(redirectUri, error, description, state, this.config.issuer, !client.verified);
 
     const parameters: Record<string, string> = {};
     for (const name of KNOWN) {
