@@ -112,6 +112,8 @@ export class AuthorizationRequestValidator {
     const granted = narrowScopes(requested, ceiling).filter((scope) => {
       // system/ scopes belong to SMART Backend Services, never to a user's authorization.
       if (isResourceScope(scope)) return scope.context !== 'system';
+      // Internal scopes (`__introspect`, …) are rights an operator grants a client, never a person's consent.
+      if (scope.raw.startsWith('__')) return false;
       // The bare `launch` scope only means something together with a launch parameter (SMART I7).
       if (scope.kind === 'launch' && !(scope as LaunchScope).launchType) return parameters.launch !== undefined;
       return true;

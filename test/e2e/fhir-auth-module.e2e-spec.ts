@@ -7,6 +7,7 @@ import { RevocationService } from '../../src/revocation/revocation.service';
 import { freePort } from '../../src/database/embedded-postgres';
 import { mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { createClient } from './token-fixtures';
 
 // A separate NestJS resource server protecting its own routes with FhirAuthModule.forRoot (README section
 // "FHIR API and the scope guard"), validating this server's tokens offline (JWKS) or through introspection.
@@ -47,7 +48,11 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
     server = await startTestApp();
     const options: FhirAuthOptions = { issuer: server.baseUrl, audience: server.fhirBaseUrl };
     if (mode === 'jwks') options.jwksUri = `${server.baseUrl}/.well-known/jwks.json`;
-    else options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect' }) };
+    else {
+      // Introspecting other clients' tokens is an operator flag on the resource server's client.
+      const introspector = await createClient(server, 'backend', { scope: '__introspect', mayIntrospectAnyToken: true });
+      options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect', clientId: introspector.clientId }) };
+    }
     resourceServer = await startResourceServer(options);
   });
 
