@@ -41,7 +41,7 @@ export class AuthorizePages {
           items: step.items,
           offline: request.scopes.some((scope) => scope.kind === 'offline_access'),
           unverified: !request.client.verified,
-          redirectHost: new URL(request.redirectUri).host,
+          redirectHost: URL.canParse(request.redirectUri) ? new URL(request.redirectUri).host : request.redirectUri,
         });
     }
   }

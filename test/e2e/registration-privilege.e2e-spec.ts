@@ -194,6 +194,20 @@ describe('self-registration grants no privilege', () => {
     expect((await put({ scope: 'system/*.rs' })).body.scope).toBe('system/Patient.rs system/Observation.rs system/Condition.rs');
   });
 
+  it('lets a PUT keep an internal scope an operator granted, and never gain one', async () => {
+    const iat = await admin('POST', '/admin/initial-access-tokens', { scope: 'system/Patient.rs' });
+    const key = await generateClientKey('ES384');
+    const metadata = backendMetadata(key, 'system/Patient.rs');
+    const registered = await json('POST', '/register', metadata, iat.body.initial_access_token as string);
+    const clientId = registered.body.client_id as string;
+    const put = (scope: string) =>
+      json('PUT', `/register/${clientId}`, { ...metadata, client_id: clientId, scope }, registered.body.registration_access_token as string);
+    expect((await put('system/Patient.rs __introspect')).body.scope).toBe('system/Patient.rs');
+    expect((await clientCredentials(clientId, key, '__introspect')).status).toBe(400);
+    await admin('PATCH', `/admin/clients/${clientId}`, { scope: 'system/Patient.rs __introspect' });
+    expect((await put('system/Patient.rs __introspect')).body.scope).toBe('system/Patient.rs __introspect');
+  });
+
   it('marks dynamically registered clients unverified; an operator PATCH verifies; a changed redirect URI unverifies', async () => {
     const registered = await json('POST', '/register', { client_name: 'app to review', redirect_uris: ['https://review.example.org/cb'], token_endpoint_auth_method: 'none' });
     const clientId = registered.body.client_id as string;

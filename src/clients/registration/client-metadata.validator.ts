@@ -25,6 +25,11 @@ export interface ClientMetadataOptions {
    * self-registered ones stay SMART Backend Services clients with private_key_jwt.
    */
   trustedRegistration?: boolean;
+  /**
+   * RFC 7592 PUT: internal scopes may be named because the result is intersected with what the operator approved,
+   * so a client keeps an internal scope an operator granted it, and gains none.
+   */
+  internalScopesWithinApproval?: boolean;
 }
 
 const CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = ['private_key_jwt'];
@@ -142,7 +147,7 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: 
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
   // SMART I10 internal scopes (`__introspect`, …) stand for rights an operator grants; a client never asks for them.
   const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
-  if (!options.trustedRegistration && internal.length > 0) {
+  if (!options.trustedRegistration && !options.internalScopesWithinApproval && internal.length > 0) {
     throw new InvalidClientMetadataError(`Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`);
   }
   const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');

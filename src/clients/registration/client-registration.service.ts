@@ -68,7 +68,7 @@ export class ClientRegistrationService {
     if (body.client_secret !== undefined && (typeof body.client_secret !== 'string' || !(await this.clients.verifySecret(clientId, body.client_secret)))) {
       throw new InvalidClientMetadataError('client_secret does not match the current secret');
     }
-    const settings = settingsWithinApproval(validateClientMetadata(metadata), existing);
+    const settings = settingsWithinApproval(validateClientMetadata(metadata, { internalScopesWithinApproval: true }), existing);
     const updated = await this.clients.update(clientId, settings);
     if (!updated) throw new InvalidTokenError('The registration access token is invalid', REALM);
     return clientInformation(updated.client, {
