@@ -75,6 +75,14 @@ describe('registration limits', () => {
         duplex: 'half',
       } as RequestInit);
       expect(chunked.status).toBe(413);
+      // The same limit holds for an RFC 7592 PUT.
+      const registered = await register(server, app());
+      const put = await fetch(registered.body.registration_client_uri as string, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${registered.body.registration_access_token as string}` },
+        body: JSON.stringify({ ...app(), client_id: registered.body.client_id, software_id: 'x'.repeat(100 * 1024) }),
+      });
+      expect(put.status).toBe(413);
     });
 
     it('refuses more than 5 keys, and a key of more than 8 KiB of JSON', async () => {

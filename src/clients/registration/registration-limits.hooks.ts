@@ -20,6 +20,11 @@ function isRegistration(request: FastifyRequest): boolean {
   return request.method === 'POST' && request.url.split('?')[0] === '/register';
 }
 
+// RFC 7592 PUT carries the same metadata, so it gets the same body limit (it is authenticated, so no rate limit).
+function isRegistrationBody(request: FastifyRequest): boolean {
+  return isRegistration(request) || (request.method === 'PUT' && request.url.startsWith('/register/'));
+}
+
 // Reaches the exception filter as RFC 6749 JSON whichever way the body was cut off.
 function tooLarge(): OAuthError {
   return new OAuthError('invalid_request', `The registration request is larger than ${REGISTRATION_BODY_LIMIT} bytes`, 413);
@@ -47,8 +52,8 @@ export class RegistrationLimitsHooks {
 
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!isRegistration(request)) return;
-      const retryAfter = this.take(addressKey(request.ip));
+      if (!isRegistrationBody(request)) return;
+      const retryAfter = isRegistration(request) ? this.take(addressKey(request.ip)) : 0;
       if (retryAfter > 0) {
         return this.refuse(reply, 429, 'too_many_requests', `Too many registrations from this address; retry in ${retryAfter} seconds`, {
           'Retry-After': String(retryAfter),
@@ -61,7 +66,7 @@ export class RegistrationLimitsHooks {
     });
     // A body without Content-Length (chunked) is cut off as soon as it passes the limit.
     fastify.addHook('preParsing', async (request, _reply, payload) => {
-      if (!isRegistration(request)) return payload;
+      if (!isRegistrationBody(request)) return payload;
       let received = 0;
       const limited = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
