@@ -100,8 +100,8 @@ export function registerClientCommands(program: Command): void {
       const rows = clients.map((client) => adminClientView(client));
       print(
         options.table
-          ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris }) => ({
-              client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris,
+          ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris }) => ({
+              client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris,
             }))
           : rows,
         options,

@@ -45,6 +45,30 @@ describe('registration limits', () => {
     });
   });
 
+  describe('a concurrent registration flood', () => {
+    let server: TestApp;
+
+    beforeAll(async () => {
+      server = await startTestApp({ REGISTRATION_POLICY: 'open', REGISTRATION_RATE_LIMIT: '5' });
+    });
+
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it('accepts exactly the limit out of 60 concurrent attempts, while /health keeps answering within a second', async () => {
+      const flood = Promise.all(Array.from({ length: 60 }, () => register(server, app())));
+      const started = Date.now();
+      const health = await fetch(`${server.baseUrl}/health`);
+      const healthMs = Date.now() - started;
+      const statuses = (await flood).map((response) => response.status);
+      expect(health.status).toBe(200);
+      expect(healthMs).toBeLessThan(1000);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(5);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(55);
+    });
+  });
+
   describe('metadata size and keys', () => {
     let server: TestApp;
 
