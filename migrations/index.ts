@@ -5,6 +5,8 @@ import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClient
 import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-CreateRefreshTokensAndAuditEvents';
 import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
 import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-DropJsonbDefaultsOnTokenTables';
+import { AddClientApprovalAndVerified1795400000000 } from './1795400000000-AddClientApprovalAndVerified';
+import { CreateClientOrigins1795400100000 } from './1795400100000-CreateClientOrigins';
 import { AddDemoFlagToUsers1795410000000 } from './1795410000000-AddDemoFlagToUsers';
 import { BindLaunchToBrowser1795410000001 } from './1795410000001-BindLaunchToBrowser';
 import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-AddAuthTimeToAuthorizationCodes';
@@ -18,6 +20,8 @@ export const MIGRATIONS: Function[] = [
   CreateRefreshTokensAndAuditEvents1795325494497,
   CreateFhirStore1795326034678,
   DropJsonbDefaultsOnTokenTables1795326794871,
+  AddClientApprovalAndVerified1795400000000,
+  CreateClientOrigins1795400100000,
   AddDemoFlagToUsers1795410000000,
   BindLaunchToBrowser1795410000001,
   AddAuthTimeToAuthorizationCodes1795410000002,

@@ -10,7 +10,8 @@ const RFC_FIELDS = [
 ] as const;
 
 /**
- * RFC metadata goes through the same validation as dynamic registration, as an operator-created client (so a
+ * Operator-created clients are verified unless the operator says otherwise; an update changes `verified` only
+ * when it is sent. RFC metadata goes through the same validation as dynamic registration, as an operator-created client (so a
  * client_credentials client may use a secret); on update the patch is applied to the current metadata first, so
  * the result is validated as a whole.
  */
@@ -38,5 +39,9 @@ export function clientSettingsFrom(dto: ClientMetadataDto, existing: ClientEntit
     ...(dto.may_create_launch_contexts !== undefined ? { mayCreateLaunchContexts: dto.may_create_launch_contexts } : {}),
     ...(dto.may_introspect_any_token !== undefined ? { mayIntrospectAnyToken: dto.may_introspect_any_token } : {}),
     ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
+    ...(dto.verified !== undefined ? { verified: dto.verified } : {}),
+    // The operator's scope and grant types are the ceiling a client's own RFC 7592 PUT stays within.
+    ...(!existing || dto.scope !== undefined ? { approvedScope: settings.scope } : {}),
+    ...(!existing || dto.grant_types !== undefined ? { approvedGrantTypes: settings.grantTypes } : {}),
   };
 }

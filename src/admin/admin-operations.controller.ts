@@ -21,11 +21,13 @@ export class AdminOperationsController {
       description: dto?.description,
       singleUse: dto?.single_use,
       expiresInSeconds: dto?.expires_in,
+      scope: dto?.scope,
     });
     return {
       initial_access_token: issued.token,
       id: issued.id,
       single_use: issued.singleUse,
+      scope: issued.scope,
       expires_at: issued.expiresAt?.toISOString() ?? null,
     };
   }

@@ -82,12 +82,13 @@ export class AuthorizationFlowService {
       }
     }
 
-    if (choices.decision === 'deny') throw this.fail(request, 'access_denied', 'The user denied the request.');
+    // The person saw the consent page (the app and its redirect host): these errors go back to the app.
+    if (choices.decision === 'deny') throw this.fail(request, 'access_denied', 'The user denied the request.', true);
     let granted: SmartScope[];
     let grantId: string;
     if (choices.decision === 'approve') {
       granted = restrictToApproved(request.scopes, choices.approvedScopes ?? []);
-      if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.');
+      if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.', true);
       grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, await this.rememberedScope(request, user, granted))).id;
     } else {
       // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
@@ -155,8 +156,9 @@ export class AuthorizationFlowService {
     });
   }
 
-  fail(request: AuthorizationRequest, error: string, description: string): AuthorizeRedirectError {
-    return new AuthorizeRedirectError(request.redirectUri, error, description, request.state, this.config.issuer);
+  /** `afterConsent`: the person has seen the consent page; before that an unverified app's errors are pages. */
+  fail(request: AuthorizationRequest, error: string, description: string, afterConsent = false): AuthorizeRedirectError {
+    return new AuthorizeRedirectError(request.redirectUri, error, description, request.state, this.config.issuer, !afterConsent && !request.client.verified);
   }
 }
 

@@ -39,8 +39,9 @@ export class AuthorizationRequestValidator {
     }
 
     const state = typeof raw.state === 'string' ? raw.state : undefined;
+    // RFC 9700 §4.11.2: an unverified app's errors are shown here rather than redirected (no open redirector).
     const fail = (error: string, description: string): AuthorizeRedirectError =>
-      new AuthorizeRedirectError(redirectUri, error, description, state, this.config.issuer);
+      new AuthorizeRedirectError(redirectUri, error, description, state, this.config.issuer, !client.verified);
 
     const parameters: Record<string, string> = {};
     for (const name of KNOWN) {
@@ -115,6 +116,8 @@ export class AuthorizationRequestValidator {
     const granted = narrowScopes(requested, ceiling).filter((scope) => {
       // system/ scopes belong to SMART Backend Services, never to a user's authorization.
       if (isResourceScope(scope)) return scope.context !== 'system';
+      // Internal scopes (`__introspect`, …) are rights an operator grants a client, never a person's consent.
+      if (scope.raw.startsWith('__')) return false;
       // The bare `launch` scope only means something together with a launch parameter (SMART I7).
       if (scope.kind === 'launch' && !(scope as LaunchScope).launchType) return parameters.launch !== undefined;
       return true;

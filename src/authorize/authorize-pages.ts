@@ -40,6 +40,8 @@ export class AuthorizePages {
           encounter: step.encounter,
           items: step.items,
           offline: request.scopes.some((scope) => scope.kind === 'offline_access'),
+          unverified: !request.client.verified,
+          redirectHost: URL.canParse(request.redirectUri) ? new URL(request.redirectUri).host : request.redirectUri,
         });
     }
   }

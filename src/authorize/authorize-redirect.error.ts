@@ -1,4 +1,5 @@
 import { FastifyReply } from 'fastify';
+import { PageRenderer } from '../common/html/page-renderer';
 import { buildRedirectUrl } from './redirect-url';
 
 /**
@@ -12,6 +13,11 @@ export class AuthorizeRedirectError extends Error {
     readonly description: string,
     readonly state: string | undefined,
     readonly issuer: string,
+    /**
+     * RFC 9700 §4.11.2: for an unverified (dynamically registered) app, an error the person has not seen the app
+     * for is shown as a page instead of redirecting, so /authorize is no open redirector to any registered URI.
+     */
+    readonly showPage = false,
   ) {
     super(description);
     this.name = 'AuthorizeRedirectError';
@@ -27,6 +33,15 @@ export class AuthorizeRedirectError extends Error {
   }
 
   respond(reply: FastifyReply): void {
+    if (this.showPage) {
+      const title = 'Authorization error';
+      reply
+        .status(400)
+        .header('Cache-Control', 'no-store')
+        .header('Content-Type', 'text/html; charset=utf-8')
+        .send(PageRenderer.shared().render('error', title, { heading: title, detail: `${this.description} (${this.error})`, status: 400 }));
+      return;
+    }
     reply.status(302).header('Cache-Control', 'no-store').header('Location', this.location).send();
   }
 }

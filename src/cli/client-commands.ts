@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ClientType } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
+import { InitialAccessTokensService } from '../clients/initial-access-tokens.service';
+import { clientSettingsFrom } from '../admin/admin-client-settings';
 import { adminClientView } from '../clients/registration/client-information.presenter';
 import { validateClientMetadata } from '../clients/registration/client-metadata.validator';
 import { outboundPolicyOf } from '../common/outbound/outbound-policy';
@@ -100,8 +102,8 @@ export function registerClientCommands(program: Command): void {
       const rows = clients.map((client) => adminClientView(client));
       print(
         options.table
-          ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris }) => ({
-              client_id, client_name, type, token_endpoint_auth_method, enabled, redirect_uris,
+          ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris }) => ({
+              client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris,
             }))
           : rows,
         options,
@@ -117,5 +119,46 @@ export function registerClientCommands(program: Command): void {
       const rotated = await withApplication((app) => app.get(ClientsService).rotateSecret(clientId, options.overlap));
       if (!rotated) throw new Error(`No client ${clientId} that authenticates with a secret`);
       print({ client_id: clientId, client_secret: rotated.clientSecret, previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString() }, options);
+    });
+
+  program
+    .command('clients:update <clientId>')
+    .description('Grant scopes to a client or mark it verified, as PATCH /admin/clients/{client_id} does')
+    .option('--scope <scopes>', 'the scope ceiling (for backend services the pre-authorized system/ scopes); also what RFC 7592 PUT stays within')
+    .option('--verified', 'mark the client reviewed by an operator (consent page, CORS)')
+    .option('--no-verified', 'mark the client unverified')
+    .option('--table', 'print a table instead of JSON')
+    .action(async (clientId: string, options: { scope?: string; verified?: boolean; table?: boolean }) => {
+      const updated = await withApplication(async (app) => {
+        const clients = app.get(ClientsService);
+        const existing = await clients.findById(clientId);
+        if (!existing) throw new Error(`No client ${clientId}`);
+        return clients.update(clientId, clientSettingsFrom({ scope: options.scope, verified: options.verified }, existing, outboundPolicyOf(app.get(AppConfig))));
+      });
+      if (!updated) throw new Error(`No client ${clientId}`);
+      print(adminClientView(updated.client, { clientSecret: updated.clientSecret }), options);
+    });
+
+  program
+    .command('initial-access-tokens:create')
+    .description('Issue an initial access token for dynamic registration (RFC 7591 §3), shown once')
+    .option('--scope <scopes>', 'scope ceiling of the clients registered with it (required for a backend service)')
+    .option('--reusable', 'allow several registrations (default: single use)')
+    .option('--expires-in <seconds>', 'lifetime in seconds (default: no expiry)', seconds)
+    .option('--description <text>', 'note for operators')
+    .option('--table', 'print a table instead of JSON')
+    .action(async (options: { scope?: string; reusable?: boolean; expiresIn?: number; description?: string; table?: boolean }) => {
+      const issued = await withApplication((app) =>
+        app.get(InitialAccessTokensService).issue({
+          scope: options.scope ?? null,
+          singleUse: !options.reusable,
+          expiresInSeconds: options.expiresIn ?? null,
+          description: options.description ?? null,
+        }),
+      );
+      print(
+        { initial_access_token: issued.token, id: issued.id, single_use: issued.singleUse, scope: issued.scope, expires_at: issued.expiresAt?.toISOString() ?? null },
+        options,
+      );
     });
 }

@@ -37,6 +37,20 @@ export class ClientEntity {
   @Column('text', { default: '' })
   scope: string;
 
+  /**
+   * What an operator approved (admin API, CLI, or an initial access token's ceiling at registration): RFC 7592
+   * PUT by the client may narrow scope and grant types within these, never widen them (docs/clients.md).
+   */
+  @Column('text', { name: 'approved_scope', default: '' })
+  approvedScope: string;
+
+  @Column('text', { name: 'approved_grant_types', array: true, default: () => `'{}'` })
+  approvedGrantTypes: string[];
+
+  /** Operator-created or operator-reviewed; dynamically registered clients start unverified. */
+  @Column('boolean', { default: false })
+  verified: boolean;
+
   @Column('jsonb', { nullable: true })
   jwks: ClientJwks | null;
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { ClientEntity } from './client.entity';
+import { ClientOriginEntity } from './client-origin.entity';
+import { originsOf } from './client-origins';
 import { ClientSecretEntity } from './client-secret.entity';
 
 @Injectable()
@@ -27,6 +29,7 @@ export class ClientRepository {
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.getRepository(ClientEntity).insert(client);
+        await replaceOrigins(manager, client.clientId as string, client.redirectUris ?? []);
         if (secretHash) await manager.getRepository(ClientSecretEntity).insert({ clientId: client.clientId, secretHash, expiresAt: null });
       });
       return true;
@@ -37,7 +40,10 @@ export class ClientRepository {
   }
 
   async update(clientId: string, changes: Partial<ClientEntity>): Promise<ClientEntity | null> {
-    await this.clients.update({ clientId }, { ...changes, updatedAt: new Date() });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(ClientEntity).update({ clientId }, { ...changes, updatedAt: new Date() });
+      if (changes.redirectUris !== undefined) await replaceOrigins(manager, clientId, changes.redirectUris);
+    });
     return this.findById(clientId);
   }
 
@@ -73,12 +79,21 @@ export class ClientRepository {
     return previousExpireAt;
   }
 
-  async redirectUris(): Promise<string[]> {
-    const rows: Array<{ uri: string }> = await this.dataSource.query(
-      `SELECT DISTINCT unnest(redirect_uris) AS uri FROM clients WHERE enabled`,
+  /** Indexed on client_origins.origin; rows of deleted clients find no client and count for nothing. */
+  async hasVerifiedClientWithOrigin(origin: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM client_origins o JOIN clients c ON c.client_id = o.client_id
+        WHERE o.origin = $1 AND c.enabled AND c.verified LIMIT 1`,
+      [origin],
     );
-    return rows.map((row) => row.uri);
+    return rows.length > 0;
   }
+}
+
+async function replaceOrigins(manager: EntityManager, clientId: string, redirectUris: readonly string[]): Promise<void> {
+  await manager.getRepository(ClientOriginEntity).delete({ clientId });
+  const origins = originsOf(redirectUris);
+  if (origins.length > 0) await manager.getRepository(ClientOriginEntity).insert(origins.map((origin) => ({ clientId, origin })));
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { CorsPolicy } from '../common/http/cors-policy';
 import { OutboundModule } from '../common/outbound/outbound.module';
 import { AppConfig } from '../config/app-config';
@@ -14,6 +15,7 @@ import { InitialAccessTokenRepository } from './initial-access-token.repository'
 import { InitialAccessTokensService } from './initial-access-tokens.service';
 import { ClientRegistrationController } from './registration/client-registration.controller';
 import { ClientRegistrationService } from './registration/client-registration.service';
+import { RegistrationLimitsHooks } from './registration/registration-limits.hooks';
 import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
 import { TokenHolderService } from './token-holder.service';
@@ -30,6 +32,7 @@ import { TokenHolderService } from './token-holder.service';
     InitialAccessTokenRepository,
     InitialAccessTokensService,
     ClientRegistrationService,
+    RegistrationLimitsHooks,
     ClientJwksResolver,
     ClientAssertionJtiRepository,
     ...CLIENT_AUTHENTICATOR_TYPES,
@@ -50,9 +53,12 @@ export class ClientsModule implements OnModuleInit {
     private readonly cors: CorsPolicy,
     private readonly clients: ClientsService,
     private readonly authentication: ClientAuthenticationService,
+    private readonly registrationLimits: RegistrationLimitsHooks,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onModuleInit(): void {
+    this.registrationLimits.register(this.adapterHost.httpAdapter.getInstance());
     const supported = this.authentication.supported();
     this.registry.contribute('clients', {
       // RFC 7591: no registration_endpoint is advertised while registration is closed.
@@ -62,7 +68,7 @@ export class ClientsModule implements OnModuleInit {
       tokenEndpointAuthMethods: supported.methods.filter((method) => method !== 'none'),
       tokenEndpointAuthSigningAlgs: supported.signingAlgorithms,
     });
-    // SMART R2: browser apps call the token endpoint from their own origin.
-    this.cors.addOriginSource(async (origin) => (await this.clients.registeredOrigins()).has(origin));
+    // SMART R2: browser apps call the token endpoint from their own origin, once an operator created or verified them.
+    this.cors.addOriginSource((origin) => this.clients.isApprovedOrigin(origin));
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
@@ -27,6 +28,11 @@ export interface ClientSettings {
   mayCreateLaunchContexts?: boolean;
   mayIntrospectAnyToken?: boolean;
   enabled?: boolean;
+  /** Operator-approved ceilings (docs/clients.md); on create they default to `scope` and `grantTypes`. */
+  approvedScope?: string;
+  approvedGrantTypes?: string[];
+  /** On create defaults to true, except for self-registered clients (withRegistrationAccessToken). */
+  verified?: boolean;
 }
 
 export interface CreateClientOptions {
@@ -60,7 +66,8 @@ interface Cached<T> {
 export class ClientsService {
   private readonly clientCache = new Map<string, Cached<ClientEntity | null>>();
   private readonly secretCache = new Map<string, Cached<string[]>>();
-  private originsCache: Cached<Set<string>> | null = null;
+  // Origin → whether an enabled, verified client redirects there (CORS); bounded whatever origins callers send.
+  private readonly originCache = new LRUCache<string, boolean>({ max: 5000, ttl: CLIENT_CACHE_MS });
 
   constructor(private readonly repository: ClientRepository) {}
 
@@ -97,6 +104,10 @@ export class ClientsService {
         metadata: settings.metadata ?? {},
         clientId,
         enabled: settings.enabled ?? true,
+        approvedScope: settings.approvedScope ?? settings.scope,
+        approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
+        // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
+        verified: settings.verified ?? !options.withRegistrationAccessToken,
         registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
       },
       clientSecret ? hashToken(clientSecret) : null,
@@ -172,19 +183,17 @@ export class ClientsService {
     return constantTimeEquals(hashToken(token), client.registrationAccessTokenHash) ? client : null;
   }
 
-  /** Origins of enabled clients' redirect URIs (CORS for browser apps, SMART R2), cached briefly. */
-  async registeredOrigins(): Promise<Set<string>> {
-    if (this.originsCache && Date.now() - this.originsCache.at < CLIENT_CACHE_MS) return this.originsCache.value;
-    const origins = new Set<string>();
-    for (const uri of await this.repository.redirectUris()) {
-      try {
-        origins.add(new URL(uri).origin);
-      } catch {
-        // Unparseable URIs cannot be registered; ignore legacy rows.
-      }
-    }
-    this.originsCache = { value: origins, at: Date.now() };
-    return origins;
+  /**
+   * SMART R2 CORS: true when an enabled client an operator created or verified has a redirect URI on this origin.
+   * One indexed lookup per origin, cached (bounded) for at most CLIENT_CACHE_MS.
+   */
+  async isApprovedOrigin(origin: string): Promise<boolean> {
+    if (typeof origin !== 'string' || origin.length === 0 || origin.length > 2048) return false;
+    const cached = this.originCache.get(origin);
+    if (cached !== undefined) return cached;
+    const approved = await this.repository.hasVerifiedClientWithOrigin(origin);
+    this.originCache.set(origin, approved);
+    return approved;
   }
 
   private async activeSecretHashes(clientId: string): Promise<string[]> {
@@ -199,7 +208,7 @@ export class ClientsService {
   private invalidate(clientId: string): void {
     this.clientCache.delete(clientId);
     this.secretCache.delete(clientId);
-    this.originsCache = null;
+    this.originCache.clear();
   }
 
   private columns(settings: Partial<ClientSettings>): Partial<ClientEntity> {
@@ -210,6 +219,7 @@ export class ClientsService {
     for (const key of [
       'name', 'type', 'tokenEndpointAuthMethod', 'redirectUris', 'launchUrl', 'grantTypes', 'scope', 'jwks', 'jwksUri',
       'metadata', 'refreshTokenTtl', 'allowRefreshTokens', 'mayCreateLaunchContexts', 'mayIntrospectAnyToken', 'enabled',
+      'approvedScope', 'approvedGrantTypes', 'verified',
     ] as const) assign(key);
     if (settings.accessTokenTtl !== undefined) {
       // Per-client lifetimes never exceed what the keys service signs for.

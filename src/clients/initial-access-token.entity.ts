@@ -13,6 +13,10 @@ export class InitialAccessTokenEntity {
   @Column('text', { nullable: true })
   description: string | null;
 
+  /** Scope ceiling of the clients registered with this token (RFC 7591 §3 pre-authorization); null: none. */
+  @Column('text', { nullable: true })
+  scope: string | null;
+
   @Column('boolean', { name: 'single_use', default: true })
   singleUse: boolean;
 

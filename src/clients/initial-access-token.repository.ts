@@ -7,18 +7,19 @@ import { InitialAccessTokenEntity } from './initial-access-token.entity';
 export class InitialAccessTokenRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(token: Pick<InitialAccessTokenEntity, 'tokenHash' | 'description' | 'singleUse' | 'expiresAt'>): Promise<InitialAccessTokenEntity> {
+  async insert(token: Pick<InitialAccessTokenEntity, 'tokenHash' | 'description' | 'singleUse' | 'expiresAt' | 'scope'>): Promise<InitialAccessTokenEntity> {
     const repository = this.dataSource.getRepository(InitialAccessTokenEntity);
     const result = await repository.insert(token);
     return repository.findOneByOrFail({ id: result.identifiers[0].id as string });
   }
 
-  async isUsable(tokenHash: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM initial_access_tokens WHERE token_hash = $1 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+  /** The usable token's scope ceiling (null: none), or undefined when the token cannot be used. */
+  async findUsable(tokenHash: string): Promise<{ scope: string | null } | undefined> {
+    const rows: Array<{ scope: string | null }> = await this.dataSource.query(
+      `SELECT scope FROM initial_access_tokens WHERE token_hash = $1 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
       [tokenHash],
     );
-    return rows.length > 0;
+    return rows[0];
   }
 
   /** Uses the token once: a single-use token is consumed atomically, so two registrations cannot share it. */

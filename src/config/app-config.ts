@@ -24,6 +24,9 @@ export class AppConfig {
   readonly keyEncryptionSecret: string | undefined;
   readonly cookieSecret: string | undefined;
   readonly registrationPolicy: RegistrationPolicy;
+  /** POST /register attempts allowed per client address (IPv6: per /64) in each `registrationRateWindow` seconds. */
+  readonly registrationRateLimit: number;
+  readonly registrationRateWindow: number;
   readonly accessTokenSigningAlg: 'ES256' | 'RS256';
   /** How the client-assertion jti write commits: `async` skips waiting for the WAL flush (docs/tokens.md). */
   readonly jtiCommit: 'async' | 'sync';
@@ -73,6 +76,8 @@ export class AppConfig {
     }
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
+    this.registrationRateLimit = env.REGISTRATION_RATE_LIMIT ?? 20;
+    this.registrationRateWindow = duration(env.REGISTRATION_RATE_WINDOW, '1h');
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
     this.jtiCommit = (env.JTI_COMMIT ?? 'async') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');

@@ -58,6 +58,12 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['open', 'protected', 'closed'])
   REGISTRATION_POLICY?: string;
 
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  REGISTRATION_RATE_LIMIT?: number;
+
+  @IsOptional() @Matches(DURATION, { message: `REGISTRATION_RATE_WINDOW ${DURATION_MESSAGE}` })
+  REGISTRATION_RATE_WINDOW?: string;
+
   @IsOptional() @IsIn(['ES256', 'RS256'])
   ACCESS_TOKEN_SIGNING_ALG?: string;
 

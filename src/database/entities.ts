@@ -3,6 +3,7 @@ import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity'
 import { LaunchContextEntity } from '../authorize/launch-context.entity';
 import { LoginFailureEntity } from '../authorize/login-failure.entity';
 import { LoginSessionEntity } from '../authorize/login-session.entity';
+import { ClientOriginEntity } from '../clients/client-origin.entity';
 import { ClientAssertionJtiEntity } from '../clients/client-assertion-jti.entity';
 import { ClientSecretEntity } from '../clients/client-secret.entity';
 import { ClientEntity } from '../clients/client.entity';
@@ -17,7 +18,7 @@ import { RefreshTokenEntity } from '../token/refresh-token.entity';
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
 export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
-  ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity,
+  ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity,
   FhirResourceEntity, FhirResourceHistoryEntity];

@@ -4,7 +4,10 @@ export interface IntrospectionOptions {
   /** Authenticate as a confidential client (HTTP Basic)… */
   clientId?: string;
   clientSecret?: string;
-  /** …or with a bearer token carrying the `__introspect` scope (SMART 2.2 token introspection). */
+  /**
+   * …or with a bearer token carrying the `__introspect` scope (SMART 2.2 token introspection); its client needs the
+   * operator flag `may_introspect_any_token` to see other clients' tokens (docs/tokens.md).
+   */
   bearerToken?: string;
 }
 

@@ -3,6 +3,7 @@ import { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
+import { ClientsService } from '../clients/clients.service';
 import { InsufficientScopeError, InvalidClientError, InvalidTokenError } from '../common/oauth/errors';
 import { RevocationService } from '../revocation/revocation.service';
 import { parseScopes, SmartScope } from '../scopes';
@@ -10,7 +11,10 @@ import { AccessTokenService } from '../token/access-token.service';
 import { FormParams } from '../token/form-params';
 import { claimedClientId } from '../token/claimed-client-id';
 
-/** Who asks: a client (sees its own tokens, or all with mayIntrospectAnyToken) or a scoped bearer token. */
+/**
+ * Who asks: an authenticated client, or a bearer token with an introspection scope. Either sees its own client's
+ * tokens; only a client an operator flagged `may_introspect_any_token` sees every client's (docs/tokens.md).
+ */
 export interface IntrospectionCaller {
   clientId: string;
   mayIntrospectAnyToken: boolean;
@@ -21,6 +25,7 @@ export const INTROSPECTION_SCOPE = '__introspect';
 
 // SMART token-introspection (2.2): SHALL accept an appropriately-scoped bearer token. Appropriate here means
 // the dedicated __introspect scope, or system-level read access to every resource type (system/*.r, .rs, .read).
+// The scope lets the bearer call the endpoint; what it sees is still decided by its client's operator flag.
 function grantsIntrospection(scope: SmartScope): boolean {
   if (scope.kind === 'other') return scope.raw === INTROSPECTION_SCOPE;
   return scope.kind === 'resource' && scope.context === 'system' && scope.resourceType === '*' && scope.constraints.length === 0 && scope.interactions.has('r');
@@ -33,6 +38,7 @@ export class IntrospectionCallerService {
     private readonly accessTokens: AccessTokenService,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
+    private readonly clients: ClientsService,
   ) {}
 
   async identify(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation'): Promise<IntrospectionCaller> {
@@ -50,7 +56,11 @@ export class IntrospectionCallerService {
 
   private async authenticate(request: FastifyRequest, body: FormParams, endpoint: 'introspection' | 'revocation') {
     try {
-      const { client } = await this.clientAuthentication.authenticate({ headers: request.headers, body }, endpoint);
+      const { client, method } = await this.clientAuthentication.authenticate({ headers: request.headers, body }, endpoint);
+      // RFC 7662 §2.1: the introspection endpoint requires authorization; a bare client_id proves nothing.
+      if (endpoint === 'introspection' && method === 'none') {
+        throw new InvalidClientError('The introspection endpoint requires client authentication (a public client cannot introspect)');
+      }
       return { client, clientId: client.clientId, mayIntrospectAnyToken: client.mayIntrospectAnyToken === true };
     } catch (error) {
       if (error instanceof InvalidClientError) {
@@ -68,6 +78,8 @@ export class IntrospectionCallerService {
     if (!parseScopes(claims.scope).scopes.some(grantsIntrospection)) {
       throw new InsufficientScopeError(INTROSPECTION_SCOPE, `Introspection needs the ${INTROSPECTION_SCOPE} or system/*.rs scope`);
     }
-    return { clientId: claims.client_id, mayIntrospectAnyToken: true };
+    const client = await this.clients.findEnabled(claims.client_id);
+    if (!client) throw new InvalidTokenError('The bearer token is invalid, expired or revoked');
+    return { clientId: client.clientId, mayIntrospectAnyToken: client.mayIntrospectAnyToken === true };
   }
 }

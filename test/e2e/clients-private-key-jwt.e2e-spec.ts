@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
+import { InitialAccessTokensService } from '../../src/clients/initial-access-tokens.service';
 import { buildClientAssertion, clientAssertionFields, ClientKeyPair, generateClientKey, JWT_BEARER } from '../utils/client-assertion';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
 
 async function register(server: TestApp, metadata: Json): Promise<string> {
+  // A backend service's system/ scopes are pre-authorized by an operator (an initial access token with a scope).
+  const backend = (metadata.grant_types as string[] | undefined)?.includes('client_credentials');
+  const iat = backend ? (await server.app.get(InitialAccessTokensService).issue({ scope: metadata.scope as string })).token : null;
   const response = await fetch(`${server.baseUrl}/register`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...(iat ? { Authorization: `Bearer ${iat}` } : {}) },
     body: JSON.stringify({ client_name: `app-${randomBytes(4).toString('hex')}`, token_endpoint_auth_method: 'private_key_jwt', ...metadata }),
   });
   const body = (await response.json()) as Json;

@@ -50,7 +50,11 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
     server = await startTestApp();
     const options: FhirAuthOptions = { issuer: server.baseUrl, audience: server.fhirBaseUrl };
     if (mode === 'jwks') options.jwksUri = `${server.baseUrl}/.well-known/jwks.json`;
-    else options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect' }) };
+    else {
+      // Introspecting other clients' tokens is an operator flag on the resource server's client.
+      const introspector = await createClient(server, 'backend', { scope: '__introspect', mayIntrospectAnyToken: true });
+      options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect', clientId: introspector.clientId }) };
+    }
     resourceServer = await startResourceServer(options);
   });
 

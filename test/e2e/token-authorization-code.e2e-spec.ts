@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { RevocationService } from '../../src/revocation/revocation.service';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
+import { callAs, createClient, createIntrospector, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
 
 function expectNoStore(headers: Headers): void {
   expect(headers.get('cache-control')).toContain('no-store');
@@ -173,14 +173,15 @@ describe('POST /token: authorization_code', () => {
     const issued = await issueCode(server, client, await createUser(server));
     const first = await redeem(server, client, issued);
     expect(first.status).toBe(200);
-    const active = await callAs(server, client, '/introspect', { token: first.body.access_token as string });
+    const introspector = await createIntrospector(server);
+    const active = await callAs(server, introspector, '/introspect', { token: first.body.access_token as string });
     expect(active.body.active).toBe(true);
 
     const second = await redeem(server, client, issued);
     expect(second.status).toBe(400);
     expect(second.body.error).toBe('invalid_grant');
 
-    const introspected = await callAs(server, client, '/introspect', { token: first.body.access_token as string });
+    const introspected = await callAs(server, introspector, '/introspect', { token: first.body.access_token as string });
     expect(introspected.body).toEqual({ active: false });
     const refreshed = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string });
     expect(refreshed.status).toBe(400);
@@ -195,7 +196,7 @@ describe('POST /token: authorization_code', () => {
     expect(results.find((result) => result.status === 400)?.body.error).toBe('invalid_grant');
     // The second use counts as reuse (RFC 6749 §4.1.2), so the winner's tokens end with the grant.
     const winner = results.find((result) => result.status === 200);
-    const introspection = await callAs(server, client, '/introspect', { token: winner?.body.access_token as string });
+    const introspection = await callAs(server, await createIntrospector(server), '/introspect', { token: winner?.body.access_token as string });
     expect(introspection.body).toEqual({ active: false });
   });
 

@@ -76,6 +76,11 @@ export async function createClient(
   };
 }
 
+/** A resource server's client: an operator flagged it to introspect every client's tokens (public clients may not). */
+export function createIntrospector(server: TestApp): Promise<TestClient> {
+  return createClient(server, 'symmetric', { mayIntrospectAnyToken: true });
+}
+
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = `${randomUUID()}-${randomUUID()}`;
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };

@@ -50,7 +50,7 @@ describe('POST /introspect and POST /revoke', () => {
   });
 
   it('describes refresh tokens and backend-services tokens', async () => {
-    const client = await createClient(server, 'public');
+    const client = await createClient(server, 'symmetric');
     const tokens = await tokensFor(client);
     const refresh = await callAs(server, client, '/introspect', { token: tokens.refresh_token as string, token_type_hint: 'refresh_token' });
     expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', client_id: client.clientId, scope: SCOPE, patient: 'example-patient-1' });
@@ -68,14 +68,14 @@ describe('POST /introspect and POST /revoke', () => {
     ['a forged JWT', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
     ['a malformed JWT', 'a.b.c'],
   ])('answers %s with exactly {"active": false}', async (_label, token) => {
-    const client = await createClient(server, 'public');
+    const client = await createClient(server, 'symmetric');
     const response = await callAs(server, client, '/introspect', { token });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ active: false });
   });
 
   it('answers an expired token with {"active": false}', async () => {
-    const client = await createClient(server, 'public', { accessTokenTtl: 1 });
+    const client = await createClient(server, 'symmetric', { accessTokenTtl: 1 });
     const tokens = await tokensFor(client);
     expect(tokens.expires_in).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 2100));
@@ -96,7 +96,8 @@ describe('POST /introspect and POST /revoke', () => {
   it('accepts a bearer token with system/*.rs or __introspect, and refuses one without', async () => {
     const owner = await createClient(server, 'public');
     const tokens = await tokensFor(owner);
-    const introspector = await createClient(server, 'backend', { scope: 'system/*.rs __introspect' });
+    // Seeing other clients' tokens is the operator flag; the scope only admits the bearer (introspection-rights spec).
+    const introspector = await createClient(server, 'backend', { scope: 'system/*.rs __introspect', mayIntrospectAnyToken: true });
     for (const scope of ['system/*.rs', '__introspect']) {
       const issued = await callAs(server, introspector, '/token', { grant_type: 'client_credentials', scope });
       expect(issued.status).toBe(200);
@@ -144,7 +145,7 @@ describe('POST /introspect and POST /revoke', () => {
   });
 
   it("answers 200 for unknown tokens and for another client's tokens, without revoking them", async () => {
-    const owner = await createClient(server, 'public');
+    const owner = await createClient(server, 'symmetric');
     const tokens = await tokensFor(owner);
     const other = await createClient(server, 'public');
     expect((await callAs(server, other, '/revoke', { token: 'unknown-token' })).status).toBe(200);

@@ -4,7 +4,7 @@ import { hashToken } from '../../src/common/crypto/random-token';
 import { GrantsService } from '../../src/grants/grants.service';
 import { parseScopes } from '../../src/scopes';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, createUser, issueCode, IssuedCode, redeem, TestClient } from './token-fixtures';
+import { callAs, createClient, createIntrospector, createUser, issueCode, IssuedCode, redeem, TestClient } from './token-fixtures';
 
 const SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Observation.rs';
 const NARROWER = 'patient/Patient.r launch/patient';
@@ -196,7 +196,7 @@ describe('POST /token: refresh_token rotation paths', () => {
     const newest = await refresh(strict, client, rotated.body.refresh_token as string, SCOPE);
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
-    expect((await callAs(strict, client, '/introspect', { token: rotated.body.access_token as string })).body).toEqual({ active: false });
+    expect((await callAs(strict, await createIntrospector(strict), '/introspect', { token: rotated.body.access_token as string })).body).toEqual({ active: false });
   });
 
   it('checks the login session of online_access tokens before rotating, including one that expired', async () => {

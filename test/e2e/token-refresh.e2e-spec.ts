@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { LoginSessionService } from '../../src/authorize/login-session.service';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, createUser, issueCode, redeem, TestClient } from './token-fixtures';
+import { callAs, createClient, createIntrospector, createUser, issueCode, redeem, TestClient } from './token-fixtures';
 
 const SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Observation.rs';
 
@@ -108,7 +108,7 @@ describe('POST /token: refresh_token', () => {
     const newest = await refresh(strict, client, rotated.body.refresh_token as string);
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
-    const introspected = await callAs(strict, client, '/introspect', { token: rotated.body.access_token as string });
+    const introspected = await callAs(strict, await createIntrospector(strict), '/introspect', { token: rotated.body.access_token as string });
     expect(introspected.body).toEqual({ active: false });
   });
 

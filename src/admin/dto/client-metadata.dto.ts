@@ -56,6 +56,10 @@ export class ClientMetadataDto {
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'Reviewed by an operator (operator-created clients are; dynamically registered ones start unverified)' })
+  @IsOptional() @IsBoolean()
+  verified?: boolean;
 }
 
 export class CreateClientDto extends ClientMetadataDto {
@@ -79,4 +83,10 @@ export class CreateInitialAccessTokenDto {
 
   @ApiPropertyOptional({ description: 'Lifetime in seconds; no expiry when omitted' }) @IsOptional() @IsInt() @Min(60) @Max(365 * 24 * 3600)
   expires_in?: number;
+
+  @ApiPropertyOptional({
+    description: 'Scope ceiling of clients registered with this token, e.g. "system/Patient.rs system/Observation.rs" (required for a backend service to register)',
+  })
+  @IsOptional() @IsString() @MaxLength(4000)
+  scope?: string;
 }

@@ -51,6 +51,9 @@ describe('validateClientMetadata', () => {
     ['an array', []],
     ['jwks with duplicate kid and kty', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY, KEY] } }],
     ['jwks with a key without kid', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB' }] } }],
+    ['jwks with more than 5 keys', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [1, 2, 3, 4, 5, 6].map((n) => ({ ...KEY, kid: `k${n}` })) } }],
+    ['a jwks key of more than 8 KiB', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...KEY, x5c: ['x'.repeat(9000)] }] } }],
+    ['an internal scope', { ...APP, scope: 'openid __introspect' }],
     ['jwks for a secret client', { ...APP, jwks: { keys: [KEY] } }],
     ['refresh_token without authorization_code', { ...APP, grant_types: ['refresh_token'] }],
     ['client_credentials mixed with authorization_code', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] }, grant_types: ['client_credentials', 'authorization_code'] }],
@@ -137,5 +140,10 @@ describe('validateClientMetadata', () => {
       for (const url of BAD) expect(errorOf(metadata(url))).toBe(error);
       expect(validateClientMetadata(metadata('https://app.example.org/cb?x=1'))).toBeDefined();
     });
+  });
+
+  it('lets operators (and an RFC 7592 PUT, to be intersected with the approval) name internal scopes', () => {
+    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { trustedRegistration: true }).scope).toBe('openid __introspect');
+    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { internalScopesWithinApproval: true }).scope).toBe('openid __introspect');
   });
 });

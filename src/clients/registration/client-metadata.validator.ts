@@ -13,6 +13,9 @@ const TEXT_METADATA = ['software_id', 'software_version'] as const;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_TEXT = 2000;
 const MAX_LIST = 20;
+// RFC 7591 §2 jwks: a few keys for rotation; each key a bounded JSON object (an RSA-8192 public JWK is ~1.5 KiB).
+const MAX_KEYS = 5;
+const MAX_KEY_JSON = 8192;
 
 /** RFC 7591 §2 metadata as sent by a client (or the admin API); unknown members are ignored (§2). */
 export type RawClientMetadata = Record<string, unknown>;
@@ -26,6 +29,11 @@ export interface ClientMetadataOptions {
   trustedRegistration?: boolean;
   /** Which jwks_uri targets the server may fetch (OUTBOUND_* settings); strict when absent. */
   outbound?: OutboundPolicy;
+  /**
+   * RFC 7592 PUT: internal scopes may be named because the result is intersected with what the operator approved,
+   * so a client keeps an internal scope an operator granted it, and gains none.
+   */
+  internalScopesWithinApproval?: boolean;
 }
 
 const CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = ['private_key_jwt'];
@@ -58,7 +66,7 @@ export function validateClientMetadata(raw: unknown, options: ClientMetadataOpti
   if (backendService && redirectUris.length > 0) throw new InvalidRedirectUriError('A client_credentials client has no redirect_uris');
 
   const { jwks, jwksUri } = keysOf(metadata, method, options.outbound ?? STRICT_OUTBOUND_POLICY);
-  const scope = scopeOf(metadata, backendService);
+  const scope = scopeOf(metadata, backendService, options);
   const launchUrl = optionalText(metadata, 'launch_url');
   return {
     name: optionalText(metadata, 'client_name') ?? 'Unnamed app',
@@ -126,8 +134,8 @@ function keysOf(
 
 function checkJwks(value: unknown): ClientJwks {
   const keys = (value as { keys?: unknown })?.keys;
-  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_LIST) {
-    throw new InvalidClientMetadataError('jwks must be a JWK Set with 1 to 20 keys');
+  if (typeof value !== 'object' || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) {
+    throw new InvalidClientMetadataError(`jwks must be a JWK Set with 1 to ${MAX_KEYS} keys`);
   }
   const seen = new Set<string>();
   for (const key of keys as Array<Record<string, unknown>>) {
@@ -135,6 +143,7 @@ function checkJwks(value: unknown): ClientJwks {
       throw new InvalidClientMetadataError('Every key in jwks needs kty (RSA or EC) and kid');
     }
     if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw new InvalidClientMetadataError('jwks must contain public keys only');
+    if (JSON.stringify(key).length > MAX_KEY_JSON) throw new InvalidClientMetadataError(`Every key in jwks must be at most ${MAX_KEY_JSON} characters of JSON`);
     const identity = `${key.kty}|${key.kid}`;
     if (seen.has(identity)) throw new InvalidClientMetadataError(`jwks has more than one ${key.kty} key with kid ${key.kid}`);
     seen.add(identity);
@@ -142,7 +151,7 @@ function checkJwks(value: unknown): ClientJwks {
   return { keys: keys as object[] };
 }
 
-function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
+function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: ClientMetadataOptions): string {
   const scope = optionalText(metadata, 'scope');
   if (scope === undefined) {
     if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
@@ -150,6 +159,11 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
   }
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
+  // SMART I10 internal scopes (`__introspect`, …) stand for rights an operator grants; a client never asks for them.
+  const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
+  if (!options.trustedRegistration && !options.internalScopesWithinApproval && internal.length > 0) {
+    throw new InvalidClientMetadataError(`Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`);
+  }
   const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');
   if (backendService && resourceScopes.some((candidate) => candidate.context !== 'system')) {
     throw new InvalidClientMetadataError('A client_credentials client may only be pre-authorized for system/ scopes');
