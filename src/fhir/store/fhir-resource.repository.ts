@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { OperationOutcomeError } from '../../fhir-auth';
+import { statementTimeoutOutcome, withStatementTimeout } from './statement-timeout';
+import { MAX_RESOURCE_BYTES } from './store-limits';
 
 export interface StoredVersion {
   resourceType: string;
@@ -34,7 +36,7 @@ export class FhirResourceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.query(
       `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources WHERE resource_type = $1 AND id = $2`,
       [resourceType, id],
     );
@@ -42,7 +44,7 @@ export class FhirResourceRepository {
   }
 
   async findVersion(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.query(
       `SELECT resource_type, id, version_id, last_updated, resource, deleted, method FROM fhir_resource_history
         WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
       [resourceType, id, versionId],
@@ -53,7 +55,7 @@ export class FhirResourceRepository {
   /** Current, non-deleted resources by `Type/id` reference, for _include. */
   async findByReferences(references: ReadonlyArray<{ resourceType: string; id: string }>): Promise<StoredVersion[]> {
     if (references.length === 0) return [];
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.query(
       `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted
          FROM fhir_resources r JOIN unnest($1::text[], $2::text[]) AS wanted(resource_type, id)
            ON r.resource_type = wanted.resource_type AND r.id = wanted.id
@@ -64,18 +66,18 @@ export class FhirResourceRepository {
   }
 
   async storedTypes(): Promise<string[]> {
-    const rows: Array<{ resource_type: string }> = await this.dataSource.query(`SELECT DISTINCT resource_type FROM fhir_resources`);
+    const rows: Array<{ resource_type: string }> = await this.query(`SELECT DISTINCT resource_type FROM fhir_resources`);
     return rows.map((row) => row.resource_type);
   }
 
   async count(query: SqlQuery): Promise<number> {
-    const rows: Array<{ total: string }> = await this.dataSource.query(`SELECT count(*) AS total FROM fhir_resources WHERE ${query.where}`, query.params);
+    const rows: Array<{ total: string }> = await this.query(`SELECT count(*) AS total FROM fhir_resources WHERE ${query.where}`, query.params);
     return Number(rows[0]?.total ?? 0);
   }
 
   async search(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<StoredVersion[]> {
     const n = query.params.length;
-    const rows: Row[] = await this.dataSource.query(
+    const rows: Row[] = await this.query(
       `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources
         WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
       [...query.params, limit, offset],
@@ -87,7 +89,7 @@ export class FhirResourceRepository {
   async searchPage(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
     if (limit === 0) return { total: await this.count(query), versions: [] };
     const n = query.params.length;
-    const rows: Array<Row & { total: string }> = await this.dataSource.query(
+    const rows: Array<Row & { total: string }> = await this.query(
       `SELECT resource_type, id, version_id, last_updated, resource, deleted, count(*) OVER () AS total FROM fhir_resources
         WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
       [...query.params, limit, offset],
@@ -100,13 +102,13 @@ export class FhirResourceRepository {
   /** History rows, newest first; `where` may use resource_type, id, last_updated and resource. */
   async history(query: SqlQuery, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
     const n = query.params.length;
-    const [rows, counts]: [Row[], Array<{ total: string }>] = await Promise.all([
-      this.dataSource.query(
+    const [rows, counts] = await Promise.all([
+      this.query<Row[]>(
         `SELECT resource_type, id, version_id, last_updated, resource, deleted, method FROM fhir_resource_history
           WHERE ${query.where} ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...query.params, limit, offset],
       ),
-      this.dataSource.query(`SELECT count(*) AS total FROM fhir_resource_history WHERE ${query.where}`, query.params),
+      this.query<Array<{ total: string }>>(`SELECT count(*) AS total FROM fhir_resource_history WHERE ${query.where}`, query.params),
     ]);
     return { total: Number(counts[0]?.total ?? 0), versions: rows.map(toVersion) };
   }
@@ -129,22 +131,27 @@ export class FhirResourceRepository {
         const lastUpdated = new Date();
         const resource = content && { ...content, resourceType, id, meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
         const deleted = resource === null;
+        const json = resource ? storedJson(resource) : JSON.stringify(previous?.resource ?? {});
         await manager.query(
           `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (resource_type, id) DO UPDATE SET version_id = $3, last_updated = $4, resource = $5, deleted = $6`,
-          [resourceType, id, versionId, lastUpdated, resource ?? previous?.resource ?? {}, deleted],
+          [resourceType, id, versionId, lastUpdated, json, deleted],
         );
         await manager.query(
           `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, resource, deleted, method) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [resourceType, id, versionId, lastUpdated, resource, deleted, method],
+          [resourceType, id, versionId, lastUpdated, deleted ? null : json, deleted, method],
         );
         return { version: { resourceType, id, versionId, lastUpdated, resource, deleted, method }, previous };
       });
     } catch (error) {
       // Two first writes of the same new id raced on the primary key.
       if ((error as { code?: string }).code === '23505') throw new OperationOutcomeError(409, 'conflict', 'Concurrent write to the same resource; retry');
-      throw error;
+      throw statementTimeoutOutcome(error) ?? error;
     }
+  }
+
+  private query<T>(sql: string, params: unknown[] = []): Promise<T> {
+    return withStatementTimeout(() => this.dataSource.query(sql, params));
   }
 
   private async lockCurrent(manager: EntityManager, resourceType: string, id: string): Promise<StoredVersion | undefined> {
@@ -154,6 +161,15 @@ export class FhirResourceRepository {
     );
     return rows[0] && toVersion(rows[0]);
   }
+}
+
+// One serialization, both checked against the size bound and sent to PostgreSQL (as jsonb text).
+function storedJson(resource: Record<string, unknown>): string {
+  const json = JSON.stringify(resource);
+  if (json.length > MAX_RESOURCE_BYTES || Buffer.byteLength(json) > MAX_RESOURCE_BYTES) {
+    throw new OperationOutcomeError(422, 'too-costly', `A stored resource may be at most ${MAX_RESOURCE_BYTES} bytes of JSON`);
+  }
+  return json;
 }
 
 function toVersion(row: Row): StoredVersion {
