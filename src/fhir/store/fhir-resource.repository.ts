@@ -85,13 +85,21 @@ export class FhirResourceRepository {
     return rows.map(toVersion);
   }
 
-  /** One page and the total match count in a single round trip (a window count over the same WHERE). */
+  /**
+   * One page and the total match count in a single round trip. The matching keys are collected first (a
+   * materialized CTE, so the planner picks the search index for the WHERE instead of walking the sort order
+   * and filtering every row), counted and sorted; only the page's rows are then read in full.
+   */
   async searchPage(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<{ total: number; versions: StoredVersion[] }> {
     if (limit === 0) return { total: await this.count(query), versions: [] };
     const n = query.params.length;
     const rows: Array<Row & { total: string }> = await this.query(
-      `SELECT resource_type, id, version_id, last_updated, resource, deleted, count(*) OVER () AS total FROM fhir_resources
-        WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      `WITH matches AS MATERIALIZED (SELECT resource_type, id, last_updated FROM fhir_resources WHERE ${query.where}),
+            page AS (SELECT resource_type, id, count(*) OVER () AS total, row_number() OVER (ORDER BY ${orderBy}) AS position
+                       FROM matches ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2})
+       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted, page.total
+         FROM page JOIN fhir_resources r ON r.resource_type = page.resource_type AND r.id = page.id
+        ORDER BY page.position`,
       [...query.params, limit, offset],
     );
     // A page past the end has no row to carry the count.
