@@ -42,7 +42,9 @@ export function filterCondition(resourceType: string, filter: SearchFilter, para
 }
 
 function valueCondition(resourceType: string, name: string, value: string, parameters: SqlParameters): string {
-  if (name === '_lastUpdated') return dateCondition(`to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')`, value, parameters);
+  // The column itself against UTC instants (bounds are whole seconds, so this equals comparing the column's
+  // text truncated to seconds), which lets the (resource_type, last_updated) index answer.
+  if (name === '_lastUpdated') return dateCondition('last_updated', value, parameters, (instant) => `${instant}Z`);
   const columns = (DATE_ELEMENTS[resourceType] ?? []).map((element) => `(resource #>> '{${element}}')`);
   if (columns.length === 0) return 'FALSE';
   return dateCondition(normalisedInstant(`COALESCE(${columns.join(', ')})`), value, parameters);
@@ -56,7 +58,7 @@ function nameCondition(values: readonly string[], parameters: SqlParameters): st
 }
 
 // Dates compare as normalised `YYYY-MM-DDTHH:MM:SS` text (time-zone offsets are not applied).
-function dateCondition(column: string, raw: string, parameters: SqlParameters): string {
+function dateCondition(column: string, raw: string, parameters: SqlParameters, bind = (instant: string): string => instant): string {
   const match = DATE_VALUE.exec(raw);
   if (!match) throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a FHIR date search value`);
   const prefix = match[1] ?? 'eq';
@@ -66,8 +68,8 @@ function dateCondition(column: string, raw: string, parameters: SqlParameters): 
     throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a valid date`);
   }
   // Only parameters that appear in the SQL may be bound: PostgreSQL cannot type an unused one.
-  const start = (): string => parameters.add(lower);
-  const end = (): string => parameters.add(upperBound(value));
+  const start = (): string => parameters.add(bind(lower));
+  const end = (): string => parameters.add(bind(upperBound(value)));
   switch (prefix) {
     case 'gt':
     case 'sa':
