@@ -164,6 +164,28 @@ describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
     });
   });
 
+  describe('response size (13.3)', () => {
+    it('cuts a page of large resources at 16 MiB of JSON and continues it through the next link', async () => {
+      const owner = `big-${run}`;
+      const token = await mintAccessToken(server, { scope: 'patient/Observation.cruds', patient: owner });
+      for (let index = 0; index < 20; index++) {
+        const body = { resourceType: 'Observation', status: 'final', code: { text: `big ${index}` }, subject: { reference: `Patient/${owner}` }, note: [{ text: 'n'.repeat(1_000_000) }] };
+        expect((await fhirFetch(server, '/Observation', token, { method: 'POST', body })).status).toBe(201);
+      }
+      const { result: first } = await healthStaysPrompt(server, () => fhirFetch(server, `/Observation?patient=${owner}&_count=50`, token));
+      expect(first.status).toBe(200);
+      expect(first.body.total).toBe(20);
+      expect(first.body.entry).toHaveLength(17);
+      const next = first.body.link.find((link: { relation: string }) => link.relation === 'next').url as string;
+      expect(new URL(next).searchParams.get('_offset')).toBe('17');
+      const rest = await fhirFetch(server, next.slice(server.fhirBaseUrl.length), token);
+      expect(rest.body.entry).toHaveLength(3);
+      const history = await fhirFetch(server, `/Observation/_history?_count=50`, token);
+      expect(history.status).toBe(200);
+      expect(history.body.entry.length).toBeLessThanOrEqual(17);
+    });
+  });
+
   describe('statement timeout (13.3)', () => {
     const marker = `timeout-${run}`;
     let slow: TestApp;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { OperationOutcomeError } from '../../fhir-auth';
 import { statementTimeoutOutcome, withStatementTimeout } from './statement-timeout';
-import { MAX_RESOURCE_BYTES } from './store-limits';
+import { MAX_PAGE_BYTES, MAX_RESOURCE_BYTES } from './store-limits';
 
 export interface StoredVersion {
   resourceType: string;
@@ -13,6 +13,8 @@ export interface StoredVersion {
   resource: Record<string, unknown> | null;
   deleted: boolean;
   method?: string;
+  /** Bytes of JSON, when the query measured them (pages and includes). */
+  size?: number;
 }
 
 export interface SqlQuery {
@@ -28,6 +30,7 @@ interface Row {
   resource: Record<string, unknown> | null;
   deleted: boolean;
   method?: string;
+  size?: string | number;
 }
 
 /** The built-in FHIR store: current versions in fhir_resources, every version in fhir_resource_history. */
@@ -52,15 +55,18 @@ export class FhirResourceRepository {
     return rows[0] && toVersion(rows[0]);
   }
 
-  /** Current, non-deleted resources by `Type/id` reference, for _include. */
-  async findByReferences(references: ReadonlyArray<{ resourceType: string; id: string }>): Promise<StoredVersion[]> {
+  /** Current, non-deleted resources by `Type/id` reference, for _include, within `maxBytes` of JSON. */
+  async findByReferences(references: ReadonlyArray<{ resourceType: string; id: string }>, maxBytes = MAX_PAGE_BYTES): Promise<StoredVersion[]> {
     if (references.length === 0) return [];
     const rows: Row[] = await this.query(
-      `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted
-         FROM fhir_resources r JOIN unnest($1::text[], $2::text[]) AS wanted(resource_type, id)
-           ON r.resource_type = wanted.resource_type AND r.id = wanted.id
-        WHERE NOT r.deleted`,
-      [references.map((reference) => reference.resourceType), references.map((reference) => reference.id)],
+      withinBytes(
+        `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted, wanted.ord
+           FROM fhir_resources r JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS wanted(resource_type, id, ord)
+             ON r.resource_type = wanted.resource_type AND r.id = wanted.id
+          WHERE NOT r.deleted`,
+        '$3',
+      ),
+      [references.map((reference) => reference.resourceType), references.map((reference) => reference.id), maxBytes],
     );
     return rows.map(toVersion);
   }
@@ -75,12 +81,15 @@ export class FhirResourceRepository {
     return Number(rows[0]?.total ?? 0);
   }
 
-  async search(query: SqlQuery, orderBy: string, limit: number, offset: number): Promise<StoredVersion[]> {
+  async search(query: SqlQuery, orderBy: string, limit: number, offset: number, maxBytes = MAX_PAGE_BYTES): Promise<StoredVersion[]> {
     const n = query.params.length;
     const rows: Row[] = await this.query(
-      `SELECT resource_type, id, version_id, last_updated, resource, deleted FROM fhir_resources
-        WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...query.params, limit, offset],
+      withinBytes(
+        `SELECT resource_type, id, version_id, last_updated, resource, deleted, row_number() OVER (ORDER BY ${orderBy}) AS ord FROM fhir_resources
+          WHERE ${query.where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        `$${n + 3}`,
+      ),
+      [...query.params, limit, offset, maxBytes],
     );
     return rows.map(toVersion);
   }
@@ -96,11 +105,13 @@ export class FhirResourceRepository {
     const rows: Array<Row & { total: string }> = await this.query(
       `WITH matches AS MATERIALIZED (SELECT resource_type, id, last_updated FROM fhir_resources WHERE ${query.where}),
             page AS (SELECT resource_type, id, count(*) OVER () AS total, row_number() OVER (ORDER BY ${orderBy}) AS position
-                       FROM matches ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2})
-       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted, page.total
-         FROM page JOIN fhir_resources r ON r.resource_type = page.resource_type AND r.id = page.id
-        ORDER BY page.position`,
-      [...query.params, limit, offset],
+                       FROM matches ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) ` +
+        withinBytes(
+          `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.resource, r.deleted, page.total, page.position AS ord
+             FROM page JOIN fhir_resources r ON r.resource_type = page.resource_type AND r.id = page.id`,
+          `$${n + 3}`,
+        ),
+      [...query.params, limit, offset, MAX_PAGE_BYTES],
     );
     // A page past the end has no row to carry the count.
     if (rows.length === 0) return { total: offset > 0 ? await this.count(query) : 0, versions: [] };
@@ -112,9 +123,13 @@ export class FhirResourceRepository {
     const n = query.params.length;
     const [rows, counts] = await Promise.all([
       this.query<Row[]>(
-        `SELECT resource_type, id, version_id, last_updated, resource, deleted, method FROM fhir_resource_history
-          WHERE ${query.where} ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...query.params, limit, offset],
+        withinBytes(
+          `SELECT resource_type, id, version_id, last_updated, resource, deleted, method,
+                  row_number() OVER (ORDER BY last_updated DESC, resource_type, id, version_id DESC) AS ord FROM fhir_resource_history
+            WHERE ${query.where} ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+          `$${n + 3}`,
+        ),
+        [...query.params, limit, offset, MAX_PAGE_BYTES],
       ),
       this.query<Array<{ total: string }>>(`SELECT count(*) AS total FROM fhir_resource_history WHERE ${query.where}`, query.params),
     ]);
@@ -171,6 +186,20 @@ export class FhirResourceRepository {
   }
 }
 
+/**
+ * The rows of `inner` (which selects `resource` and an `ord` column) in `ord` order, as long as the JSON sent
+ * before each stays under `budget` bytes; the first row always comes. A page of large resources is cut short
+ * here, in PostgreSQL, so the server never parses or serializes more than about the budget (docs/fhir.md).
+ */
+function withinBytes(inner: string, budget: string): string {
+  return `SELECT * FROM (
+            SELECT sized.*, sum(sized.size) OVER (ORDER BY sized.ord ROWS UNBOUNDED PRECEDING) AS running
+              FROM (SELECT inner_rows.*, coalesce(octet_length(inner_rows.resource::text), 0) AS size FROM (${inner}) AS inner_rows) AS sized
+          ) AS kept
+          WHERE kept.running - kept.size < ${budget}
+          ORDER BY kept.ord`;
+}
+
 // One serialization, both checked against the size bound and sent to PostgreSQL (as jsonb text).
 function storedJson(resource: Record<string, unknown>): string {
   const json = JSON.stringify(resource);
@@ -189,6 +218,7 @@ function toVersion(row: Row): StoredVersion {
     resource: row.resource,
     deleted: row.deleted,
     method: row.method,
+    ...(row.size === undefined ? {} : { size: Number(row.size) }),
   };
 }
 

@@ -106,7 +106,7 @@ export function applyJsonPatch(document: Json, patch: unknown, limits: JsonPatch
   return root;
 }
 
-const WORK_FACTOR = 8;
+const WORK_FACTOR = 4;
 
 function last(path: string[]): string {
   return path[path.length - 1];

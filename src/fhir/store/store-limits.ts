@@ -2,6 +2,8 @@
 
 /** Largest stored resource, as serialized JSON (UTF-8 bytes); create, update and patch results alike. */
 export const MAX_RESOURCE_BYTES = 1024 * 1024;
+/** JSON of one search or history page, and of its _include/_revinclude results together (cut in SQL). */
+export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 /** Operations in one JSON Patch document. */
 export const MAX_PATCH_OPERATIONS = 100;
 /** Comma-separated values of one search parameter occurrence (OR-ed). */
