@@ -1,4 +1,5 @@
-import { applyJsonPatch, JsonPatchError, sizeWithin } from './json-patch';
+import { sizeWithin } from './json-measure';
+import { applyJsonPatch, JsonPatchError } from './json-patch';
 
 const LIMITS = { maxOperations: 100, maxSize: 10_000 };
 
