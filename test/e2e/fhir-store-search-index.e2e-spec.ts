@@ -70,6 +70,10 @@ describe('FHIR store: indexed search conditions (issue 13.8)', () => {
     expect(await found(`/Observation?_lastUpdated=${second}&patient=${patientA}`)).toEqual(['loinc']);
     expect(await found(`/Observation?_lastUpdated=lt${second}&patient=${patientA}`)).toEqual([]);
     expect(await found(`/Observation?_lastUpdated=ge${second}&patient=${patientA}`)).toEqual(['loinc']);
+    expect(await found(`/Observation?_lastUpdated=ge0000&patient=${patientA}`)).toEqual(['loinc']);
+    expect(await found(`/Observation?_lastUpdated=lt0000&patient=${patientA}`)).toEqual([]);
+    expect(await found(`/Observation?_lastUpdated=le9999&patient=${patientA}`)).toEqual(['loinc']);
+    expect(await found(`/Observation?_lastUpdated=gt9999-12-31&patient=${patientA}`)).toEqual([]);
   });
 
   it('builds conditions that PostgreSQL answers with fhir_resources_content', async () => {

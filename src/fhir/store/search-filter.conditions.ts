@@ -44,10 +44,16 @@ export function filterCondition(resourceType: string, filter: SearchFilter, para
 function valueCondition(resourceType: string, name: string, value: string, parameters: SqlParameters): string {
   // The column itself against UTC instants (bounds are whole seconds, so this equals comparing the column's
   // text truncated to seconds), which lets the (resource_type, last_updated) index answer.
-  if (name === '_lastUpdated') return dateCondition('last_updated', value, parameters, (instant) => `${instant}Z`);
+  // Year 0000 and the bound after 9999 are outside timestamptz's input range: they become ∓infinity.
+  if (name === '_lastUpdated') return dateCondition('last_updated', value, parameters, timestampBound);
   const columns = (DATE_ELEMENTS[resourceType] ?? []).map((element) => `(resource #>> '{${element}}')`);
   if (columns.length === 0) return 'FALSE';
   return dateCondition(normalisedInstant(`COALESCE(${columns.join(', ')})`), value, parameters);
+}
+
+function timestampBound(instant: string): string {
+  if (instant.startsWith('+')) return 'infinity';
+  return instant < '0001' ? '-infinity' : `${instant}Z`;
 }
 
 function nameCondition(values: readonly string[], parameters: SqlParameters): string {
