@@ -18,7 +18,7 @@ const { runTwoProcesses } = require('./two-processes');
 const log = (line) => process.stdout.write(`${line}\n`);
 
 function command(settings) {
-  const env = ['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_PROCESSES', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG']
+  const env = ['BENCH_LARGE', 'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_PROCESSES', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG']
     .filter((name) => process.env[name])
     .map((name) => `${name}=${process.env[name]}`);
   if (settings.databaseUrl) env.push('DATABASE_URL=…');
@@ -29,7 +29,7 @@ async function main() {
   const settings = readSettings();
   if (!existsSync(join(ROOT, 'dist', 'src', 'main.js'))) throw new Error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
   const selected = (id) => settings.only.length === 0 || settings.only.includes(id);
-  const rows = ROWS.filter((row) => (row.optional ? settings.only.includes(row.id) : selected(row.id)));
+  const rows = ROWS.filter((row) => (row.optional || (row.scale && !settings.large) ? settings.only.includes(row.id) : selected(row.id)));
   const stops = [];
   const work = makeWorkDir();
   const report = {

@@ -10,6 +10,7 @@ import { CreateClientOrigins1795400100000 } from './1795400100000-CreateClientOr
 import { AddDemoFlagToUsers1795410000000 } from './1795410000000-AddDemoFlagToUsers';
 import { BindLaunchToBrowser1795410000001 } from './1795410000001-BindLaunchToBrowser';
 import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-AddAuthTimeToAuthorizationCodes';
+import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   AddDemoFlagToUsers1795410000000,
   BindLaunchToBrowser1795410000001,
   AddAuthTimeToAuthorizationCodes1795410000002,
+  IndexFhirSearch1795460000000,
 ];

@@ -34,6 +34,8 @@ function readSettings() {
     pipelining: 1,
     processes: positiveInteger('BENCH_PROCESSES', 1),
     only: list('BENCH_ONLY'),
+    /** Also run the search-at-scale rows (loads 200,000 Observations into the database). */
+    large: process.env.BENCH_LARGE === '1' || process.env.BENCH_LARGE === 'true',
     skipPeer: process.env.BENCH_SKIP_PEER === 'true',
     logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
     accessTokenAlg: process.env.BENCH_ACCESS_TOKEN_ALG || 'ES256',

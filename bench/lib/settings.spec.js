@@ -40,6 +40,7 @@ describe('readSettings', () => {
       pipelining: 1,
       processes: 1,
       only: [],
+      large: false,
       skipPeer: false,
       logLevel: 'warn',
       accessTokenAlg: 'ES256',
@@ -47,6 +48,11 @@ describe('readSettings', () => {
       resultsDir: join(__dirname, '..', 'results'),
       cpuProfileDir: undefined,
     });
+  });
+
+  it('turns the search-at-scale rows on with BENCH_LARGE=1', () => {
+    expect(withEnv({ BENCH_LARGE: '1' })).toMatchObject({ large: true });
+    expect(withEnv({ BENCH_LARGE: '0' })).toMatchObject({ large: false });
   });
 
   it('treats an empty variable as unset', () => {

@@ -7,6 +7,7 @@ const { startOurServers } = require('../lib/our-server');
 const { basicAuthorization, expectStatus, fixedPlan, form, introspection, json, pooledFormPlan, tokenResponse, FORM } = require('../lib/plans');
 const { SmartApi } = require('../fixtures/smart-api');
 const { Browser, mintCodes, pkce } = require('../fixtures/browser-flow');
+const { scaleScenarios } = require('./large-data');
 
 const BACKEND_SCOPE = 'system/Patient.crs system/Observation.rs';
 const CC_SCOPE = 'system/Patient.rs';
@@ -142,6 +143,16 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       prepare: fhirPlan(`/fhir/Patient/${patientId}`),
       note: 'ours: bench/ceiling/unguarded-fhir-server.js, FhirStoreService.read with a fixed system/*.rs context; the Authorization header is sent and ignored',
     };
+  }
+
+  const scaleRows = rows.filter((row) => row.scale).map((row) => row.id);
+  if (scaleRows.length) {
+    const scale = await scaleScenarios({ databaseUrl, backendToken, scenario, log });
+    Object.assign(scenarios, scale.scenarios);
+    scenarios['cc-private-key-jwt-rs384-large'] = scenario(async (estimate) => {
+      await scale.ensureLarge();
+      return ccPlan(rs384)(estimate);
+    });
   }
 
   if (needs(rows, 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked', 'introspect-active-log-info')) {

@@ -19,6 +19,17 @@ const ROWS = [
   { id: 'fhir-read', title: 'FHIR read through the guard, GET /fhir/Patient/{id}', alternateWith: 'fhir-read-unguarded' },
   { id: 'fhir-read-unguarded', title: 'Same FHIR read without the guard (bench-only server, same store call)' },
   { id: 'fhir-search', title: 'FHIR search through the guard, GET /fhir/Patient?_id={id}' },
+  // Search at scale (issue 13.8): only with BENCH_LARGE=1 or when named in BENCH_ONLY; the store holds 200
+  // Observations for the `-small` rows, then 200,000 (2,000 patients) are loaded for the `-large` rows.
+  { id: 'fhir-scale-search-patient-small', title: 'FHIR search Observation?patient={id}&_count=10, 200 Observations stored', scale: true },
+  { id: 'fhir-scale-search-code-small', title: 'FHIR search Observation?code={loinc}&_count=10, 200 Observations stored', scale: true },
+  { id: 'fhir-scale-search-patient-code-small', title: 'FHIR search Observation?patient={id}&code={loinc}, 200 Observations stored', scale: true },
+  { id: 'fhir-scale-read-small', title: 'FHIR read Observation/{id}, 200 Observations stored', scale: true },
+  { id: 'fhir-scale-search-patient-large', title: 'FHIR search Observation?patient={id}&_count=10, 200,000 Observations stored', scale: true },
+  { id: 'fhir-scale-search-code-large', title: 'FHIR search Observation?code={loinc}&_count=10 (1,000 matches), 200,000 Observations stored', scale: true },
+  { id: 'fhir-scale-search-patient-code-large', title: 'FHIR search Observation?patient={id}&code={loinc}, 200,000 Observations stored', scale: true },
+  { id: 'fhir-scale-read-large', title: 'FHIR read Observation/{id}, 200,000 Observations stored', scale: true },
+  { id: 'cc-private-key-jwt-rs384-large', title: 'client_credentials, private_key_jwt RS384, 200,000 Observations stored', scale: true },
   { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },
   // Only when named in BENCH_ONLY: the price of request logging (a second process at LOG_LEVEL=info).
   { id: 'jwks-log-info', title: 'JWKS, server at LOG_LEVEL=info', optional: true },

@@ -30,6 +30,7 @@ describe('AppConfig', () => {
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ REGISTRATION_POLICY: 'sometimes' }, 'REGISTRATION_POLICY'],
     [{ JTI_COMMIT: 'maybe' }, 'JTI_COMMIT'],
+    [{ DATABASE_STATEMENT_TIMEOUT: '10s' }, 'DATABASE_STATEMENT_TIMEOUT'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.org' }, 'PUBLIC_URL'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org' }, 'COOKIE_SECRET'],
   ])('fails with a message naming the bad variable for %p', (env, variable) => {

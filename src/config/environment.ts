@@ -28,6 +28,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1) @Max(500)
   DATABASE_POOL_SIZE?: number;
 
+  @IsOptional() @IsInt() @Min(0) @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT?: number;
+
   @IsOptional() @Matches(DURATION, { message: `ACCESS_TOKEN_TTL ${DURATION_MESSAGE}` })
   ACCESS_TOKEN_TTL?: string;
 

@@ -2,8 +2,11 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 
+/** PostgreSQL statement_timeout of the app's pool, in ms (0: none); the migration CLI runs without one. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+
 // The one set of TypeORM options, used by the Nest app and by the migration CLI.
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, statementTimeoutMs = statementTimeoutFromEnvironment()): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -14,10 +17,17 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     uuidExtension: 'pgcrypto',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 10) },
+    // Every statement is cancelled after this long (SQLSTATE 57014), so no request can hold a connection and a
+    // core of PostgreSQL for minutes; migrations that may run longer lift it (SET LOCAL statement_timeout = 0).
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 10), ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
   };
 }
 
-export function createDataSource(url: string): DataSource {
-  return new DataSource(dataSourceOptions(url));
+export function createDataSource(url: string, statementTimeoutMs?: number): DataSource {
+  return new DataSource(dataSourceOptions(url, statementTimeoutMs));
+}
+
+function statementTimeoutFromEnvironment(): number {
+  const raw = process.env.DATABASE_STATEMENT_TIMEOUT;
+  return raw === undefined || raw.trim() === '' ? DEFAULT_STATEMENT_TIMEOUT_MS : Number(raw);
 }

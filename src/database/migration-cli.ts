@@ -9,7 +9,8 @@ async function main(): Promise<number> {
   const [command, name] = process.argv.slice(2);
   const config = new AppConfig(process.env);
   const database = await resolveDatabase(config);
-  const dataSource = createDataSource(database.url);
+  // Migrations and schema checks may take long on large tables: no statement timeout here.
+  const dataSource = createDataSource(database.url, 0);
   try {
     await dataSource.initialize();
     if (command === 'run') {

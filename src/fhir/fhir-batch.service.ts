@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { FhirAccessPolicy, isResourceType, OperationOutcomeError, SmartContextValue } from '../fhir-auth';
 import { Interaction } from '../scopes';
+import { MAX_BUNDLE_ENTRIES, MAX_BUNDLE_SEARCHES } from './store/store-limits';
 import { FHIR_BACKEND, FhirBackend, FhirResponse } from './fhir-response';
 
 interface EntryRequest {
@@ -14,7 +15,6 @@ interface EntryRequest {
   resource?: unknown;
 }
 
-const MAX_ENTRIES = 200;
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity' };
 
 /** Batch and transaction Bundles: every entry is checked on its own merits (SMART I3, Q4). */
@@ -32,8 +32,10 @@ export class FhirBatchService {
       throw OperationOutcomeError.invalid('POST to the FHIR base takes a Bundle of type batch or transaction');
     }
     const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
-    if (entries.length > MAX_ENTRIES) throw new OperationOutcomeError(413, 'too-costly', `At most ${MAX_ENTRIES} entries per Bundle`);
+    if (entries.length > MAX_BUNDLE_ENTRIES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per Bundle`);
     const parsed = entries.map((entry) => this.parseEntry(entry));
+    const searches = parsed.filter((entry) => !(entry instanceof OperationOutcomeError) && entry.interaction === 's').length;
+    if (searches > MAX_BUNDLE_SEARCHES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_SEARCHES} search entries per Bundle`);
     if (bundle.type === 'transaction') {
       // All or nothing for authorization: a transaction with any refused entry changes nothing.
       for (const entry of parsed) {

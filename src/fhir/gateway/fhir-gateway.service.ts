@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { applyPatch, deepClone, Operation } from 'fast-json-patch';
 import { AppConfig } from '../../config/app-config';
 import { AccessRule, FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { Interaction } from '../../scopes';
 import { FhirBackend, FhirResponse } from '../fhir-response';
+import { patchResource } from '../store/fhir-patch';
 import { confineQuery, historyIsExact } from './search-confinement';
 import { UpstreamFhirClient, UpstreamResponse } from './upstream-fhir.client';
 import { UpstreamLinks } from './upstream-links';
@@ -85,12 +85,8 @@ export class FhirGatewayService implements FhirBackend {
     const rules = this.policy.rules(context, resourceType, 'u');
     const current = await this.visibleCurrent(resourceType, requireId(id), [...this.policy.rules(context, resourceType, 'r'), ...rules]);
     if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    let patched: Json;
-    try {
-      patched = applyPatch(deepClone(current), operations as Operation[], true, false).newDocument as Json;
-    } catch {
-      throw new OperationOutcomeError(422, 'processing', 'The JSON Patch could not be applied');
-    }
+    // The same bounded RFC 6902 code as the store (issue 13.2): a patch cannot make this process do unbounded work.
+    const patched = patchResource(current, operations);
     if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
     return this.passThrough(await this.upstream.request('PATCH', `${resourceType}/${id}`, undefined, operations, 'application/json-patch+json'));
   }

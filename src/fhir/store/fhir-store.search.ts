@@ -7,6 +7,7 @@ import { parseFhirDateTime } from '../validation/fhir-date';
 import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
 import { filterCondition } from './search-filter.conditions';
 import { DEFAULT_COUNT, IncludeSpec, MAX_COUNT, parseSearchRequest, SearchRequest } from './search-request';
+import { MAX_PAGE_BYTES } from './store-limits';
 import { elementPath, referenceCondition, rulesCondition, SqlParameters } from './sql-conditions';
 
 const MAX_INCLUDED = 500;
@@ -41,7 +42,9 @@ export class FhirStoreSearch {
     const included = await this.included(context, request, matches);
     const entries: BundleEntry[] = [...matches.map((resource) => ({ resource, mode: 'match' as const })), ...included.map((resource) => ({ resource, mode: 'include' as const }))];
     const self = this.bundles.url(resourceType, withOffset(request.canonicalQuery, request.offset));
-    const next = request.count > 0 && request.offset + request.count < total ? this.bundles.url(resourceType, withOffset(request.canonicalQuery, request.offset + request.count)) : undefined;
+    // A page cut short by its byte budget (MAX_PAGE_BYTES) continues where it stopped.
+    const pageEnd = request.offset + Math.min(page.length, request.count);
+    const next = request.count > 0 && pageEnd < total ? this.bundles.url(resourceType, withOffset(request.canonicalQuery, pageEnd)) : undefined;
     return { status: 200, body: this.bundles.searchset(total, entries, self, next) };
   }
 
@@ -73,7 +76,8 @@ export class FhirStoreSearch {
     const { total, versions } = await this.repository.history({ where: conditions.join(' AND '), params: parameters.values }, count, offset);
     const path = [resourceType, id, '_history'].filter(Boolean).join('/');
     const canonical = new URLSearchParams([...query].filter(([name]) => name === '_count' || name === '_since'));
-    const next = offset + count < total ? this.bundles.url(path, withOffset(canonical, offset + count)) : undefined;
+    const pageEnd = offset + Math.min(versions.length, count);
+    const next = pageEnd < total ? this.bundles.url(path, withOffset(canonical, pageEnd)) : undefined;
     return { status: 200, body: this.bundles.history(total, versions.filter(visible), this.bundles.url(path, withOffset(canonical, offset)), next) };
   }
 
@@ -88,8 +92,13 @@ export class FhirStoreSearch {
     const seen = new Set(matches.map((resource) => `${String(resource.resourceType)}/${String(resource.id)}`));
     const found: StoredVersion[] = [];
     const wanted = request.include.flatMap((spec) => referencesOf(matches, spec));
-    found.push(...(await this.repository.findByReferences(wanted.slice(0, MAX_INCLUDED))));
-    for (const spec of request.revinclude) found.push(...(await this.revincluded(context, spec, [...seen])));
+    // At most MAX_INCLUDED resources and MAX_PAGE_BYTES of JSON for all _include and _revinclude together.
+    const bytesLeft = (): number => MAX_PAGE_BYTES - found.reduce((sum, version) => sum + (version.size ?? 0), 0);
+    found.push(...(await this.repository.findByReferences(wanted.slice(0, MAX_INCLUDED), MAX_PAGE_BYTES)));
+    for (const spec of request.revinclude) {
+      if (found.length >= MAX_INCLUDED || bytesLeft() <= 0) break;
+      found.push(...(await this.revincluded(context, spec, [...seen], MAX_INCLUDED - found.length, bytesLeft())));
+    }
     const result: Record<string, unknown>[] = [];
     for (const version of found) {
       const resource = version.resource as Record<string, unknown>;
@@ -104,13 +113,13 @@ export class FhirStoreSearch {
     return result;
   }
 
-  private async revincluded(context: SmartContextValue, spec: IncludeSpec, targets: string[]): Promise<StoredVersion[]> {
+  private async revincluded(context: SmartContextValue, spec: IncludeSpec, targets: string[], limit: number, maxBytes: number): Promise<StoredVersion[]> {
     if (!isResourceType(spec.sourceType) || !elementPath(spec.element)) return [];
     const parameters = new SqlParameters();
     const elements = spec.element === 'patient' ? COMPARTMENT_PARAMETERS : [camel(spec.element)];
     const rules = this.policy.rules(context, spec.sourceType, 's');
     const where = [`resource_type = ${parameters.add(spec.sourceType)}`, 'NOT deleted', referenceCondition(elements, targets, parameters), rulesCondition(spec.sourceType, rules, parameters)];
-    return this.repository.search({ where: where.join(' AND '), params: parameters.values }, 'last_updated ASC, id ASC', MAX_INCLUDED, 0);
+    return this.repository.search({ where: where.join(' AND '), params: parameters.values }, 'last_updated ASC, id ASC', limit, 0, maxBytes);
   }
 }
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { applyPatch, deepClone, JsonPatchError, Operation } from 'fast-json-patch';
 import { AppConfig } from '../../config/app-config';
 import { FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { BundleBuilder } from '../bundle.builder';
 import { FhirBackend, FhirResponse } from '../fhir-response';
 import { FhirWriteValidator } from '../validation/fhir-write.validator';
+import { patchResource } from './fhir-patch';
 import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
 import { FhirStoreSearch } from './fhir-store.search';
 
@@ -87,7 +87,7 @@ export class FhirStoreService implements FhirBackend {
     const { version } = await this.repository.write(resourceType, id, 'PATCH', (current) => {
       if (!current?.resource || current.deleted || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))) throw notFound(resourceType, id);
       if (!resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-      const patched = applyJsonPatch(current.resource, operations);
+      const patched = patchResource(current.resource, operations);
       if (patched.resourceType !== resourceType || patched.id !== id) throw new OperationOutcomeError(422, 'processing', 'A patch may not change resourceType or id');
       this.writes.check(resourceType, patched, 422);
       if (!this.writes.allows(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
@@ -135,17 +135,4 @@ function requireResource(resource: unknown, resourceType: string): asserts resou
 function withoutId(resource: Record<string, unknown>): Record<string, unknown> {
   const { id: _ignored, ...rest } = resource;
   return rest;
-}
-
-// RFC 6902 via fast-json-patch; a patch that does not apply is 422 (FHIR R4 http.html#patch).
-function applyJsonPatch(resource: Record<string, unknown>, operations: unknown[]): Record<string, unknown> {
-  try {
-    const result = applyPatch(deepClone(resource), operations as Operation[], true, false).newDocument as unknown;
-    if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new OperationOutcomeError(422, 'processing', 'The patch must leave a resource');
-    return result as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) throw error;
-    const message = error instanceof JsonPatchError ? error.name : 'invalid patch';
-    throw new OperationOutcomeError(422, 'processing', `The JSON Patch could not be applied (${message})`);
-  }
 }

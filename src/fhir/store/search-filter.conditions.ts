@@ -17,47 +17,54 @@ const DATE_ELEMENTS: Record<string, string[]> = {
 const DATE_VALUE = /^(eq|ne|gt|lt|ge|le|sa|eb)?(\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)$/;
 const INSTANT_TEMPLATE = '0000-01-01T00:00:00';
 
-/** SQL for one search parameter occurrence (values OR-ed). */
+/** SQL for one search parameter occurrence (values OR-ed); value lists are bound as one array or one jsonpath. */
 export function filterCondition(resourceType: string, filter: SearchFilter, parameters: SqlParameters): string {
-  const alternatives = filter.values.map((value) => valueCondition(resourceType, filter.name, value, parameters));
-  return `(${alternatives.join(' OR ')})`;
-}
-
-function valueCondition(resourceType: string, name: string, value: string, parameters: SqlParameters): string {
+  const { name, values } = filter;
   switch (name) {
     case '_id':
-      return `id = ${parameters.add(value)}`;
-    case '_lastUpdated':
-      return dateCondition(`to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')`, value, parameters);
-    case 'date': {
-      const columns = (DATE_ELEMENTS[resourceType] ?? []).map((element) => `(resource #>> '{${element}}')`);
-      if (columns.length === 0) return 'FALSE';
-      return dateCondition(normalisedInstant(`COALESCE(${columns.join(', ')})`), value, parameters);
-    }
+      return `id = ANY(${parameters.add(values)}::text[])`;
     case 'patient':
-      if (resourceType === 'Patient') return `id = ${parameters.add(referenceId(value, 'Patient'))}`;
-      return referenceCondition(COMPARTMENT_ELEMENTS, [`Patient/${referenceId(value, 'Patient')}`], parameters);
+      if (resourceType === 'Patient') return `id = ANY(${parameters.add(values.map((value) => referenceId(value, 'Patient')))}::text[])`;
+      return referenceCondition(COMPARTMENT_ELEMENTS, values.map((value) => `Patient/${referenceId(value, 'Patient')}`), parameters);
     case 'subject':
     case 'encounter':
-      return referenceCondition([name], [qualifiedReference(value, name === 'encounter' ? 'Encounter' : 'Patient')], parameters);
+      return referenceCondition([name], values.map((value) => qualifiedReference(value, name === 'encounter' ? 'Encounter' : 'Patient')), parameters);
     case 'identifier':
-      return tokenCondition('$."identifier"', value, parameters, 'value');
+      return tokenCondition('$."identifier"', values, parameters, 'value');
     case 'name':
-      return nameCondition(value, parameters);
+      return nameCondition(values, parameters);
+    case '_lastUpdated':
+    case 'date':
+      return `(${values.map((value) => valueCondition(resourceType, name, value, parameters)).join(' OR ')})`;
     default:
-      return tokenCondition(elementPath(name) as string, value, parameters);
+      return tokenCondition(elementPath(name) as string, values, parameters);
   }
 }
 
-function nameCondition(value: string, parameters: SqlParameters): string {
-  const pattern = parameters.add(`${value.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+function valueCondition(resourceType: string, name: string, value: string, parameters: SqlParameters): string {
+  // The column itself against UTC instants (bounds are whole seconds, so this equals comparing the column's
+  // text truncated to seconds), which lets the (resource_type, last_updated) index answer.
+  // Year 0000 and the bound after 9999 are outside timestamptz's input range: they become ∓infinity.
+  if (name === '_lastUpdated') return dateCondition('last_updated', value, parameters, timestampBound);
+  const columns = (DATE_ELEMENTS[resourceType] ?? []).map((element) => `(resource #>> '{${element}}')`);
+  if (columns.length === 0) return 'FALSE';
+  return dateCondition(normalisedInstant(`COALESCE(${columns.join(', ')})`), value, parameters);
+}
+
+function timestampBound(instant: string): string {
+  if (instant.startsWith('+')) return 'infinity';
+  return instant < '0001' ? '-infinity' : `${instant}Z`;
+}
+
+function nameCondition(values: readonly string[], parameters: SqlParameters): string {
+  const patterns = parameters.add(values.map((value) => `${value.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`));
   const paths = ['lax $."name"."family"', 'lax $."name"."given"', 'lax $."name"."text"', 'lax $."name" ? (@.type() == "string")'];
   return `EXISTS (SELECT 1 FROM (${paths.map((path) => `SELECT jsonb_path_query(resource, '${path}') AS v`).join(' UNION ALL ')}) AS names
-    WHERE lower(names.v #>> '{}') LIKE ${pattern})`;
+    WHERE lower(names.v #>> '{}') LIKE ANY(${patterns}::text[]))`;
 }
 
 // Dates compare as normalised `YYYY-MM-DDTHH:MM:SS` text (time-zone offsets are not applied).
-function dateCondition(column: string, raw: string, parameters: SqlParameters): string {
+function dateCondition(column: string, raw: string, parameters: SqlParameters, bind = (instant: string): string => instant): string {
   const match = DATE_VALUE.exec(raw);
   if (!match) throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a FHIR date search value`);
   const prefix = match[1] ?? 'eq';
@@ -67,8 +74,8 @@ function dateCondition(column: string, raw: string, parameters: SqlParameters): 
     throw OperationOutcomeError.invalid(`'${raw.slice(0, 40)}' is not a valid date`);
   }
   // Only parameters that appear in the SQL may be bound: PostgreSQL cannot type an unused one.
-  const start = (): string => parameters.add(lower);
-  const end = (): string => parameters.add(upperBound(value));
+  const start = (): string => parameters.add(bind(lower));
+  const end = (): string => parameters.add(bind(upperBound(value)));
   switch (prefix) {
     case 'gt':
     case 'sa':

@@ -1,4 +1,5 @@
 import { isFhirId, OperationOutcomeError } from '../../fhir-auth';
+import { MAX_SEARCH_INCLUDES, MAX_SEARCH_PARAMETERS, MAX_SEARCH_VALUES } from './store-limits';
 
 export interface SearchFilter {
   name: string;
@@ -36,7 +37,9 @@ const CONTROL_PARAMETERS = new Set(['_count', '_offset', '_sort', '_include', '_
 
 export function parseSearchRequest(query: URLSearchParams, strict: boolean): SearchRequest {
   const request: SearchRequest = { filters: [], count: DEFAULT_COUNT, offset: 0, sort: [], include: [], revinclude: [], canonicalQuery: new URLSearchParams() };
+  let parameters = 0;
   for (const [rawName, value] of query) {
+    if (++parameters > MAX_SEARCH_PARAMETERS) throw tooCostly(`A search may have at most ${MAX_SEARCH_PARAMETERS} parameters`);
     const name = rawName.trim();
     if (name === '_count') request.count = boundedInteger(value, '_count', 0, MAX_COUNT);
     else if (name === '_offset') request.offset = boundedInteger(value, '_offset', 0, 1_000_000);
@@ -48,14 +51,23 @@ export function parseSearchRequest(query: URLSearchParams, strict: boolean): Sea
     else continue;
     if (name !== '_offset') request.canonicalQuery.append(name, value);
   }
+  if (request.include.length + request.revinclude.length > MAX_SEARCH_INCLUDES) throw tooCostly(`A search may have at most ${MAX_SEARCH_INCLUDES} _include and _revinclude parameters`);
   return request;
 }
 
+// FHIR R4 issue type too-costly: the request is refused to protect the server (docs/fhir.md, "Limits").
+function tooCostly(diagnostics: string): OperationOutcomeError {
+  return new OperationOutcomeError(400, 'too-costly', diagnostics);
+}
+
 function parseValues(name: string, raw: string): string[] {
-  const values = raw.split(',').map((value) => value.trim());
+  const values = raw.split(',', MAX_SEARCH_VALUES + 1).map((value) => value.trim());
+  if (values.length > MAX_SEARCH_VALUES) throw tooCostly(`Search parameter '${name}' may have at most ${MAX_SEARCH_VALUES} values`);
   if (values.length === 0 || values.some((value) => value === '' || value.length > 512)) {
     throw OperationOutcomeError.invalid(`Search parameter '${name}' has an empty or overlong value`);
   }
+  // PostgreSQL text cannot hold NUL (URLSearchParams has already replaced lone surrogates).
+  if (values.some((value) => value.includes('\u0000'))) throw OperationOutcomeError.invalid(`Search parameter '${name}' has a NUL character`);
   if (name === '_id' && !values.every(isFhirId)) throw OperationOutcomeError.invalid('_id values must be FHIR ids');
   return values;
 }

@@ -1,4 +1,4 @@
-import { AccessRule, COMPARTMENT_ELEMENTS } from '../../fhir-auth';
+import { AccessRule, COMPARTMENT_ELEMENTS, OperationOutcomeError } from '../../fhir-auth';
 import { ScopeConstraint } from '../../scopes';
 
 /** Collects positional parameters while SQL conditions are built; nothing user-supplied is spliced into SQL text. */
@@ -20,32 +20,53 @@ export function elementPath(name: string): string | undefined {
   return `$."${name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())}"`;
 }
 
+const LONE_SURROGATE_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
+
+/** A jsonpath string literal. It travels inside a bound jsonpath parameter, never spliced into SQL text. */
+export function jsonPathLiteral(value: string): string {
+  if (LONE_SURROGATE_OR_NUL.test(value)) throw OperationOutcomeError.invalid('Search values must be well-formed text without NUL characters');
+  return JSON.stringify(value);
+}
+
+// `resource @? jsonpath` is answered by the GIN (resource jsonb_path_ops) index fhir_resources_content: the
+// equality tests inside the filters become index lookups, and PostgreSQL then evaluates the jsonpath exactly
+// on the candidate rows (migrations/1795460000000-IndexFhirSearch.ts; bench/README.md, "Search at scale").
+function jsonPathCondition(filter: string, parameters: SqlParameters): string {
+  return `resource @? ${parameters.add(`lax $ ? (${filter})`)}::jsonpath`;
+}
+
 /**
  * FHIR token match (`system|code`, `code`, `|code`, `system|`) on a code, Coding or CodeableConcept element,
- * the same semantics as scopes' resourceMatchesConstraints; `valueField` is `value` for Identifier.
+ * the same semantics as scopes' resourceMatchesConstraints; `valueField` is `value` for Identifier. The tokens
+ * are OR-ed, all in one bound jsonpath.
  */
-export function tokenCondition(path: string, token: string, parameters: SqlParameters, valueField = 'code'): string {
-  const bar = token.indexOf('|');
-  const system = bar < 0 ? undefined : token.slice(0, bar);
-  const code = bar < 0 ? token : token.slice(bar + 1);
-  const vars = parameters.add(JSON.stringify({ s: system ?? '', c: code }));
-  const codeTest = `@."${valueField}" == $c`;
-  const predicate =
-    system === undefined ? codeTest
-    : system === '' ? `!(exists(@."system")) && ${codeTest}`
-    : code === '' ? `@."system" == $s && exists(@."${valueField}")`
-    : `@."system" == $s && ${codeTest}`;
-  const paths = [`lax ${path}."coding" ? (${predicate})`, `lax ${path} ? (${predicate})`];
-  if (system === undefined) paths.push(`lax ${path} ? (@ == $c)`);
-  return `(${paths.map((jsonPath) => `jsonb_path_exists(resource, '${jsonPath}', ${vars}::jsonb)`).join(' OR ')})`;
+export function tokenCondition(path: string, tokens: string | readonly string[], parameters: SqlParameters, valueField = 'code'): string {
+  const element = `@${path.slice(1)}`;
+  const predicates: string[] = [];
+  const plainCodes: string[] = [];
+  for (const token of typeof tokens === 'string' ? [tokens] : tokens) {
+    const bar = token.indexOf('|');
+    const system = bar < 0 ? undefined : token.slice(0, bar);
+    const code = bar < 0 ? token : token.slice(bar + 1);
+    const codeTest = `@."${valueField}" == ${jsonPathLiteral(code)}`;
+    if (system === undefined) plainCodes.push(code);
+    predicates.push(
+      system === undefined ? codeTest
+      : system === '' ? `!(exists(@."system")) && ${codeTest}`
+      : code === '' ? `@."system" == ${jsonPathLiteral(system)} && exists(@."${valueField}")`
+      : `@."system" == ${jsonPathLiteral(system)} && ${codeTest}`,
+    );
+  }
+  const inner = predicates.map((predicate) => `(${predicate})`).join(' || ');
+  const tests = [`exists(${element}."coding" ? (${inner}))`, `exists(${element} ? (${inner}))`, ...plainCodes.map((code) => `${element} == ${jsonPathLiteral(code)}`)];
+  return jsonPathCondition(tests.join(' || '), parameters);
 }
 
 /** Any reference element of the resource equals one of `references` (`Type/id`). */
 export function referenceCondition(elements: readonly string[], references: readonly string[], parameters: SqlParameters): string {
-  const list = parameters.add(references);
-  return `(${elements
-    .map((element) => `EXISTS (SELECT 1 FROM jsonb_path_query(resource, 'lax $."${element}"."reference"') AS ref WHERE ref #>> '{}' = ANY(${list}::text[]))`)
-    .join(' OR ')})`;
+  if (references.length === 0) return 'FALSE';
+  const tests = elements.flatMap((element) => references.map((reference) => `@."${element}"."reference" == ${jsonPathLiteral(reference)}`));
+  return jsonPathCondition(tests.join(' || '), parameters);
 }
 
 export function compartmentCondition(resourceType: string, patientId: string, parameters: SqlParameters): string {
