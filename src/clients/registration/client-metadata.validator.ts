@@ -1,5 +1,5 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../common/oauth/errors';
-import { parseScopes } from '../../scopes';
+import { MAX_SCOPE_LENGTH, MAX_SCOPE_TOKENS, parseScopes, scopeTooLarge } from '../../scopes';
 import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
 import { ClientSettings, SECRET_AUTH_METHODS } from '../clients.service';
 
@@ -134,6 +134,7 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean): string {
     if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
     return DEFAULT_APP_SCOPE;
   }
+  if (scopeTooLarge(scope)) throw new InvalidClientMetadataError(`scope may hold at most ${MAX_SCOPE_TOKENS} scopes and ${MAX_SCOPE_LENGTH} characters`);
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
   const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');
