@@ -1,0 +1,17 @@
+import { FastifyInstance } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { assertAdminToken } from './admin-token.guard';
+
+const ADMIN_PATH = /^\/admin(\/|\?|$)/;
+
+/**
+ * Issue 11.10: an unauthenticated /admin request is refused before its body is read or parsed (a guard runs
+ * only after parsing, so anyone could make the server read and parse 5 MB). The guard stays as the
+ * per-route declaration and checks again.
+ */
+export function registerAdminTokenHook(fastify: FastifyInstance, config: AppConfig): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (reply.sent || request.method === 'OPTIONS' || !ADMIN_PATH.test(request.url)) return;
+    assertAdminToken(config, request.headers.authorization);
+  });
+}
