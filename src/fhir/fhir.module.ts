@@ -1,6 +1,7 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
+import { registerJsonBodyParser } from '../common/http/json-body.parser';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { FhirAuthModule } from '../fhir-auth';
@@ -50,7 +51,7 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
     // No HTTP adapter in a bare application context (scripts); nothing to parse there.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     for (const type of JSON_CONTENT_TYPES) {
-      if (fastify && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+      if (fastify) registerJsonBodyParser(fastify, type);
     }
     this.discovery.contribute('fhir', fhirCapabilities(this.backend.mode));
   }
