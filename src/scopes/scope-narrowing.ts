@@ -1,7 +1,10 @@
 import { ResourceScopeIndex, constraintsKey } from './scope-index';
+import { MAX_SCOPE_LENGTH, MAX_SCOPE_TOKENS } from './scope-limits';
 import { constraintsSubset, isResourceScope, resourceScopeCovers, typeCovers } from './scope-matcher';
 import { Interaction, LaunchScope, ResourceScope, ScopeConstraint, SmartScope } from './smart-scope';
 import { buildResourceScope, parseScopes, sortInteractions } from './smart-scope.parser';
+
+const MAX_APPROVED_ITEMS = 4 * MAX_SCOPE_TOKENS;
 
 interface Piece {
   context: ResourceScope['context'];
@@ -42,7 +45,10 @@ export function narrowToCeiling(requested: readonly SmartScope[], ceiling: reado
  * approved items nothing requested covers, and malformed ones, are ignored.
  */
 export function restrictToApproved(requested: readonly SmartScope[], approvedRaw: readonly string[]): SmartScope[] {
-  const approved = uniqueByRaw([...new Set(approvedRaw)].flatMap((item) => parseScopes(item).scopes));
+  // A consent form offers a few items per requested scope; more than that (or an item longer than any scope
+  // string an endpoint accepts) is not from the form, and is ignored rather than parsed (issue 13.1).
+  const offered = [...new Set(approvedRaw.slice(0, MAX_APPROVED_ITEMS))].filter((item) => item.length <= MAX_SCOPE_LENGTH);
+  const approved = uniqueByRaw(offered.flatMap((item) => parseScopes(item).scopes));
   const requestedResources = requested.filter(isResourceScope);
   const index = new ResourceScopeIndex(requestedResources);
   const order = new Map<SmartScope, number>(requested.map((scope, position) => [scope, position]));
