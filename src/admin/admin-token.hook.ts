@@ -11,7 +11,9 @@ const ADMIN_PATH = /^\/admin(\/|\?|$)/;
  */
 export function registerAdminTokenHook(fastify: FastifyInstance, config: AppConfig): void {
   fastify.addHook('onRequest', async (request, reply) => {
-    if (reply.sent || request.method === 'OPTIONS' || !ADMIN_PATH.test(request.url)) return;
+    if (reply.sent || request.method === 'OPTIONS') return;
+    // The router decodes the path (`/%61dmin/clients` reaches `/admin/clients`), so the matched route counts too.
+    if (!ADMIN_PATH.test(request.url) && !ADMIN_PATH.test(request.routeOptions?.url ?? '')) return;
     assertAdminToken(config, request.headers.authorization);
   });
 }

@@ -11,6 +11,7 @@ export function registerBearerBeforeBody(fastify: FastifyInstance, guard: FhirSc
   fastify.addHook('onRequest', async (request, reply) => {
     if (reply.sent || request.method === 'OPTIONS') return;
     if ((request.routeOptions?.config as unknown as Record<string, unknown> | undefined)?.[PUBLIC_FHIR_ROUTE_KEY] === true) return;
-    await guard.verifyBeforeBody(request, reply);
+    // The path the router matched (it decodes `/%66hir/...` to `/fhir/...`), or the raw one when none matched.
+    await guard.verifyBeforeBody(request, reply, request.routeOptions?.url ?? request.url);
   });
 }

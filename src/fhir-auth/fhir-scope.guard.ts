@@ -73,8 +73,8 @@ export class FhirScopeGuard implements CanActivate {
    * The onRequest hook's check (issue 11.10), before the body is read: under the FHIR base and outside the public
    * paths, the same verification canActivate runs; a failure throws the same 401.
    */
-  async verifyBeforeBody(request: Pick<GuardedRequest, 'url' | 'headers'>, reply: unknown): Promise<void> {
-    const below = this.pathBelowBase(request.url);
+  async verifyBeforeBody(request: Pick<GuardedRequest, 'url' | 'headers'>, reply: unknown, path = request.url): Promise<void> {
+    const below = this.pathBelowBase(path);
     if (below === undefined || PUBLIC_PATHS.some((pattern) => pattern.test(below))) return;
     const smart = await this.verifiedContext(request as GuardedRequest, reply);
     if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');

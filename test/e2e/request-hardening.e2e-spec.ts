@@ -108,6 +108,15 @@ describe('request hardening (issues 11.10, 13.6)', () => {
       expect(JSON.parse(bodyOf(response))).toEqual({ error: 'invalid_token', error_description: 'A valid admin token is required' });
     });
 
+    it.each([
+      ['/%66hir/Observation', 'application/fhir+json'],
+      ['/%61dmin/clients', 'application/json'],
+    ])('a percent-encoded prefix (%s, which the router decodes) is refused before the body too', async (path, type) => {
+      const host = new URL(server.baseUrl).host;
+      const { response } = await rawExchange(server, `POST ${path} HTTP/1.1\nHost: ${host}\nContent-Type: ${type}\nContent-Length: ${FOUR_MB}\n`, partial, 5_000);
+      expect(statusOf(response)).toBe(401);
+    });
+
     it('keeps the public FHIR paths open and serves authenticated requests as before', async () => {
       expect((await fetch(`${server.baseUrl}/fhir/metadata`)).status).toBe(200);
       expect((await fetch(`${server.baseUrl}/fhir/.well-known/smart-configuration`)).status).toBe(200);
