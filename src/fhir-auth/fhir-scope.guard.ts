@@ -17,6 +17,8 @@ interface GuardedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string | undefined>;
+  /** Fastify: the route the router matched (its path is decoded: `/%66hir/x` matches `/fhir/x`). */
+  routeOptions?: { url?: string };
   user?: unknown;
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
 }
@@ -56,7 +58,7 @@ export class FhirScopeGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const requirement = this.reflector.getAllAndOverride<FhirAccessRequirement | undefined>(FHIR_ACCESS_KEY, targets);
     if (!requirement) {
-      const below = this.pathBelowBase(request.url);
+      const below = this.pathBelowBase(request.routeOptions?.url ?? request.url);
       if (below === undefined) return true;
       if (this.reflector.getAllAndOverride<boolean>(PUBLIC_FHIR_ROUTE_KEY, targets)) return true;
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;

@@ -1,5 +1,10 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { freePort } from '../../src/database/embedded-postgres';
+import { FhirAuthModule } from '../../src/fhir-auth';
 import { createUser } from '../utils/authorize-fixtures';
 import { CookieJar, parseForms } from '../utils/authorize-flow';
 import { mintAccessToken } from '../utils/mint-token';
@@ -123,6 +128,35 @@ describe('request hardening (issues 11.10, 13.6)', () => {
       const token = await mintAccessToken(server, { scope: 'system/Patient.rs' });
       expect((await fetch(`${server.baseUrl}/fhir/Patient`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
       expect((await fetch(`${server.baseUrl}/admin/clients`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    });
+  });
+
+  describe('FhirAuthModule in another resource server: a percent-encoded base is still under the base', () => {
+    @Controller('fhir')
+    class UndeclaredController {
+      @Get('undeclared')
+      undeclared(): string {
+        return 'must never be served';
+      }
+    }
+
+    it('refuses /%66hir/undeclared like /fhir/undeclared: 401 without a token, 403 (default deny) with one', async () => {
+      @Module({ imports: [FhirAuthModule.forRoot({ issuer: server.baseUrl, audience: server.fhirBaseUrl, jwksUri: `${server.baseUrl}/.well-known/jwks.json` })], controllers: [UndeclaredController] })
+      class ResourceServerModule {}
+      const app = await NestFactory.create<NestFastifyApplication>(ResourceServerModule, new FastifyAdapter(), { logger: false });
+      const port = await freePort();
+      await app.listen(port, '127.0.0.1');
+      try {
+        const token = await mintAccessToken(server, { scope: 'system/*.cruds' });
+        for (const path of ['/fhir/undeclared', '/%66hir/undeclared']) {
+          expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(401);
+          const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+          expect(response.status).toBe(403);
+          expect(await response.text()).not.toContain('must never be served');
+        }
+      } finally {
+        await app.close();
+      }
     });
   });
 
