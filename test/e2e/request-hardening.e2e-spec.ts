@@ -237,7 +237,7 @@ describe('request hardening (issues 11.10, 13.6)', () => {
   });
 
   describe('raw `..` under /static', () => {
-    it.each(['/static/../package.json', '/static/%2e%2e/package.json', '/static/./app.css', '/static//app.css'])('%s is 404', async (path) => {
+    it.each(['/static/../package.json', '/static/%2e%2e/package.json', '/static/./app.css', '/static//app.css', '/%73tatic/../package.json'])('%s is 404', async (path) => {
       const host = new URL(server.baseUrl).host;
       const { response } = await rawExchange(server, `GET ${path} HTTP/1.1\nHost: ${host}\nConnection: close\n`, '', 5_000);
       expect(statusOf(response)).toBe(404);

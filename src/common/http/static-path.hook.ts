@@ -8,15 +8,17 @@ import { FastifyInstance } from 'fastify';
  */
 export function registerCanonicalStaticPaths(fastify: FastifyInstance, prefix: string): void {
   fastify.addHook('onRequest', async (request) => {
-    if (request.url.startsWith(prefix) && !isCanonicalPath(request.url.slice(prefix.length))) throw new NotFoundException();
+    // The router decodes the path, so `/%73tatic/..` reaches the static route too.
+    if (!request.url.startsWith(prefix) && !request.routeOptions?.url?.startsWith(prefix)) return;
+    const path = request.url.split('?', 1)[0];
+    if (!isCanonicalPath(path.slice(path.indexOf('/', 1) + 1))) throw new NotFoundException();
   });
 }
 
 function isCanonicalPath(rest: string): boolean {
-  const path = rest.split('?', 1)[0];
   let decoded: string;
   try {
-    decoded = decodeURIComponent(path);
+    decoded = decodeURIComponent(rest);
   } catch {
     return false;
   }
