@@ -14,8 +14,9 @@ export class OAuthEndpointHooks {
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', async (request, reply) => {
       if (request.method !== 'POST') return;
+      // The router decodes the path (`/%74oken` reaches `/token`), so the matched route counts too.
       const path = request.url.split('?')[0];
-      if (!PATHS.has(path)) return;
+      if (!PATHS.has(path) && !PATHS.has(request.routeOptions?.url ?? '')) return;
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
       if (Number(request.headers['content-length'] ?? 0) > MAX_FORM_BODY_BYTES) {
         reply.status(413).type('application/json; charset=utf-8').send({ error: 'invalid_request', error_description: 'The request body is too large' });

@@ -53,6 +53,14 @@ describe('oversized scopes cannot stop the server (issue 13.1)', () => {
     expect(Math.max(...health)).toBeLessThan(1_000);
   });
 
+  it('refuses the same body at a percent-encoded /%74oken, which the router decodes to /token', async () => {
+    const client = await createClient(server, 'public');
+    const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: client.clientId, refresh_token: 'bogus', scope: HUGE_SCOPE }).toString();
+    const response = await fetch(`${server.baseUrl}/%74oken`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('cache-control')).toContain('no-store');
+  });
+
   it('refuses a scope of more than 256 scopes in a body under 64 KiB with invalid_scope, before any lookup', async () => {
     const client = await createClient(server, 'public');
     const scope = Array.from({ length: 1_000 }, (_, i) => `patient/Observation.rs?category=c${i}`).join(' ');
