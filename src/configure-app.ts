@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OAuthExceptionFilter } from './common/oauth/oauth-exception.filter';
 import { CorsPolicy } from './common/http/cors-policy';
+import { applyRequestTimeout } from './common/http/request-timeout';
 import { registerSecurityHeaders } from './common/http/security-headers';
+import { registerCanonicalStaticPaths } from './common/http/static-path.hook';
 import { AppConfig } from './config/app-config';
 
 const PUBLIC_DIR = [join(__dirname, '..', 'public'), join(__dirname, '..', '..', 'public')].find((dir) => existsSync(dir));
@@ -20,11 +22,15 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   app.useLogger(app.get(Logger));
 
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), config);
+  applyRequestTimeout(app.getHttpServer(), config.requestTimeout);
   await app.register(fastifyCookie, {
     // Outside production: processes sharing a DATABASE_URL derive the same secret; the embedded database has one process.
     secret: config.cookieSecret ?? (config.databaseUrl ? createHash('sha256').update(`smart-auth-cookie:${config.databaseUrl}`).digest('hex') : randomBytes(32).toString('hex')),
   });
-  if (PUBLIC_DIR) await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', decorateReply: false });
+  if (PUBLIC_DIR) {
+    registerCanonicalStaticPaths(app.getHttpAdapter().getInstance(), '/static/');
+    await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', decorateReply: false });
+  }
   app.get(CorsPolicy).register(app.getHttpAdapter().getInstance());
 
   app.useGlobalFilters(new OAuthExceptionFilter());

@@ -11,13 +11,17 @@ export class AdminTokenGuard implements CanActivate {
   constructor(private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.config.adminToken) throw new NotFoundException();
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const token = bearerToken(request.headers.authorization);
-    // Hashing first gives both sides the same length, so the comparison time reveals nothing.
-    if (!token || !constantTimeEquals(hashToken(token), hashToken(this.config.adminToken))) {
-      throw new InvalidTokenError('A valid admin token is required', 'smart-auth-admin');
-    }
+    assertAdminToken(this.config, context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
     return true;
+  }
+}
+
+/** The one admin-token check, shared by the guard and the onRequest hook that runs it before the body is read. */
+export function assertAdminToken(config: AppConfig, authorization: string | undefined): void {
+  if (!config.adminToken) throw new NotFoundException();
+  const token = bearerToken(authorization);
+  // Hashing first gives both sides the same length, so the comparison time reveals nothing.
+  if (!token || !constantTimeEquals(hashToken(token), hashToken(config.adminToken))) {
+    throw new InvalidTokenError('A valid admin token is required', 'smart-auth-admin');
   }
 }

@@ -1,8 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { FastifyInstance } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { KeysModule } from '../keys/keys.module';
 import { AdminClientsController } from './admin-clients.controller';
 import { AdminOperationsController } from './admin-operations.controller';
 import { AdminTokenGuard } from './admin-token.guard';
+import { registerAdminTokenHook } from './admin-token.hook';
 import { AdminUsersController } from './admin-users.controller';
 
 // Clients, users, services and entities come from the global ClientsModule.
@@ -12,4 +16,15 @@ import { AdminUsersController } from './admin-users.controller';
   providers: [AdminTokenGuard],
   exports: [AdminTokenGuard],
 })
-export class AdminModule {}
+export class AdminModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // No HTTP adapter in a bare application context (CLI).
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (fastify) registerAdminTokenHook(fastify, this.config);
+  }
+}

@@ -59,27 +59,44 @@ export class AuthorizationCodeService {
     return code;
   }
 
+  /** The stored code a presented value names, whatever its state; nothing is changed. */
+  async find(code: string): Promise<AuthorizationCodeEntity | null> {
+    if (typeof code !== 'string' || code.length === 0 || code.length > 512) return null;
+    return this.codes.findOneBy({ codeHash: hashToken(code) });
+  }
+
   /**
-   * RFC 6749 §4.1.2: single use. One atomic UPDATE wins; a second redemption sees `reused` so the caller can
-   * revoke what the first one issued (RFC 6749 §10.5).
+   * RFC 6749 §4.1.2: single use. The caller has already checked the presenter (client, redirect_uri, PKCE)
+   * against `code` as read by find(); one atomic UPDATE, conditioned on that same row and binding, wins. A
+   * presenter that fails those checks never reaches here, so a stolen or mistaken code is not burnt for its
+   * owner; only a second redemption that passes them sees `reused`, and the caller revokes what the first one
+   * issued (RFC 6749 §10.5).
    */
-  async consume(code: string): Promise<ConsumeResult> {
-    if (typeof code !== 'string' || code.length === 0 || code.length > 512) return { status: 'invalid' };
-    const codeHash = hashToken(code);
+  async redeem(code: AuthorizationCodeEntity): Promise<ConsumeResult> {
     // The grant must still stand at the moment of redemption: checking it in the same statement keeps a
     // concurrent second redemption (which revokes the grant) from also failing the winner.
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
     const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
       `UPDATE authorization_codes AS code SET consumed_at = now()
-        WHERE code.code_hash = $1 AND code.consumed_at IS NULL AND code.expires_at > now()
+        WHERE code.id = $1 AND code.code_hash = $2 AND code.client_id = $3 AND code.redirect_uri = $4
+          AND code.code_challenge = $5 AND code.consumed_at IS NULL AND code.expires_at > now()
           AND NOT EXISTS (SELECT 1 FROM grants WHERE grants.id = code.grant_id AND grants.revoked_at IS NOT NULL)
         RETURNING code.*`,
-      [codeHash],
+      [code.id, code.codeHash, code.clientId, code.redirectUri, code.codeChallenge],
     );
     if (rows.length === 1) return { status: 'ok', code: this.fromRow(rows[0]) };
-    const existing = await this.codes.findOneBy({ codeHash });
+    const existing = await this.codes.findOneBy({ id: code.id });
     if (existing?.consumedAt) return { status: 'reused', code: existing };
     return { status: 'invalid' };
+  }
+
+  /**
+   * find() and redeem() with no presenter to check: for callers that hold the code themselves (tests, tools).
+   * The token endpoint checks the presenter between the two and must not use this.
+   */
+  async consume(code: string): Promise<ConsumeResult> {
+    const found = await this.find(code);
+    return found ? this.redeem(found) : { status: 'invalid' };
   }
 
   private fromRow(row: Record<string, unknown>): AuthorizationCodeEntity {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { PageError } from '../common/html/page.error';
 import { AppConfig } from '../config/app-config';
-import { isResourceScope, LaunchScope, narrowScopes, parseScopes, SmartScope } from '../scopes';
+import { isResourceScope, LaunchScope, narrowScopes, parseScopes, scopeTooLarge, SmartScope } from '../scopes';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
 import { LaunchContextService } from './launch-context.service';
@@ -109,6 +109,7 @@ export class AuthorizationRequestValidator {
     clientCeiling: string,
     fail: (error: string, description: string) => Error,
   ): SmartScope[] {
+    if (scopeTooLarge(parameters.scope ?? '')) throw fail('invalid_scope', 'The scope parameter holds too many scopes.');
     const { scopes: requested, invalid } = parseScopes(parameters.scope ?? '');
     if (invalid.length) throw fail('invalid_scope', `Malformed scope: ${invalid.join(' ')}`);
     if (requested.length === 0) throw fail('invalid_scope', 'scope is required.');

@@ -52,6 +52,11 @@ export function serialize(request: AuthorizationRequest): string {
   return new URLSearchParams(request.parameters).toString();
 }
 
+/** What serialize() writes: URL-encoded, printable ASCII only (so it can go into a Location header as is). */
+export function isSerializedRequest(value: string): boolean {
+  return value.length <= 20_000 && /^[\x21-\x7e]*$/.test(value);
+}
+
 export function deserialize(value: unknown): Record<string, string | string[]> {
   const parameters: Record<string, string | string[]> = {};
   if (typeof value !== 'string' || value.length > 20_000) return parameters;

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { UsersService } from '../clients/users.service';
-import { AuthorizePages, deserialize } from './authorize-pages';
+import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pages';
 import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther } from './html-reply';
 import { LoginThrottleService } from './login-throttle.service';
@@ -37,6 +37,10 @@ export class LoginController {
       this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
+    // Issue 13.6: CR/LF or non-Latin-1 text here would reach the Location header; refused before signing in.
+    if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest)) {
+      return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error: 'The sign-in request was malformed. Please start again from the app.', returnTo, status: 400 });
+    }
     if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     if (await this.throttle.isBlocked(username, request.ip)) return retry(GENERIC_FAILURE, 401);
     const user = await this.users.verifyPassword(username, password);

@@ -46,6 +46,8 @@ export class AppConfig {
   readonly outboundAllowPrivateNetworks: boolean;
   /** Outbound fetches may use plain http to loopback hosts (development and tests only; refused in production). */
   readonly outboundAllowHttpLoopback: boolean;
+  /** Seconds within which a request's headers and body must have arrived (slow-body defence, 408 after). */
+  readonly requestTimeout: number;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -91,6 +93,7 @@ export class AppConfig {
     this.trustProxy = list(env.TRUST_PROXY);
     this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
+    this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }

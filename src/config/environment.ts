@@ -91,6 +91,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(DURATION, { message: `FHIR_UPSTREAM_TIMEOUT ${DURATION_MESSAGE}` })
   FHIR_UPSTREAM_TIMEOUT?: string;
 
+  @IsOptional() @Matches(DURATION, { message: `REQUEST_TIMEOUT ${DURATION_MESSAGE}` })
+  REQUEST_TIMEOUT?: string;
+
   @IsOptional() @IsString()
   FHIR_UPSTREAM_AUTHORIZATION?: string;
 

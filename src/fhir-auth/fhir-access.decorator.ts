@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { Interaction, ScopeContext } from '../scopes';
 
 /** Read the resource type from the `type` route parameter. */
@@ -27,5 +28,6 @@ export function RequiresFhirAccess(
 
 /** Marks a route under the FHIR base as readable without a token (SMART Q8: metadata, .well-known). */
 export function PublicFhirRoute(): MethodDecorator & ClassDecorator {
-  return SetMetadata(PUBLIC_FHIR_ROUTE_KEY, true);
+  // Also as Fastify route config, which the onRequest hook (before Nest's metadata is reachable) reads.
+  return applyDecorators(SetMetadata(PUBLIC_FHIR_ROUTE_KEY, true), RouteConfig({ [PUBLIC_FHIR_ROUTE_KEY]: true }));
 }

@@ -1,11 +1,13 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { DynamicModule, Module, OnModuleInit, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { FastifyInstance } from 'fastify';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { TokenHolderService } from '../clients/token-holder.service';
 import { KeysModule } from '../keys/keys.module';
 import { KeysService } from '../keys/keys.service';
 import { RevocationService } from '../revocation/revocation.service';
+import { registerBearerBeforeBody } from './bearer-before-body.hook';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
 import { FhirScopeGuard } from './fhir-scope.guard';
@@ -23,7 +25,20 @@ const EXPORTS = [FHIR_AUTH_OPTIONS, FhirAccessPolicy, FhirScopeGuard];
  * another NestJS resource server uses `forRoot({ issuer, audience, jwksUri })` or `forRoot({ …, introspection })`.
  */
 @Module({})
-export class FhirAuthModule {
+export class FhirAuthModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly guard: FhirScopeGuard,
+  ) {}
+
+  // Fastify only (and none in a bare application context): refuse unauthenticated requests before the body.
+  onModuleInit(): void {
+    const instance: unknown = this.adapterHost.httpAdapter?.getInstance();
+    if (typeof (instance as FastifyInstance | undefined)?.addHook === 'function' && typeof (instance as FastifyInstance).hasContentTypeParser === 'function') {
+      registerBearerBeforeBody(instance as FastifyInstance, this.guard);
+    }
+  }
+
   static forThisServer(): DynamicModule {
     return {
       module: FhirAuthModule,

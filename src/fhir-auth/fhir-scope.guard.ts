@@ -17,6 +17,8 @@ interface GuardedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string | undefined>;
+  /** Fastify: the route the router matched (its path is decoded: `/%66hir/x` matches `/fhir/x`). */
+  routeOptions?: { url?: string };
   user?: unknown;
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
 }
@@ -56,7 +58,7 @@ export class FhirScopeGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const requirement = this.reflector.getAllAndOverride<FhirAccessRequirement | undefined>(FHIR_ACCESS_KEY, targets);
     if (!requirement) {
-      const below = this.pathBelowBase(request.url);
+      const below = this.pathBelowBase(request.routeOptions?.url ?? request.url);
       if (below === undefined) return true;
       if (this.reflector.getAllAndOverride<boolean>(PUBLIC_FHIR_ROUTE_KEY, targets)) return true;
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
@@ -67,6 +69,17 @@ export class FhirScopeGuard implements CanActivate {
     if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
     this.checkRequirement(requirement, request, smart);
     return true;
+  }
+
+  /**
+   * The onRequest hook's check (issue 11.10), before the body is read: under the FHIR base and outside the public
+   * paths, the same verification canActivate runs; a failure throws the same 401.
+   */
+  async verifyBeforeBody(request: Pick<GuardedRequest, 'url' | 'headers'>, reply: unknown, path = request.url): Promise<void> {
+    const below = this.pathBelowBase(path);
+    if (below === undefined || PUBLIC_PATHS.some((pattern) => pattern.test(below))) return;
+    const smart = await this.verifiedContext(request as GuardedRequest, reply);
+    if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
   }
 
   private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {

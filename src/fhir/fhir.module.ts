@@ -1,9 +1,10 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { FastifyInstance, FastifyRequest } from 'fastify';
+import { FastifyInstance } from 'fastify';
+import { registerJsonBodyParser } from '../common/http/json-body.parser';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
-import { FhirAuthModule, OperationOutcomeError } from '../fhir-auth';
+import { FhirAuthModule } from '../fhir-auth';
 import { FhirDemoSeeder } from './demo/fhir-demo.seeder';
 import { fhirCapabilities } from './fhir-capabilities';
 import { FhirBatchService } from './fhir-batch.service';
@@ -15,10 +16,12 @@ import { FhirResourceRepository } from './store/fhir-resource.repository';
 import { FhirStoreSearch } from './store/fhir-store.search';
 import { FhirStoreService } from './store/fhir-store.service';
 import { FhirWriteValidator } from './validation/fhir-write.validator';
-import { jsonTextTooDeep, MAX_JSON_DEPTH } from './validation/json-safety';
+import { MAX_JSON_DEPTH } from './validation/json-safety';
 
 // FHIR R4 http.html#mime-type: FHIR JSON and RFC 6902 patches are JSON bodies.
 const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+json'];
+
+const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
 
 @Module({
   imports: [FhirAuthModule.forThisServer()],
@@ -53,7 +56,8 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
     // No HTTP adapter in a bare application context (scripts); nothing to parse there.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     for (const type of JSON_CONTENT_TYPES) {
-      if (fastify && !fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, depthCheckedJsonParser(fastify));
+      // A resource may nest 64 levels (FhirWriteValidator); a Bundle entry or patch operation adds a few.
+      if (fastify) registerJsonBodyParser(fastify, type, MAX_FHIR_BODY_DEPTH);
     }
     this.discovery.contribute('fhir', fhirCapabilities(this.backend.mode));
   }
@@ -61,17 +65,4 @@ export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.seedDemoData && this.backend.mode === 'store') await this.seeder.seed();
   }
-}
-
-// Issue 13.6: too deep a body is refused before JSON.parse spends the event loop on it (same margin as the
-// controller's check, so a resource of the full depth fits in a Bundle entry or patch operation).
-function depthCheckedJsonParser(fastify: FastifyInstance) {
-  const parse = fastify.getDefaultJsonParser('error', 'error');
-  return (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void => {
-    if (jsonTextTooDeep(body, MAX_JSON_DEPTH + 8)) {
-      done(OperationOutcomeError.invalid(`JSON is nested deeper than ${MAX_JSON_DEPTH + 8} levels`));
-      return;
-    }
-    parse(request, body, done);
-  };
 }

@@ -28,3 +28,4 @@ export {
 } from './scope-matcher';
 export { isSubsetOf, narrowScopes, narrowToCeiling, restrictToApproved } from './scope-narrowing';
 export { CATEGORY_ALTERNATIVES, categoryAlternatives, describeScope, type CategoryAlternative } from './scope-description';
+export { MAX_SCOPE_LENGTH, MAX_SCOPE_TOKENS, scopeTooLarge } from './scope-limits';

@@ -1,3 +1,4 @@
+import { countKeys, subMultiset } from './scope-index';
 import { Interaction, ResourceScope, ScopeConstraint, ScopeContext, SmartScope } from './smart-scope';
 
 export function isResourceScope(scope: SmartScope): scope is ResourceScope {
@@ -59,15 +60,9 @@ export function typeCovers(grantedType: string, resourceType: string): boolean {
   return grantedType === '*' || grantedType === resourceType;
 }
 
-/** Multiset inclusion: a scope with fewer constraints is broader, because constraints are ANDed. */
+/** Multiset inclusion: a scope with fewer constraints is broader, because constraints are ANDed. Linear in both lists. */
 export function constraintsSubset(subset: readonly ScopeConstraint[], superset: readonly ScopeConstraint[]): boolean {
-  const remaining = superset.map(constraintKey);
-  return subset.every((constraint) => {
-    const index = remaining.indexOf(constraintKey(constraint));
-    if (index < 0) return false;
-    remaining.splice(index, 1);
-    return true;
-  });
+  return subset.length <= superset.length && subMultiset(countKeys(subset), countKeys(superset));
 }
 
 export function constraintsEqual(a: readonly ScopeConstraint[], b: readonly ScopeConstraint[]): boolean {
@@ -85,10 +80,6 @@ export function resourceScopeCovers(granting: ResourceScope, candidate: Resource
     [...candidate.interactions].every((letter) => granting.interactions.has(letter)) &&
     constraintsSubset(granting.constraints, candidate.constraints)
   );
-}
-
-function constraintKey(constraint: ScopeConstraint): string {
-  return `${constraint.name}\u0000${constraint.value}`;
 }
 
 // FHIR search parameters are matched against the element of the same name (`category`, `code`,

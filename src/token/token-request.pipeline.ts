@@ -3,7 +3,7 @@ import { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
 import { InvalidClientError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../common/oauth/errors';
-import { parseScopes } from '../scopes';
+import { parseScopes, scopeTooLarge } from '../scopes';
 import { claimedClientId } from './claimed-client-id';
 import { FormParams, isFormEncoded, singleValuedParams } from './form-params';
 import { GRANT_HANDLERS, GrantHandler } from './grants/grant-handler';
@@ -46,7 +46,8 @@ export class TokenRequestPipeline {
     // 6. Only the parameters the grant declares.
     const params: FormParams = {};
     for (const name of handler.parameters) if (body[name] !== undefined) params[name] = body[name];
-    // 7. Scope syntax (RFC 6749 §3.3).
+    // 7. Scope size (issue 13.1: bounded before anything parses or compares it), then syntax (RFC 6749 §3.3).
+    if (params.scope !== undefined && scopeTooLarge(params.scope)) throw new InvalidScopeError('The scope parameter is too large');
     if (params.scope !== undefined && parseScopes(params.scope).invalid.length) throw new InvalidScopeError('The scope parameter is malformed');
     // 8. The grant.
     return handler.handle({ params, client, authenticationMethod: method, ip: request.ip ?? null });

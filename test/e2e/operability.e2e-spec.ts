@@ -1,4 +1,5 @@
 import { Controller, Get, Module } from '@nestjs/common';
+import { mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 describe('operability and error handling', () => {
@@ -23,7 +24,13 @@ describe('operability and error handling', () => {
     const plain = await fetch(`${server.baseUrl}/no/such/route`);
     expect(plain.status).toBe(404);
     expect(await plain.json()).toMatchObject({ error: 'not_found' });
-    const fhir = await fetch(`${server.baseUrl}/fhir/no/such/route`);
+    // Under /fhir the token is checked before anything else (issue 11.10), so only a caller with one learns
+    // that a route does not exist.
+    const anonymous = await fetch(`${server.baseUrl}/fhir/no/such/route`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ resourceType: 'OperationOutcome' });
+    const token = await mintAccessToken(server, { scope: 'system/*.rs' });
+    const fhir = await fetch(`${server.baseUrl}/fhir/no/such/route`, { headers: { Authorization: `Bearer ${token}` } });
     expect(fhir.status).toBe(404);
     expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome' });
   });

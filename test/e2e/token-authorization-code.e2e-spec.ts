@@ -168,6 +168,47 @@ describe('POST /token: authorization_code', () => {
     expect(response.body.error).toBe('invalid_grant');
   });
 
+  // Issue 11.8: a wrong presenter must not burn the code for its owner, nor revoke the owner's grant.
+  it('does not burn a code when another client presents it: the rightful redemption then succeeds', async () => {
+    const owner = await createClient(server, 'public');
+    const thief: TestClient = { ...(await createClient(server, 'public')), redirectUri: owner.redirectUri };
+    const issued = await issueCode(server, owner, await createUser(server));
+    const stolen = await redeem(server, thief, issued);
+    expect(stolen.status).toBe(400);
+    expect(stolen.body.error).toBe('invalid_grant');
+    const rightful = await redeem(server, owner, issued);
+    expect(rightful.status).toBe(200);
+    const introspected = await callAs(server, owner, '/introspect', { token: rightful.body.access_token as string });
+    expect(introspected.body.active).toBe(true);
+  });
+
+  it('does not burn a code presented with a wrong verifier or redirect_uri: the right one then succeeds', async () => {
+    const client = await createClient(server, 'public');
+    const issued = await issueCode(server, client, await createUser(server));
+    const wrongVerifier = await redeem(server, client, issued, { code_verifier: `${'w'.repeat(43)}` });
+    expect(wrongVerifier.status).toBe(400);
+    expect(wrongVerifier.body.error).toBe('invalid_grant');
+    const wrongRedirect = await redeem(server, client, issued, { redirect_uri: `${client.redirectUri}/other` });
+    expect(wrongRedirect.status).toBe(400);
+    expect(wrongRedirect.body.error).toBe('invalid_grant');
+    const rightful = await redeem(server, client, issued);
+    expect(rightful.status).toBe(200);
+    const introspected = await callAs(server, client, '/introspect', { token: rightful.body.access_token as string });
+    expect(introspected.body.active).toBe(true);
+  });
+
+  it('does not count a wrong presenter after redemption as reuse: the issued tokens stay valid', async () => {
+    const owner = await createClient(server, 'public');
+    const thief: TestClient = { ...(await createClient(server, 'public')), redirectUri: owner.redirectUri };
+    const issued = await issueCode(server, owner, await createUser(server));
+    const rightful = await redeem(server, owner, issued);
+    expect(rightful.status).toBe(200);
+    expect((await redeem(server, thief, issued)).body.error).toBe('invalid_grant');
+    expect((await redeem(server, owner, issued, { code_verifier: `${'w'.repeat(43)}` })).body.error).toBe('invalid_grant');
+    const introspected = await callAs(server, owner, '/introspect', { token: rightful.body.access_token as string });
+    expect(introspected.body.active).toBe(true);
+  });
+
   it('refuses a reused code and revokes the tokens issued from it (RFC 6749 §4.1.2)', async () => {
     const client = await createClient(server, 'public');
     const issued = await issueCode(server, client, await createUser(server));

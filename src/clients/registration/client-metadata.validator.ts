@@ -1,7 +1,7 @@
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../../common/oauth/errors';
 import { OutboundPolicy, STRICT_OUTBOUND_POLICY } from '../../common/outbound/outbound-policy';
 import { outboundUrlRefusal } from '../../common/outbound/outbound-url';
-import { parseScopes } from '../../scopes';
+import { MAX_SCOPE_LENGTH, MAX_SCOPE_TOKENS, parseScopes, scopeTooLarge } from '../../scopes';
 import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
 import { ClientSettings, SECRET_AUTH_METHODS } from '../clients.service';
 
@@ -157,6 +157,7 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: 
     if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
     return DEFAULT_APP_SCOPE;
   }
+  if (scopeTooLarge(scope)) throw new InvalidClientMetadataError(`scope may hold at most ${MAX_SCOPE_TOKENS} scopes and ${MAX_SCOPE_LENGTH} characters`);
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
   // SMART I10 internal scopes (`__introspect`, …) stand for rights an operator grants; a client never asks for them.

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { JsonBodyRouteConfig } from '../../common/http/json-body.parser';
 import { ClientRegistrationService } from './client-registration.service';
 
 const METADATA_SCHEMA = {
@@ -18,12 +20,16 @@ const METADATA_SCHEMA = {
   },
 };
 
+// RFC 7591 §3.2.2: a body that is not acceptable metadata (too deep, NUL, unpaired surrogates) is invalid_client_metadata.
+const METADATA_BODY: JsonBodyRouteConfig = { jsonBodyError: 'invalid_client_metadata' };
+
 @ApiTags('registration')
 @Controller('register')
 export class ClientRegistrationController {
   constructor(private readonly registration: ClientRegistrationService) {}
 
   @Post()
+  @RouteConfig(METADATA_BODY)
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
@@ -45,6 +51,7 @@ export class ClientRegistrationController {
   }
 
   @Put(':clientId')
+  @RouteConfig(METADATA_BODY)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'Replace a registration (RFC 7592)' })

@@ -34,23 +34,3 @@ export function stringProblem(text: string): string | undefined {
   if (LONE_SURROGATE.test(text)) return 'Strings may not contain unpaired UTF-16 surrogates';
   return undefined;
 }
-
-/**
- * True when JSON text nests deeper than `limit`, found by one linear scan before JSON.parse: parsing a 1 MB
- * body of nested brackets holds the event loop for over half a second, refusing it first costs milliseconds.
- */
-export function jsonTextTooDeep(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c) index++;
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x5b || code === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (code === 0x5d || code === 0x7d) depth--;
-  }
-  return false;
-}

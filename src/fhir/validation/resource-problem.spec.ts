@@ -1,5 +1,4 @@
 import { DEMO_FHIR_RESOURCES } from '../demo/fhir-demo.seeder';
-import { jsonTextTooDeep } from './json-safety';
 import { resourceProblem } from './resource-problem';
 import { STORE_RESOURCE_TYPES, undefinedElements } from './resource-elements';
 
@@ -59,11 +58,3 @@ function nest(depth: number): unknown {
   return value;
 }
 
-describe('jsonTextTooDeep', () => {
-  it('counts brackets outside strings only', () => {
-    expect(jsonTextTooDeep('[[[]]]', 3)).toBe(false);
-    expect(jsonTextTooDeep('[[[[]]]]', 3)).toBe(true);
-    expect(jsonTextTooDeep('{"a":"[[[[[[\\"[[[["}', 1)).toBe(false);
-    expect(jsonTextTooDeep(`{"a":${'['.repeat(100)}${']'.repeat(100)}}`, 64)).toBe(true);
-  });
-});

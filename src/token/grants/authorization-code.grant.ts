@@ -28,22 +28,26 @@ export class AuthorizationCodeGrant implements GrantHandler {
   async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
     if (!params.code) throw new InvalidRequestError('code is required');
     if (!params.redirect_uri) throw new InvalidRequestError('redirect_uri is required');
-    const result = await this.codes.consume(params.code);
+    // Check the presenter before touching the code: another client, a wrong redirect_uri or a wrong verifier is
+    // refused without redeeming it, so the rightful redemption still works (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    const found = await this.codes.find(params.code);
+    if (!found) throw new InvalidGrantError('The authorization code is invalid or expired');
+    if (found.clientId !== client.clientId) throw new InvalidGrantError('The authorization code is invalid or expired');
+    if (found.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    // RFC 7636 §4.6, SMART E2/E3: a missing, blank or wrong verifier is invalid_grant.
+    if (!verifyPkce(params.code_verifier, found.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
+    const result = await this.codes.redeem(found);
     if (result.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
     const code = result.code;
     if (result.status === 'reused') {
-      // RFC 6749 §4.1.2: a code used twice is refused and the tokens already issued from it are revoked.
+      // RFC 6749 §4.1.2: a code used twice by its rightful presenter is refused and the tokens already issued
+      // from it are revoked.
       if (code.grantId) {
         await Promise.all([this.revocation.revokeGrant(code.grantId), this.refreshTokens.revokeByGrant(code.grantId)]);
       }
       this.audit.record({ event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip });
       throw new InvalidGrantError('The authorization code has already been used');
     }
-    if (code.clientId !== client.clientId) throw new InvalidGrantError('The authorization code was issued to another client');
-    if (new Date(code.expiresAt).getTime() <= Date.now()) throw new InvalidGrantError('The authorization code is invalid or expired');
-    if (code.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    // RFC 7636 §4.6, SMART E2/E3: a missing, blank or wrong verifier is invalid_grant.
-    if (!verifyPkce(params.code_verifier, code.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
 
     const kinds = new Set(parseScopes(code.scope).scopes.map((scope) => scope.kind));
     const offline = kinds.has('offline_access');
@@ -63,7 +67,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
               lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
             })
         : null;
-    // A grant the user revoked before redemption leaves the code unredeemable (checked inside consume()).
+    // A grant the user revoked before redemption leaves the code unredeemable (checked inside redeem()).
     const body = await this.issuer.issue({
       client,
       userId: code.userId ?? null,
