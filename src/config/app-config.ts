@@ -1,5 +1,6 @@
 import { parseDurationSeconds } from './duration';
 import { ConfigurationError, validateEnvironment } from './environment';
+import { parseTrustProxy } from './trust-proxy';
 
 export type RegistrationPolicy = 'open' | 'protected' | 'closed';
 
@@ -71,6 +72,11 @@ export class AppConfig {
     if (this.nodeEnv === 'production' && !this.cookieSecret) {
       throw new ConfigurationError('Invalid configuration:\n  COOKIE_SECRET: required when NODE_ENV=production (at least 32 characters)');
     }
+    // Private signing keys must not sit in the database in clear, and the sign-in throttle's keyed hashes need a
+    // secret that every process shares (the embedded development server generates one under .data/).
+    if (this.nodeEnv === 'production' && !this.keyEncryptionSecret) {
+      throw new ConfigurationError('Invalid configuration:\n  KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+    }
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
@@ -83,7 +89,7 @@ export class AppConfig {
     this.fhirUpstreamTimeout = duration(env.FHIR_UPSTREAM_TIMEOUT, '30s');
     this.fhirUpstreamAuthorization = env.FHIR_UPSTREAM_AUTHORIZATION;
     this.demoPages = this.seedDemoData && (env.DEMO_PAGES ? env.DEMO_PAGES === 'true' : this.nodeEnv !== 'production');
-    this.trustProxy = list(env.TRUST_PROXY);
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
     this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
