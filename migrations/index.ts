@@ -5,6 +5,7 @@ import { CreateClientsAndUsers1795325439496 } from './1795325439496-CreateClient
 import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-CreateRefreshTokensAndAuditEvents';
 import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
 import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-DropJsonbDefaultsOnTokenTables';
+import { ForgetClearTextLoginFailureUsernames1795440000000 } from './1795440000000-ForgetClearTextLoginFailureUsernames';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: Function[] = [
   CreateRefreshTokensAndAuditEvents1795325494497,
   CreateFhirStore1795326034678,
   DropJsonbDefaultsOnTokenTables1795326794871,
+  ForgetClearTextLoginFailureUsernames1795440000000,
 ];
