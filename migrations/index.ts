@@ -6,6 +6,7 @@ import { CreateRefreshTokensAndAuditEvents1795325494497 } from './1795325494497-
 import { CreateFhirStore1795326034678 } from './1795326034678-CreateFhirStore';
 import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-DropJsonbDefaultsOnTokenTables';
 import { ForgetClearTextLoginFailureUsernames1795440000000 } from './1795440000000-ForgetClearTextLoginFailureUsernames';
+import { CreateDeletedClientIds1795440100000 } from './1795440100000-CreateDeletedClientIds';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   CreateFhirStore1795326034678,
   DropJsonbDefaultsOnTokenTables1795326794871,
   ForgetClearTextLoginFailureUsernames1795440000000,
+  CreateDeletedClientIds1795440100000,
 ];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
@@ -61,6 +62,8 @@ export class ClientsService {
   private readonly clientCache = new Map<string, Cached<ClientEntity | null>>();
   private readonly secretCache = new Map<string, Cached<string[]>>();
   private originsCache: Cached<Set<string>> | null = null;
+  private readonly deletionListeners: Array<(clientId: string) => Promise<void>> = [];
+  private readonly deletedCache = new LRUCache<string, boolean>({ max: 10_000, ttl: CLIENT_CACHE_MS });
 
   constructor(private readonly repository: ClientRepository) {}
 
@@ -136,10 +139,30 @@ export class ClientsService {
     return this.setEnabled(clientId, false);
   }
 
+  /**
+   * Deletes the client and tombstones its id (never issued again). Then every listener runs (RevocationService
+   * revokes the client's grants, and with them its codes, refresh tokens and access tokens): RFC 7592 §2.3.
+   */
   async delete(clientId: string): Promise<boolean> {
     const deleted = await this.repository.delete(clientId);
     this.invalidate(clientId);
+    this.deletedCache.delete(clientId);
+    if (deleted) for (const listener of this.deletionListeners) await listener(clientId);
     return deleted;
+  }
+
+  /** Whether this client_id belonged to a deleted client (tombstoned); cached for at most CLIENT_CACHE_MS. */
+  async isDeleted(clientId: string): Promise<boolean> {
+    const cached = this.deletedCache.get(clientId);
+    if (cached !== undefined) return cached;
+    const deleted = await this.repository.isTombstoned(clientId);
+    this.deletedCache.set(clientId, deleted);
+    return deleted;
+  }
+
+  /** Called after each deletion, by modules that hold state naming clients (no raw SQL on their tables here). */
+  onDeleted(listener: (clientId: string) => Promise<void>): void {
+    this.deletionListeners.push(listener);
   }
 
   /** A new secret; the previous ones stay valid for `overlapSeconds` so deployments can switch without downtime. */

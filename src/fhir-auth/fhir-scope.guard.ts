@@ -62,7 +62,7 @@ export class FhirScopeGuard implements CanActivate {
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
     }
     const smart = await this.verifiedContext(request, context.switchToHttp().getResponse());
-    if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
+    if (await this.revocation.isRevoked(smart.jti, smart.grantId, smart.clientId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
     request[SMART_CONTEXT_PROPERTY] = smart;
     if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
     this.checkRequirement(requirement, request, smart);

@@ -7,9 +7,9 @@ export interface SigningKeySource {
 
 export const SIGNING_KEY_SOURCE = Symbol('SIGNING_KEY_SOURCE');
 
-/** Whether a verified token was revoked since it was issued. */
+/** Whether a verified token was revoked since it was issued, or its client deleted or disabled (when known). */
 export interface TokenRevocationCheck {
-  isRevoked(jti: string, grantId?: string): Promise<boolean>;
+  isRevoked(jti: string, grantId?: string, clientId?: string): Promise<boolean>;
 }
 
 export const TOKEN_REVOCATION_CHECK = Symbol('TOKEN_REVOCATION_CHECK');

@@ -28,7 +28,7 @@ export class IntrospectionService {
   private async accessToken(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
     const claims = await this.accessTokens.verify(token);
     if (!claims || !visibleTo(caller, claims.client_id)) return INACTIVE;
-    if (await this.revocation.isRevoked(claims.jti, claims.grant_id)) return INACTIVE;
+    if (await this.revocation.isRevoked(claims.jti, claims.grant_id, claims.client_id)) return INACTIVE;
     const response: Record<string, unknown> = {
       active: true,
       scope: claims.scope,
