@@ -11,6 +11,11 @@ import { startTestApp, TestApp } from '../utils/test-app';
 // X-Forwarded-For defeated the per-address limit and planted any address in the audit trail, and a sign-in
 // flood starved /token through argon2. Item 9: the typed username was stored in clear.
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : Number.NaN;
+}
+
 /** A browser on the sign-in page: its cookie and CSRF token, reusable for many posts. */
 async function signInPage(server: TestApp): Promise<{ jar: CookieJar; csrf: string }> {
   const jar = new CookieJar();
@@ -200,13 +205,18 @@ describe('sign-in throttling behind a trusted proxy (TRUST_PROXY=127.0.0.1)', ()
     }
     const results = await flood;
 
-    expect(latencies.length).toBeGreaterThanOrEqual(4);
+    const tokenMs = latencies.filter((sample) => sample.path === '/token').map((sample) => sample.ms);
+    const healthMs = latencies.filter((sample) => sample.path === '/health').map((sample) => sample.ms);
+    const waitForThreadPool = median(tokenMs.map((ms, index) => ms - healthMs[index]));
+    expect(tokenMs.length).toBeGreaterThanOrEqual(2);
     for (const sample of latencies) {
       expect(sample.status).toBe(200);
-      // Generous: 2–500 ms on a loaded 2-core machine; 17–22 s when argon2 ran unqueued on the thread pool that
-      // also signs tokens.
-      expect(sample.ms).toBeLessThan(5000);
+      // Generous (no hang): on a loaded 2-core machine shared with other test suites a probe can take seconds.
+      expect(sample.ms).toBeLessThan(10_000);
     }
+    // /health needs no thread pool, /token signs on it: their paired difference is the token's wait behind argon2
+    // on libuv's thread pool, independent of how loaded the machine is.
+    expect(waitForThreadPool).toBeLessThan(100);
     expect(results.every((result) => result.status === 401 || result.status === 503)).toBe(true);
     const busy = results.filter((result) => result.status === 503);
     expect(busy.length).toBeGreaterThan(0);
