@@ -100,7 +100,8 @@ describe('operator CLI', () => {
     const unknown = await cli(['clients:delete', id]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`No client ${id}`);
-  });
+    // Three CLI processes, each booting the application: generous on a loaded machine.
+  }, 120_000);
 
   it('clients:create registers a backend service from a JWKS file', async () => {
     const key = await generateClientKey('ES384');
