@@ -90,7 +90,9 @@ async function main() {
           }
           log(`${row.title} — ${label}, ${connections} connections`);
           try {
-            return await measure({ ...scenario, connections }, settings, log);
+            // `around` runs background load (the sign-in flood) for exactly the measured row.
+            const around = scenario.around ?? ((work) => work());
+            return await around(() => measure({ ...scenario, connections }, settings, log));
           } catch (error) {
             log(`    failed: ${error.message}`);
             entry.notes.push(`${label}: failed (${error.message})`);

@@ -10,6 +10,8 @@ import { CreateClientOrigins1795400100000 } from './1795400100000-CreateClientOr
 import { AddDemoFlagToUsers1795410000000 } from './1795410000000-AddDemoFlagToUsers';
 import { BindLaunchToBrowser1795410000001 } from './1795410000001-BindLaunchToBrowser';
 import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-AddAuthTimeToAuthorizationCodes';
+import { ForgetClearTextLoginFailureUsernames1795440000000 } from './1795440000000-ForgetClearTextLoginFailureUsernames';
+import { CreateDeletedClientIds1795440100000 } from './1795440100000-CreateDeletedClientIds';
 import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
@@ -26,5 +28,7 @@ export const MIGRATIONS: Function[] = [
   AddDemoFlagToUsers1795410000000,
   BindLaunchToBrowser1795410000001,
   AddAuthTimeToAuthorizationCodes1795410000002,
+  ForgetClearTextLoginFailureUsernames1795440000000,
+  CreateDeletedClientIds1795440100000,
   IndexFhirSearch1795460000000,
 ];

@@ -6,7 +6,8 @@ const { clientKey } = require('../lib/assertions');
 const { startOurServers } = require('../lib/our-server');
 const { basicAuthorization, expectStatus, fixedPlan, form, introspection, json, pooledFormPlan, tokenResponse, FORM } = require('../lib/plans');
 const { SmartApi } = require('../fixtures/smart-api');
-const { Browser, mintCodes, pkce } = require('../fixtures/browser-flow');
+const { Browser, mintCodes, parseForm, pkce } = require('../fixtures/browser-flow');
+const { duringFlood } = require('../lib/flood');
 const { scaleScenarios } = require('./large-data');
 
 const BACKEND_SCOPE = 'system/Patient.crs system/Observation.rs';
@@ -42,6 +43,33 @@ async function prepareApp(api, patientId, log) {
   return { app, verifier, codes, spare: [...first, ...sample], mintRate };
 }
 
+/**
+ * Wrong-password sign-ins for the flood row: one browser's CSRF cookie and token from GET /login, then POST /login
+ * with a new X-Forwarded-For address per attempt (the bench server trusts loopback, TRUST_PROXY=127.0.0.1), so
+ * every attempt reaches the argon2 check. The user exists, so its hash is the real one.
+ */
+async function signInFlood(api) {
+  const user = await api.createPatientUser(`bench-flood-${randomUUID().slice(0, 8)}`);
+  const browser = new Browser(api.baseUrl);
+  const page = await browser.request('/login');
+  const csrf = new Map(parseForm(page.text)?.fields ?? []).get('csrf_token');
+  if (!csrf) throw new Error('no CSRF token on the sign-in page');
+  const cookie = browser.cookieHeader();
+  return {
+    concurrency: 16,
+    attempt: async (index) => {
+      const response = await fetch(`${api.baseUrl}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': FORM, 'x-forwarded-for': `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}` },
+        body: form({ csrf_token: csrf, username: user.username, password: `wrong-${index}` }),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+  };
+}
+
 async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, stops }) {
   const baseUrl = server.servers[0].baseUrl;
   const api = new SmartApi({ baseUrl, publicUrl: server.publicUrl, adminToken: server.adminToken });
@@ -52,7 +80,7 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
   };
 
   log('Preparing smart-auth clients, users, data and tokens through its public API …');
-  if (needs(rows, 'cc-basic', 'cc-basic-c50')) {
+  if (needs(rows, 'cc-basic', 'cc-basic-c50', 'cc-basic-login-flood')) {
     // Created through the admin API: dynamic registration refuses client_credentials with a secret.
     const internal = await api.createSecretBackendService(BACKEND_SCOPE);
     const ccBasic = fixedPlan({
@@ -65,6 +93,13 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
     const note = 'ours: a client_credentials client with client_secret_basic created through POST /admin/clients';
     scenarios['cc-basic'] = scenario(ccBasic, { note });
     scenarios['cc-basic-c50'] = scenario(ccBasic, { note });
+    if (needs(rows, 'cc-basic-login-flood')) {
+      const flood = await signInFlood(api);
+      scenarios['cc-basic-login-flood'] = scenario(ccBasic, {
+        around: (work) =>
+          duringFlood({ ...flood, onSummary: ({ attempts, counts }) => (scenarios['cc-basic-login-flood'].note = `ours: ${attempts} sign-ins by ${flood.concurrency} sprayers during the row (${Object.entries(counts).map(([status, n]) => `${n}× ${status}`).join(', ')}); 503 = refused by the bounded argon2 queue`) }, work),
+      });
+    }
   }
   const rs384 = await api.registerBackendService(clientKey('RS384'), BACKEND_SCOPE);
   const es384 = await api.registerBackendService(clientKey('ES384'), BACKEND_SCOPE);

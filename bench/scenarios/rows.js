@@ -10,6 +10,9 @@ const ROWS = [
   { id: 'cc-private-key-jwt-es384', title: 'client_credentials, private_key_jwt ES384' },
   { id: 'cc-private-key-jwt-rs384-c50', title: 'client_credentials, private_key_jwt RS384, high concurrency', connections: 'high' },
   { id: 'cc-basic-c50', title: 'client_credentials, client_secret_basic, high concurrency', connections: 'high' },
+  // The same token request while 16 sprayers send wrong passwords to /login (argon2), each attempt from its own
+  // X-Forwarded-For address so that no throttle stops it before the password check (issue 11 item 6).
+  { id: 'cc-basic-login-flood', title: 'client_credentials, client_secret_basic, during a sign-in flood (16 sprayers)' },
   { id: 'cc-rs256-access-tokens', title: 'client_credentials, private_key_jwt RS384, RS256 access tokens (like the peer)', peerFrom: 'cc-private-key-jwt-rs384' },
   { id: 'authorization-code', title: 'authorization_code exchange (client_secret_basic, PKCE)' },
   { id: 'refresh-token', title: 'refresh_token rotation (client_secret_basic)' },

@@ -1,13 +1,13 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Failed sign-ins, counted per account and per IP address to throttle password guessing across processes. */
+/** Failed sign-ins, counted per account, per account-and-address pair and per address (LoginThrottleService). */
 @Entity('login_failures')
 @Index('login_failures_key_created_at', ['throttleKey', 'createdAt'])
 export class LoginFailureEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** `account:<username>` or `ip:<address>`. */
+  /** `account:<HMAC of the username>`, `pair:<HMAC>:<address>` or `ip:<address>`; never the typed username. */
   @Column('text', { name: 'throttle_key' })
   throttleKey: string;
 

@@ -6,10 +6,13 @@ import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pa
 import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther } from './html-reply';
 import { LoginThrottleService } from './login-throttle.service';
+import { QueueBusyError } from '../common/concurrency/bounded-queue';
 import { hasControlCharacters } from '../common/text/control-characters';
 
 // One message for every failure, so the page never reveals whether an account exists or is locked.
 const GENERIC_FAILURE = 'The username or password is incorrect, or there were too many attempts. Try again later.';
+// Sign-ins flooding the password check are refused quickly rather than queued without bound (nothing was checked).
+const BUSY = 'The server is busy checking other sign-ins. Please try again in a few seconds.';
 
 @ApiExcludeController()
 @Controller()
@@ -42,13 +45,22 @@ export class LoginController {
       return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error: 'The sign-in request was malformed. Please start again from the app.', returnTo, status: 400 });
     }
     if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
-    if (await this.throttle.isBlocked(username, request.ip)) return retry(GENERIC_FAILURE, 401);
-    const user = await this.users.verifyPassword(username, password);
+    const decision = await this.throttle.decide(username, request.ip);
+    if (decision.kind === 'refuse') return retry(GENERIC_FAILURE, 401);
+    const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
+    if (!(await this.throttle.wait(decision.delayMs))) return busy();
+    let user;
+    try {
+      user = await this.users.verifyPassword(username, password);
+    } catch (error) {
+      if (error instanceof QueueBusyError) return busy();
+      throw error;
+    }
     if (!user) {
       await this.throttle.recordFailure(username, request.ip);
       return retry(GENERIC_FAILURE, 401);
     }
-    await this.throttle.clearAccount(username);
+    await this.throttle.clearAccount(username, request.ip);
     await this.sessions.signIn(reply, user, 'password');
     if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${withoutLoginPrompt(authorizationRequest)}`);
     seeOther(reply, returnTo ?? '/apps');

@@ -111,6 +111,16 @@ export function registerClientCommands(program: Command): void {
     });
 
   program
+    .command('clients:delete <clientId>')
+    .description('Delete a client: its grants, codes, refresh tokens and access tokens stop working, and its client_id is never reused')
+    .option('--table', 'print a table instead of JSON')
+    .action(async (clientId: string, options: { table?: boolean }) => {
+      const deleted = await withApplication((app) => app.get(ClientsService).delete(clientId));
+      if (!deleted) throw new Error(`No client ${clientId}`);
+      print({ client_id: clientId, deleted: true }, options);
+    });
+
+  program
     .command('clients:rotate-secret <clientId>')
     .description('Issue a new client secret (shown once); the old one stays valid for the overlap')
     .option('--overlap <seconds>', 'seconds the previous secret stays valid', seconds, 24 * 3600)

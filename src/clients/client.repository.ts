@@ -5,6 +5,9 @@ import { ClientEntity } from './client.entity';
 import { ClientOriginEntity } from './client-origin.entity';
 import { originsOf } from './client-origins';
 import { ClientSecretEntity } from './client-secret.entity';
+import { DeletedClientIdEntity } from './deleted-client-id.entity';
+
+class ClientIdTombstoned extends Error {}
 
 @Injectable()
 export class ClientRepository {
@@ -24,17 +27,20 @@ export class ClientRepository {
     return this.clients.find({ order: { createdAt: 'ASC' } });
   }
 
-  /** Inserts the client and its first secret in one transaction; false when the id is taken. */
+  /** Inserts the client and its first secret in one transaction; false when the id is taken or was ever deleted. */
   async insertWithSecret(client: Partial<ClientEntity>, secretHash: string | null): Promise<boolean> {
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.getRepository(ClientEntity).insert(client);
         await replaceOrigins(manager, client.clientId as string, client.redirectUris ?? []);
+        // After the insert: had a delete of this id been in flight, the insert waited for it, and this read
+        // (a new statement under READ COMMITTED) sees its tombstone.
+        if (await manager.getRepository(DeletedClientIdEntity).existsBy({ clientId: client.clientId })) throw new ClientIdTombstoned();
         if (secretHash) await manager.getRepository(ClientSecretEntity).insert({ clientId: client.clientId, secretHash, expiresAt: null });
       });
       return true;
     } catch (error) {
-      if (isUniqueViolation(error)) return false;
+      if (isUniqueViolation(error) || error instanceof ClientIdTombstoned) return false;
       throw error;
     }
   }
@@ -52,8 +58,14 @@ export class ClientRepository {
       await manager.getRepository(ClientSecretEntity).delete({ clientId });
       await manager.query(`DELETE FROM client_assertion_jtis WHERE client_id = $1`, [clientId]);
       const result = await manager.getRepository(ClientEntity).delete({ clientId });
-      return (result.affected ?? 0) > 0;
+      const deleted = (result.affected ?? 0) > 0;
+      if (deleted) await manager.getRepository(DeletedClientIdEntity).insert({ clientId });
+      return deleted;
     });
+  }
+
+  isTombstoned(clientId: string): Promise<boolean> {
+    return this.dataSource.getRepository(DeletedClientIdEntity).existsBy({ clientId });
   }
 
   async activeSecretHashes(clientId: string): Promise<string[]> {

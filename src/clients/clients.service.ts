@@ -68,6 +68,8 @@ export class ClientsService {
   private readonly secretCache = new Map<string, Cached<string[]>>();
   // Origin → whether an enabled, verified client redirects there (CORS); bounded whatever origins callers send.
   private readonly originCache = new LRUCache<string, boolean>({ max: 5000, ttl: CLIENT_CACHE_MS });
+  private readonly deletionListeners: Array<(clientId: string) => Promise<void>> = [];
+  private readonly deletedCache = new LRUCache<string, boolean>({ max: 10_000, ttl: CLIENT_CACHE_MS });
 
   constructor(private readonly repository: ClientRepository) {}
 
@@ -147,10 +149,30 @@ export class ClientsService {
     return this.setEnabled(clientId, false);
   }
 
+  /**
+   * Deletes the client and tombstones its id (never issued again). Then every listener runs (RevocationService
+   * revokes the client's grants, and with them its codes, refresh tokens and access tokens): RFC 7592 §2.3.
+   */
   async delete(clientId: string): Promise<boolean> {
     const deleted = await this.repository.delete(clientId);
     this.invalidate(clientId);
+    this.deletedCache.delete(clientId);
+    if (deleted) for (const listener of this.deletionListeners) await listener(clientId);
     return deleted;
+  }
+
+  /** Whether this client_id belonged to a deleted client (tombstoned); cached for at most CLIENT_CACHE_MS. */
+  async isDeleted(clientId: string): Promise<boolean> {
+    const cached = this.deletedCache.get(clientId);
+    if (cached !== undefined) return cached;
+    const deleted = await this.repository.isTombstoned(clientId);
+    this.deletedCache.set(clientId, deleted);
+    return deleted;
+  }
+
+  /** Called after each deletion, by modules that hold state naming clients (no raw SQL on their tables here). */
+  onDeleted(listener: (clientId: string) => Promise<void>): void {
+    this.deletionListeners.push(listener);
   }
 
   /** A new secret; the previous ones stay valid for `overlapSeconds` so deployments can switch without downtime. */

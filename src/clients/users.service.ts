@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { LRUCache } from 'lru-cache';
+import { availableParallelism } from 'node:os';
+import { BoundedQueue } from '../common/concurrency/bounded-queue';
 import { randomToken } from '../common/crypto/random-token';
 import { isFhirId } from '../fhir-auth/r4-resource-types';
 import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
@@ -48,11 +50,22 @@ function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id };
+// argon2 runs on libuv's thread pool, which also signs tokens (src/keys/jws-signer.ts), and each verification
+// keeps a core busy for ~10 ms: sign-ins (the anonymous path) may hold at most half of the pool and leave a core
+// to the event loop; a flood waits in a short list or is refused (QueueBusyError) instead of starving /token.
+// Operator-initiated hashing (create, reset) is rare and authenticated, so it does not queue.
+const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+export const PASSWORD_QUEUE_OPTIONS = {
+  concurrency: Math.max(1, Math.min(Math.floor(THREAD_POOL_SIZE / 2), availableParallelism() - 1)),
+  maxWaiting: 32,
+  maxWaitMs: 2000,
+};
 
 @Injectable()
 export class UsersService {
   private dummyHash: Promise<string> | null = null;
   private readonly enabledCache = new LRUCache<string, { user: UserEntity | null }>({ max: 10_000, ttl: USER_CACHE_MS });
+  private readonly argon2 = new BoundedQueue(PASSWORD_QUEUE_OPTIONS);
 
   constructor(private readonly repository: UserRepository) {}
 
@@ -80,12 +93,12 @@ export class UsersService {
     return this.repository.listAll();
   }
 
-  /** The enabled user with this username and password, or null. */
+  /** The enabled user with this username and password, or null; QueueBusyError when sign-ins flood the server. */
   async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
     const user = typeof password === 'string' && password.length <= 1024 ? await this.findByUsername(username) : null;
     // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
     const storedHash = user?.passwordHash ?? (await this.getDummyHash());
-    const matches = await verify(storedHash, typeof password === 'string' ? password : '').catch(() => false);
+    const matches = await this.argon2.run(() => verify(storedHash, typeof password === 'string' ? password : '').catch(() => false));
     return user && user.enabled && matches ? user : null;
   }
 

@@ -33,8 +33,23 @@ describe('AppConfig', () => {
     [{ DATABASE_STATEMENT_TIMEOUT: '10s' }, 'DATABASE_STATEMENT_TIMEOUT'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.org' }, 'PUBLIC_URL'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org' }, 'COOKIE_SECRET'],
+    [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET'],
+    [{ KEY_ENCRYPTION_SECRET: 'too-short' }, 'KEY_ENCRYPTION_SECRET'],
+    [{ TRUST_PROXY: 'proxy.example.org' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.1, ::1/129' }, 'TRUST_PROXY'],
   ])('fails with a message naming the bad variable for %p', (env, variable) => {
     expect(() => new AppConfig(env)).toThrow(variable);
+  });
+
+  it('starts in production with both secrets set', () => {
+    const config = new AppConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32), KEY_ENCRYPTION_SECRET: 'k'.repeat(32) });
+    expect(config.keyEncryptionSecret).toBe('k'.repeat(32));
+  });
+
+  it('trusts no proxy by default, and the addresses and CIDRs TRUST_PROXY lists', () => {
+    expect(new AppConfig({}).trustProxy).toEqual([]);
+    expect(new AppConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8 ::1 fd00::/8' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
   });
 
   it('caps the backend token lifetime at 300 seconds', () => {

@@ -1,5 +1,6 @@
 import { parseDurationSeconds } from './duration';
 import { ConfigurationError, validateEnvironment } from './environment';
+import { parseTrustProxy } from './trust-proxy';
 
 export type RegistrationPolicy = 'open' | 'protected' | 'closed';
 
@@ -76,6 +77,11 @@ export class AppConfig {
     if (this.nodeEnv === 'production' && !this.cookieSecret) {
       throw new ConfigurationError('Invalid configuration:\n  COOKIE_SECRET: required when NODE_ENV=production (at least 32 characters)');
     }
+    // Private signing keys must not sit in the database in clear, and the sign-in throttle's keyed hashes need a
+    // secret that every process shares (the embedded development server generates one under .data/).
+    if (this.nodeEnv === 'production' && !this.keyEncryptionSecret) {
+      throw new ConfigurationError('Invalid configuration:\n  KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+    }
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.registrationRateLimit = env.REGISTRATION_RATE_LIMIT ?? 20;
@@ -90,7 +96,7 @@ export class AppConfig {
     this.fhirUpstreamTimeout = duration(env.FHIR_UPSTREAM_TIMEOUT, '30s');
     this.fhirUpstreamAuthorization = env.FHIR_UPSTREAM_AUTHORIZATION;
     this.demoPages = this.seedDemoData && (env.DEMO_PAGES ? env.DEMO_PAGES === 'true' : this.nodeEnv !== 'production');
-    this.trustProxy = list(env.TRUST_PROXY);
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
     this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);

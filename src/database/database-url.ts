@@ -1,5 +1,5 @@
 import { AppConfig } from '../config/app-config';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedDatabase, embeddedKeyEncryptionSecret, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface ResolvedDatabase {
   url: string;
@@ -13,6 +13,9 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
     return { url: config.databaseUrl, embedded: null, description: `PostgreSQL at ${redact(config.databaseUrl)}` };
   }
   const embedded = await startEmbeddedPostgres(config.embeddedPostgresDir);
+  // The embedded development server seals its signing keys too, under a secret kept beside the cluster.
+  // process.env, because the application's AppConfig is built from it after this (main.ts, the CLI).
+  if (!config.keyEncryptionSecret) process.env.KEY_ENCRYPTION_SECRET = embeddedKeyEncryptionSecret(config.embeddedPostgresDir);
   return {
     url: embedded.url,
     embedded,

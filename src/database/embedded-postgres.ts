@@ -39,6 +39,28 @@ function ensureTraversable(path: string): string[] {
   return changed;
 }
 
+/**
+ * The development server's KEY_ENCRYPTION_SECRET: generated once into `<dir>/key-encryption-secret` (mode
+ * 0600, beside the cluster's credentials) and read back on every later start, so signing keys sealed under
+ * it stay readable across restarts.
+ */
+export function embeddedKeyEncryptionSecret(dir: string): string {
+  const file = join(resolve(dir), 'key-encryption-secret');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+  if (!existsSync(file)) {
+    try {
+      // 'wx': never overwrite a secret another process wrote in between.
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  chmodSync(file, 0o600);
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) throw new Error(`${file} holds no usable KEY_ENCRYPTION_SECRET (at least 32 characters); remove it to generate a new one`);
+  return secret;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

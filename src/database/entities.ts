@@ -7,6 +7,7 @@ import { ClientOriginEntity } from '../clients/client-origin.entity';
 import { ClientAssertionJtiEntity } from '../clients/client-assertion-jti.entity';
 import { ClientSecretEntity } from '../clients/client-secret.entity';
 import { ClientEntity } from '../clients/client.entity';
+import { DeletedClientIdEntity } from '../clients/deleted-client-id.entity';
 import { InitialAccessTokenEntity } from '../clients/initial-access-token.entity';
 import { UserEntity } from '../clients/user.entity';
 import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.entity';
@@ -20,5 +21,5 @@ import { RefreshTokenEntity } from '../token/refresh-token.entity';
 export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
-  RefreshTokenEntity, AuditEventEntity,
+  RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
   FhirResourceEntity, FhirResourceHistoryEntity];

@@ -52,7 +52,7 @@ export class FhirAuthModule implements OnModuleInit {
           inject: [RevocationService, TokenHolderService],
           // Revoked, or issued to a client or user that has been disabled since (issue 12.6).
           useFactory: (revocation: RevocationService, holders: TokenHolderService): TokenRevocationCheck => ({
-            isRevoked: async (jti, grantId, holder) => (await revocation.isRevoked(jti, grantId)) || (holder !== undefined && !(await holders.isActive(holder))),
+            isRevoked: async (jti, grantId, holder) => (await revocation.isRevoked(jti, grantId, holder?.clientId)) || (holder !== undefined && !(await holders.isActive(holder))),
           }),
         },
         SmartJwtStrategy,

@@ -79,7 +79,7 @@ export class FhirScopeGuard implements CanActivate {
     const below = this.pathBelowBase(path);
     if (below === undefined || PUBLIC_PATHS.some((pattern) => pattern.test(below))) return;
     const smart = await this.verifiedContext(request as GuardedRequest, reply);
-    if (await this.revocation.isRevoked(smart.jti, smart.grantId)) throw invalidTokenError(this.realm, 'The access token has been revoked');
+    if (await this.revocation.isRevoked(smart.jti, smart.grantId, smart)) throw invalidTokenError(this.realm, 'The access token has been revoked');
   }
 
   private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { RevocationService } from '../revocation/revocation.service';
+import { isSubsetOf, parseScopes } from '../scopes';
 import { GrantEntity } from './grant.entity';
 
 @Injectable()
@@ -23,13 +24,19 @@ export class GrantsService {
     return isUuid(grantId) ? this.grants.findOneBy({ id: grantId }) : Promise.resolve(null);
   }
 
-  /** Records what the user approved; the grant id stays stable so earlier tokens keep their grant. */
+  /**
+   * Records what the user approved. When the approval covers everything the grant held, the grant id stays stable
+   * so earlier tokens keep their grant. When it narrows the grant (the person unticked something), the old grant
+   * is revoked, with every code, refresh token and access token issued under it, and a new grant holds the new
+   * approval: nothing issued for the wider approval outlives it (docs/tokens.md, "Narrowing a consent").
+   */
   async upsertApproval(userId: string, clientId: string, scope: string): Promise<GrantEntity> {
     const existing = await this.findActive(userId, clientId);
-    if (existing) {
+    if (existing && isSubsetOf(parseScopes(existing.scope).scopes, parseScopes(scope).scopes)) {
       await this.grants.update({ id: existing.id }, { scope, updatedAt: new Date() });
       return { ...existing, scope };
     }
+    if (existing) await this.revocation.revokeGrant(existing.id);
     return this.grants.save(this.grants.create({ userId, clientId, scope }));
   }
 

@@ -30,7 +30,7 @@ export class IntrospectionService {
   private async accessToken(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
     const claims = await this.accessTokens.verify(token);
     if (!claims || !visibleTo(caller, claims.client_id)) return INACTIVE;
-    if (await this.revocation.isRevoked(claims.jti, claims.grant_id)) return INACTIVE;
+    if (await this.revocation.isRevoked(claims.jti, claims.grant_id, claims.client_id)) return INACTIVE;
     // Issue 12.6: a disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard.
     const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
     if (!(await this.holders.isActive(holder))) return INACTIVE;

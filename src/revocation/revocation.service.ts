@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ClientsService } from '../clients/clients.service';
 
 // Every server process sees a revocation within this many milliseconds (SMART O3 asks for under an hour).
 export const REVOCATION_CACHE_MS = 2000;
@@ -15,12 +16,31 @@ interface CacheEntry {
  * Shared by introspection and the FHIR guard; answers are cached for at most REVOCATION_CACHE_MS.
  */
 @Injectable()
-export class RevocationService {
+export class RevocationService implements OnModuleInit {
   private readonly cache = new Map<string, CacheEntry>();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clients: ClientsService,
+  ) {}
 
-  async isRevoked(jti: string, grantId?: string | null): Promise<boolean> {
+  onModuleInit(): void {
+    // RFC 7592 §2.3: deleting a client invalidates its grants and so every code, refresh token and access token
+    // issued under them (those without a grant, client_credentials, fail the client check below).
+    this.clients.onDeleted((clientId) => this.revokeGrantsOfClient(clientId));
+  }
+
+  /**
+   * The one check at token use (introspection, the FHIR guard): the token's jti or grant was revoked, or, when
+   * `clientId` is given, its client was deleted (ClientsService.isDeleted, cached per process for at most
+   * CLIENT_CACHE_MS). A check for disabled clients or users belongs here too.
+   */
+  async isRevoked(jti: string, grantId?: string | null, clientId?: string): Promise<boolean> {
+    if (clientId !== undefined && (await this.clients.isDeleted(clientId))) return true;
+    return this.isTokenOrGrantRevoked(jti, grantId);
+  }
+
+  private async isTokenOrGrantRevoked(jti: string, grantId?: string | null): Promise<boolean> {
     const key = `${jti}|${grantId ?? ''}`;
     const now = Date.now();
     const cached = this.cache.get(key);
@@ -50,6 +70,16 @@ export class RevocationService {
     if (!isUuid(grantId)) return;
     await this.dataSource.query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`, [grantId]);
     for (const key of this.cache.keys()) if (key.endsWith(`|${grantId}`)) this.cache.delete(key);
+  }
+
+  /** Revokes every grant of a (deleted) client. */
+  async revokeGrantsOfClient(clientId: string): Promise<void> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `UPDATE grants SET revoked_at = now(), updated_at = now() WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [clientId],
+    );
+    const revoked = new Set(rows.map((row) => row.id));
+    for (const key of this.cache.keys()) if (revoked.has(key.slice(key.indexOf('|') + 1))) this.cache.delete(key);
   }
 
   /** Drops revocation rows for tokens that have expired anyway. */

@@ -80,6 +80,29 @@ describe('operator CLI', () => {
     expect(listed.stdout).toContain(id);
   });
 
+  it('clients:delete deletes a client, whose secret then fails and whose client_id cannot be created again', async () => {
+    const created = await cli(['clients:create', '--name', 'CLI doomed', '--type', 'confidential-symmetric', '--redirect-uri', 'https://doomed.example.org/cb']);
+    expect(created.code).toBe(0);
+    const client = JSON.parse(created.stdout) as Json;
+    const id = client.client_id as string;
+    const deleted = await cli(['clients:delete', id]);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ client_id: id, deleted: true });
+    await expect(auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token')).rejects.toBeDefined();
+    const service = server.app.get(ClientsService);
+    expect(await service.isDeleted(id)).toBe(true);
+    await expect(
+      service.create(
+        { name: 'impostor', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://impostor.example.org/cb'], launchUrl: null, grantTypes: ['authorization_code'], scope: '', jwks: null, jwksUri: null },
+        { clientId: id },
+      ),
+    ).rejects.toThrow(/already registered/);
+    const unknown = await cli(['clients:delete', id]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`No client ${id}`);
+    // Three CLI processes, each booting the application: generous on a loaded machine.
+  }, 120_000);
+
   it('clients:create registers a backend service from a JWKS file', async () => {
     const key = await generateClientKey('ES384');
     const file = join(mkdtempSync(join(tmpdir(), 'cli-jwks-')), 'jwks.json');
