@@ -1,3 +1,4 @@
+import { InitialAccessTokensService } from '../../src/clients/initial-access-tokens.service';
 import { randomBytes } from 'node:crypto';
 import { LookupAddress, promises as dns } from 'node:dns';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer } from 'node:net';
@@ -31,14 +32,16 @@ const HOSTILE_DNS: Record<string, LookupAddress[]> = {
 const hostileResolver = async (hostname: string): Promise<LookupAddress[]> =>
   HOSTILE_DNS[hostname] ?? dns.lookup(hostname, { all: true, verbatim: true });
 
-const LOCAL_TARGETS = { OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true' };
+const LOCAL_TARGETS = { OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true', OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true', REGISTRATION_RATE_LIMIT: '1000' };
 const DEADLINE_MS = 1000;
 const MAX_BYTES = 256 * 1024;
 
 async function register(server: TestApp, metadata: Json): Promise<{ status: number; body: Json }> {
+  // A backend service's system/ scopes are pre-authorized by an operator (an initial access token with a scope).
+  const iat = (await server.app.get(InitialAccessTokensService).issue({ scope: 'system/Patient.rs' })).token;
   const response = await fetch(`${server.baseUrl}/register`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${iat}` },
     body: JSON.stringify({
       client_name: `backend-${randomBytes(4).toString('hex')}`,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -88,7 +91,7 @@ describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced (issue 11.5)'
       { provide: OUTBOUND_HOST_RESOLVER, useValue: hostileResolver },
     ]);
     // Same database, private networks refused (plain http to loopback allowed so only the address rule decides).
-    strict = await startTestApp({ OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' }, [
+    strict = await startTestApp({ OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true', REGISTRATION_RATE_LIMIT: '1000' }, [
       { provide: OUTBOUND_HOST_RESOLVER, useValue: hostileResolver },
     ]);
   });
@@ -112,7 +115,7 @@ describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced (issue 11.5)'
     let defaults: TestApp;
 
     beforeAll(async () => {
-      defaults = await startTestApp();
+      defaults = await startTestApp({ REGISTRATION_RATE_LIMIT: '1000' });
     });
 
     afterAll(async () => {

@@ -48,7 +48,7 @@ describe('URL fields in client metadata (issue 13.7)', () => {
   ];
 
   beforeAll(async () => {
-    server = await startTestApp({ ADMIN_TOKEN, REGISTRATION_POLICY: 'open' });
+    server = await startTestApp({ ADMIN_TOKEN, REGISTRATION_POLICY: 'open', REGISTRATION_RATE_LIMIT: '1000' });
   });
 
   afterAll(async () => {
