@@ -8,6 +8,7 @@ import { DropJsonbDefaultsOnTokenTables1795326794871 } from './1795326794871-Dro
 import { AddDemoFlagToUsers1795410000000 } from './1795410000000-AddDemoFlagToUsers';
 import { BindLaunchToBrowser1795410000001 } from './1795410000001-BindLaunchToBrowser';
 import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-AddAuthTimeToAuthorizationCodes';
+import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServers';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   AddDemoFlagToUsers1795410000000,
   BindLaunchToBrowser1795410000001,
   AddAuthTimeToAuthorizationCodes1795410000002,
+  AddResourceServers1795480000000,
 ];
