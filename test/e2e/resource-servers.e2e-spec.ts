@@ -2,12 +2,15 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeJwt } from 'jose';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { ClientsService } from '../../src/clients/clients.service';
 import { freePort } from '../../src/database/embedded-postgres';
 import { FhirAuthModule, FhirAuthOptions, RequiresFhirAccess, SmartContext, SmartContextValue } from '../../src/fhir-auth';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { driveAuthorization } from '../utils/authorize-flow';
+import { ensureBuilt } from '../utils/ensure-built';
 import { fhirFetch } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, postForm, TestClient } from './token-fixtures';
@@ -224,6 +227,19 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     expect(decodeJwt(own.body.access_token as string).aud).toBe(server.fhirBaseUrl);
   });
 
+  it("a refresh follows a narrowed ceiling: scopes the server no longer allows are not granted again", async () => {
+    const base = `https://narrowed-${randomUUID()}.example.org/fhir`;
+    const created = await admin('POST', '', { base_url: base, scope: 'patient/Observation.rs patient/Condition.rs' });
+    const tokens = await tokensFor(base);
+    expect((tokens.scope as string).split(' ')).toEqual(expect.arrayContaining(['patient/Observation.rs', 'patient/Condition.rs']));
+    expect((await admin('PATCH', `/${created.body.id}`, { scope: 'patient/Observation.rs' })).status).toBe(200);
+    const refreshed = await refresh(tokens.refresh_token as string);
+    expect(refreshed.status).toBe(200);
+    expect((refreshed.body.scope as string).split(' ')).toContain('patient/Observation.rs');
+    expect(refreshed.body.scope).not.toContain('Condition');
+    expect(decodeJwt(refreshed.body.access_token as string).scope).toBe(refreshed.body.scope);
+  });
+
   it('a refresh token for a server deleted since stops refreshing', async () => {
     const base = `https://short-lived-${randomUUID()}.example.org/fhir`;
     const created = await admin('POST', '', { base_url: base, scope: CEILING });
@@ -233,6 +249,10 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     const refused = await refresh(tokens.refresh_token as string);
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('invalid_grant');
+  });
+
+  it('FhirAuthModule refuses to start without its own audience (an empty one would disable the check)', () => {
+    expect(() => FhirAuthModule.forRoot({ issuer: server.baseUrl, audience: '', jwksUri: `${server.baseUrl}/.well-known/jwks.json` })).toThrow(/audience/);
   });
 
   it('the admin API validates, updates and deletes registrations behind ADMIN_TOKEN', async () => {
@@ -266,4 +286,36 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     expect((await admin('DELETE', `/${created.body.id}`)).status).toBe(404);
     expect((await admin('GET', '/not-a-uuid')).status).toBe(404);
   });
+});
+
+describe('resource server CLI commands', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
+        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    await ensureBuilt();
+  }, 180_000);
+
+  it('create, list, disable and delete; invalid input is refused with a message', async () => {
+    const base = `https://cli-${randomUUID()}.example.org/fhir`;
+    const created = await cli(['resource-servers:create', '--base-url', base, '--scope', 'system/Observation.rs']);
+    expect(created.code).toBe(0);
+    const server = JSON.parse(created.stdout);
+    expect(server).toMatchObject({ base_url: base, audience: base, scope: 'system/Observation.rs', enabled: true });
+    expect(JSON.parse((await cli(['resource-servers:list'])).stdout).map((item: any) => item.id)).toContain(server.id);
+    expect(JSON.parse((await cli(['resource-servers:disable', server.id])).stdout).enabled).toBe(false);
+    expect((await cli(['resource-servers:delete', server.id])).code).toBe(0);
+    expect((await cli(['resource-servers:delete', server.id])).code).not.toBe(0);
+    const refused = await cli(['resource-servers:create', '--base-url', 'http://labs.example.org/fhir', '--scope', 'system/Observation.rs']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/https/);
+  }, 120_000);
 });
