@@ -90,6 +90,7 @@ export class AuthorizationRequestValidator {
       state,
       codeChallenge: parameters.code_challenge,
       aud: target.audience,
+      resourceServer: target.ceiling ? target.baseUrl : undefined,
       nonce: parameters.nonce,
       prompt,
       maxAge: parameters.max_age === undefined ? undefined : Number(parameters.max_age),

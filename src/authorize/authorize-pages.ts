@@ -40,6 +40,7 @@ export class AuthorizePages {
           encounter: step.encounter,
           items: step.items,
           offline: request.scopes.some((scope) => scope.kind === 'offline_access'),
+          resourceServer: request.resourceServer,
         });
     }
   }

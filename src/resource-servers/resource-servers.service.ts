@@ -28,6 +28,8 @@ export interface ResourceServerSettings {
 /** What a token is for: its `aud`, and the most it may carry (null: this server's FHIR API, no extra ceiling). */
 export interface TokenTarget {
   audience: string;
+  /** The URL apps name it by. */
+  baseUrl: string;
   ceiling: SmartScope[] | null;
 }
 
@@ -45,7 +47,7 @@ export class ResourceServersService {
 
   /** This server's own FHIR API. */
   get ownTarget(): TokenTarget {
-    return { audience: this.config.fhirBaseUrl, ceiling: null };
+    return { audience: this.config.fhirBaseUrl, baseUrl: this.config.fhirBaseUrl, ceiling: null };
   }
 
   /**
@@ -148,7 +150,7 @@ export class ResourceServersService {
 }
 
 function targetOf(server: ResourceServerEntity): TokenTarget {
-  return { audience: server.audience, ceiling: parseScopes(server.scope).scopes };
+  return { audience: server.audience, baseUrl: server.baseUrl, ceiling: parseScopes(server.scope).scopes };
 }
 
 function isUuid(value: string): boolean {

@@ -200,6 +200,16 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     expect((await fhirFetch(server, '/Observation', plain.body.access_token as string)).status).toBe(401);
   });
 
+  it('a remembered grant does not skip consent for a registered resource server (grants do not record one)', async () => {
+    const { challenge } = pkce();
+    const scope = 'launch/patient patient/Observation.rs';
+    const pagesFor = async (aud: string) => (await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { aud, scope }), { username, password })).pages;
+    await pagesFor(server.fhirBaseUrl);
+    expect(await pagesFor(server.fhirBaseUrl)).toEqual(['Sign in']);
+    expect(await pagesFor(baseA)).toEqual(['Sign in', expect.stringMatching(/^Allow /)]);
+    expect(await pagesFor(baseA)).toEqual(['Sign in', expect.stringMatching(/^Allow /)]);
+  });
+
   it('a code issued for A cannot be redeemed for /fhir (RFC 8707 §2.2)', async () => {
     const { code, verifier } = await authorize({ aud: baseA, scope: 'launch/patient patient/Observation.rs' });
     const response = await postForm(`${server.baseUrl}/token`, { grant_type: 'authorization_code', code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.clientId, resource: server.fhirBaseUrl });

@@ -14,7 +14,7 @@ function grantFor(issued: IssueInput[]): ClientCredentialsGrant {
     },
   };
   const audit = { record: () => undefined };
-  const resourceServers = { forClientCredentials: async () => ({ audience: 'https://auth.example.org/fhir', ceiling: null }) };
+  const resourceServers = { forClientCredentials: async () => ({ audience: 'https://auth.example.org/fhir', baseUrl: 'https://auth.example.org/fhir', ceiling: null }) };
   return new ClientCredentialsGrant(issuer as unknown as TokenIssuerService, audit as unknown as AuditService, { backendTokenTtl: 300 } as AppConfig, resourceServers as unknown as ResourceServersService);
 }
 
