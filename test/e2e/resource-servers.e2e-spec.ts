@@ -231,6 +231,8 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     const unknown = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Observation.rs', resource: 'https://counterfeit.example.org/fhir' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toBe('invalid_target');
+    const two = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Observation.rs', resource: [baseA, server.fhirBaseUrl] as unknown as string });
+    expect([two.status, two.body.error]).toEqual([400, 'invalid_target']);
     const beyond = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs', resource: baseA });
     expect(beyond.body.error).toBe('invalid_scope');
     const own = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
