@@ -13,12 +13,13 @@ import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { KeysModule } from './keys/keys.module';
+import { ResourceServersModule } from './resource-servers/resource-servers.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, FhirModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, FhirModule, ResourceServersModule];
 
 @Module({})
 export class AppModule {

@@ -92,8 +92,9 @@ export class AuthorizationFlowService {
       grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, await this.rememberedScope(request, user, granted))).id;
     } else {
       // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
+      // Grants do not record a resource server, so a token for a registered one always asks (issue 12.9).
       const remembered = await this.grants.findActive(user.id, request.client.clientId);
-      if (!remembered || request.prompt.has('consent') || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
+      if (!remembered || request.prompt.has('consent') || request.resourceServer !== undefined || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
         return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
       }
       granted = request.scopes;

@@ -9,6 +9,8 @@ export interface AuthorizationRequest {
   state: string;
   codeChallenge: string;
   aud: string;
+  /** Issue 12.9: the registered resource server the token is for (its base URL); absent for this server's /fhir. */
+  resourceServer?: string;
   nonce?: string;
   /** OIDC Core §3.1.2.1 prompt values: none, login, consent, select_account. */
   prompt: ReadonlySet<string>;

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { PageError } from '../common/html/page.error';
 import { AppConfig } from '../config/app-config';
+import { ResourceServersService, TokenTarget } from '../resource-servers/resource-servers.service';
+import { withinResourceServer } from '../resource-servers/resource-server-settings';
 import { isResourceScope, LaunchScope, narrowScopes, parseScopes, scopeTooLarge, SmartScope } from '../scopes';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
 import { LaunchContextService } from './launch-context.service';
-import { isRegisteredRedirectUri, normalizeResourceUrl } from './redirect-url';
+import { isRegisteredRedirectUri } from './redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 
@@ -24,6 +26,7 @@ export class AuthorizationRequestValidator {
     private readonly clients: ClientsService,
     private readonly launches: LaunchContextService,
     private readonly config: AppConfig,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   async validate(raw: RawParameters): Promise<AuthorizationRequest> {
@@ -47,8 +50,9 @@ export class AuthorizationRequestValidator {
     for (const name of KNOWN) {
       const value = raw[name];
       if (value === undefined) continue;
-      // RFC 6749 §3.1: parameters must not be repeated.
-      if (typeof value !== 'string') throw fail('invalid_request', `The ${name} parameter must appear once.`);
+      // RFC 6749 §3.1: parameters must not be repeated. RFC 8707 §2 allows several resources; this server
+      // issues a token for one, and says so with invalid_target.
+      if (typeof value !== 'string') throw fail(name === 'resource' ? 'invalid_target' : 'invalid_request', `The ${name} parameter must appear once.`);
       if (value.length > MAX_LENGTH) throw fail('invalid_request', `The ${name} parameter is too long.`);
       if (value.includes('\u0000')) throw fail('invalid_request', `The ${name} parameter contains a NUL character.`);
       parameters[name] = value;
@@ -62,8 +66,7 @@ export class AuthorizationRequestValidator {
     if (parameters.code_challenge_method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256.');
     if (!S256_CHALLENGE.test(parameters.code_challenge)) throw fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
 
-    const aud = this.audience(parameters);
-    if (!aud) throw fail('invalid_request', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}).`);
+    const target = await this.target(parameters, fail);
 
     const prompt = new Set((parameters.prompt ?? '').split(' ').filter(Boolean));
     if ([...prompt].some((value) => !PROMPTS.has(value)) || (prompt.has('none') && prompt.size > 1)) {
@@ -73,6 +76,9 @@ export class AuthorizationRequestValidator {
     if (parameters.max_age !== undefined && !/^\d{1,9}$/.test(parameters.max_age)) throw fail('invalid_request', 'max_age must be a number of seconds.');
 
     const scopes = this.negotiateScopes(parameters, client.scope, fail);
+    // Issue 12.9: a registered resource server's token carries at most the scopes it serves.
+    const forTarget = withinResourceServer(scopes, target.ceiling);
+    if (scopes.some(isResourceScope) && !forTarget.some(isResourceScope)) throw fail('invalid_scope', 'None of the requested resource scopes is served by that resource server.');
     let launchContext;
     if (parameters.launch !== undefined) {
       launchContext = (await this.launches.findUsable(parameters.launch, client.clientId)) ?? undefined;
@@ -84,24 +90,30 @@ export class AuthorizationRequestValidator {
       redirectUri,
       state,
       codeChallenge: parameters.code_challenge,
-      aud: this.config.fhirBaseUrl,
+      aud: target.audience,
+      resourceServer: target.ceiling ? target.baseUrl : undefined,
       nonce: parameters.nonce,
       prompt,
       maxAge: parameters.max_age === undefined ? undefined : Number(parameters.max_age),
       idTokenHint: parameters.id_token_hint,
-      scopes,
+      scopes: forTarget,
       launch: parameters.launch,
       launchContext,
       parameters,
     };
   }
 
-  // SMART D3: aud must name this server's FHIR endpoint; RFC 8707 `resource` is accepted as a synonym.
-  private audience(parameters: Record<string, string>): string | null {
+  // SMART D3: aud names this server's FHIR endpoint or (issue 12.9) a registered resource server; RFC 8707
+  // `resource` is accepted as a synonym. Anything else is invalid_target (RFC 8707 §2), so no code is issued
+  // for a counterfeit resource server.
+  private async target(parameters: Record<string, string>, fail: (error: string, description: string) => Error): Promise<TokenTarget> {
     const values = [parameters.aud, parameters.resource].filter((value): value is string => value !== undefined);
-    if (values.length === 0) return null;
-    const expected = normalizeResourceUrl(this.config.fhirBaseUrl);
-    return values.every((value) => normalizeResourceUrl(value) === expected) ? this.config.fhirBaseUrl : null;
+    if (values.length === 0) throw fail('invalid_request', `aud is required: this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`);
+    const targets = await Promise.all(values.map((value) => this.resourceServers.resolve(value)));
+    const [first] = targets;
+    if (!first || targets.some((target) => !target)) throw fail('invalid_target', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`);
+    if (targets.some((target) => target?.audience !== first.audience)) throw fail('invalid_target', 'aud and resource name different resource servers.');
+    return first;
   }
 
   private negotiateScopes(

@@ -42,6 +42,7 @@ export class AuthorizePages {
           offline: request.scopes.some((scope) => scope.kind === 'offline_access'),
           unverified: !request.client.verified,
           redirectHost: URL.canParse(request.redirectUri) ? new URL(request.redirectUri).host : request.redirectUri,
+          resourceServer: request.resourceServer,
         });
     }
   }

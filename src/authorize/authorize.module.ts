@@ -15,6 +15,7 @@ import { EhrLaunchService } from './ehr-launch.service';
 import { FhirStorePatientDirectory } from './fhir-store.patient-directory';
 import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { KeysModule } from '../keys/keys.module';
+import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { LaunchController } from './launch.controller';
 import { LaunchContextService } from './launch-context.service';
 import { LoginController } from './login.controller';
@@ -63,7 +64,7 @@ const SCOPES_SUPPORTED = [
 
 @Global()
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, ResourceServersModule],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,

@@ -8,6 +8,7 @@ import { DemoSeedService } from '../seed/demo-seed.service';
 import { withApplication } from './cli-context';
 import { print } from './cli-output';
 import { registerClientCommands } from './client-commands';
+import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
 
 // Operator CLI: `npm run cli -- <command>`. Uses the same services as the server, against the same database.
@@ -18,6 +19,7 @@ const program = new Command()
 
 registerClientCommands(program);
 registerUserCommands(program);
+registerResourceServerCommands(program);
 
 program
   .command('keys:rotate')

@@ -15,6 +15,7 @@ import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
+import { ResourceServerEntity } from '../resource-servers/resource-server.entity';
 import { RefreshTokenEntity } from '../token/refresh-token.entity';
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
@@ -22,4 +23,4 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity];

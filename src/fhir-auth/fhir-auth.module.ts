@@ -63,6 +63,7 @@ export class FhirAuthModule implements OnModuleInit {
   }
 
   static forRoot(options: FhirAuthOptions): DynamicModule {
+    requireAudience(options);
     const notRevoked: TokenRevocationCheck = { isRevoked: async () => false };
     const verification: Provider[] = options.introspection
       ? // Introspection answers `active: false` for revoked tokens, so no separate revocation check.
@@ -78,6 +79,12 @@ export class FhirAuthModule implements OnModuleInit {
       exports: EXPORTS,
     };
   }
+}
+
+// Issue 12.9: each resource server accepts only tokens minted for its own audience. An empty audience would make
+// the JWT verifier skip the check, so it is refused at startup instead.
+function requireAudience(options: FhirAuthOptions): void {
+  if (typeof options.audience !== 'string' || options.audience.trim() === '') throw new Error('FhirAuthModule.forRoot needs the audience of this resource server');
 }
 
 function requireJwksUri(options: FhirAuthOptions): string {

@@ -14,7 +14,10 @@ export interface IntrospectionOptions {
 export interface FhirAuthOptions {
   /** Expected `iss` of access tokens. */
   issuer: string;
-  /** Expected `aud`: the FHIR base URL of the protected server. */
+  /**
+   * Expected `aud`, compared exactly: this server's FHIR base for the built-in API, or the `audience` of the
+   * resource server as registered at /admin/resource-servers (docs/fhir.md). Tokens for any other audience get 401.
+   */
   audience: string;
   /** Verify tokens offline against this JWKS (resource servers outside this process). */
   jwksUri?: string;

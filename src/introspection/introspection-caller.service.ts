@@ -71,7 +71,9 @@ export class IntrospectionCallerService {
   }
 
   private async bearerCaller(token: string): Promise<IntrospectionCaller> {
-    const claims = await this.accessTokens.verify(token);
+    // Issue 12.9: a token minted for another resource server must not become a credential here (that server
+    // could replay it), so only a token for this server's FHIR base.
+    const claims = await this.accessTokens.verify(token, { ownAudienceOnly: true });
     if (!claims || (await this.revocation.isRevoked(claims.jti, claims.grant_id))) {
       throw new InvalidTokenError('The bearer token is invalid, expired or revoked');
     }

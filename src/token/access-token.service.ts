@@ -18,6 +18,8 @@ export interface MintAccessTokenInput {
   userRole?: string | null;
   /** The patients a restricted practitioner may see (users.restricted_to_patients); null = no restriction. */
   restrictedToPatients?: readonly string[] | null;
+  /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (issue 12.9). */
+  audience?: string;
 }
 
 export interface MintedAccessToken {
@@ -61,7 +63,7 @@ export class AccessTokenService {
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: input.subject,
-      aud: this.config.fhirBaseUrl,
+      aud: input.audience ?? this.config.fhirBaseUrl,
       client_id: input.clientId,
       scope: input.scope,
       jti,
@@ -78,8 +80,17 @@ export class AccessTokenService {
     return { token, jti, issuedAt, expiresAt: issuedAt + expiresIn, expiresIn };
   }
 
-  /** The claims of a token this server issued, or null when it is malformed, forged or expired. */
-  async verify(token: string): Promise<AccessTokenClaims | null> {
+  /**
+   * The claims of a token this server issued, or null when it is malformed, forged or expired. Any audience:
+   * introspection reports `aud` and each resource server checks its own (the /fhir guard verifies separately).
+   * With `ownAudienceOnly`, only a token for this server's FHIR base (a credential presented to this server).
+   */
+  async verify(token: string, options: { ownAudienceOnly?: boolean } = {}): Promise<AccessTokenClaims | null> {
+    const claims = await this.verifyAnyAudience(token);
+    return claims && options.ownAudienceOnly && claims.aud !== this.config.fhirBaseUrl ? null : claims;
+  }
+
+  private async verifyAnyAudience(token: string): Promise<AccessTokenClaims | null> {
     // 16 KiB: a token restricted to the maximum 100 patient ids of 64 characters is about 10 KiB.
     if (typeof token !== 'string' || token.length > 16_384 || token.split('.').length !== 3) return null;
     const known = this.verified.get(token);
@@ -87,9 +98,8 @@ export class AccessTokenService {
     try {
       const payload = await this.keys.verify(token, {
         issuer: this.config.issuer,
-        audience: this.config.fhirBaseUrl,
         typ: 'at+jwt',
-        requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
+        requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id', 'aud'],
       });
       if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') return null;
       const claims = payload as unknown as AccessTokenClaims;

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../common/oauth/errors';
+import { InvalidRequestError, InvalidTargetError } from '../common/oauth/errors';
 import { hasControlCharacters } from '../common/text/control-characters';
 
 export type FormParams = Record<string, string>;
@@ -18,7 +18,8 @@ export function singleValuedParams(body: unknown): FormParams {
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be application/x-www-form-urlencoded');
   const params: FormParams = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (Array.isArray(value)) throw new InvalidRequestError(`Parameter ${key} is repeated`);
+    // RFC 8707 §2: several `resource` values are legal; this server issues a token for one (invalid_target).
+    if (Array.isArray(value)) throw key === 'resource' ? new InvalidTargetError('One resource per request') : new InvalidRequestError(`Parameter ${key} is repeated`);
     if (typeof value !== 'string' || hasControlCharacters(value)) throw new InvalidRequestError(`Parameter ${key} is malformed`);
     if (value !== '') params[key] = value;
   }

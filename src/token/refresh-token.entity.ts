@@ -26,6 +26,10 @@ export class RefreshTokenEntity {
   @Column('text')
   scope: string;
 
+  /** The audience the grant was issued for (RFC 8707); null = this server's FHIR base. */
+  @Column('text', { nullable: true })
+  aud: string | null;
+
   @Column('jsonb', { name: 'launch_context' })
   launchContext: LaunchContext;
 

@@ -14,6 +14,8 @@ export interface NewRefreshToken {
   loginSessionId: string | null;
   online: boolean;
   lifetimeSeconds: number;
+  /** The audience granted (RFC 8707); refreshed access tokens keep it. */
+  aud: string;
 }
 
 /** A stored refresh token as the refresh grant and introspection see it. */
@@ -31,6 +33,8 @@ export interface StoredRefreshToken {
   revokedAt: Date | null;
   createdAt: Date;
   grantRevoked: boolean;
+  /** Null for tokens issued before resource servers existed: this server's FHIR base. */
+  aud: string | null;
 }
 
 /** The outcome of `rotateIfRotatable`: the stored row as it was, and the successor's value if it rotated. */
@@ -53,10 +57,11 @@ interface Row {
   revoked_at: Date | null;
   created_at: Date;
   grant_revoked: boolean;
+  aud: string | null;
 }
 
 const COLUMNS = `r.id, r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online,
-  r.expires_at, r.rotated_at, r.revoked_at, r.created_at, (g.revoked_at IS NOT NULL) AS grant_revoked`;
+  r.expires_at, r.rotated_at, r.revoked_at, r.created_at, (g.revoked_at IS NOT NULL) AS grant_revoked, r.aud`;
 
 @Injectable()
 export class RefreshTokenRepository {
@@ -66,9 +71,9 @@ export class RefreshTokenRepository {
   async create(token: NewRefreshToken): Promise<string> {
     const value = randomToken();
     await this.dataSource.query(
-      `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`,
-      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds],
+      `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), $11)`,
+      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds, token.aud],
     );
     return value;
   }
@@ -100,10 +105,10 @@ export class RefreshTokenRepository {
          WHERE r.token_hash = $1 AND r.client_id = $2 AND r.rotated_at IS NULL AND r.revoked_at IS NULL
            AND r.expires_at > now() AND r.expires_at > $6 AND NOT r.online AND ($7::text IS NULL OR r.scope = $7::text)
            AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NOT NULL)
-         RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online
+         RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online, r.aud
        ), fresh AS (
-         INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
-         SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5) FROM old
+         INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
+         SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5), aud FROM old
          RETURNING id
        )
        SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
@@ -125,10 +130,10 @@ export class RefreshTokenRepository {
       `WITH old AS (
          UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2
          WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-         RETURNING client_id, grant_id, user_id, scope, launch_context, login_session_id, online
+         RETURNING client_id, grant_id, user_id, scope, launch_context, login_session_id, online, aud
        )
-       INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at)
-       SELECT $2, $3, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $4) FROM old
+       INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
+       SELECT $2, $3, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $4), aud FROM old
        RETURNING id`,
       [id, newId, hashToken(value), lifetimeSeconds],
     );
@@ -168,5 +173,6 @@ function toStored(row: Row): StoredRefreshToken {
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
     createdAt: new Date(row.created_at),
     grantRevoked: row.grant_revoked === true,
+    aud: row.aud ?? null,
   };
 }

@@ -24,6 +24,8 @@ export interface IssueInput {
   /** A rotated refresh token, or a function creating one (run alongside the signing). */
   refreshToken?: (() => Promise<string>) | string | null;
   lifetimeSeconds?: number;
+  /** The access token's `aud` (RFC 8707); this server's FHIR base when absent. */
+  audience?: string;
 }
 
 // Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
@@ -68,6 +70,7 @@ export class TokenIssuerService {
         fhirUser,
         userRole: user?.role ?? null,
         restrictedToPatients,
+        audience: input.audience,
       }),
       wantsIdToken
         ? this.idTokens.mint({

@@ -2,6 +2,7 @@ import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/com
 import { HttpAdapterHost } from '@nestjs/core';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { KeysModule } from '../keys/keys.module';
+import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { AccessTokenService } from './access-token.service';
 import { GRANT_HANDLER_TYPES, GRANT_HANDLERS } from './grants';
 import { GrantHandler } from './grants/grant-handler';
@@ -15,7 +16,7 @@ import { TokenRequestPipeline } from './token-request.pipeline';
 const PURGE_INTERVAL_MS = 3600_000;
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, ResourceServersModule],
   controllers: [TokenController],
   providers: [
     AccessTokenService,

@@ -87,14 +87,14 @@ describe('/authorize request validation (RFC 6749 §4.1.2.1, SMART D, E, P)', ()
     ['another server', 'https://inferno.healthit.gov/invalid_aud'],
     ['a sibling path', 'FHIR_BASE/other'],
     ['the issuer instead of the FHIR base', 'ISSUER'],
-  ])('returns no code for an aud naming %s', async (_, aud) => {
+  ])('returns no code for an aud naming %s (RFC 8707 §2 invalid_target)', async (_, aud) => {
     const value = aud.replace('FHIR_BASE', server.fhirBaseUrl).replace('ISSUER', server.baseUrl);
-    await expectRedirectError(authorizeParams(server, app, challenge, { aud: value }), 'invalid_request');
+    await expectRedirectError(authorizeParams(server, app, challenge, { aud: value }), 'invalid_target');
   });
 
   it('rejects a missing aud, and a resource that disagrees with aud', async () => {
     await expectRedirectError(authorizeParams(server, app, challenge, { aud: undefined }), 'invalid_request');
-    await expectRedirectError(authorizeParams(server, app, challenge, { resource: 'https://elsewhere.example.org/fhir' }), 'invalid_request');
+    await expectRedirectError(authorizeParams(server, app, challenge, { resource: 'https://elsewhere.example.org/fhir' }), 'invalid_target');
   });
 
   it.each([

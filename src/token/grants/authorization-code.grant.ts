@@ -3,6 +3,7 @@ import { AuthorizationCodeService } from '../../authorize/authorization-code.ser
 import { InvalidGrantError, InvalidRequestError } from '../../common/oauth/errors';
 import { AuditService } from '../../audit/audit.service';
 import { RevocationService } from '../../revocation/revocation.service';
+import { ResourceServersService } from '../../resource-servers/resource-servers.service';
 import { parseScopes } from '../../scopes';
 import { LaunchContext } from '../launch-context';
 import { verifyPkce } from '../pkce';
@@ -15,7 +16,7 @@ import { GrantHandler, TokenRequest } from './grant-handler';
 @Injectable()
 export class AuthorizationCodeGrant implements GrantHandler {
   readonly grantType = 'authorization_code';
-  readonly parameters = new Set(['code', 'redirect_uri', 'code_verifier']);
+  readonly parameters = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
 
   constructor(
     private readonly codes: AuthorizationCodeService,
@@ -23,6 +24,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
@@ -36,6 +38,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (found.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
     // RFC 7636 §4.6, SMART E2/E3: a missing, blank or wrong verifier is invalid_grant.
     if (!verifyPkce(params.code_verifier, found.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
+    // Issue 12.9: the token is for the audience chosen at /authorize; `resource` may only repeat it (RFC 8707 §2.2).
+    // Checked before redemption too, so a wrong `resource` does not spend the code.
+    const target = await this.resourceServers.forGrant(params.resource, found.aud);
     const result = await this.codes.redeem(found);
     if (result.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
     const code = result.code;
@@ -65,6 +70,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
               loginSessionId: online ? (code.loginSessionId ?? null) : null,
               online,
               lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
+              aud: target.audience,
             })
         : null;
     // A grant the user revoked before redemption leaves the code unredeemable (checked inside redeem()).
@@ -77,6 +83,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       nonce: code.nonce ?? null,
       authTime: code.authTime ? Math.floor(new Date(code.authTime).getTime() / 1000) : null,
       refreshToken,
+      audience: target.audience,
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
     return body;

@@ -2,6 +2,7 @@ import type { AuditService } from '../../audit/audit.service';
 import type { ClientEntity, TokenEndpointAuthMethod } from '../../clients/client.entity';
 import { OAuthError } from '../../common/oauth/errors';
 import type { AppConfig } from '../../config/app-config';
+import type { ResourceServersService } from '../../resource-servers/resource-servers.service';
 import type { IssueInput, TokenIssuerService } from '../token-issuer.service';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 
@@ -13,7 +14,8 @@ function grantFor(issued: IssueInput[]): ClientCredentialsGrant {
     },
   };
   const audit = { record: () => undefined };
-  return new ClientCredentialsGrant(issuer as unknown as TokenIssuerService, audit as unknown as AuditService, { backendTokenTtl: 300 } as AppConfig);
+  const resourceServers = { forClientCredentials: async () => ({ audience: 'https://auth.example.org/fhir', baseUrl: 'https://auth.example.org/fhir', ceiling: null }) };
+  return new ClientCredentialsGrant(issuer as unknown as TokenIssuerService, audit as unknown as AuditService, { backendTokenTtl: 300 } as AppConfig, resourceServers as unknown as ResourceServersService);
 }
 
 function client(method: TokenEndpointAuthMethod): ClientEntity {

@@ -4,6 +4,8 @@ import { SECRET_AUTH_METHODS } from '../../clients/clients.service';
 import { InvalidScopeError, UnauthorizedClientError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { formatScopes, narrowToCeiling, parseScopes } from '../../scopes';
+import { withinResourceServer } from '../../resource-servers/resource-server-settings';
+import { ResourceServersService } from '../../resource-servers/resource-servers.service';
 import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
@@ -16,12 +18,13 @@ const CONFIDENTIAL_METHODS: ReadonlySet<string> = new Set(['private_key_jwt', ..
 @Injectable()
 export class ClientCredentialsGrant implements GrantHandler {
   readonly grantType = 'client_credentials';
-  readonly parameters = new Set(['scope']);
+  readonly parameters = new Set(['scope', 'resource']);
 
   constructor(
     private readonly issuer: TokenIssuerService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   async handle({ params, client, authenticationMethod, ip }: TokenRequest): Promise<TokenResponseBody> {
@@ -35,7 +38,9 @@ export class ClientCredentialsGrant implements GrantHandler {
     if (requested.invalid.length) throw new InvalidScopeError(`Malformed scope: ${requested.invalid.join(' ')}`);
     // No user, no launch and no refresh for backend services (SMART L4, J1).
     const eligible = requested.scopes.filter((scope) => scope.kind === 'resource' || scope.kind === 'other');
-    const granted = narrowToCeiling(eligible, parseScopes(client.scope).scopes);
+    // Issue 12.9: RFC 8707 `resource` picks the audience; a registered server's ceiling narrows further.
+    const target = await this.resourceServers.forClientCredentials(params.resource);
+    const granted = withinResourceServer(narrowToCeiling(eligible, parseScopes(client.scope).scopes), target.ceiling);
     if (granted.length === 0) throw new InvalidScopeError('None of the requested scopes is pre-authorized for this client');
     const scope = formatScopes(granted);
     const body = await this.issuer.issue({
@@ -46,6 +51,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       launchContext: {},
       // SMART L4: expires_in SHOULD NOT exceed 300 s; a shorter per-client lifetime wins.
       lifetimeSeconds: Math.min(this.config.backendTokenTtl, client.accessTokenTtl ?? Infinity),
+      audience: target.audience,
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
     return body;

@@ -5,6 +5,8 @@ import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../..
 import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
 import { formatScopes, isSubsetOf, parseScopes } from '../../scopes';
+import { withinResourceServer } from '../../resource-servers/resource-server-settings';
+import { ResourceServersService } from '../../resource-servers/resource-servers.service';
 import { RefreshTokenRepository, StoredRefreshToken } from '../refresh-token.repository';
 import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
@@ -14,7 +16,7 @@ import { GrantHandler, TokenRequest } from './grant-handler';
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
-  readonly parameters = new Set(['refresh_token', 'scope']);
+  readonly parameters = new Set(['refresh_token', 'scope', 'resource']);
 
   constructor(
     private readonly refreshTokens: RefreshTokenRepository,
@@ -23,6 +25,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
@@ -30,13 +33,17 @@ export class RefreshTokenGrant implements GrantHandler {
     const lifetimeSeconds = this.issuer.refreshTokenLifetime(client);
     // One round trip when the statement can prove the checks below pass (see rotateIfRotatable); it then
     // returns the row it read, so any other case runs exactly the checks and rotation it always did.
-    const attempt = this.scopeCheckableInSql(params.scope)
+    // With `resource`, the audience is checked before anything rotates (a refused request keeps the token).
+    const attempt = params.resource === undefined && this.scopeCheckableInSql(params.scope)
       ? await this.refreshTokens.rotateIfRotatable(params.refresh_token, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds })
       : await this.refreshTokens.findByValue(params.refresh_token).then((stored) => (stored ? { stored, value: null } : null));
     if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
     const { stored } = attempt;
     if (!attempt.value) await this.assertRotatable(stored, client.clientId, ip);
-    const scope = this.grantedScope(params.scope, stored.scope);
+    // Issue 12.9, RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
+    const target = await this.resourceServers.forGrant(params.resource, stored.aud);
+    const requested = this.grantedScope(params.scope, stored.scope);
+    const scope = target.ceiling ? formatScopes(withinResourceServer(parseScopes(requested).scopes, target.ceiling)) : requested;
     const rotated = attempt.value ?? (await this.refreshTokens.rotate(stored.id, lifetimeSeconds));
     if (!rotated) throw new InvalidGrantError('The refresh token has already been used');
     const body = await this.issuer.issue({
@@ -46,6 +53,7 @@ export class RefreshTokenGrant implements GrantHandler {
       grantId: stored.grantId,
       launchContext: stored.launchContext,
       refreshToken: rotated,
+      audience: target.audience,
     });
     this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
     return body;

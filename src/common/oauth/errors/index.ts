@@ -14,3 +14,4 @@ export * from './invalid-token.error';
 export * from './insufficient-scope.error';
 export * from './server.error';
 export * from './temporarily-unavailable.error';
+export * from './invalid-target.error';
