@@ -178,7 +178,8 @@ describe('POST /token: authorization_code', () => {
     expect(stolen.body.error).toBe('invalid_grant');
     const rightful = await redeem(server, owner, issued);
     expect(rightful.status).toBe(200);
-    const introspected = await callAs(server, owner, '/introspect', { token: rightful.body.access_token as string });
+    // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
     expect(introspected.body.active).toBe(true);
   });
 
@@ -193,7 +194,8 @@ describe('POST /token: authorization_code', () => {
     expect(wrongRedirect.body.error).toBe('invalid_grant');
     const rightful = await redeem(server, client, issued);
     expect(rightful.status).toBe(200);
-    const introspected = await callAs(server, client, '/introspect', { token: rightful.body.access_token as string });
+    // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
     expect(introspected.body.active).toBe(true);
   });
 
@@ -205,7 +207,8 @@ describe('POST /token: authorization_code', () => {
     expect(rightful.status).toBe(200);
     expect((await redeem(server, thief, issued)).body.error).toBe('invalid_grant');
     expect((await redeem(server, owner, issued, { code_verifier: `${'w'.repeat(43)}` })).body.error).toBe('invalid_grant');
-    const introspected = await callAs(server, owner, '/introspect', { token: rightful.body.access_token as string });
+    // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
     expect(introspected.body.active).toBe(true);
   });
 
