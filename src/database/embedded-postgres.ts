@@ -56,7 +56,7 @@ export async function freePort(): Promise<number> {
  * Starts (initialising on first use) a real PostgreSQL cluster in `dir`, listening on
  * 127.0.0.1 only, on a free port. The password is generated once and kept beside the data.
  */
-export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dir: string, database = 'smart_auth', fixedPort?: number): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const root = resolve(dir);
   const dataDir = join(root, 'data');
@@ -75,7 +75,7 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
   const password = firstRun
     ? randomBytes(24).toString('base64url')
     : (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { password: string }).password;
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const instance = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
