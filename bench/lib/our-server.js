@@ -60,6 +60,8 @@ async function startOurServers({ settings, databaseUrl, workDir, count, label = 
       ACCESS_TOKEN_SIGNING_ALG: settings.accessTokenAlg,
       // Codes are minted in bulk before the runs; the default 60 s would expire them mid-benchmark.
       AUTHORIZATION_CODE_TTL: '1h',
+      // JTI_COMMIT=async measures the opt-in; unset, the server's default (sync).
+      ...(process.env.JTI_COMMIT ? { JTI_COMMIT: process.env.JTI_COMMIT } : {}),
       ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       // A build outside this folder (BENCH_SERVER_MAIN) finds its dependencies through NODE_PATH.
       ...(process.env.NODE_PATH ? { NODE_PATH: process.env.NODE_PATH } : {}),

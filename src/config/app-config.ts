@@ -25,7 +25,10 @@ export class AppConfig {
   readonly cookieSecret: string | undefined;
   readonly registrationPolicy: RegistrationPolicy;
   readonly accessTokenSigningAlg: 'ES256' | 'RS256';
-  /** How the client-assertion jti write commits: `async` skips waiting for the WAL flush (docs/tokens.md). */
+  /**
+   * How the client-assertion jti write commits: `sync` (default) waits for the WAL flush, so no accepted
+   * assertion can be replayed after a PostgreSQL crash (RFC 7523 §3); `async` is an opt-in (docs/clients.md).
+   */
   readonly jtiCommit: 'async' | 'sync';
   readonly logLevel: string;
   readonly seedDemoData: boolean;
@@ -74,7 +77,7 @@ export class AppConfig {
     this.registrationPolicy = (env.REGISTRATION_POLICY ??
       (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
-    this.jtiCommit = (env.JTI_COMMIT ?? 'async') as AppConfig['jtiCommit'];
+    this.jtiCommit = (env.JTI_COMMIT ?? 'sync') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
     this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);
