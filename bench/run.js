@@ -18,7 +18,7 @@ const { runTwoProcesses } = require('./two-processes');
 const log = (line) => process.stdout.write(`${line}\n`);
 
 function command(settings) {
-  const env = ['BENCH_LARGE', 'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_PROCESSES', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG']
+  const env = ['BENCH_LARGE', 'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_PROCESSES', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG', 'JTI_COMMIT']
     .filter((name) => process.env[name])
     .map((name) => `${name}=${process.env[name]}`);
   if (settings.databaseUrl) env.push('DATABASE_URL=…');

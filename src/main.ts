@@ -9,6 +9,8 @@ import { configureApp } from './configure-app';
 import { resolveDatabase } from './database/database-url';
 import { fastifyOptions } from './fastify-options';
 
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 async function bootstrap(): Promise<void> {
   const config = new AppConfig(process.env);
   const database = await resolveDatabase(config);
@@ -28,6 +30,14 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received, shutting down`);
+    // Stop accepting connections and let in-flight requests finish first, so app.close() then writes every audit
+    // event they recorded before the pool closes; past the bound the process exits anyway, the cluster stopped.
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      void (database.embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    await app.getHttpAdapter().close();
     await app.close();
     await database.embedded?.stop();
     process.exit(0);
@@ -44,7 +54,7 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigurationError) {
     console.error(error.message);
   } else {
-    console.error('smart-auth failed to start:', error instanceof Error ? error.message : error);
+    console.error('smart-auth failed to start:', error instanceof Error ? error.message : (String(error ?? '') || 'unknown error'));
   }
   process.exit(1);
 });

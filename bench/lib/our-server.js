@@ -62,6 +62,8 @@ async function startOurServers({ settings, databaseUrl, workDir, count, label = 
       AUTHORIZATION_CODE_TTL: '1h',
       // The sign-in flood row sends X-Forwarded-For from the harness on loopback to vary the sprayers' addresses.
       TRUST_PROXY: '127.0.0.1',
+      // JTI_COMMIT=async measures the opt-in; unset, the server's default (sync).
+      ...(process.env.JTI_COMMIT ? { JTI_COMMIT: process.env.JTI_COMMIT } : {}),
       ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       // A build outside this folder (BENCH_SERVER_MAIN) finds its dependencies through NODE_PATH.
       ...(process.env.NODE_PATH ? { NODE_PATH: process.env.NODE_PATH } : {}),

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditEventEntity, AuditEventType, AuditOutcome } from './audit-event.entity';
@@ -27,7 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Writes are buffered and flushed in batches off the request path, so auditing adds no latency to /token.
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private buffer: Array<Omit<AuditEventEntity, 'id'>> = [];
   private timer: NodeJS.Timeout | null = null;
@@ -76,7 +76,8 @@ export class AuditService implements OnApplicationShutdown {
     return builder.getMany();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before, not on, application shutdown: the global TypeORM module's shutdown hook runs first and closes the pool.
+  async beforeApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 

@@ -46,7 +46,7 @@ program
 
 function describe(error: unknown): string {
   if (error instanceof OAuthError) return `${error.error}: ${error.description ?? ''}`;
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message || error.name : String(error ?? '') || 'unknown error';
 }
 
 program.parseAsync(process.argv).then(

@@ -11,8 +11,8 @@ describe('AppConfig', () => {
     expect(config.refreshTokenTtl).toBeGreaterThanOrEqual(90 * 86400);
     expect(config.registrationPolicy).toBe('open');
     expect(config.seedDemoData).toBe(true);
-    expect(config.jtiCommit).toBe('async');
-    expect(new AppConfig({ JTI_COMMIT: 'sync' }).jtiCommit).toBe('sync');
+    expect(config.jtiCommit).toBe('sync');
+    expect(new AppConfig({ JTI_COMMIT: 'async' }).jtiCommit).toBe('async');
   });
 
   it('strips a trailing slash from PUBLIC_URL and derives the FHIR base', () => {

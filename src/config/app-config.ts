@@ -29,7 +29,10 @@ export class AppConfig {
   readonly registrationRateLimit: number;
   readonly registrationRateWindow: number;
   readonly accessTokenSigningAlg: 'ES256' | 'RS256';
-  /** How the client-assertion jti write commits: `async` skips waiting for the WAL flush (docs/tokens.md). */
+  /**
+   * How the client-assertion jti write commits: `sync` (default) waits for the WAL flush, so no accepted
+   * assertion can be replayed after a PostgreSQL crash (RFC 7523 §3); `async` is an opt-in (docs/clients.md).
+   */
   readonly jtiCommit: 'async' | 'sync';
   readonly logLevel: string;
   readonly seedDemoData: boolean;
@@ -87,7 +90,7 @@ export class AppConfig {
     this.registrationRateLimit = env.REGISTRATION_RATE_LIMIT ?? 20;
     this.registrationRateWindow = duration(env.REGISTRATION_RATE_WINDOW, '1h');
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
-    this.jtiCommit = (env.JTI_COMMIT ?? 'async') as AppConfig['jtiCommit'];
+    this.jtiCommit = (env.JTI_COMMIT ?? 'sync') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
     this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);

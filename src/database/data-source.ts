@@ -19,7 +19,12 @@ export function dataSourceOptions(url: string, statementTimeoutMs = statementTim
     migrationsRun: false,
     // Every statement is cancelled after this long (SQLSTATE 57014), so no request can hold a connection and a
     // core of PostgreSQL for minutes; migrations that may run longer lift it (SET LOCAL statement_timeout = 0).
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 10), ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
+    // A bounded wait for a pooled connection, so a request fails fast (503) rather than hangs while PostgreSQL is down.
+    extra: {
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      connectionTimeoutMillis: Number(process.env.DATABASE_CONNECT_TIMEOUT_MS ?? 5000),
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    },
   };
 }
 

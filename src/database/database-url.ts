@@ -19,7 +19,9 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
   return {
     url: embedded.url,
     embedded,
-    description: `embedded PostgreSQL in ${config.embeddedPostgresDir} (${redact(embedded.url)})`,
+    description: embedded.ownerPid
+      ? `embedded PostgreSQL in ${config.embeddedPostgresDir}, already run by process ${embedded.ownerPid}; connected to it (${redact(embedded.url)}), and it stops when that process stops`
+      : `embedded PostgreSQL in ${config.embeddedPostgresDir} (${redact(embedded.url)})`,
   };
 }
 

