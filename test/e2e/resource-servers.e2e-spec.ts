@@ -5,7 +5,6 @@ import { decodeJwt } from 'jose';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { ClientsService } from '../../src/clients/clients.service';
 import { freePort } from '../../src/database/embedded-postgres';
 import { FhirAuthModule, FhirAuthOptions, RequiresFhirAccess, SmartContext, SmartContextValue } from '../../src/fhir-auth';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
@@ -13,7 +12,7 @@ import { driveAuthorization } from '../utils/authorize-flow';
 import { ensureBuilt } from '../utils/ensure-built';
 import { fhirFetch } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, postForm, TestClient } from './token-fixtures';
+import { callAs, createClient, createIntrospector, postForm, TestClient } from './token-fixtures';
 
 // Issue 12.9: every token used to carry aud = $PUBLIC_URL/fhir, so a second resource server had to share it and
 // every token replayed there. Operators now register resource servers; tokens for one carry its audience.
@@ -64,22 +63,11 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     expect((await admin('POST', '', { base_url: baseA, scope: CEILING })).status).toBe(201);
     jwksServer = await startModuleServer(jwksPort, { issuer: server.baseUrl, audience: baseA, jwksUri: `${server.baseUrl}/.well-known/jwks.json` });
     // The same audience verified through introspection by a client the operator allowed to introspect any token.
-    const { client, clientSecret } = await server.app.get(ClientsService).create({
-      name: 'Resource server A (introspection)',
-      type: 'confidential-symmetric',
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      redirectUris: [],
-      launchUrl: null,
-      grantTypes: ['client_credentials'],
-      scope: '',
-      jwks: null,
-      jwksUri: null,
-      mayIntrospectAnyToken: true,
-    });
+    const { clientId, clientSecret } = await createIntrospector(server);
     introspectionServer = await startModuleServer(introspectionPort, {
       issuer: server.baseUrl,
       audience: baseA,
-      introspection: { url: `${server.baseUrl}/introspect`, clientId: client.clientId, clientSecret: clientSecret as string },
+      introspection: { url: `${server.baseUrl}/introspect`, clientId, clientSecret: clientSecret as string },
     });
     app = await createApp(server);
     const patient = await insertPatient(server, 'Audience');

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ClientsService } from '../../src/clients/clients.service';
 import { fhirFetch } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
+import { callAs, createClient, createIntrospector, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
 
 // Issue 12.6: disabling a client or a user used to leave its outstanding tokens working, and introspection kept
 // answering active: true. Now the next request fails at the FHIR guard, at /introspect and at refresh: at once in
@@ -19,19 +18,8 @@ describe('Disabling a client or a user ends its outstanding tokens (issue 12.6)'
     server = await startTestApp({ ADMIN_TOKEN });
     // A second process of the same deployment: same issuer and FHIR audience, its own caches.
     other = await startTestApp({ ADMIN_TOKEN, PUBLIC_URL: server.baseUrl });
-    const { client, clientSecret } = await server.app.get(ClientsService).create({
-      name: 'Operator introspection client',
-      type: 'confidential-symmetric',
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      redirectUris: [],
-      launchUrl: null,
-      grantTypes: ['client_credentials'],
-      scope: '',
-      jwks: null,
-      jwksUri: null,
-      mayIntrospectAnyToken: true,
-    });
-    introspector = { authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` };
+    const { clientId, clientSecret } = await createIntrospector(server);
+    introspector = { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` };
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyInstance } from 'fastify';
-import { ClientsService } from '../../src/clients/clients.service';
+import { createIntrospector } from '../e2e/token-fixtures';
 import { AppConfig } from '../../src/config/app-config';
 import { freePort } from '../../src/database/embedded-postgres';
 import { FhirAuthModule, FhirAuthOptions } from '../../src/fhir-auth';
@@ -31,19 +31,8 @@ export async function startModuleResourceServer(authServer: TestApp, mode: 'jwks
   if (mode === 'jwks') options.jwksUri = `${authServer.baseUrl}/.well-known/jwks.json`;
   else {
     // A confidential client the operator allowed to introspect any token.
-    const { client, clientSecret } = await authServer.app.get(ClientsService).create({
-      name: 'Resource server (introspection)',
-      type: 'confidential-symmetric',
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      redirectUris: [],
-      launchUrl: null,
-      grantTypes: ['client_credentials'],
-      scope: '',
-      jwks: null,
-      jwksUri: null,
-      mayIntrospectAnyToken: true,
-    });
-    options.introspection = { url: `${authServer.baseUrl}/introspect`, clientId: client.clientId, clientSecret: clientSecret as string };
+    const { clientId, clientSecret } = await createIntrospector(authServer);
+    options.introspection = { url: `${authServer.baseUrl}/introspect`, clientId, clientSecret: clientSecret as string };
   }
   const config = new AppConfig({ NODE_ENV: 'test', PUBLIC_URL: publicUrl, PORT: String(port), FHIR_UPSTREAM_URL: authServer.fhirBaseUrl, FHIR_UPSTREAM_AUTHORIZATION: upstreamAuthorization });
 
