@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { createHash } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { isStorableText } from '../common/text/control-characters';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { BrandDto } from './brand.dto';
@@ -67,6 +68,11 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     const dto = plainToInstance(BrandDto, input ?? {});
     const errors = await validate(dto, { whitelist: true, forbidUnknownValues: false });
     if (errors.length) throw new InvalidBrandError(errors.flatMap(messagesOf));
+    // Shown to patients by other people's apps: printable text only (the markdown description may break lines).
+    const texts = [dto.name, dto.logo_url, dto.portal_url, dto.portal_name, ...(dto.aliases ?? []), ...(dto.identifiers ?? []).flatMap((id) => [id.system, id.value])];
+    if (texts.some((text) => text !== undefined && !isStorableText(text)) || (dto.portal_description !== undefined && !isStorableText(dto.portal_description.replace(/[\n\r\t]/g, ' ')))) {
+      throw new InvalidBrandError(['brand text may not contain control characters']);
+    }
     const settings: BrandSettings = {
       name: dto.name,
       logoUrl: dto.logo_url,

@@ -29,7 +29,7 @@ const BRAND = {
   logo_url: 'https://example.org/logo.svg',
   portal_url: 'https://portal.example.org',
   portal_name: 'Example MyChart',
-  portal_description: 'Sign in with your **Example Health** account.',
+  portal_description: 'Sign in with your **Example Health** account.\n\nNew patients: register first.',
   identifiers: [{ system: 'urn:ietf:rfc:3986', value: 'https://example.org' }, { value: 'EX-123' }],
   aliases: ['Example Hospital'],
 };
@@ -171,6 +171,10 @@ describe('SMART 2.2 user-access brands', () => {
       { identifiers: [{ value: 'v'.repeat(501) }] },
       { aliases: Array.from({ length: 21 }, (_, i) => `alias ${i}`) },
       { aliases: ['a'.repeat(201)] },
+      { name: 'Example\u0000Health' },
+      { aliases: ['line\nbreak'] },
+      { identifiers: [{ value: 'id\u001b[31m' }] },
+      { portal_description: 'fine\u0007bell' },
     ];
     for (const change of bad) {
       const response = await admin('PUT', { ...BRAND, ...change });
