@@ -7,6 +7,7 @@ import { FhirDemoSeeder } from '../fhir/demo/fhir-demo.seeder';
 import { DemoSeedService } from '../seed/demo-seed.service';
 import { withApplication } from './cli-context';
 import { print } from './cli-output';
+import { registerBrandCommands } from './brand-commands';
 import { registerClientCommands } from './client-commands';
 import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
@@ -20,6 +21,7 @@ const program = new Command()
 registerClientCommands(program);
 registerUserCommands(program);
 registerResourceServerCommands(program);
+registerBrandCommands(program);
 
 program
   .command('keys:rotate')

@@ -1,4 +1,5 @@
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { BrandEntity } from '../brands/brand.entity';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
 import { LaunchContextEntity } from '../authorize/launch-context.entity';
 import { LoginFailureEntity } from '../authorize/login-failure.entity';
@@ -23,4 +24,4 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity];

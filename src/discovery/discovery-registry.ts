@@ -30,6 +30,8 @@ export interface DiscoveryContribution {
   flags?: Record<string, boolean>;
   fhirResources?: FhirResourceCapability[];
   fhirSystemInteractions?: string[];
+  /** Further SMART configuration fields (e.g. user_access_brand_bundle). */
+  smartConfiguration?: Record<string, unknown>;
 }
 
 export interface MergedDiscovery {
@@ -45,6 +47,7 @@ export interface MergedDiscovery {
   flags: Record<string, boolean>;
   fhirResources: FhirResourceCapability[];
   fhirSystemInteractions: string[];
+  smartConfiguration: Record<string, unknown>;
 }
 
 // Feature modules register what they implement in onModuleInit (grant handlers, authenticators, endpoints).
@@ -82,6 +85,7 @@ export class DiscoveryRegistry {
       flags: Object.assign({}, ...all.map((c) => c.flags ?? {})),
       fhirResources: all.flatMap((c) => c.fhirResources ?? []),
       fhirSystemInteractions: union((c) => c.fhirSystemInteractions),
+      smartConfiguration: Object.assign({}, ...all.map((c) => c.smartConfiguration ?? {})),
     };
   }
 }

@@ -47,6 +47,7 @@ export class SmartConfigurationBuilder {
       response_types_supported: nonEmpty(merged.responseTypes),
       capabilities: merged.capabilities,
       code_challenge_methods_supported: merged.codeChallengeMethods,
+      ...merged.smartConfiguration,
     });
   }
 

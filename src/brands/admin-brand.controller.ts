@@ -1,0 +1,38 @@
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Put } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AdminRoute } from '../admin/admin-route.decorator';
+import { BrandDto } from './brand.dto';
+import { brandView } from './brand.view';
+import { BrandsService, InvalidBrandError } from './brands.service';
+
+@AdminRoute()
+@Controller('admin/brand')
+export class AdminBrandController {
+  constructor(private readonly brands: BrandsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Read the user-access brand (SMART 2.2 brands)' })
+  async read(): Promise<Record<string, unknown>> {
+    const brand = await this.brands.read();
+    if (!brand) throw new NotFoundException('No user-access brand is configured');
+    return brandView(brand);
+  }
+
+  @Put()
+  @ApiOperation({ summary: 'Set the user-access brand; published at /brands.json and named in the SMART configuration' })
+  async replace(@Body() dto: BrandDto): Promise<Record<string, unknown>> {
+    try {
+      return brandView(await this.brands.save(dto));
+    } catch (error) {
+      if (error instanceof InvalidBrandError) throw new BadRequestException(error.messages);
+      throw error;
+    }
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove the brand: /brands.json answers 404 and discovery stops naming it' })
+  async remove(): Promise<void> {
+    if (!(await this.brands.remove())) throw new NotFoundException('No user-access brand is configured');
+  }
+}
