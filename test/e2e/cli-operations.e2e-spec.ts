@@ -41,6 +41,10 @@ function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
+// Each CLI call boots the application in a child process; a test making three of them needs more than the
+// default 30 s when the machine is busy.
+jest.setTimeout(120_000);
+
 describe('operator CLI', () => {
   let server: TestApp;
   let auth: ClientAuthenticationService;
