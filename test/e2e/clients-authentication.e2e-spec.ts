@@ -87,10 +87,10 @@ describe('client authentication', () => {
 
     it('accepts Basic credentials for a client registered for client_secret_post (RFC 6749 §2.3.1), never a wrong secret', async () => {
       const post = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_post' });
-      await expect(auth.authenticate({ headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} }, 'revoke')).resolves.toMatchObject({
+      await expect(auth.authenticate({ headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} }, 'revocation')).resolves.toMatchObject({
         method: 'client_secret_basic',
       });
-      await rejects(auth.authenticate({ headers: { authorization: basic(post.client_id as string, 'wrong') }, body: {} }, 'revoke'));
+      await rejects(auth.authenticate({ headers: { authorization: basic(post.client_id as string, 'wrong') }, body: {} }, 'revocation'));
     });
 
     it('answers a malformed Basic header and a second method with invalid_request', async () => {

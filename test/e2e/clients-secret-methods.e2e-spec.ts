@@ -23,7 +23,7 @@ describe('either secret method for a client with a secret', () => {
   it.each([
     ['client_secret_post', 'HTTP Basic'],
     ['client_secret_basic', 'the request body'],
-  ] as const)('a %s client using %s gets tokens, introspects and revokes (and the revocation holds)', async (method) => {
+  ] as const)('a %s client using %s gets tokens, introspects and revokes (and the revocation holds)', async (method, _using) => {
     const client = await createClient(server, 'symmetric', { tokenEndpointAuthMethod: method });
     const other = (params: Record<string, string>, path: string) =>
       method === 'client_secret_post'
@@ -56,7 +56,7 @@ describe('either secret method for a client with a secret', () => {
     const client = await createClient(server, kind);
     const fake = { ...client, clientSecret: 'guessed-secret' };
     for (const path of ['/token', '/introspect', '/revoke']) {
-      const params = path === '/token' ? { grant_type: 'refresh_token', refresh_token: 'x' } : { token: 'x' };
+      const params: Record<string, string> = path === '/token' ? { grant_type: 'refresh_token', refresh_token: 'x' } : { token: 'x' };
       const viaBasic = await postForm(`${server.baseUrl}${path}`, params, basic(fake));
       expect([path, viaBasic.status, viaBasic.body.error]).toEqual([path, 401, 'invalid_client']);
       const viaBody = await postForm(`${server.baseUrl}${path}`, { ...params, ...post(fake) });
