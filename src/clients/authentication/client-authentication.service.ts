@@ -55,7 +55,7 @@ export class ClientAuthenticationService {
     }
     const client = await this.clients.findEnabled(clientId);
     if (!client) throw new InvalidClientError('Unknown or disabled client', { usedAuthorizationHeader });
-    if (!accepts(client.tokenEndpointAuthMethod, authenticator.method)) {
+    if (!registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticator.method)) {
       throw new InvalidClientError(`The client is registered for ${client.tokenEndpointAuthMethod} authentication`, {
         usedAuthorizationHeader,
       });
@@ -69,6 +69,6 @@ export class ClientAuthenticationService {
 // stand in for each other; public and key-based clients are still refused every secret method (and vice versa).
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
 
-function accepts(registered: string, presented: string): boolean {
+export function registeredMethodAccepts(registered: string, presented: string): boolean {
   return registered === presented || (SECRET_METHODS.has(registered) && SECRET_METHODS.has(presented));
 }
