@@ -13,6 +13,7 @@ import { FhirModule } from './fhir/fhir.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
 import { IntrospectionModule } from './introspection/introspection.module';
+import { UserinfoModule } from './userinfo/userinfo.module';
 import { KeysModule } from './keys/keys.module';
 import { ResourceServersModule } from './resource-servers/resource-servers.module';
 import { RevocationModule } from './revocation/revocation.module';
@@ -20,7 +21,7 @@ import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, FhirModule, ResourceServersModule, BrandsModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule];
 
 @Module({})
 export class AppModule {

@@ -31,8 +31,12 @@ const CAPABILITIES = [
   'launch-ehr',
   'launch-standalone',
   'authorize-post',
+  // The IG's conformance page names these two; FHIR R4's smart-capabilities value set and many client
+  // libraries look for the context-passthrough-* spelling of the same feature, so both are advertised.
   'context-banner',
   'context-style',
+  'context-passthrough-banner',
+  'context-passthrough-style',
   'context-ehr-patient',
   'context-ehr-encounter',
   'context-standalone-patient',

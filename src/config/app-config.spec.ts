@@ -38,6 +38,9 @@ describe('AppConfig', () => {
     [{ TRUST_PROXY: 'proxy.example.org' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.1, ::1/129' }, 'TRUST_PROXY'],
+    [{ SMART_ASSOCIATED_ENDPOINTS: 'javascript:alert(1)' }, 'SMART_ASSOCIATED_ENDPOINTS'],
+    [{ SMART_ASSOCIATED_ENDPOINTS: 'https://ok.example.org/fhir, fhir.example.org' }, 'SMART_ASSOCIATED_ENDPOINTS'],
+    [{ SMART_ASSOCIATED_ENDPOINTS: 'https://user:pw@fhir.example.org/fhir' }, 'SMART_ASSOCIATED_ENDPOINTS'],
   ])('fails with a message naming the bad variable for %p', (env, variable) => {
     expect(() => new AppConfig(env)).toThrow(variable);
   });

@@ -52,6 +52,8 @@ export class AppConfig {
   readonly outboundAllowHttpLoopback: boolean;
   /** Seconds within which a request's headers and body must have arrived (slow-body defence, 408 after). */
   readonly requestTimeout: number;
+  /** Further FHIR bases this server authorizes, for `associated_endpoints` (SMART 2.2); absolute http(s) URLs. */
+  readonly associatedEndpoints: string[];
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -103,6 +105,7 @@ export class AppConfig {
     this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
+    this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }
@@ -119,6 +122,19 @@ export class AppConfig {
 
 function duration(value: string | undefined, fallback: string): number {
   return parseDurationSeconds(value ?? fallback) as number;
+}
+
+function absoluteHttpUrl(name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.hash) {
+    throw new ConfigurationError(`Invalid configuration:\n  ${name}: each entry must be an absolute http(s) URL without credentials or fragment`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function list(value: string | undefined): string[] {

@@ -97,6 +97,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   FHIR_UPSTREAM_AUTHORIZATION?: string;
 
+  @IsOptional() @IsString()
+  SMART_ASSOCIATED_ENDPOINTS?: string;
+
   @IsOptional() @IsIn(['true', 'false'])
   DEMO_PAGES?: string;
 

@@ -3,6 +3,8 @@ import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from './discovery-registry';
 
 const SMART_EXTENSION = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
+// SMART App Launch 1.0 §Conformance: capabilities may also be listed in the CapabilityStatement.
+const CAPABILITIES_EXTENSION = 'http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities';
 
 // FHIR R4 CapabilityStatement with the SMART security service and oauth-uris extension (SMART A7).
 @Injectable()
@@ -51,6 +53,7 @@ export class CapabilityStatementBuilder {
                   .filter((entry): entry is [string, string] => Boolean(entry[1]))
                   .map(([url, path]) => ({ url, valueUri: this.config.url(path) })),
               },
+              ...merged.capabilities.map((valueCode) => ({ url: CAPABILITIES_EXTENSION, valueCode })),
             ],
           },
           resource: merged.fhirResources.map((resource) => ({

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AssociatedEndpoints } from './associated-endpoints';
 import { CapabilityStatementBuilder } from './capability-statement.builder';
 import { SmartConfigurationBuilder } from './smart-configuration.builder';
 
@@ -10,14 +11,17 @@ export class DiscoveryController {
   constructor(
     private readonly smart: SmartConfigurationBuilder,
     private readonly capabilityStatement: CapabilityStatementBuilder,
+    private readonly associated: AssociatedEndpoints,
   ) {}
 
   @Get(['fhir/.well-known/smart-configuration', '.well-known/smart-configuration'])
   @Header('Content-Type', 'application/json; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ description: 'SMART App Launch 2.2 configuration' })
-  smartConfiguration(): Record<string, unknown> {
-    return this.smart.smartConfiguration();
+  async smartConfiguration(): Promise<Record<string, unknown>> {
+    const associated = await this.associated.list();
+    // SMART 2.2 associated_endpoints: present only when there is something to list.
+    return associated.length ? { ...this.smart.smartConfiguration(), associated_endpoints: associated } : this.smart.smartConfiguration();
   }
 
   @Get('.well-known/openid-configuration')

@@ -1,4 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { ResourceServersModule } from '../resource-servers/resource-servers.module';
+import { AssociatedEndpoints } from './associated-endpoints';
 import { CapabilityStatementBuilder } from './capability-statement.builder';
 import { DiscoveryController } from './discovery.controller';
 import { DiscoveryRegistry } from './discovery-registry';
@@ -6,8 +8,9 @@ import { SmartConfigurationBuilder } from './smart-configuration.builder';
 
 @Global()
 @Module({
+  imports: [ResourceServersModule],
   controllers: [DiscoveryController],
-  providers: [DiscoveryRegistry, SmartConfigurationBuilder, CapabilityStatementBuilder],
+  providers: [DiscoveryRegistry, SmartConfigurationBuilder, CapabilityStatementBuilder, AssociatedEndpoints],
   exports: [DiscoveryRegistry],
 })
 export class DiscoveryModule implements OnModuleInit {

@@ -67,6 +67,9 @@ export class SmartConfigurationBuilder {
       token_endpoint_auth_signing_alg_values_supported: nonEmpty(merged.tokenEndpointAuthSigningAlgs),
       introspection_endpoint_auth_methods_supported: merged.endpoints.introspection_endpoint ? nonEmpty(merged.tokenEndpointAuthMethods) : undefined,
       revocation_endpoint_auth_methods_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthMethods) : undefined,
+      // RFC 8414 §2: an endpoint that lists private_key_jwt MUST list the signing algs it accepts.
+      introspection_endpoint_auth_signing_alg_values_supported: merged.endpoints.introspection_endpoint ? nonEmpty(merged.tokenEndpointAuthSigningAlgs) : undefined,
+      revocation_endpoint_auth_signing_alg_values_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthSigningAlgs) : undefined,
       code_challenge_methods_supported: merged.codeChallengeMethods,
       claims_supported: nonEmpty(merged.claimsSupported),
       ...merged.flags,

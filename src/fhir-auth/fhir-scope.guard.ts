@@ -5,7 +5,7 @@ import passport, { Strategy } from 'passport';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
-import { invalidTokenError, OperationOutcomeError } from './operation-outcome.error';
+import { invalidTokenError, missingTokenError, OperationOutcomeError } from './operation-outcome.error';
 import { IntrospectionStrategy } from './introspection.strategy';
 import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
@@ -92,6 +92,8 @@ export class FhirScopeGuard implements CanActivate {
   }
 
   private authenticate(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
+    // RFC 6750 §3.1: no credentials at all is not an invalid token; the challenge then carries no error code.
+    if (!request.headers.authorization) return Promise.reject(missingTokenError(this.realm));
     return new Promise((resolve, reject) => {
       const middleware = passport.authenticate(this.strategy, { session: false }, (error: unknown, user: unknown, info: unknown) => {
         if (error || !user) reject(invalidTokenError(this.realm, describeFailure(error ?? info)));

@@ -5,7 +5,7 @@ export { FHIR_AUTH_OPTIONS, type FhirAuthOptions, type IntrospectionOptions } fr
 export { FhirAuthModule } from './fhir-auth.module';
 export { FhirScopeGuard } from './fhir-scope.guard';
 export { OperationOutcomeFilter } from './operation-outcome.filter';
-export { insufficientScopeError, invalidTokenError, OperationOutcomeError, type IssueCode } from './operation-outcome.error';
+export { insufficientScopeError, invalidTokenError, missingTokenError, OperationOutcomeError, type IssueCode } from './operation-outcome.error';
 export { isFhirId, isResourceType } from './r4-resource-types';
 export { SmartContext } from './smart-context.decorator';
 export type { SmartContext as SmartContextValue, UserRole } from './smart-context';

@@ -35,6 +35,11 @@ export class OperationOutcomeError extends Error {
   }
 }
 
+// RFC 6750 §3.1: a request with no authentication information gets a challenge without an error code.
+export function missingTokenError(realm: string): OperationOutcomeError {
+  return new OperationOutcomeError(401, 'login', 'A bearer access token is required', { 'WWW-Authenticate': `Bearer realm="${quote(realm)}"` });
+}
+
 // RFC 6750 §3: the challenge names the realm, the error and, for 403, a scope that would do.
 export function invalidTokenError(realm: string, description: string): OperationOutcomeError {
   return new OperationOutcomeError(401, 'login', description, {

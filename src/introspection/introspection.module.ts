@@ -10,6 +10,7 @@ import { TokenRevocationService } from './token-revocation.service';
   imports: [TokenModule],
   controllers: [IntrospectionController],
   providers: [IntrospectionCallerService, IntrospectionService, TokenRevocationService],
+  exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

@@ -85,9 +85,12 @@ describe('client authentication', () => {
       }
     });
 
-    it('rejects Basic credentials for a client registered for client_secret_post', async () => {
+    it('accepts Basic credentials for a client registered for client_secret_post (RFC 6749 §2.3.1), never a wrong secret', async () => {
       const post = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_post' });
-      await rejects(auth.authenticate({ headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} }, 'token'));
+      await expect(auth.authenticate({ headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} }, 'revocation')).resolves.toMatchObject({
+        method: 'client_secret_basic',
+      });
+      await rejects(auth.authenticate({ headers: { authorization: basic(post.client_id as string, 'wrong') }, body: {} }, 'revocation'));
     });
 
     it('answers a malformed Basic header and a second method with invalid_request', async () => {
@@ -133,9 +136,11 @@ describe('client authentication', () => {
       await rejects(auth.authenticate({ headers: {}, body: { client_secret: client.client_secret } }, 'token'));
     });
 
-    it('rejects client_secret_post for a client registered for client_secret_basic', async () => {
+    it('accepts client_secret_post for a client registered for client_secret_basic (RFC 6749 §2.3.1)', async () => {
       const client = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_basic' });
-      await rejects(auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } }, 'token'));
+      await expect(auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } }, 'token')).resolves.toMatchObject({
+        method: 'client_secret_post',
+      });
     });
   });
 });

@@ -47,6 +47,8 @@ describe('discovery documents against the SMART checklist', () => {
     const ehr = 'launch-ehr client-confidential-symmetric client-confidential-asymmetric sso-openid-connect context-banner context-style context-ehr-patient context-ehr-encounter permission-offline permission-user authorize-post permission-v2 permission-v1';
     expect(body.capabilities).toEqual(expect.arrayContaining([...standalone.split(' '), ...ehr.split(' ')]));
     expect(body.capabilities).not.toContain('smart-app-state');
+    // Both spellings of the banner/style capabilities (IG conformance page and FHIR R4 smart-capabilities).
+    expect(body.capabilities).toEqual(expect.arrayContaining(['context-banner', 'context-style', 'context-passthrough-banner', 'context-passthrough-style']));
     expect(body.capabilities.every((capability) => typeof capability === 'string')).toBe(true);
   });
 
@@ -69,5 +71,24 @@ describe('discovery documents against the SMART checklist', () => {
     const uris = Object.fromEntries(body.rest[0].security.extension[0].extension.map((item) => [item.url, item.valueUri]));
     expect(uris).toMatchObject({ authorize: url('/authorize'), token: url('/token'), introspect: url('/introspect'), revoke: url('/revoke'), manage: url('/apps'), register: url('/register') });
     expect(body.rest[0].resource.map((resource) => resource.type)).toEqual(expect.arrayContaining(['Patient', 'Observation', 'Condition', 'Encounter']));
+  });
+
+  it('the CapabilityStatement lists the SMART capabilities, both banner/style spellings included', async () => {
+    const body = (await (await fetch(url('/fhir/metadata'))).json()) as { rest: Array<{ security: { extension: Array<{ url: string; valueCode?: string }> } }> };
+    const codes = body.rest[0].security.extension
+      .filter((item) => item.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities')
+      .map((item) => item.valueCode);
+    expect(codes).toEqual(expect.arrayContaining(['launch-ehr', 'context-banner', 'context-style', 'context-passthrough-banner', 'context-passthrough-style']));
+  });
+
+  it('RFC 8414 §2: introspection and revocation list the signing algs for private_key_jwt, in both metadata documents', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+      const body = (await (await fetch(url(path))).json()) as Record<string, string[]>;
+      for (const endpoint of ['introspection', 'revocation']) {
+        expect(body[`${endpoint}_endpoint_auth_methods_supported`]).toContain('private_key_jwt');
+        expect(body[`${endpoint}_endpoint_auth_signing_alg_values_supported`]).toEqual(body.token_endpoint_auth_signing_alg_values_supported);
+        expect(body[`${endpoint}_endpoint_auth_signing_alg_values_supported`]).toEqual(expect.arrayContaining(['RS384', 'ES384']));
+      }
+    }
   });
 });

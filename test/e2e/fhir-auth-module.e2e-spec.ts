@@ -75,7 +75,11 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
   it('answers 401 with an OperationOutcome without a token and 403 without the scope', async () => {
     const missing = await get('/Patient/p-1');
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    // RFC 6750 §3.1: no credentials, no error code; a bad token still gets invalid_token.
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+"$/);
+    const bad = await get('/Patient/p-1', 'not-a-jwt');
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect((await missing.json()).resourceType).toBe('OperationOutcome');
     const token = await mintAccessToken(server, { scope: 'patient/Observation.rs', patient: 'p-1' });
     const refused = await get('/Patient/p-1', token);

@@ -27,8 +27,21 @@ describe('FHIR scope guard', () => {
     const response = await fhirFetch(server, `/Patient/${patientId}`, undefined);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-    expect(response.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="${server.fhirBaseUrl}", error="invalid_token"`));
+    // RFC 6750 §3.1: no credentials, so no error code in the challenge.
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.fhirBaseUrl}"`);
     expectOutcome(response.body, 'login');
+  });
+
+  it('keeps the bare challenge for a POST without credentials (refused before the body is read)', async () => {
+    const response = await fetch(`${server.fhirBaseUrl}/Patient`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: '{"resourceType":"Patient"}' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.fhirBaseUrl}"`);
+  });
+
+  it('answers invalid_token for an Authorization header that carries no usable bearer token', async () => {
+    const response = await fetch(`${server.fhirBaseUrl}/Patient/${patientId}`, { headers: { Authorization: 'Bearer' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
   it.each([

@@ -69,6 +69,11 @@ describe('real client: openid-client', () => {
     const jwks = createLocalJWKSet(await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json());
     await expect(jwtVerify(tokens.id_token as string, jwks, { issuer: server.baseUrl, audience: client.clientId })).resolves.toBeDefined();
 
+    // OIDC Core §5.3: userinfo, found through discovery, answering for the id_token's subject.
+    expect(config.serverMetadata().userinfo_endpoint).toBe(`${server.baseUrl}/userinfo`);
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
+    expect(userinfo).toMatchObject({ sub: user.id, fhirUser: `${server.fhirBaseUrl}/Patient/${patientId}`, name: user.displayName });
+
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);

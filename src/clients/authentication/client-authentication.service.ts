@@ -13,8 +13,8 @@ import {
 export type { AuthenticatedClient, ClientAuthenticationEndpoint, ClientAuthenticationRequest } from './client-authenticator';
 
 /**
- * Detects the method a request uses, requires it to be the client's registered method (a confidential client
- * never falls back to `none`), and verifies the credentials. Every failure is invalid_client (401); a request
+ * Detects the method a request uses, requires it to be the client's registered method or, for a client with a
+ * secret, the other secret method (a confidential client never falls back to `none`), and verifies the credentials. Every failure is invalid_client (401); a request
  * using two methods at once is invalid_request (RFC 6749 §2.3).
  */
 @Injectable()
@@ -55,7 +55,7 @@ export class ClientAuthenticationService {
     }
     const client = await this.clients.findEnabled(clientId);
     if (!client) throw new InvalidClientError('Unknown or disabled client', { usedAuthorizationHeader });
-    if (client.tokenEndpointAuthMethod !== authenticator.method) {
+    if (!registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticator.method)) {
       throw new InvalidClientError(`The client is registered for ${client.tokenEndpointAuthMethod} authentication`, {
         usedAuthorizationHeader,
       });
@@ -63,4 +63,12 @@ export class ClientAuthenticationService {
     await authenticator.verify(client, normalized, endpoint);
     return { client, method: authenticator.method };
   }
+}
+
+// RFC 6749 §2.3.1: the server MUST support HTTP Basic for clients that hold a secret, so the two secret methods
+// stand in for each other; public and key-based clients are still refused every secret method (and vice versa).
+const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
+
+export function registeredMethodAccepts(registered: string, presented: string): boolean {
+  return registered === presented || (SECRET_METHODS.has(registered) && SECRET_METHODS.has(presented));
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { registeredMethodAccepts } from '../../clients/authentication/client-authentication.service';
 import { SECRET_AUTH_METHODS } from '../../clients/clients.service';
 import { InvalidScopeError, UnauthorizedClientError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
@@ -28,8 +29,9 @@ export class ClientCredentialsGrant implements GrantHandler {
   ) {}
 
   async handle({ params, client, authenticationMethod, ip }: TokenRequest): Promise<TokenResponseBody> {
-    // The authentication service already requires the registered method; the grant does not rely on it.
-    if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || authenticationMethod !== client.tokenEndpointAuthMethod) {
+    // The authentication service already requires the registered method (or the other secret method, RFC 6749
+    // §2.3.1); the grant does not rely on it.
+    if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || !registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticationMethod)) {
       throw new UnauthorizedClientError('client_credentials requires a confidential client (private_key_jwt, client_secret_basic or client_secret_post)');
     }
     // SMART L2: scope is required.

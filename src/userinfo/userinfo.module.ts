@@ -1,0 +1,18 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { IntrospectionModule } from '../introspection/introspection.module';
+import { UserinfoController } from './userinfo.controller';
+import { UserinfoService } from './userinfo.service';
+
+@Module({
+  imports: [IntrospectionModule],
+  controllers: [UserinfoController],
+  providers: [UserinfoService],
+})
+export class UserinfoModule implements OnModuleInit {
+  constructor(private readonly registry: DiscoveryRegistry) {}
+
+  onModuleInit(): void {
+    this.registry.contribute('userinfo', { endpoints: { userinfo_endpoint: '/userinfo' } });
+  }
+}
