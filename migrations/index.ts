@@ -13,6 +13,7 @@ import { AddAuthTimeToAuthorizationCodes1795410000002 } from './1795410000002-Ad
 import { ForgetClearTextLoginFailureUsernames1795440000000 } from './1795440000000-ForgetClearTextLoginFailureUsernames';
 import { CreateDeletedClientIds1795440100000 } from './1795440100000-CreateDeletedClientIds';
 import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
+import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServers';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   CreateDeletedClientIds1795440100000,
   IndexFhirSearch1795460000000,
   AddResourceServers1795480000000,
+  BindRefreshTokensToDpopKeys1795510000000,
 ];

@@ -1,6 +1,7 @@
 import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { DpopModule } from '../dpop/dpop.module';
 import { KeysModule } from '../keys/keys.module';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { AccessTokenService } from './access-token.service';
@@ -16,7 +17,7 @@ import { TokenRequestPipeline } from './token-request.pipeline';
 const PURGE_INTERVAL_MS = 3600_000;
 
 @Module({
-  imports: [KeysModule, ResourceServersModule],
+  imports: [KeysModule, ResourceServersModule, DpopModule],
   controllers: [TokenController],
   providers: [
     AccessTokenService,
