@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
-import { ClientAssertionJtiRepository } from '../clients/authentication/client-assertion-jti.repository';
+import { LRUCache } from 'lru-cache';
 
 /** RFC 9449 §5.1 dpop_signing_alg_values_supported: asymmetric algorithms only (§4.2: never `none` or a MAC). */
 export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'] as const;
@@ -51,10 +50,34 @@ export function normalizeHtu(value: string): string | null {
   return url.href;
 }
 
+/** Records a proof's jti once; false when it was seen before (RFC 9449 §11.1). */
+export interface DpopReplayStore {
+  recordOnce(key: string, jti: string, expiresAt: Date): Promise<boolean>;
+}
+
+/**
+ * A per-process replay store for resource servers without this server's database (FhirAuthModule.forRoot).
+ * Bounded: at most `max` proofs, each kept as long as it could be accepted; when full, the oldest go first,
+ * so a flood of fresh proofs could evict a recent one — size it above the proofs accepted per window.
+ */
+export class MemoryDpopReplayStore implements DpopReplayStore {
+  private readonly seen: LRUCache<string, true>;
+
+  constructor(max = 100_000) {
+    this.seen = new LRUCache<string, true>({ max, ttl: (DPOP_PROOF_MAX_AGE_SECONDS + 2 * CLOCK_SKEW_SECONDS) * 1000 });
+  }
+
+  async recordOnce(key: string, jti: string): Promise<boolean> {
+    const id = JSON.stringify([key, jti]);
+    if (this.seen.has(id)) return false;
+    this.seen.set(id, true);
+    return true;
+  }
+}
+
 // RFC 9449 §4.3: one verification of a DPoP proof JWT, used by /token and by the FHIR resource guard.
-@Injectable()
 export class DpopProofVerifier {
-  constructor(private readonly seen: ClientAssertionJtiRepository) {}
+  constructor(private readonly seen: DpopReplayStore) {}
 
   /** The header value if exactly one DPoP header was sent, undefined if none (§4.3 check 1). */
   static headerValue(header: string | string[] | undefined): string | undefined {
