@@ -30,6 +30,8 @@ export interface DiscoveryContribution {
   flags?: Record<string, boolean>;
   fhirResources?: FhirResourceCapability[];
   fhirSystemInteractions?: string[];
+  /** RFC 9449 §5.1 dpop_signing_alg_values_supported. */
+  dpopSigningAlgs?: string[];
 }
 
 export interface MergedDiscovery {
@@ -45,6 +47,7 @@ export interface MergedDiscovery {
   flags: Record<string, boolean>;
   fhirResources: FhirResourceCapability[];
   fhirSystemInteractions: string[];
+  dpopSigningAlgs: string[];
 }
 
 // Feature modules register what they implement in onModuleInit (grant handlers, authenticators, endpoints).
@@ -82,6 +85,7 @@ export class DiscoveryRegistry {
       flags: Object.assign({}, ...all.map((c) => c.flags ?? {})),
       fhirResources: all.flatMap((c) => c.fhirResources ?? []),
       fhirSystemInteractions: union((c) => c.fhirSystemInteractions),
+      dpopSigningAlgs: union((c) => c.dpopSigningAlgs),
     };
   }
 }

@@ -47,6 +47,7 @@ export class SmartConfigurationBuilder {
       response_types_supported: nonEmpty(merged.responseTypes),
       capabilities: merged.capabilities,
       code_challenge_methods_supported: merged.codeChallengeMethods,
+      dpop_signing_alg_values_supported: nonEmpty(merged.dpopSigningAlgs),
     });
   }
 
@@ -68,6 +69,7 @@ export class SmartConfigurationBuilder {
       revocation_endpoint_auth_methods_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthMethods) : undefined,
       code_challenge_methods_supported: merged.codeChallengeMethods,
       claims_supported: nonEmpty(merged.claimsSupported),
+      dpop_signing_alg_values_supported: nonEmpty(merged.dpopSigningAlgs),
       ...merged.flags,
     });
   }

@@ -107,3 +107,20 @@ describe('POST /token with DPoP', () => {
     expect(decodeJwt(same.body.access_token as string).cnf).toEqual({ jkt: await calculateJwkThumbprint(key.publicJwk) });
   });
 });
+
+// RFC 9449 §5.1: every metadata document names the proof algorithms.
+describe('DPoP discovery', () => {
+  let server: TestApp;
+
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+
+  afterAll(() => server.close());
+
+  it.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/.well-known/smart-configuration'])('%s lists dpop_signing_alg_values_supported', async (path) => {
+    const document = (await (await fetch(`${server.baseUrl}${path}`)).json()) as Record<string, unknown>;
+    expect(document.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'PS256', 'ES384']));
+    expect(document.dpop_signing_alg_values_supported).not.toContain('HS256');
+  });
+});
