@@ -113,7 +113,15 @@ describe('DPoP discovery', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestApp();
+    server = await startTestApp({ CORS_ALLOWED_ORIGINS: 'https://dpop-app.example.org' });
+  });
+
+  it.each(['/token', '/fhir/Patient'])('lets browser apps send the DPoP header to %s (CORS preflight)', async (path) => {
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://dpop-app.example.org', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'dpop, authorization' },
+    });
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/\bDPoP\b/);
   });
 
   afterAll(() => server.close());
