@@ -14,6 +14,7 @@ import { ForgetClearTextLoginFailureUsernames1795440000000 } from './17954400000
 import { CreateDeletedClientIds1795440100000 } from './1795440100000-CreateDeletedClientIds';
 import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
 import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServers';
+import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
@@ -34,5 +35,6 @@ export const MIGRATIONS: Function[] = [
   CreateDeletedClientIds1795440100000,
   IndexFhirSearch1795460000000,
   AddResourceServers1795480000000,
+  BindRefreshTokensToDpopKeys1795510000000,
   CreateUserAccessBrand1795520000000,
 ];

@@ -44,7 +44,7 @@ import { TokenHolderService } from './token-holder.service';
     ClientAuthenticationService,
     TokenHolderService,
   ],
-  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService, TokenHolderService],
+  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService, TokenHolderService, ClientAssertionJtiRepository],
 })
 export class ClientsModule implements OnModuleInit {
   constructor(

@@ -32,6 +32,8 @@ export interface DiscoveryContribution {
   fhirSystemInteractions?: string[];
   /** Further SMART configuration fields (e.g. user_access_brand_bundle). */
   smartConfiguration?: Record<string, unknown>;
+  /** RFC 9449 §5.1 dpop_signing_alg_values_supported. */
+  dpopSigningAlgs?: string[];
 }
 
 export interface MergedDiscovery {
@@ -48,6 +50,7 @@ export interface MergedDiscovery {
   fhirResources: FhirResourceCapability[];
   fhirSystemInteractions: string[];
   smartConfiguration: Record<string, unknown>;
+  dpopSigningAlgs: string[];
 }
 
 // Feature modules register what they implement in onModuleInit (grant handlers, authenticators, endpoints).
@@ -86,6 +89,7 @@ export class DiscoveryRegistry {
       fhirResources: all.flatMap((c) => c.fhirResources ?? []),
       fhirSystemInteractions: union((c) => c.fhirSystemInteractions),
       smartConfiguration: Object.assign({}, ...all.map((c) => c.smartConfiguration ?? {})),
+      dpopSigningAlgs: union((c) => c.dpopSigningAlgs),
     };
   }
 }

@@ -11,6 +11,9 @@ import { registerBearerBeforeBody } from './bearer-before-body.hook';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
 import { FhirScopeGuard } from './fhir-scope.guard';
+import { ClientAssertionJtiRepository } from '../clients/authentication/client-assertion-jti.repository';
+import { DpopProofVerifier, MemoryDpopReplayStore } from '../dpop/dpop-proof.verifier';
+import { DPOP_PROOF_VERIFIER } from './dpop-sender-constraint';
 import { IntrospectionStrategy } from './introspection.strategy';
 import { JwksKeySource } from './jwks-key.source';
 import { OperationOutcomeFilter } from './operation-outcome.filter';
@@ -57,6 +60,8 @@ export class FhirAuthModule implements OnModuleInit {
         },
         SmartJwtStrategy,
         { provide: SMART_BEARER, useExisting: SmartJwtStrategy },
+        // DPoP proofs are recorded in the database every process of this server shares (as at /token).
+        { provide: DPOP_PROOF_VERIFIER, inject: [ClientAssertionJtiRepository], useFactory: (seen: ClientAssertionJtiRepository) => new DpopProofVerifier(seen) },
       ],
       exports: EXPORTS,
     };
@@ -75,7 +80,9 @@ export class FhirAuthModule implements OnModuleInit {
       providers: [
         ...SHARED_PROVIDERS,
         { provide: APP_FILTER, useClass: OperationOutcomeFilter },
-        { provide: FHIR_AUTH_OPTIONS, useValue: options }, { provide: TOKEN_REVOCATION_CHECK, useValue: notRevoked }, ...verification],
+        { provide: FHIR_AUTH_OPTIONS, useValue: options }, { provide: TOKEN_REVOCATION_CHECK, useValue: notRevoked }, ...verification,
+        // Another resource server has no database of ours: proofs are remembered per process (bounded).
+        { provide: DPOP_PROOF_VERIFIER, useFactory: () => new DpopProofVerifier(new MemoryDpopReplayStore()) }],
       exports: EXPORTS,
     };
   }

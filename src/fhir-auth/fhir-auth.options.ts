@@ -27,6 +27,11 @@ export interface FhirAuthOptions {
   basePath?: string;
   /** Realm of the WWW-Authenticate challenge; the audience unless set. */
   realm?: string;
+  /**
+   * Public URL of the FHIR base (at `basePath`) as clients call it: DPoP proofs must name it in `htu`
+   * (RFC 9449 §4.3). The audience unless set.
+   */
+  publicBaseUrl?: string;
 }
 
 export const FHIR_AUTH_OPTIONS = Symbol('FHIR_AUTH_OPTIONS');

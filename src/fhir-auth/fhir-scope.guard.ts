@@ -5,6 +5,8 @@ import passport, { Strategy } from 'passport';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
+import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
+import { accessTokenOf, assertSenderConstraint, DPOP_PROOF_VERIFIER } from './dpop-sender-constraint';
 import { invalidTokenError, missingTokenError, OperationOutcomeError } from './operation-outcome.error';
 import { IntrospectionStrategy } from './introspection.strategy';
 import { isResourceType } from './r4-resource-types';
@@ -14,6 +16,7 @@ import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.sour
 import { VerifiedTokenCache } from '../common/cache/verified-token.cache';
 
 interface GuardedRequest {
+  method?: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string | undefined>;
@@ -35,6 +38,7 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
 export class FhirScopeGuard implements CanActivate {
   private readonly basePath: string;
   private readonly realm: string;
+  private readonly resourceBaseUrl: string;
   // Introspection answers already carry revocation (and are cached by the strategy), so tokens are not cached here.
   private readonly verified: VerifiedTokenCache<SmartContext> | undefined;
 
@@ -46,9 +50,11 @@ export class FhirScopeGuard implements CanActivate {
     // The strategy instance itself, not a name in passport's process-wide registry: two servers in one
     // process (gateway tests) each keep their own issuer and audience.
     @Inject(SMART_BEARER) private readonly strategy: Strategy,
+    @Inject(DPOP_PROOF_VERIFIER) private readonly dpop: DpopProofVerifier,
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
+    this.resourceBaseUrl = options.publicBaseUrl ?? options.audience;
     this.verified = strategy instanceof IntrospectionStrategy ? undefined : new VerifiedTokenCache<SmartContext>();
   }
 
@@ -83,11 +89,14 @@ export class FhirScopeGuard implements CanActivate {
   }
 
   private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
-    const token = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
-    const known = token ? this.verified?.get(token) : undefined;
-    if (known) return known;
-    const smart = await this.authenticate(request, reply);
-    if (token) this.verified?.set(token, smart, smart.expiresAt);
+    const token = accessTokenOf(request.headers.authorization)?.token;
+    let smart = token ? this.verified?.get(token) : undefined;
+    if (!smart) {
+      smart = await this.authenticate(request, reply);
+      if (token) this.verified?.set(token, smart, smart.expiresAt);
+    }
+    // RFC 9449 §7: beside the token's verification, the proof of possession for a DPoP-bound token.
+    await assertSenderConstraint(this.dpop, request, smart, { realm: this.realm, resourceBaseUrl: this.resourceBaseUrl, basePath: this.basePath });
     return smart;
   }
 

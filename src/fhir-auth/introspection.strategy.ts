@@ -5,6 +5,7 @@ import { FhirAuthOptions, IntrospectionOptions } from './fhir-auth.options';
 import { SmartContext } from './smart-context';
 import { smartContextFromClaims } from './smart-context.claims';
 import { SMART_BEARER_STRATEGY } from './smart-jwt.strategy';
+import { accessTokenOf } from './dpop-sender-constraint';
 
 // Answers are reused this long: a revocation takes effect within it (the same bound as RevocationService).
 const CACHE_MS = 2000;
@@ -22,9 +23,9 @@ export class IntrospectionStrategy extends Strategy {
   }
 
   override authenticate(request: { headers: Record<string, string | string[] | undefined> }): void {
-    const match = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''));
-    if (!match) return this.fail(new Error('No auth token'), 401);
-    this.contextFor(match[1]).then(
+    const presented = accessTokenOf(request.headers.authorization);
+    if (!presented) return this.fail(new Error('No auth token'), 401);
+    this.contextFor(presented.token).then(
       (context) => (context ? this.success(context) : this.fail(new Error('inactive token'), 401)),
       (error: unknown) => this.error(error as Error),
     );
@@ -66,7 +67,9 @@ export class IntrospectionStrategy extends Strategy {
    */
   private acceptable(claims: Record<string, unknown>): SmartContext | undefined {
     if (claims.active !== true) return undefined;
-    if (claims.token_use !== 'access_token' || typeof claims.token_type !== 'string' || claims.token_type.toLowerCase() !== 'bearer') return undefined;
+    // RFC 9449 §6.2: a DPoP-bound token is introspected as token_type DPoP with its `cnf` (checked by the guard).
+    if (claims.token_use !== 'access_token' || typeof claims.token_type !== 'string' || !['bearer', 'dpop'].includes(claims.token_type.toLowerCase())) return undefined;
+    if (claims.token_type.toLowerCase() === 'dpop' && claims.cnf === undefined) return undefined;
     if (claims.iss !== this.options.issuer) return undefined;
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audiences.includes(this.options.audience)) return undefined;

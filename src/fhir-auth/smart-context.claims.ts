@@ -18,6 +18,10 @@ export function smartContextFromClaims(claims: Record<string, unknown>): SmartCo
   const restriction = claims.restricted_to_patients;
   // A restriction that cannot be read must not turn into "no restriction": refuse the token instead.
   if (restriction !== undefined && !isPatientList(restriction)) return undefined;
+  // RFC 9449 §6: a confirmation the server cannot read must not make a bound token a bearer one.
+  const cnf = claims.cnf;
+  if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || !isText((cnf as Record<string, unknown>).jkt))) return undefined;
+  const dpopJkt = cnf === undefined ? undefined : ((cnf as Record<string, unknown>).jkt as string);
   return {
     clientId,
     subject: sub,
@@ -30,6 +34,7 @@ export function smartContextFromClaims(claims: Record<string, unknown>): SmartCo
     grantId: optionalText(claims.grant_id),
     jti,
     expiresAt: exp,
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
   };
 }
 

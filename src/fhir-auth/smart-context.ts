@@ -19,6 +19,8 @@ export interface SmartContext {
   scopes: SmartScope[];
   grantId?: string;
   jti: string;
+  /** RFC 9449 §6: the DPoP key thumbprint (`cnf.jkt`) the token is bound to; undefined for a Bearer token. */
+  dpopJkt?: string;
   /** Seconds since the epoch. */
   expiresAt: number;
 }

@@ -17,7 +17,8 @@ export class UnacceptableTokenError extends Error {}
 export class SmartJwtStrategy extends PassportStrategy(Strategy, SMART_BEARER_STRATEGY) {
   constructor(@Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions, @Inject(SIGNING_KEY_SOURCE) keys: SigningKeySource) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // RFC 9449 §7.1: a DPoP-bound token comes as `Authorization: DPoP`; the guard checks its proof.
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromAuthHeaderWithScheme('DPoP')]),
       secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string | Buffer) => void) => {
         const header = decodeHeader(rawJwt);
         // RFC 9068 §4: resource servers reject JWTs that are not typed as access tokens (e.g. id_tokens).

@@ -57,13 +57,15 @@ export class IntrospectionService {
       iss: claims.iss,
       aud: claims.aud,
       jti: claims.jti,
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token is introspected as DPoP, with its confirmation.
+      token_type: claims.cnf ? 'DPoP' : 'Bearer',
       token_use: 'access_token',
       ...pickLaunchContext(claims as unknown as Record<string, unknown>),
     };
     if (claims.fhirUser) response.fhirUser = claims.fhirUser;
     if (claims.user_role) response.user_role = claims.user_role;
     if (claims.restricted_to_patients) response.restricted_to_patients = claims.restricted_to_patients;
+    if (claims.cnf) response.cnf = { jkt: claims.cnf.jkt };
     return response as IntrospectionResponse;
   }
 

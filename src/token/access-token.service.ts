@@ -20,6 +20,8 @@ export interface MintAccessTokenInput {
   restrictedToPatients?: readonly string[] | null;
   /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (issue 12.9). */
   audience?: string;
+  /** RFC 9449 §6.1: the DPoP key thumbprint the token is bound to (`cnf.jkt`). */
+  dpopJkt?: string | null;
 }
 
 export interface MintedAccessToken {
@@ -44,6 +46,8 @@ export interface AccessTokenClaims extends LaunchContext {
   fhirUser?: string;
   user_role?: 'patient' | 'practitioner';
   restricted_to_patients?: string[];
+  /** RFC 9449 §6.1 / RFC 7800: a DPoP-bound token's key thumbprint. */
+  cnf?: { jkt: string };
 }
 
 // RFC 9068 JWT access tokens, verifiable offline against the JWKS by any resource server.
@@ -76,6 +80,7 @@ export class AccessTokenService {
     if (input.userRole === 'patient' || input.userRole === 'practitioner') claims.user_role = input.userRole;
     // The user's own limits bound every token issued for them; resource servers enforce the claim (docs/fhir.md).
     if (input.restrictedToPatients) claims.restricted_to_patients = [...input.restrictedToPatients];
+    if (input.dpopJkt) claims.cnf = { jkt: input.dpopJkt };
     const token = await this.keys.sign(claims, this.config.accessTokenSigningAlg, 'at+jwt');
     return { token, jti, issuedAt, expiresAt: issuedAt + expiresIn, expiresIn };
   }

@@ -30,6 +30,10 @@ export class RefreshTokenEntity {
   @Column('text', { nullable: true })
   aud: string | null;
 
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's refresh token is bound to; null = not bound. */
+  @Column('text', { name: 'dpop_jkt', nullable: true })
+  dpopJkt: string | null;
+
   @Column('jsonb', { name: 'launch_context' })
   launchContext: LaunchContext;
 

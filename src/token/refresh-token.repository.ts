@@ -16,6 +16,8 @@ export interface NewRefreshToken {
   lifetimeSeconds: number;
   /** The audience granted (RFC 8707); refreshed access tokens keep it. */
   aud: string;
+  /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key thumbprint. */
+  dpopJkt?: string | null;
 }
 
 /** A stored refresh token as the refresh grant and introspection see it. */
@@ -35,6 +37,8 @@ export interface StoredRefreshToken {
   grantRevoked: boolean;
   /** Null for tokens issued before resource servers existed: this server's FHIR base. */
   aud: string | null;
+  /** RFC 9449 §5: refreshing needs a DPoP proof with this key thumbprint; null = not bound. */
+  dpopJkt: string | null;
 }
 
 /** The outcome of `rotateIfRotatable`: the stored row as it was, and the successor's value if it rotated. */
@@ -58,10 +62,11 @@ interface Row {
   created_at: Date;
   grant_revoked: boolean;
   aud: string | null;
+  dpop_jkt: string | null;
 }
 
 const COLUMNS = `r.id, r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online,
-  r.expires_at, r.rotated_at, r.revoked_at, r.created_at, (g.revoked_at IS NOT NULL) AS grant_revoked, r.aud`;
+  r.expires_at, r.rotated_at, r.revoked_at, r.created_at, (g.revoked_at IS NOT NULL) AS grant_revoked, r.aud, r.dpop_jkt`;
 
 @Injectable()
 export class RefreshTokenRepository {
@@ -71,9 +76,9 @@ export class RefreshTokenRepository {
   async create(token: NewRefreshToken): Promise<string> {
     const value = randomToken();
     await this.dataSource.query(
-      `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), $11)`,
-      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds, token.aud],
+      `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), $11, $12)`,
+      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds, token.aud, token.dpopJkt ?? null],
     );
     return value;
   }
@@ -94,7 +99,7 @@ export class RefreshTokenRepository {
    * stored scope equal to it. Returns the row as the statement saw it (before any rotation) with the new
    * value, or with null when nothing rotated; null when no token has this value.
    */
-  async rotateIfRotatable(value: string, options: { clientId: string; scope: string | null; lifetimeSeconds: number }): Promise<RotationAttempt | null> {
+  async rotateIfRotatable(value: string, options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null }): Promise<RotationAttempt | null> {
     if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
     const successor = randomToken();
     const rows: Array<Row & { rotated: boolean }> = await this.dataSource.query(
@@ -104,15 +109,16 @@ export class RefreshTokenRepository {
          UPDATE refresh_tokens r SET rotated_at = now(), replaced_by = $3
          WHERE r.token_hash = $1 AND r.client_id = $2 AND r.rotated_at IS NULL AND r.revoked_at IS NULL
            AND r.expires_at > now() AND r.expires_at > $6 AND NOT r.online AND ($7::text IS NULL OR r.scope = $7::text)
+           AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $8::text)
            AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NOT NULL)
-         RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online, r.aud
+         RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online, r.aud, r.dpop_jkt
        ), fresh AS (
-         INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
-         SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5), aud FROM old
+         INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
+         SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5), aud, dpop_jkt FROM old
          RETURNING id
        )
        SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
-      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope],
+      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope, options.dpopJkt ?? null],
     );
     if (!rows[0]) return null;
     return { stored: toStored(rows[0]), value: rows[0].rotated === true ? successor : null };
@@ -130,10 +136,10 @@ export class RefreshTokenRepository {
       `WITH old AS (
          UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2
          WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-         RETURNING client_id, grant_id, user_id, scope, launch_context, login_session_id, online, aud
+         RETURNING client_id, grant_id, user_id, scope, launch_context, login_session_id, online, aud, dpop_jkt
        )
-       INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud)
-       SELECT $2, $3, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $4), aud FROM old
+       INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
+       SELECT $2, $3, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $4), aud, dpop_jkt FROM old
        RETURNING id`,
       [id, newId, hashToken(value), lifetimeSeconds],
     );
@@ -174,5 +180,6 @@ function toStored(row: Row): StoredRefreshToken {
     createdAt: new Date(row.created_at),
     grantRevoked: row.grant_revoked === true,
     aud: row.aud ?? null,
+    dpopJkt: row.dpop_jkt ?? null,
   };
 }

@@ -26,6 +26,8 @@ export interface IssueInput {
   lifetimeSeconds?: number;
   /** The access token's `aud` (RFC 8707); this server's FHIR base when absent. */
   audience?: string;
+  /** RFC 9449: bind the access token to this DPoP key thumbprint (token_type DPoP). */
+  dpopJkt?: string | null;
 }
 
 // Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
@@ -71,6 +73,7 @@ export class TokenIssuerService {
         userRole: user?.role ?? null,
         restrictedToPatients,
         audience: input.audience,
+        dpopJkt: input.dpopJkt,
       }),
       wantsIdToken
         ? this.idTokens.mint({
@@ -87,7 +90,7 @@ export class TokenIssuerService {
     ]);
     const body: TokenResponseBody = {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: input.dpopJkt ? 'DPoP' : 'Bearer',
       expires_in: access.expiresIn,
       scope: input.scope,
       ...launchContext,

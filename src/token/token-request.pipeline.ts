@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
-import { InvalidClientError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../common/oauth/errors';
+import { InvalidClientError, InvalidDpopProofError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../common/oauth/errors';
+import { DpopProofError, DpopProofVerifier } from '../dpop/dpop-proof.verifier';
+import { AppConfig } from '../config/app-config';
 import { parseScopes, scopeTooLarge } from '../scopes';
 import { claimedClientId } from './claimed-client-id';
 import { FormParams, isFormEncoded, singleValuedParams } from './form-params';
@@ -19,6 +21,8 @@ export class TokenRequestPipeline {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clientAuthentication: ClientAuthenticationService,
     private readonly audit: AuditService,
+    private readonly dpop: DpopProofVerifier,
+    private readonly config: AppConfig,
   ) {
     this.handlers = new Map(handlers.map((handler) => [handler.grantType, handler]));
   }
@@ -49,8 +53,23 @@ export class TokenRequestPipeline {
     // 7. Scope size (issue 13.1: bounded before anything parses or compares it), then syntax (RFC 6749 §3.3).
     if (params.scope !== undefined && scopeTooLarge(params.scope)) throw new InvalidScopeError('The scope parameter is too large');
     if (params.scope !== undefined && parseScopes(params.scope).invalid.length) throw new InvalidScopeError('The scope parameter is malformed');
-    // 8. The grant.
-    return handler.handle({ params, client, authenticationMethod: method, ip: request.ip ?? null });
+    // 8. A DPoP proof, when sent, binds the tokens to its key (RFC 9449 §5); none keeps Bearer tokens.
+    const dpopJkt = await this.dpopProof(request);
+    // 9. The grant.
+    return handler.handle({ params, client, authenticationMethod: method, ip: request.ip ?? null, dpopJkt });
+  }
+
+  private async dpopProof(request: FastifyRequest): Promise<string | null> {
+    try {
+      const proof = DpopProofVerifier.headerValue(request.headers.dpop);
+      if (proof === undefined) return null;
+      // §4.3 check 9: htu is this endpoint's public URL, never one derived from request headers.
+      const { jkt } = await this.dpop.verify(proof, { htm: 'POST', htu: `${this.config.issuer}/token` });
+      return jkt;
+    } catch (error) {
+      if (error instanceof DpopProofError) throw new InvalidDpopProofError(error.description);
+      throw error;
+    }
   }
 
   private async authenticate(request: FastifyRequest, body: FormParams) {

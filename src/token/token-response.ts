@@ -3,7 +3,7 @@ import { LaunchContext } from './launch-context';
 /** RFC 6749 §5.1 plus the SMART launch context (SMART G). */
 export interface TokenResponseBody extends LaunchContext {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;

@@ -1,6 +1,8 @@
 import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { DPOP_SIGNING_ALGS } from '../dpop/dpop-proof.verifier';
+import { DpopModule } from '../dpop/dpop.module';
 import { KeysModule } from '../keys/keys.module';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { AccessTokenService } from './access-token.service';
@@ -16,7 +18,7 @@ import { TokenRequestPipeline } from './token-request.pipeline';
 const PURGE_INTERVAL_MS = 3600_000;
 
 @Module({
-  imports: [KeysModule, ResourceServersModule],
+  imports: [KeysModule, ResourceServersModule, DpopModule],
   controllers: [TokenController],
   providers: [
     AccessTokenService,
@@ -52,6 +54,8 @@ export class TokenModule implements OnModuleInit, OnApplicationShutdown {
       claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'fhirUser', 'name'],
       // SMART Backend Services: system/ scopes, v2 and v1 syntax (narrowed to each client's pre-authorization).
       scopesSupported: this.pipeline.grantTypes().includes('client_credentials') ? ['system/*.rs', 'system/*.read'] : [],
+      // RFC 9449 §5.1: the algorithms a DPoP proof may use, at /token and at /fhir.
+      dpopSigningAlgs: [...DPOP_SIGNING_ALGS],
     }));
     // A rotated token is kept for a day so late reuse is still recognised (and ends its grant).
     this.purgeTimer = setInterval(() => {

@@ -27,7 +27,7 @@ export interface ModuleResourceServer {
 export async function startModuleResourceServer(authServer: TestApp, mode: 'jwks' | 'introspection', upstreamAuthorization: string): Promise<ModuleResourceServer> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const options: FhirAuthOptions = { issuer: authServer.baseUrl, audience: authServer.fhirBaseUrl, realm: `${publicUrl}/fhir` };
+  const options: FhirAuthOptions = { issuer: authServer.baseUrl, audience: authServer.fhirBaseUrl, realm: `${publicUrl}/fhir`, publicBaseUrl: `${publicUrl}/fhir` };
   if (mode === 'jwks') options.jwksUri = `${authServer.baseUrl}/.well-known/jwks.json`;
   else {
     // A confidential client the operator allowed to introspect any token.

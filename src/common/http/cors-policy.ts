@@ -43,7 +43,7 @@ export class CorsPolicy {
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
         reply
           .header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS')
-          .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match')
+          .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match, DPoP')
           .header('Access-Control-Max-Age', '600')
           .status(204)
           .send();

@@ -27,7 +27,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly resourceServers: ResourceServersService,
   ) {}
 
-  async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
+  async handle({ params, client, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
     if (!params.code) throw new InvalidRequestError('code is required');
     if (!params.redirect_uri) throw new InvalidRequestError('redirect_uri is required');
     // Check the presenter before touching the code: another client, a wrong redirect_uri or a wrong verifier is
@@ -71,6 +71,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
               online,
               lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
               aud: target.audience,
+              // RFC 9449 §5: only a public client's refresh token is bound (a confidential one authenticates).
+              dpopJkt: client.tokenEndpointAuthMethod === 'none' ? dpopJkt : null,
             })
         : null;
     // A grant the user revoked before redemption leaves the code unredeemable (checked inside redeem()).
@@ -84,6 +86,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       authTime: code.authTime ? Math.floor(new Date(code.authTime).getTime() / 1000) : null,
       refreshToken,
       audience: target.audience,
+      dpopJkt,
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
     return body;

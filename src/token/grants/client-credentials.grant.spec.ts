@@ -36,7 +36,7 @@ describe('ClientCredentialsGrant', () => {
     'issues to a client registered for and authenticated with %s, narrowed to the ceiling and at most the backend TTL',
     async (method) => {
       const issued: IssueInput[] = [];
-      const body = await grantFor(issued).handle({ params: { scope: 'system/Patient.rs system/Condition.rs' }, client: client(method), authenticationMethod: method, ip: null });
+      const body = await grantFor(issued).handle({ params: { scope: 'system/Patient.rs system/Condition.rs' }, client: client(method), authenticationMethod: method, ip: null, dpopJkt: null });
       expect(body.scope).toBe('system/Patient.rs');
       expect(issued[0]).toMatchObject({ userId: null, grantId: null, lifetimeSeconds: 300 });
       expect(issued[0].refreshToken).toBeUndefined();
@@ -46,7 +46,7 @@ describe('ClientCredentialsGrant', () => {
   it('refuses a public client and a method other than the registered one with unauthorized_client', async () => {
     const grant = grantFor([]);
     const request = (registered: TokenEndpointAuthMethod, used: TokenEndpointAuthMethod) =>
-      grant.handle({ params: { scope: 'system/Patient.rs' }, client: client(registered), authenticationMethod: used, ip: null });
+      grant.handle({ params: { scope: 'system/Patient.rs' }, client: client(registered), authenticationMethod: used, ip: null, dpopJkt: null });
     expect(await errorOf(request('none', 'none'))).toBe('unauthorized_client');
     expect(await errorOf(request('private_key_jwt', 'client_secret_basic'))).toBe('unauthorized_client');
   });
@@ -54,7 +54,7 @@ describe('ClientCredentialsGrant', () => {
   it('requires a scope inside the pre-authorization', async () => {
     const grant = grantFor([]);
     const request = (scope?: string) =>
-      grant.handle({ params: scope === undefined ? {} : { scope }, client: client('client_secret_basic'), authenticationMethod: 'client_secret_basic', ip: null });
+      grant.handle({ params: scope === undefined ? {} : { scope }, client: client('client_secret_basic'), authenticationMethod: 'client_secret_basic', ip: null, dpopJkt: null });
     expect(await errorOf(request())).toBe('invalid_scope');
     expect(await errorOf(request('system/Condition.rs'))).toBe('invalid_scope');
   });

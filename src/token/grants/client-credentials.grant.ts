@@ -28,7 +28,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     private readonly resourceServers: ResourceServersService,
   ) {}
 
-  async handle({ params, client, authenticationMethod, ip }: TokenRequest): Promise<TokenResponseBody> {
+  async handle({ params, client, authenticationMethod, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
     // The authentication service already requires the registered method (or the other secret method, RFC 6749
     // §2.3.1); the grant does not rely on it.
     if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || !registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticationMethod)) {
@@ -54,6 +54,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       // SMART L4: expires_in SHOULD NOT exceed 300 s; a shorter per-client lifetime wins.
       lifetimeSeconds: Math.min(this.config.backendTokenTtl, client.accessTokenTtl ?? Infinity),
       audience: target.audience,
+      dpopJkt,
     });
     this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
     return body;

@@ -10,6 +10,8 @@ export interface TokenRequest {
   client: ClientEntity;
   authenticationMethod: ClientAuthenticationMethod;
   ip: string | null;
+  /** RFC 9449: the thumbprint of the key of a valid DPoP proof sent with the request, else null. */
+  dpopJkt: string | null;
 }
 
 export interface GrantHandler {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LoginSessionService } from '../../authorize/login-session.service';
 import { AuditService } from '../../audit/audit.service';
-import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
+import { InvalidDpopProofError, InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
 import { formatScopes, isSubsetOf, parseScopes } from '../../scopes';
@@ -28,18 +28,18 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly resourceServers: ResourceServersService,
   ) {}
 
-  async handle({ params, client, ip }: TokenRequest): Promise<TokenResponseBody> {
+  async handle({ params, client, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
     if (!params.refresh_token) throw new InvalidRequestError('refresh_token is required');
     const lifetimeSeconds = this.issuer.refreshTokenLifetime(client);
     // One round trip when the statement can prove the checks below pass (see rotateIfRotatable); it then
     // returns the row it read, so any other case runs exactly the checks and rotation it always did.
     // With `resource`, the audience is checked before anything rotates (a refused request keeps the token).
     const attempt = params.resource === undefined && this.scopeCheckableInSql(params.scope)
-      ? await this.refreshTokens.rotateIfRotatable(params.refresh_token, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds })
+      ? await this.refreshTokens.rotateIfRotatable(params.refresh_token, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt })
       : await this.refreshTokens.findByValue(params.refresh_token).then((stored) => (stored ? { stored, value: null } : null));
     if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
     const { stored } = attempt;
-    if (!attempt.value) await this.assertRotatable(stored, client.clientId, ip);
+    if (!attempt.value) await this.assertRotatable(stored, client.clientId, ip, dpopJkt);
     // Issue 12.9, RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
     const target = await this.resourceServers.forGrant(params.resource, stored.aud);
     const requested = this.grantedScope(params.scope, stored.scope);
@@ -54,13 +54,16 @@ export class RefreshTokenGrant implements GrantHandler {
       launchContext: stored.launchContext,
       refreshToken: rotated,
       audience: target.audience,
+      dpopJkt,
     });
     this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
     return body;
   }
 
-  private async assertRotatable(stored: StoredRefreshToken, clientId: string, ip: string | null): Promise<void> {
+  private async assertRotatable(stored: StoredRefreshToken, clientId: string, ip: string | null, dpopJkt: string | null): Promise<void> {
     if (stored.clientId !== clientId) throw new InvalidGrantError('The refresh token is invalid');
+    // RFC 9449 §5: a public client's bound refresh token needs a proof with the same key.
+    if (stored.dpopJkt && stored.dpopJkt !== dpopJkt) throw new InvalidDpopProofError('The refresh token is bound to another DPoP key');
     if (stored.revokedAt || stored.grantRevoked) throw new InvalidGrantError('The refresh token has been revoked');
     if (stored.rotatedAt) await this.reused(stored, ip);
     if (stored.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired');

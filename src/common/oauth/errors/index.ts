@@ -15,3 +15,4 @@ export * from './insufficient-scope.error';
 export * from './server.error';
 export * from './temporarily-unavailable.error';
 export * from './invalid-target.error';
+export * from './invalid-dpop-proof.error';
