@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
-import { UserinfoService } from './userinfo.service';
+import { PresentedToken, UserinfoService } from './userinfo.service';
 
 // OIDC Core §5.3.1: GET and POST; the access token as a bearer token (RFC 6750 §2.1), no-store like /token.
 @ApiTags('oauth')
@@ -14,7 +14,7 @@ export class UserinfoController {
   @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'OpenID Connect userinfo (bearer access token with openid)' })
   get(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
-    return this.userinfo.claims(bearer(request));
+    return this.userinfo.claims(presented(request));
   }
 
   @Post()
@@ -23,15 +23,19 @@ export class UserinfoController {
   @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'OpenID Connect userinfo (bearer access token with openid)' })
   post(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
-    return this.userinfo.claims(bearer(request));
+    return this.userinfo.claims(presented(request));
   }
 }
 
-/** The bearer token from the Authorization header; undefined when no credentials were sent at all. */
-function bearer(request: FastifyRequest): string | undefined {
+/**
+ * The access token of the Authorization header (RFC 6750 §2.1 Bearer, or RFC 9449 §7.1 DPoP with its proof);
+ * undefined when no credentials were sent at all.
+ */
+function presented(request: FastifyRequest): PresentedToken | undefined {
   const header = request.headers.authorization;
   if (header === undefined || header === '') return undefined;
-  const token = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header)?.[1];
-  // RFC 6750 §3.1: credentials that are not a well-formed bearer token are an invalid token.
-  return token ?? '';
+  const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+  // RFC 6750 §3.1: credentials that are not a well-formed token are an invalid token.
+  if (!match) return { scheme: 'bearer', token: '', method: request.method };
+  return { scheme: match[1].toLowerCase() as PresentedToken['scheme'], token: match[2], proof: request.headers.dpop, method: request.method };
 }

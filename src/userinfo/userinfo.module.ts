@@ -1,11 +1,12 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
+import { DpopModule } from '../dpop/dpop.module';
 import { IntrospectionModule } from '../introspection/introspection.module';
 import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
 
 @Module({
-  imports: [IntrospectionModule],
+  imports: [IntrospectionModule, DpopModule],
   controllers: [UserinfoController],
   providers: [UserinfoService],
 })
