@@ -22,6 +22,7 @@ const { FhirAccessPolicy, FHIR_AUTH_OPTIONS } = dist('fhir-auth');
 const { FhirResourceRepository } = dist('fhir/store/fhir-resource.repository');
 const { FhirStoreSearch } = dist('fhir/store/fhir-store.search');
 const { FhirStoreService } = dist('fhir/store/fhir-store.service');
+const { FhirWriteValidator } = dist('fhir/validation/fhir-write.validator');
 const { sendFhir } = dist('fhir/fhir-request');
 const { parseScopes } = dist('scopes');
 
@@ -53,6 +54,7 @@ async function main() {
       FhirResourceRepository,
       FhirStoreSearch,
       FhirStoreService,
+      FhirWriteValidator,
       FhirAccessPolicy,
       { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config) => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },
     ],
