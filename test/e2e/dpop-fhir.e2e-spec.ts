@@ -3,7 +3,7 @@ import { dpopKey, dpopProof, DpopKey } from '../utils/dpop-proof';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { ModuleResourceServer, startModuleResourceServer } from '../utils/module-resource-server';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { clientAuth, createClient, createIntrospector, createUser, issueCode, postForm } from './token-fixtures';
+import { clientAuth, createClient, createIntrospector, createUser, issueCode, postForm, redeemWithDpop } from './token-fixtures';
 
 // RFC 9449 §7: DPoP-bound tokens at /fhir and in FhirAuthModule (JWKS and introspection modes).
 describe.each(['built-in', 'module-jwks', 'module-introspection'] as const)('DPoP at the FHIR API (%s)', (mode) => {
@@ -29,15 +29,7 @@ describe.each(['built-in', 'module-jwks', 'module-introspection'] as const)('DPo
   async function boundToken(key: DpopKey): Promise<string> {
     const client = await createClient(server, 'public');
     const issued = await issueCode(server, client, await createUser(server, 'patient'), { scope: 'launch/patient patient/Patient.rs', launchContext: { patient: patientId } });
-    const tokenUrl = `${server.baseUrl}/token`;
-    const auth = await clientAuth(client, tokenUrl);
-    const response = await postForm(
-      tokenUrl,
-      { ...auth.params, grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
-      { ...auth.headers, DPoP: await dpopProof(key, 'POST', tokenUrl) },
-    );
-    expect(response.body.token_type).toBe('DPoP');
-    return response.body.access_token as string;
+    return redeemWithDpop(server, client, issued, key);
   }
 
   const url = () => `${fhir.fhirBaseUrl}/Patient/${patientId}`;

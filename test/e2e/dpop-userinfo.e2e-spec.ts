@@ -1,6 +1,6 @@
 import { dpopKey, dpopProof, DpopKey } from '../utils/dpop-proof';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { clientAuth, createClient, createUser, issueCode, postForm } from './token-fixtures';
+import { createClient, createUser, issueCode, redeemWithDpop } from './token-fixtures';
 
 // RFC 9449 §7: a DPoP-bound access token is sender-constrained at /userinfo as at /fhir: a thief holding only the
 // token (not the key) gets nothing by sending it as Bearer.
@@ -20,15 +20,7 @@ describe('DPoP at /userinfo', () => {
     const client = await createClient(server, 'public');
     const user = await createUser(server, 'patient');
     const issued = await issueCode(server, client, user, { scope: 'openid profile' });
-    const tokenUrl = `${server.baseUrl}/token`;
-    const auth = await clientAuth(client, tokenUrl);
-    const response = await postForm(
-      tokenUrl,
-      { ...auth.params, grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
-      { ...auth.headers, DPoP: await dpopProof(key, 'POST', tokenUrl) },
-    );
-    expect(response.body.token_type).toBe('DPoP');
-    return { token: response.body.access_token as string, sub: user.id };
+    return { token: await redeemWithDpop(server, client, issued, key), sub: user.id };
   }
 
   const userinfo = (authorization: string, proof?: string): Promise<Response> =>

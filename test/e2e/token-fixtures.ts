@@ -7,6 +7,7 @@ import { ClientEntity } from '../../src/clients/client.entity';
 import { UserEntity } from '../../src/clients/user.entity';
 import { UsersService } from '../../src/clients/users.service';
 import { GrantsService } from '../../src/grants/grants.service';
+import { dpopProof, DpopKey } from '../utils/dpop-proof';
 import { TestApp } from '../utils/test-app';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -170,4 +171,17 @@ export function redeem(server: TestApp, client: TestClient, issued: IssuedCode, 
     code_verifier: issued.verifier,
     ...extra,
   });
+}
+
+/** Redeems an issued code with a DPoP proof of `key` (RFC 9449 §5); the response's access token is DPoP-bound. */
+export async function redeemWithDpop(server: TestApp, client: TestClient, issued: IssuedCode, key: DpopKey): Promise<string> {
+  const tokenUrl = `${server.baseUrl}/token`;
+  const auth = await clientAuth(client, tokenUrl);
+  const response = await postForm(
+    tokenUrl,
+    { ...auth.params, grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
+    { ...auth.headers, DPoP: await dpopProof(key, 'POST', tokenUrl) },
+  );
+  if (response.body.token_type !== 'DPoP') throw new Error(`Expected a DPoP-bound token: ${JSON.stringify(response.body)}`);
+  return response.body.access_token as string;
 }
