@@ -85,16 +85,19 @@ async function exitWithin(server: Running, limitMs: number): Promise<number | nu
 }
 
 /** A POST /token whose body is sent in two parts, so the request is in flight while the server is told to stop. */
-function slowTokenRequest(port: number, body: string): { socket: Socket; finish: () => void; response: Promise<string> } {
+// A token request whose headers are sent and whose body is held back. `Expect: 100-continue` makes the server
+// answer "100 Continue" once it has parsed the headers (RFC 9110 §10.1.1): only then is the request in flight for
+// the server, rather than an idle connection that closing the listener would simply drop.
+function slowTokenRequest(port: number, body: string): { socket: Socket; routed: () => boolean; finish: () => void; response: Promise<string> } {
   const socket = connect(port, '127.0.0.1');
-  socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+  socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
   let text = '';
   socket.on('data', (chunk) => (text += chunk));
   const response = new Promise<string>((resolve) => {
-    socket.on('close', () => resolve(text));
+    socket.on('close', () => resolve(text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')));
     socket.on('error', () => undefined);
   });
-  return { socket, finish: () => socket.write(body.slice(10)), response };
+  return { socket, routed: () => text.startsWith('HTTP/1.1 100 Continue'), finish: () => socket.write(body.slice(10)), response };
 }
 
 function refusesConnections(port: number): Promise<boolean> {
@@ -151,7 +154,7 @@ describe('stopping and restarting (14.5)', () => {
     let server = await start();
     const clientId = `drain-${Date.now()}`;
     const slow = slowTokenRequest(server.port, `grant_type=client_credentials&client_id=${clientId}&client_secret=not-the-secret`);
-    await pollUntil(() => slow.socket.bytesWritten > 0, 5_000, 'first half sent');
+    await pollUntil(() => slow.routed(), 5_000, 'headers parsed by the server');
     // A request answered after the slow one's headers were sent: by then the server has routed the slow one.
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     server.child.kill('SIGTERM');
@@ -184,7 +187,7 @@ describe('stopping and restarting (14.5)', () => {
 
       // 4. A request that never completes cannot hold shutdown open past its bound (10 s).
       const stuck = slowTokenRequest(server.port, `grant_type=client_credentials&client_id=${clientId}&client_secret=x`);
-      await pollUntil(() => stuck.socket.bytesWritten > 0, 5_000, 'stuck request sent');
+      await pollUntil(() => stuck.routed(), 5_000, 'stuck request parsed by the server');
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       const stopping = Date.now();
       server.child.kill('SIGTERM');
