@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
-import { CookieJar, driveAuthorization } from '../utils/authorize-flow';
+import { CookieJar, driveAuthorization, signedInJar } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 // Issue 12.7: OIDC Core §3.1.2.1 (max_age, id_token_hint), §2 (auth_time), §3.1.3.3 (id_token with openid).
@@ -21,21 +21,7 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
 
   const patientUser = async () => createUser(server, 'patient', `Patient/${await insertPatient(server, 'Oidc')}`);
 
-  async function signIn(user: { username: string; password: string }): Promise<CookieJar> {
-    const jar = new CookieJar();
-    const page = await fetch(`${server.baseUrl}/login`);
-    jar.store(page);
-    const csrf = (await page.text()).match(/name="csrf_token" value="([^"]+)"/)![1];
-    const response = await fetch(`${server.baseUrl}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Cookie: jar.header(), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf_token: csrf, username: user.username, password: user.password }).toString(),
-    });
-    expect(response.status).toBe(303);
-    jar.store(response);
-    return jar;
-  }
+  const signIn = (user: { username: string; password: string }): Promise<CookieJar> => signedInJar(server.baseUrl, user);
 
   async function redeem(code: string | undefined): Promise<Record<string, unknown>> {
     const response = await fetch(`${server.baseUrl}/token`, {

@@ -1,5 +1,5 @@
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
-import { CookieJar, driveAuthorization } from '../utils/authorize-flow';
+import { driveAuthorization, signedInJar } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 // OIDC Core §3.1.2.1 prompt parameter.
@@ -27,7 +27,7 @@ describe('/authorize prompt', () => {
 
   it('prompt=none with a session: consent_required without a grant, a code with one', async () => {
     const user = await patientUser();
-    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...user, jar: await signedInJar(user) });
+    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...user, jar: await signedInJar(server.baseUrl, user) });
     expect(first.error).toBe('consent_required');
     const approved = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...user, jar: first.jar });
     expect(approved.code).toEqual(expect.any(String));
@@ -38,7 +38,7 @@ describe('/authorize prompt', () => {
 
   it('prompt=none refuses when a patient must be picked', async () => {
     const practitioner = await createUser(server, 'practitioner', 'Practitioner/prompt');
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...practitioner, jar: await signedInJar(practitioner) });
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none' }), { ...practitioner, jar: await signedInJar(server.baseUrl, practitioner) });
     expect(result.error).toBe('interaction_required');
   });
 
@@ -57,19 +57,4 @@ describe('/authorize prompt', () => {
     expect(result).toMatchObject({ error: 'invalid_request', state: 's' });
   });
 
-  async function signedInJar(user: { username: string; password: string }): Promise<CookieJar> {
-    const jar = new CookieJar();
-    const page = await fetch(`${server.baseUrl}/login`);
-    jar.store(page);
-    const csrf = (await page.text()).match(/name="csrf_token" value="([^"]+)"/)![1];
-    const response = await fetch(`${server.baseUrl}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Cookie: jar.header(), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf_token: csrf, username: user.username, password: user.password }).toString(),
-    });
-    expect(response.status).toBe(303);
-    jar.store(response);
-    return jar;
-  }
 });

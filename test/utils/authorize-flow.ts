@@ -167,3 +167,20 @@ function finish(location: string, pages: string[], jar: CookieJar): DriveResult 
   const get = (name: string) => url.searchParams.get(name) ?? undefined;
   return { location, code: get('code'), state: get('state'), error: get('error'), errorDescription: get('error_description'), iss: get('iss'), pages, jar };
 }
+
+/** Signs `user` in through the sign-in form (with its CSRF token) and returns the browser's cookies. */
+export async function signedInJar(baseUrl: string, user: { username: string; password: string }): Promise<CookieJar> {
+  const jar = new CookieJar();
+  const page = await fetch(`${baseUrl}/login`);
+  jar.store(page);
+  const csrf = (await page.text()).match(/name="csrf_token" value="([^"]+)"/)![1];
+  const response = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Cookie: jar.header(), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: csrf, username: user.username, password: user.password }).toString(),
+  });
+  if (response.status !== 303) throw new Error(`Sign-in answered ${response.status}, expected 303`);
+  jar.store(response);
+  return jar;
+}
