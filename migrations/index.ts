@@ -16,6 +16,7 @@ import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
 import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServers';
 import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
+import { RecordAuthenticationMethods1795530000000 } from './1795530000000-RecordAuthenticationMethods';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -37,4 +38,5 @@ export const MIGRATIONS: Function[] = [
   AddResourceServers1795480000000,
   BindRefreshTokensToDpopKeys1795510000000,
   CreateUserAccessBrand1795520000000,
+  RecordAuthenticationMethods1795530000000,
 ];

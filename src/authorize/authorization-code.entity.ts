@@ -47,6 +47,10 @@ export class AuthorizationCodeEntity {
   @Column('timestamptz', { name: 'auth_time', nullable: true })
   authTime: Date | null;
 
+  /** RFC 8176 authentication method references of that sign-in, for the id_token's amr. */
+  @Column('text', { array: true, nullable: true })
+  amr: string[] | null;
+
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt: Date;
 

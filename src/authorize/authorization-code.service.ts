@@ -18,6 +18,7 @@ export interface IssueAuthorizationCode {
   grantId: string;
   nonce?: string | null;
   authTime?: Date | null;
+  amr?: string[] | null;
 }
 
 export type ConsumeResult =
@@ -53,6 +54,7 @@ export class AuthorizationCodeService {
       grantId: input.grantId,
       nonce: input.nonce ?? null,
       authTime: input.authTime ?? null,
+      amr: input.amr?.length ? input.amr : null,
       expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
       }),
     );
@@ -114,6 +116,7 @@ export class AuthorizationCodeService {
       grantId: row.grant_id as string,
       nonce: row.nonce as string | null,
       authTime: (row.auth_time as Date | null) ?? null,
+      amr: (row.amr as string[] | null) ?? null,
       expiresAt: row.expires_at as Date,
       consumedAt: row.consumed_at as Date | null,
       createdAt: row.created_at as Date,

@@ -115,6 +115,7 @@ export class AuthorizationFlowService {
       userId: user.id,
       loginSessionId: await who.loginSessionId(),
       authTime: who.authTime,
+      amr: who.amr,
       grantId,
       nonce: request.nonce ?? null,
     });

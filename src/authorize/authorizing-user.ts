@@ -10,6 +10,8 @@ export interface AuthorizingUser {
   csrfToken: string;
   /** OIDC Core §2 auth_time: when this person authenticated (for a launch: when the EHR vouched for them). */
   authTime: Date;
+  /** RFC 8176 authentication method references of that authentication (empty when not known). */
+  amr: string[];
   /** True when the identity comes from an EHR launch rather than a sign-in here. */
   viaLaunch: boolean;
   /** The sign-in session the code and online_access refresh tokens hang on. */

@@ -36,8 +36,9 @@ export class BrowserSessionService {
     return { session, user, csrfToken: csrfFor(token) };
   }
 
-  async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod): Promise<SignedInUser> {
-    const { session, token } = await this.sessions.start(user.id, method);
+  /** `amr` (RFC 8176) says how the person proved who they are; a password alone is `pwd`. */
+  async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod, amr: string[] = defaultAmr(method)): Promise<SignedInUser> {
+    const { session, token } = await this.sessions.start(user.id, method, amr);
     reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(this.config.loginSessionTtl));
     return { session, user, csrfToken: csrfFor(token) };
   }
@@ -50,7 +51,7 @@ export class BrowserSessionService {
 
   /** The signed-in browser as the authorizer of a request; auth_time is when the session's sign-in happened. */
   asAuthorizingUser(signedIn: SignedInUser): AuthorizingUser {
-    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, viaLaunch: false, loginSessionId: async () => signedIn.session.id };
+    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, amr: signedIn.session.amr ?? [], viaLaunch: false, loginSessionId: async () => signedIn.session.id };
   }
 
   /**
@@ -64,6 +65,8 @@ export class BrowserSessionService {
       user,
       csrfToken: this.anonymousCsrfToken(request, reply),
       authTime: vouchedAt,
+      // The EHR vouched for the person; how they authenticated there is not known here.
+      amr: [],
       viaLaunch: true,
       loginSessionId: async () => (await this.sessions.start(user.id, 'ehr-launch')).session.id,
     };
@@ -124,4 +127,8 @@ export class BrowserSessionService {
 
 function csrfFor(cookieValue: string): string {
   return hashToken(`csrf:${cookieValue}`);
+}
+
+function defaultAmr(method: LoginMethod): string[] {
+  return method === 'password' ? ['pwd'] : [];
 }

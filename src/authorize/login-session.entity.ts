@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type LoginMethod = 'password' | 'ehr-launch';
+/** How a sign-in session began: the first factor, or the EHR vouching for the person. */
+export type LoginMethod = 'password' | 'ehr-launch' | 'federated' | 'passkey';
 
 /** A signed-in browser. The cookie holds a random token; only its hash is stored, so any process can continue a flow. */
 @Entity('login_sessions')
@@ -18,6 +19,10 @@ export class LoginSessionEntity {
 
   @Column('text')
   method: LoginMethod;
+
+  /** RFC 8176 authentication method references of this sign-in (e.g. pwd, otp, mfa), for the id_token's amr. */
+  @Column('text', { array: true, default: () => "'{}'" })
+  amr: string[];
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;

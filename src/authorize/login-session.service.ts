@@ -22,13 +22,14 @@ export class LoginSessionService {
     this.sessions = dataSource.getRepository(LoginSessionEntity);
   }
 
-  async start(userId: string, method: LoginMethod): Promise<StartedSession> {
+  async start(userId: string, method: LoginMethod, amr: string[] = []): Promise<StartedSession> {
     const token = randomToken();
     const session = await this.sessions.save(
       this.sessions.create({
         tokenHash: hashToken(token),
         userId,
         method,
+        amr,
         expiresAt: new Date(Date.now() + this.config.loginSessionTtl * 1000),
       }),
     );

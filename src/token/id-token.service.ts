@@ -9,6 +9,7 @@ export interface MintIdTokenInput {
   name?: string | null;
   nonce?: string | null;
   authTime?: number | null;
+  amr?: string[] | null;
   lifetimeSeconds: number;
 }
 
@@ -33,6 +34,8 @@ export class IdTokenService {
     if (input.name) claims.name = input.name;
     if (input.nonce) claims.nonce = input.nonce;
     if (input.authTime) claims.auth_time = input.authTime;
+    // OIDC Core §2: amr, values from RFC 8176, when the sign-in says how the person authenticated.
+    if (input.amr?.length) claims.amr = input.amr;
     return this.keys.sign(claims, 'RS256', 'JWT');
   }
 

@@ -21,6 +21,8 @@ export interface IssueInput {
   nonce?: string | null;
   /** OIDC Core §2 auth_time, in seconds, when known (authorization code grant). */
   authTime?: number | null;
+  /** RFC 8176 authentication method references for the id_token. */
+  amr?: string[] | null;
   /** A rotated refresh token, or a function creating one (run alongside the signing). */
   refreshToken?: (() => Promise<string>) | string | null;
   lifetimeSeconds?: number;
@@ -83,6 +85,7 @@ export class TokenIssuerService {
             name: kinds.has('profile') ? user.displayName : null,
             nonce: input.nonce,
             authTime: input.authTime,
+            amr: input.amr,
             lifetimeSeconds: lifetime,
           })
         : Promise.resolve(null),

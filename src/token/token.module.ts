@@ -51,7 +51,7 @@ export class TokenModule implements OnModuleInit, OnApplicationShutdown {
       grantTypes: this.pipeline.grantTypes(),
       // SMART B1: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
       capabilities: ['sso-openid-connect', 'permission-offline', 'permission-online'],
-      claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'fhirUser', 'name'],
+      claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'nonce', 'fhirUser', 'name'],
       // SMART Backend Services: system/ scopes, v2 and v1 syntax (narrowed to each client's pre-authorization).
       scopesSupported: this.pipeline.grantTypes().includes('client_credentials') ? ['system/*.rs', 'system/*.read'] : [],
       // RFC 9449 §5.1: the algorithms a DPoP proof may use, at /token and at /fhir.

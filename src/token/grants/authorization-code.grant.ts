@@ -84,6 +84,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       launchContext,
       nonce: code.nonce ?? null,
       authTime: code.authTime ? Math.floor(new Date(code.authTime).getTime() / 1000) : null,
+      amr: code.amr ?? null,
       refreshToken,
       audience: target.audience,
       dpopJkt,
