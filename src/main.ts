@@ -24,6 +24,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Database: ${database.description}`);
   await app.listen(config.port, config.host);
   logger.log(`smart-auth listening on ${config.host}:${config.port}; issuer ${config.issuer}; FHIR base ${config.fhirBaseUrl}`);
+  if (config.nodeEnv !== 'production') logger.log(`Open ${config.issuer}/ in a browser${config.demoPages ? ' (demo pages on)' : ''}; API description at ${config.issuer}/docs`);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

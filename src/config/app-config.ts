@@ -35,6 +35,8 @@ export class AppConfig {
    */
   readonly jtiCommit: 'async' | 'sync';
   readonly logLevel: string;
+  /** JSON lines, or short human-readable lines (the default in development when stdout is a terminal). */
+  readonly logFormat: 'json' | 'pretty';
   readonly seedDemoData: boolean;
   readonly corsAllowedOrigins: string[];
   readonly frameAncestors: string[];
@@ -94,6 +96,7 @@ export class AppConfig {
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
     this.jtiCommit = (env.JTI_COMMIT ?? 'sync') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
+    this.logFormat = (env.LOG_FORMAT as AppConfig['logFormat'] | undefined) ?? (this.nodeEnv === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
     this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
     this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);
     this.frameAncestors = list(env.FRAME_ANCESTORS);

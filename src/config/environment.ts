@@ -76,6 +76,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
+  @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
+
   @IsOptional() @IsIn(['true', 'false'])
   SEED_DEMO_DATA?: string;
 

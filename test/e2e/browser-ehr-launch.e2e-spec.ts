@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { ClientsService } from '../../src/clients/clients.service';
 import { APP_SCOPE, insertEncounter, insertPatient } from '../utils/authorize-fixtures';
+import { launchChromium } from '../utils/browser';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', 'screenshots');
 
 // The demo EHR launcher opens the demo app's launch URL; the app completes an EHR launch with PKCE.
@@ -14,19 +14,13 @@ describe('browser: EHR launch from the demo launcher', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-    }
     mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startTestApp({ SEED_DEMO_DATA: 'true' });
     const clients = server.app.get(ClientsService);
     const existing = await clients.findById('demo-public-app');
     const redirectUris = [...new Set([...(existing?.redirectUris ?? []), `${server.baseUrl}/demo-app/callback`])];
     if (existing) await clients.update('demo-public-app', { redirectUris, scope: APP_SCOPE, launchUrl: existing.launchUrl });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

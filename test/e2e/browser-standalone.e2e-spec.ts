@@ -1,28 +1,25 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { ClientsService } from '../../src/clients/clients.service';
 import { AuthorizationCodeService } from '../../src/authorize/authorization-code.service';
 import { APP_SCOPE, authorizeParams, createApp, createUser, insertEncounter, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { driveAuthorization } from '../utils/authorize-flow';
+import { launchChromium } from '../utils/browser';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', 'screenshots');
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1280, height: 900 } },
   { name: 'phone', viewport: { width: 375, height: 740 } },
 ];
 
-// Drives the real pages in Debian's Chromium: home → demo app → sign-in → patient picker → consent → callback.
+// Drives the real pages in Chromium: home → demo app → sign-in → patient picker → consent → callback.
 describe('browser: standalone launch of the demo SMART app', () => {
   let server: TestApp;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-    }
     mkdirSync(SCREENSHOTS, { recursive: true });
     // The demo app is a demo page: on only with demo data (and DEMO_PAGES not false).
     server = await startTestApp({ SEED_DEMO_DATA: 'true' });
@@ -43,10 +40,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
     const existing = await clients.findById('demo-public-app');
     if (existing) await clients.update('demo-public-app', { redirectUris: [...new Set([...existing.redirectUris, ...settings.redirectUris])], scope: APP_SCOPE });
     else await clients.create(settings, { clientId: 'demo-public-app' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
