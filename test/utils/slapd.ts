@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
+import { makeCertificates } from './test-certificates';
 
 const run = promisify(execFile);
 
@@ -104,41 +105,6 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export async function hashPassword(password: string): Promise<string> {
   const { stdout } = await run(SLAPPASSWD, ['-h', '{SSHA}', '-s', password]);
   return stdout.trim();
-}
-
-const CERT_CONFIG = `[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = placeholder
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1
-authorityKeyIdentifier = keyid
-`;
-
-async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string; otherCa: string }> {
-  try {
-    await run('openssl', ['version']);
-  } catch {
-    throw new Error('openssl not found: install it with "apt-get install -y openssl" to test LDAPS and StartTLS');
-  }
-  const path = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await writeFile(path('openssl.cnf'), CERT_CONFIG);
-  const selfSigned = (name: string, subject: string) =>
-    run('openssl', ['req', '-x509', '-config', path('openssl.cnf'), '-extensions', 'ca', ...ec, '-keyout', path(`${name}.key`), '-out', path(`${name}.pem`), '-days', '2', '-subj', subject]);
-  await selfSigned('ca', '/CN=smart-auth test CA');
-  await selfSigned('other-ca', '/CN=some other CA');
-  await run('openssl', ['req', '-new', '-config', path('openssl.cnf'), ...ec, '-keyout', path('server.key'), '-out', path('server.csr'), '-subj', '/CN=127.0.0.1']);
-  await run('openssl', ['x509', '-req', '-in', path('server.csr'), '-CA', path('ca.pem'), '-CAkey', path('ca.key'), '-CAcreateserial', '-out', path('server.pem'), '-days', '2', '-extfile', path('openssl.cnf'), '-extensions', 'server']);
-  return { ca: path('ca.pem'), cert: path('server.pem'), key: path('server.key'), otherCa: path('other-ca.pem') };
 }
 
 async function moduleLines(): Promise<string> {
