@@ -8,10 +8,11 @@ import { AdminOperationsController } from './admin-operations.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 import { registerAdminTokenHook } from './admin-token.hook';
 import { AdminUsersController } from './admin-users.controller';
+import { ClientsModule } from '../clients/clients.module';
 
-// Clients, users, services and entities come from the global ClientsModule.
+// Clients and users come from ClientsModule; entities from the database module.
 @Module({
-  imports: [KeysModule],
+  imports: [ClientsModule, KeysModule],
   controllers: [AdminClientsController, AdminUsersController, AdminOperationsController],
   providers: [AdminTokenGuard],
   exports: [AdminTokenGuard],

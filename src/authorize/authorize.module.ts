@@ -1,4 +1,4 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
@@ -25,6 +25,10 @@ import { PATIENT_DIRECTORY } from './patient-directory';
 import { SmartStyleController } from './smart-style.controller';
 import { SmartStyleService } from './smart-style.service';
 import { UpstreamPatientDirectory } from './upstream.patient-directory';
+import { ClientsModule } from '../clients/clients.module';
+import { DiscoveryModule } from '../discovery/discovery.module';
+import { GrantsModule } from '../grants/grants.module';
+import { AuditModule } from '../audit/audit.module';
 
 // SMART App Launch: capabilities this module implements.
 const CAPABILITIES = [
@@ -66,9 +70,8 @@ const SCOPES_SUPPORTED = [
   'user/*.read',
 ];
 
-@Global()
 @Module({
-  imports: [KeysModule, ResourceServersModule],
+  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,

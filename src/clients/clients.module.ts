@@ -1,4 +1,4 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CorsPolicy } from '../common/http/cors-policy';
 import { OutboundModule } from '../common/outbound/outbound.module';
@@ -19,10 +19,12 @@ import { RegistrationLimitsHooks } from './registration/registration-limits.hook
 import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
 import { TokenHolderService } from './token-holder.service';
+import { HttpModule } from '../common/http/http.module';
+import { DiscoveryModule } from '../discovery/discovery.module';
+import { AuditModule } from '../audit/audit.module';
 
-@Global()
 @Module({
-  imports: [OutboundModule],
+  imports: [HttpModule, DiscoveryModule, AuditModule, OutboundModule],
   controllers: [ClientRegistrationController],
   providers: [
     ClientRepository,

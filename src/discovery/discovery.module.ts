@@ -1,4 +1,4 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { AssociatedEndpoints } from './associated-endpoints';
 import { CapabilityStatementBuilder } from './capability-statement.builder';
@@ -6,7 +6,6 @@ import { DiscoveryController } from './discovery.controller';
 import { DiscoveryRegistry } from './discovery-registry';
 import { SmartConfigurationBuilder } from './smart-configuration.builder';
 
-@Global()
 @Module({
   imports: [ResourceServersModule],
   controllers: [DiscoveryController],

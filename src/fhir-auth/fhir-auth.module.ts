@@ -19,6 +19,8 @@ import { JwksKeySource } from './jwks-key.source';
 import { OperationOutcomeFilter } from './operation-outcome.filter';
 import { SIGNING_KEY_SOURCE, SigningKeySource, TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
 import { SMART_BEARER, SmartJwtStrategy } from './smart-jwt.strategy';
+import { RevocationModule } from '../revocation/revocation.module';
+import { ClientsModule } from '../clients/clients.module';
 
 const SHARED_PROVIDERS: Provider[] = [FhirAccessPolicy, FhirScopeGuard, { provide: APP_GUARD, useExisting: FhirScopeGuard }];
 const EXPORTS = [FHIR_AUTH_OPTIONS, FhirAccessPolicy, FhirScopeGuard];
@@ -45,7 +47,7 @@ export class FhirAuthModule implements OnModuleInit {
   static forThisServer(): DynamicModule {
     return {
       module: FhirAuthModule,
-      imports: [PassportModule, KeysModule],
+      imports: [ClientsModule, RevocationModule, PassportModule, KeysModule],
       providers: [
         ...SHARED_PROVIDERS,
         { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config: AppConfig): FhirAuthOptions => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },

@@ -17,6 +17,7 @@ import { FhirStoreSearch } from './store/fhir-store.search';
 import { FhirStoreService } from './store/fhir-store.service';
 import { FhirWriteValidator } from './validation/fhir-write.validator';
 import { MAX_JSON_DEPTH } from './validation/json-safety';
+import { DiscoveryModule } from '../discovery/discovery.module';
 
 // FHIR R4 http.html#mime-type: FHIR JSON and RFC 6902 patches are JSON bodies.
 const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+json'];
@@ -24,7 +25,7 @@ const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+jso
 const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
 
 @Module({
-  imports: [FhirAuthModule.forThisServer()],
+  imports: [DiscoveryModule, FhirAuthModule.forThisServer()],
   controllers: [FhirController],
   providers: [
     FhirResourceRepository,

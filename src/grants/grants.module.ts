@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GrantsService } from './grants.service';
+import { RevocationModule } from '../revocation/revocation.module';
 
-@Global()
-@Module({ providers: [GrantsService], exports: [GrantsService] })
+@Module({ imports: [RevocationModule], providers: [GrantsService], exports: [GrantsService] })
 export class GrantsModule {}

@@ -5,9 +5,13 @@ import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionController } from './introspection.controller';
 import { IntrospectionService } from './introspection.service';
 import { TokenRevocationService } from './token-revocation.service';
+import { AuditModule } from '../audit/audit.module';
+import { ClientsModule } from '../clients/clients.module';
+import { DiscoveryModule } from '../discovery/discovery.module';
+import { RevocationModule } from '../revocation/revocation.module';
 
 @Module({
-  imports: [TokenModule],
+  imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule],
   controllers: [IntrospectionController],
   providers: [IntrospectionCallerService, IntrospectionService, TokenRevocationService],
   exports: [IntrospectionService],

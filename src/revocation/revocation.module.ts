@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RevocationService } from './revocation.service';
+import { ClientsModule } from '../clients/clients.module';
 
-@Global()
-@Module({ providers: [RevocationService], exports: [RevocationService] })
+@Module({ imports: [ClientsModule], providers: [RevocationService], exports: [RevocationService] })
 export class RevocationModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DemoSeedService } from './demo-seed.service';
+import { ClientsModule } from '../clients/clients.module';
 
-@Module({ providers: [DemoSeedService], exports: [DemoSeedService] })
+@Module({ imports: [ClientsModule], providers: [DemoSeedService], exports: [DemoSeedService] })
 export class SeedModule {}

@@ -14,11 +14,16 @@ import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenController } from './token.controller';
 import { TokenIssuerService } from './token-issuer.service';
 import { TokenRequestPipeline } from './token-request.pipeline';
+import { AuditModule } from '../audit/audit.module';
+import { AuthorizeModule } from '../authorize/authorize.module';
+import { ClientsModule } from '../clients/clients.module';
+import { DiscoveryModule } from '../discovery/discovery.module';
+import { RevocationModule } from '../revocation/revocation.module';
 
 const PURGE_INTERVAL_MS = 3600_000;
 
 @Module({
-  imports: [KeysModule, ResourceServersModule, DpopModule],
+  imports: [AuditModule, AuthorizeModule, ClientsModule, DiscoveryModule, RevocationModule, KeysModule, ResourceServersModule, DpopModule],
   controllers: [TokenController],
   providers: [
     AccessTokenService,

@@ -4,9 +4,11 @@ import { DpopModule } from '../dpop/dpop.module';
 import { IntrospectionModule } from '../introspection/introspection.module';
 import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
+import { ClientsModule } from '../clients/clients.module';
+import { DiscoveryModule } from '../discovery/discovery.module';
 
 @Module({
-  imports: [IntrospectionModule, DpopModule],
+  imports: [ClientsModule, DiscoveryModule, IntrospectionModule, DpopModule],
   controllers: [UserinfoController],
   providers: [UserinfoService],
 })

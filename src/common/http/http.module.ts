@@ -1,10 +1,9 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
 import { CorsPolicy } from './cors-policy';
 import { registerJsonBodyParser } from './json-body.parser';
 
-@Global()
 @Module({ providers: [CorsPolicy], exports: [CorsPolicy] })
 export class HttpModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
