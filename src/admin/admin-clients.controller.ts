@@ -5,7 +5,7 @@ import { adminClientView } from '../clients/registration/client-information.pres
 import { outboundPolicyOf } from '../common/outbound/outbound-policy';
 import { AppConfig } from '../config/app-config';
 import { clientSettingsFrom } from './admin-client-settings';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { CreateClientDto, ClientMetadataDto, RotateSecretDto } from './dto/client-metadata.dto';
 
 @AdminRoute()

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { InitialAccessTokensService } from '../clients/initial-access-tokens.service';
 import { KeysService } from '../keys/keys.service';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { CreateInitialAccessTokenDto } from './dto/client-metadata.dto';
 
 @AdminRoute()

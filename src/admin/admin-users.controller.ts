@@ -2,7 +2,7 @@ import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode
 import { ApiOperation } from '@nestjs/swagger';
 import { UserEntity } from '../clients/user.entity';
 import { InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { adminUserView } from './admin-views';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto } from './dto/user.dto';
 

@@ -5,8 +5,8 @@ import { AppConfig } from '../config/app-config';
 import { KeysModule } from '../keys/keys.module';
 import { AdminClientsController } from './admin-clients.controller';
 import { AdminOperationsController } from './admin-operations.controller';
-import { AdminTokenGuard } from './admin-token.guard';
-import { registerAdminTokenHook } from './admin-token.hook';
+import { AdminTokenGuard } from '../common/admin-auth/admin-token.guard';
+import { registerAdminTokenHook } from '../common/admin-auth/admin-token.hook';
 import { AdminUsersController } from './admin-users.controller';
 import { ClientsModule } from '../clients/clients.module';
 

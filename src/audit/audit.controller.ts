@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { AdminRoute } from '../admin/admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { InvalidRequestError } from '../common/oauth/errors';
 import { AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Put } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { AdminRoute } from '../admin/admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { BrandDto } from './brand.dto';
 import { brandView } from './brand.view';
 import { BrandsService, InvalidBrandError } from './brands.service';

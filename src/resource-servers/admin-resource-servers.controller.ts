@@ -1,6 +1,6 @@
 import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { AdminRoute } from '../admin/admin-route.decorator';
+import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { InvalidResourceServerError } from './resource-server-settings';
 import { CreateResourceServerDto, UpdateResourceServerDto } from './resource-server.dto';
 import { ResourceServerEntity } from './resource-server.entity';

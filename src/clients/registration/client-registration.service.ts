@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { bearerToken } from '../../common/oauth/bearer-token';
 import { AccessDeniedError, InvalidClientMetadataError, InvalidTokenError } from '../../common/oauth/errors';
 import { outboundPolicyOf } from '../../common/outbound/outbound-policy';
 import { AppConfig } from '../../config/app-config';
@@ -10,11 +11,6 @@ import { validateClientMetadata } from './client-metadata.validator';
 import { scopeForRegistration, settingsWithinApproval } from './registration-ceiling';
 
 const REALM = 'smart-auth-registration';
-
-export function bearerToken(authorization: string | string[] | undefined): string | null {
-  if (typeof authorization !== 'string') return null;
-  return /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(authorization)?.[1] ?? null;
-}
 
 // RFC 7591 (registration) and RFC 7592 (management with the registration access token).
 @Injectable()

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
-import { constantTimeEquals, hashToken } from '../common/crypto/random-token';
-import { InvalidTokenError } from '../common/oauth/errors';
-import { AppConfig } from '../config/app-config';
-import { bearerToken } from '../clients/registration/client-registration.service';
+import { constantTimeEquals, hashToken } from '../crypto/random-token';
+import { InvalidTokenError } from '../oauth/errors';
+import { AppConfig } from '../../config/app-config';
+import { bearerToken } from '../oauth/bearer-token';
 
 /** Guards /admin: `Authorization: Bearer ${ADMIN_TOKEN}`; every admin route is 404 while ADMIN_TOKEN is unset. */
 @Injectable()

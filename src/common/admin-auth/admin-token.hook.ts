@@ -1,5 +1,5 @@
 import { FastifyInstance } from 'fastify';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../config/app-config';
 import { assertAdminToken } from './admin-token.guard';
 
 const ADMIN_PATH = /^\/admin(\/|\?|$)/;
