@@ -1,23 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { FhirAccessPolicy, isResourceType, OperationOutcomeError, SmartContextValue } from '../fhir-auth';
-import { Interaction } from '../scopes';
+import { FhirAccessPolicy, OperationOutcomeError, SmartContextValue } from '../fhir-auth';
+import { BundleEntryRequest, overlappingIdentity, parseEntry, statusLine, toEntry } from './bundle-entry';
 import { MAX_BUNDLE_ENTRIES, MAX_BUNDLE_SEARCHES } from './store/store-limits';
 import { FHIR_BACKEND, FhirBackend, FhirResponse } from './fhir-response';
 
-interface EntryRequest {
-  method: string;
-  resourceType: string;
-  id?: string;
-  versionId?: string;
-  query: URLSearchParams;
-  interaction: Interaction;
-  resource?: unknown;
-}
-
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity' };
-
-/** Batch and transaction Bundles: every entry is checked on its own merits (SMART I3, Q4). */
+/**
+ * Batch and transaction Bundles (FHIR R4 http.html#transaction). Every entry is checked on its own merits
+ * (SMART App Launch, scopes per interaction). A batch answers each entry on its own; a transaction is all or
+ * nothing: the first entry refused or failing rolls every entry back, and its OperationOutcome, with its
+ * status, is the answer to the whole request.
+ */
 @Injectable()
 export class FhirBatchService {
   constructor(
@@ -33,25 +26,33 @@ export class FhirBatchService {
     }
     const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
     if (entries.length > MAX_BUNDLE_ENTRIES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per Bundle`);
-    const parsed = entries.map((entry) => this.parseEntry(entry));
+    const parsed = entries.map((entry) => parseEntry(entry, this.config.fhirBaseUrl));
     const searches = parsed.filter((entry) => !(entry instanceof OperationOutcomeError) && entry.interaction === 's').length;
     if (searches > MAX_BUNDLE_SEARCHES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_SEARCHES} search entries per Bundle`);
-    if (bundle.type === 'transaction') {
-      // All or nothing for authorization: a transaction with any refused entry changes nothing.
-      for (const entry of parsed) {
-        if (entry instanceof OperationOutcomeError) throw entry;
-        if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction)) throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
-      }
+    if (bundle.type === 'batch') {
+      const results: Record<string, unknown>[] = [];
+      for (const entry of parsed) results.push(await this.executeInBatch(context, entry));
+      return { status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry: results } };
     }
-    const results: Record<string, unknown>[] = [];
-    for (const entry of parsed) results.push(await this.execute(context, entry));
-    return {
-      status: 200,
-      body: { resourceType: 'Bundle', type: bundle.type === 'batch' ? 'batch-response' : 'transaction-response', entry: results },
-    };
+    return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: await this.transaction(context, parsed) } };
   }
 
-  private async execute(context: SmartContextValue, entry: EntryRequest | OperationOutcomeError): Promise<Record<string, unknown>> {
+  private async transaction(context: SmartContextValue, parsed: Array<BundleEntryRequest | OperationOutcomeError>): Promise<Record<string, unknown>[]> {
+    // Refusals that need no data come first, so a transaction refused by its scopes never reaches the database.
+    const entries: BundleEntryRequest[] = [];
+    for (const entry of parsed) {
+      if (entry instanceof OperationOutcomeError) throw entry;
+      if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction)) throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
+      entries.push(entry);
+    }
+    const overlap = overlappingIdentity(entries);
+    if (overlap) throw overlap;
+    // Every error (compartment refusal, validation, not found, conflict) propagates out of the backend's
+    // transaction, which rolls back; the exception filter answers it as an OperationOutcome.
+    return this.backend.transaction(context, entries, (entry) => this.dispatch(context, entry));
+  }
+
+  private async executeInBatch(context: SmartContextValue, entry: BundleEntryRequest | OperationOutcomeError): Promise<Record<string, unknown>> {
     try {
       if (entry instanceof OperationOutcomeError) throw entry;
       if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction)) throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
@@ -62,7 +63,7 @@ export class FhirBatchService {
     }
   }
 
-  private dispatch(context: SmartContextValue, entry: EntryRequest): Promise<FhirResponse> {
+  private dispatch(context: SmartContextValue, entry: BundleEntryRequest): Promise<FhirResponse> {
     const { resourceType, id } = entry;
     switch (entry.method) {
       case 'GET':
@@ -76,39 +77,6 @@ export class FhirBatchService {
         return this.backend.delete(context, resourceType, id as string);
     }
   }
-
-  private parseEntry(entry: unknown): EntryRequest | OperationOutcomeError {
-    const request = (entry as { request?: { method?: unknown; url?: unknown } } | null)?.request;
-    const method = typeof request?.method === 'string' ? request.method.toUpperCase() : '';
-    let url = typeof request?.url === 'string' ? request.url : '';
-    if (url.startsWith(this.config.fhirBaseUrl)) url = url.slice(this.config.fhirBaseUrl.length);
-    url = url.replace(/^\/+/, '');
-    const [path, search = ''] = url.split('?', 2);
-    const match = /^([A-Za-z]{1,64})(?:\/([^/]+)(?:\/_history\/([^/]+))?)?$/.exec(path);
-    if (!match || !['GET', 'POST', 'PUT', 'DELETE'].includes(method)) return OperationOutcomeError.invalid('Entry request needs method GET, POST, PUT or DELETE and a relative url Type[/id]');
-    const [, resourceType, id, versionId] = match;
-    if (!isResourceType(resourceType)) return new OperationOutcomeError(404, 'not-supported', 'Unknown resource type');
-    if ((method === 'PUT' || method === 'DELETE') && id === undefined) return OperationOutcomeError.invalid(`${method} entries need Type/id`);
-    if (method === 'POST' && id !== undefined) return OperationOutcomeError.invalid('POST entries create at the type level');
-    const interaction: Interaction = method === 'POST' ? 'c' : method === 'PUT' ? 'u' : method === 'DELETE' ? 'd' : id === undefined ? 's' : 'r';
-    return { method, resourceType, id, versionId, query: new URLSearchParams(search), interaction, resource: (entry as { resource?: unknown }).resource };
-  }
-}
-
-function toEntry(response: FhirResponse): Record<string, unknown> {
-  const headers = response.headers ?? {};
-  return {
-    ...(response.body === undefined ? {} : { resource: response.body }),
-    response: {
-      status: statusLine(response.status),
-      ...(headers.Location ? { location: headers.Location } : {}),
-      ...(headers.ETag ? { etag: headers.ETag } : {}),
-    },
-  };
-}
-
-function statusLine(status: number): string {
-  return STATUS_TEXT[status] ? `${status} ${STATUS_TEXT[status]}` : String(status);
 }
 
 function requireResource(resource: unknown): Record<string, unknown> {

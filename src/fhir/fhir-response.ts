@@ -1,4 +1,5 @@
 import { SmartContextValue } from '../fhir-auth';
+import type { BundleEntryRequest } from './bundle-entry';
 
 export interface FhirResponse {
   status: number;
@@ -17,6 +18,15 @@ export interface FhirBackend {
   update(context: SmartContextValue, resourceType: string, id: string, resource: Record<string, unknown>): Promise<FhirResponse>;
   patch(context: SmartContextValue, resourceType: string, id: string, operations: unknown[]): Promise<FhirResponse>;
   delete(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse>;
+  /**
+   * Carries out the entries of a transaction Bundle all or nothing (FHIR R4 http.html#transaction) and returns
+   * the response entries in request order; `execute` carries out one entry. Any error leaves nothing changed.
+   */
+  transaction(
+    context: SmartContextValue,
+    entries: ReadonlyArray<BundleEntryRequest>,
+    execute: (entry: BundleEntryRequest) => Promise<FhirResponse>,
+  ): Promise<Record<string, unknown>[]>;
 }
 
 export const FHIR_BACKEND = Symbol('FHIR_BACKEND');

@@ -122,9 +122,10 @@ describe('A practitioner restricted to some patients (issue 12.1)', () => {
       method: 'POST',
       body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Observation/${ids.oB}` } }] },
     });
-    expect(transaction.status).toBe(200);
-    expect(transaction.body.entry[0].response.status).toBe('404 Not Found');
-    expect(transaction.body.entry[0].resource).toBeUndefined();
+    // A transaction is all or nothing (FHIR R4 http.html#transaction): the hidden instance fails it as a whole.
+    expect(transaction.status).toBe(404);
+    expect(transaction.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(transaction.body)).not.toContain(ids.pB);
   });
 
   it('confines the gateway mode the same way (forwarded as patient=…, every entry checked)', async () => {

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AccessRule, FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
 import { Interaction } from '../../scopes';
+import { BundleEntryRequest } from '../bundle-entry';
 import { FhirBackend, FhirResponse } from '../fhir-response';
 import { patchResource } from '../store/fhir-patch';
 import { confineQuery, historyIsExact } from './search-confinement';
+import { forwardedTransaction, upstreamRefusal } from './transaction-forwarding';
 import { UpstreamFhirClient, UpstreamResponse } from './upstream-fhir.client';
 import { UpstreamLinks } from './upstream-links';
 
@@ -64,20 +66,12 @@ export class FhirGatewayService implements FhirBackend {
   }
 
   async create(context: SmartContextValue, resourceType: string, resource: Json): Promise<FhirResponse> {
-    if (resource.resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
-    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    this.checkCreate(context, resourceType, resource);
     return this.passThrough(await this.upstream.request('POST', resourceType, undefined, resource));
   }
 
   async update(context: SmartContextValue, resourceType: string, id: string, resource: Json): Promise<FhirResponse> {
-    if (resource.resourceType !== resourceType || resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
-    const rules = this.policy.rules(context, resourceType, 'u');
-    const current = await this.upstream.request('GET', `${resourceType}/${id}`);
-    const stored = current.status === 200 ? current.body : undefined;
-    // As in the store: an instance the token cannot see, or a missing one it could not create, is 404 (issue 13.5).
-    if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules])) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
-    if (stored && !resourceAllowed(stored, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    if (!resourceAllowed(resource, rules)) throw stored ? this.policy.forbiddenResource(context, resourceType, 'u') : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    await this.checkUpdate(context, resourceType, id, resource);
     return this.passThrough(await this.upstream.request('PUT', `${resourceType}/${id}`, undefined, resource));
   }
 
@@ -92,10 +86,73 @@ export class FhirGatewayService implements FhirBackend {
   }
 
   async delete(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
+    await this.checkDelete(context, resourceType, id);
+    return this.passThrough(await this.upstream.request('DELETE', `${resourceType}/${id}`));
+  }
+
+  /**
+   * Every entry is checked here first, as its own interaction would be (any refusal refuses the whole Bundle and
+   * nothing is forwarded); the Bundle is then forwarded as one transaction, so the upstream server applies it
+   * all or nothing. Searches are not forwarded inside a transaction: their confinement cannot be checked
+   * before the upstream has run them (send them in a batch).
+   */
+  async transaction(context: SmartContextValue, entries: ReadonlyArray<BundleEntryRequest>): Promise<Json[]> {
+    for (const entry of entries) await this.checkEntry(context, entry);
+    const response = await this.upstream.request('POST', '', undefined, forwardedTransaction(entries));
+    if (response.status >= 400) throw upstreamRefusal(response);
+    if (response.status !== 200 || response.body?.resourceType !== 'Bundle' || !Array.isArray(response.body.entry)) {
+      throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server did not answer the transaction with a Bundle');
+    }
+    return (response.body.entry as unknown[]).map((item, index) => this.responseEntry(context, entries[index], item));
+  }
+
+  private async checkEntry(context: SmartContextValue, entry: BundleEntryRequest): Promise<void> {
+    const { resourceType, id } = entry;
+    const resource = entry.resource as Json;
+    if ((entry.method === 'POST' || entry.method === 'PUT') && (typeof resource !== 'object' || resource === null || Array.isArray(resource))) {
+      throw OperationOutcomeError.invalid('The entry needs a resource');
+    }
+    if (entry.method === 'POST') return this.checkCreate(context, resourceType, resource);
+    if (entry.method === 'PUT') return this.checkUpdate(context, resourceType, id as string, resource);
+    if (entry.method === 'DELETE') return this.checkDelete(context, resourceType, id as string);
+    if (id === undefined) throw new OperationOutcomeError(400, 'not-supported', 'In gateway mode a transaction cannot hold searches; send them in a batch');
+    if (entry.versionId !== undefined && !/^[1-9]\d{0,8}$/.test(entry.versionId)) throw OperationOutcomeError.invalid('The version id must be a positive integer');
+    await this.visibleCurrent(resourceType, requireId(id), this.policy.rules(context, resourceType, 'r'));
+  }
+
+  // A response entry: its resource only when the token may see it (second line of defence), links rewritten.
+  private responseEntry(context: SmartContextValue, request: BundleEntryRequest | undefined, item: unknown): Json {
+    const entry = (typeof item === 'object' && item !== null ? item : {}) as Json;
+    const response = (typeof entry.response === 'object' && entry.response !== null ? entry.response : {}) as Json;
+    const resource = entry.resource as Json | undefined;
+    const rules = request ? [...this.policy.rules(context, request.resourceType, 'r'), ...this.policy.rules(context, request.resourceType, request.interaction)] : [];
+    const visible = !!resource && typeof resource === 'object' && resourceAllowed(resource, rules);
+    const location = typeof response.location === 'string' ? this.rewrite(response.location) : undefined;
+    const fullUrl = typeof entry.fullUrl === 'string' ? this.rewrite(entry.fullUrl) : undefined;
+    const { location: _location, ...rest } = response;
+    return { ...(fullUrl && visible ? { fullUrl } : {}), ...(visible ? { resource } : {}), response: { ...rest, ...(location ? { location } : {}) } };
+  }
+
+  private checkCreate(context: SmartContextValue, resourceType: string, resource: Json): void {
+    if (resource.resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
+    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+  }
+
+  private async checkUpdate(context: SmartContextValue, resourceType: string, id: string, resource: Json): Promise<void> {
+    if (resource.resourceType !== resourceType || resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
+    const rules = this.policy.rules(context, resourceType, 'u');
+    const current = await this.upstream.request('GET', `${resourceType}/${id}`);
+    const stored = current.status === 200 ? current.body : undefined;
+    // As in the store: an instance the token cannot see, or a missing one it could not create, is 404 (issue 13.5).
+    if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules])) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    if (stored && !resourceAllowed(stored, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
+    if (!resourceAllowed(resource, rules)) throw stored ? this.policy.forbiddenResource(context, resourceType, 'u') : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+  }
+
+  private async checkDelete(context: SmartContextValue, resourceType: string, id: string): Promise<void> {
     const rules = this.policy.rules(context, resourceType, 'd');
     const current = await this.visibleCurrent(resourceType, requireId(id), [...this.policy.rules(context, resourceType, 'r'), ...rules]);
     if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'd');
-    return this.passThrough(await this.upstream.request('DELETE', `${resourceType}/${id}`));
   }
 
   // Reads are checked after fetching: an out-of-scope instance answers like a missing one (SMART Q6).

@@ -23,7 +23,7 @@ export class UpstreamFhirClient {
 
   async request(method: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/fhir+json'): Promise<UpstreamResponse> {
     const search = query?.toString();
-    const url = `${this.baseUrl}/${path}${search ? `?${search}` : ''}`;
+    const url = `${this.baseUrl}${path ? `/${path}` : ''}${search ? `?${search}` : ''}`;
     const headers: Record<string, string> = { Accept: 'application/fhir+json' };
     if (this.config.fhirUpstreamAuthorization) headers.Authorization = this.config.fhirUpstreamAuthorization;
     if (body !== undefined) headers['Content-Type'] = contentType;

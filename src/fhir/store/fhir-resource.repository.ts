@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { OperationOutcomeError } from '../../fhir-auth';
 import { statementTimeoutOutcome, withStatementTimeout } from './statement-timeout';
@@ -36,7 +37,24 @@ interface Row {
 /** The built-in FHIR store: current versions in fhir_resources, every version in fhir_resource_history. */
 @Injectable()
 export class FhirResourceRepository {
+  /** The database transaction of a FHIR `transaction` Bundle, when one is under way in this async context. */
+  private readonly ambient = new AsyncLocalStorage<EntityManager>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` in one database transaction: every read and write of this repository made from within it (in
+   * the same async context) joins that transaction, and any error rolls all of them back (FHIR R4
+   * http.html#transaction: all or nothing).
+   */
+  async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.ambient.getStore()) return work();
+    try {
+      return await this.dataSource.transaction((manager) => this.ambient.run(manager, work));
+    } catch (error) {
+      throw writeConflictOutcome(error) ?? error;
+    }
+  }
 
   async findCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const rows: Row[] = await this.query(
@@ -146,35 +164,37 @@ export class FhirResourceRepository {
     method: string,
     build: (current: StoredVersion | undefined) => Record<string, unknown> | null,
   ): Promise<{ version: StoredVersion; previous: StoredVersion | undefined }> {
+    const writeIn = async (manager: EntityManager) => {
+      const previous = await this.lockCurrent(manager, resourceType, id);
+      const content = build(previous);
+      const versionId = (previous?.versionId ?? 0) + 1;
+      const lastUpdated = new Date();
+      const resource = content && { ...content, resourceType, id, meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
+      const deleted = resource === null;
+      const json = resource ? storedJson(resource) : JSON.stringify(previous?.resource ?? {});
+      await manager.query(
+        `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (resource_type, id) DO UPDATE SET version_id = $3, last_updated = $4, resource = $5, deleted = $6`,
+        [resourceType, id, versionId, lastUpdated, json, deleted],
+      );
+      await manager.query(
+        `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, resource, deleted, method) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [resourceType, id, versionId, lastUpdated, deleted ? null : json, deleted, method],
+      );
+      return { version: { resourceType, id, versionId, lastUpdated, resource, deleted, method }, previous };
+    };
+    const ambient = this.ambient.getStore();
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const previous = await this.lockCurrent(manager, resourceType, id);
-        const content = build(previous);
-        const versionId = (previous?.versionId ?? 0) + 1;
-        const lastUpdated = new Date();
-        const resource = content && { ...content, resourceType, id, meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
-        const deleted = resource === null;
-        const json = resource ? storedJson(resource) : JSON.stringify(previous?.resource ?? {});
-        await manager.query(
-          `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (resource_type, id) DO UPDATE SET version_id = $3, last_updated = $4, resource = $5, deleted = $6`,
-          [resourceType, id, versionId, lastUpdated, json, deleted],
-        );
-        await manager.query(
-          `INSERT INTO fhir_resource_history (resource_type, id, version_id, last_updated, resource, deleted, method) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [resourceType, id, versionId, lastUpdated, deleted ? null : json, deleted, method],
-        );
-        return { version: { resourceType, id, versionId, lastUpdated, resource, deleted, method }, previous };
-      });
+      // Inside a transaction Bundle the write joins its transaction; an error then rolls back the whole Bundle.
+      return ambient ? await writeIn(ambient) : await this.dataSource.transaction(writeIn);
     } catch (error) {
-      // Two first writes of the same new id raced on the primary key.
-      if ((error as { code?: string }).code === '23505') throw new OperationOutcomeError(409, 'conflict', 'Concurrent write to the same resource; retry');
-      throw statementTimeoutOutcome(error) ?? error;
+      throw writeConflictOutcome(error) ?? statementTimeoutOutcome(error) ?? error;
     }
   }
 
   private query<T>(sql: string, params: unknown[] = []): Promise<T> {
-    return withStatementTimeout(() => this.dataSource.query(sql, params));
+    const runner = this.ambient.getStore() ?? this.dataSource;
+    return withStatementTimeout(() => runner.query(sql, params));
   }
 
   private async lockCurrent(manager: EntityManager, resourceType: string, id: string): Promise<StoredVersion | undefined> {
@@ -184,6 +204,15 @@ export class FhirResourceRepository {
     );
     return rows[0] && toVersion(rows[0]);
   }
+}
+
+// 23505: two first writes of the same new id raced on the primary key. 40P01/40001: PostgreSQL broke a
+// deadlock or a serialization conflict between two transaction Bundles writing the same resources. The
+// client may retry in every case (FHIR R4 http.html#concurrency, 409 Conflict).
+function writeConflictOutcome(error: unknown): OperationOutcomeError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== '23505' && code !== '40P01' && code !== '40001') return undefined;
+  return new OperationOutcomeError(409, 'conflict', 'Concurrent write to the same resource; retry');
 }
 
 /**

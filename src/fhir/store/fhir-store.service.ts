@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { FhirAccessPolicy, isFhirId, OperationOutcomeError, resourceAllowed, SmartContextValue } from '../../fhir-auth';
+import { BundleEntryRequest, processingOrder, toEntry } from '../bundle-entry';
 import { BundleBuilder } from '../bundle.builder';
 import { FhirBackend, FhirResponse } from '../fhir-response';
 import { FhirWriteValidator } from '../validation/fhir-write.validator';
@@ -107,6 +108,15 @@ export class FhirStoreService implements FhirBackend {
       return null;
     });
     return { status: 204 };
+  }
+
+  // One database transaction for the whole Bundle: an entry that is refused or fails rolls back the others.
+  transaction(_context: SmartContextValue, entries: ReadonlyArray<BundleEntryRequest>, execute: (entry: BundleEntryRequest) => Promise<FhirResponse>): Promise<Record<string, unknown>[]> {
+    return this.repository.inTransaction(async () => {
+      const results: Record<string, unknown>[] = new Array(entries.length);
+      for (const index of processingOrder(entries)) results[index] = toEntry(await execute(entries[index]));
+      return results;
+    });
   }
 }
 
