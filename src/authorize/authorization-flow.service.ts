@@ -11,7 +11,7 @@ import { ConsentItem, consentItems } from './consent-items';
 import { LaunchContext } from './launch-context.model';
 import { LaunchContextService } from './launch-context.service';
 import { EncounterSummary, PATIENT_DIRECTORY, PatientDirectory, PatientSummary } from './patient-directory';
-import { buildRedirectUrl } from './redirect-url';
+import { buildRedirectUrl } from '../common/oauth/redirect-url';
 import { SmartStyleService } from './smart-style.service';
 
 export interface FlowChoices {

@@ -8,7 +8,7 @@ import { isResourceScope, LaunchScope, narrowScopes, parseScopes, scopeTooLarge,
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
 import { LaunchContextService } from './launch-context.service';
-import { isRegisteredRedirectUri } from './redirect-url';
+import { isRegisteredRedirectUri } from '../common/oauth/redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 

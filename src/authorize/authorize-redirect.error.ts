@@ -1,6 +1,6 @@
 import { FastifyReply } from 'fastify';
 import { PageRenderer } from '../common/html/page-renderer';
-import { buildRedirectUrl } from './redirect-url';
+import { buildRedirectUrl } from '../common/oauth/redirect-url';
 
 /**
  * RFC 6749 §4.1.2.1: once client_id and redirect_uri are trusted, errors go back to the app, with the exact

@@ -10,7 +10,7 @@ import { BrowserSessionService } from './browser-session.service';
 import { EhrLaunchService } from './ehr-launch.service';
 import { field, seeOther, sendPage } from './html-reply';
 import { PATIENT_DIRECTORY, PatientDirectory } from './patient-directory';
-import { buildRedirectUrl } from './redirect-url';
+import { buildRedirectUrl } from '../common/oauth/redirect-url';
 
 export const DEMO_APP_CLIENT_ID = 'demo-public-app';
 

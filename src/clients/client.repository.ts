@@ -6,6 +6,7 @@ import { ClientOriginEntity } from './client-origin.entity';
 import { originsOf } from './client-origins';
 import { ClientSecretEntity } from './client-secret.entity';
 import { DeletedClientIdEntity } from './deleted-client-id.entity';
+import { isUniqueViolation } from '../database/unique-violation';
 
 class ClientIdTombstoned extends Error {}
 
@@ -106,9 +107,4 @@ async function replaceOrigins(manager: EntityManager, clientId: string, redirect
   await manager.getRepository(ClientOriginEntity).delete({ clientId });
   const origins = originsOf(redirectUris);
   if (origins.length > 0) await manager.getRepository(ClientOriginEntity).insert(origins.map((origin) => ({ clientId, origin })));
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  const candidate = error as { code?: string; driverError?: { code?: string } };
-  return (candidate.driverError?.code ?? candidate.code) === '23505';
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { isUniqueViolation } from './client.repository';
+import { isUniqueViolation } from '../database/unique-violation';
 import { UserEntity } from './user.entity';
 
 @Injectable()

@@ -1,4 +1,4 @@
-import { normalizeResourceUrl } from '../authorize/redirect-url';
+import { normalizeResourceUrl } from '../common/oauth/redirect-url';
 import { hasControlCharacters } from '../common/text/control-characters';
 import { formatScopes, isResourceScope, narrowScopes, parseScopes, SmartScope } from '../scopes';
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { normalizeResourceUrl } from '../authorize/redirect-url';
-import { isUniqueViolation } from '../clients/client.repository';
+import { normalizeResourceUrl } from '../common/oauth/redirect-url';
+import { isUniqueViolation } from '../database/unique-violation';
 import { InvalidGrantError, InvalidTargetError } from '../common/oauth/errors';
 import { AppConfig } from '../config/app-config';
 import { parseScopes, SmartScope } from '../scopes';
