@@ -1,5 +1,4 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -29,6 +28,8 @@ import { ClientsModule } from '../clients/clients.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { GrantsModule } from '../grants/grants.module';
 import { AuditModule } from '../audit/audit.module';
+import { FhirModule } from '../fhir/fhir.module';
+import { PatientPickerRepository } from '../fhir/store/patient-picker.repository';
 
 // SMART App Launch: capabilities this module implements.
 const CAPABILITIES = [
@@ -71,7 +72,7 @@ const SCOPES_SUPPORTED = [
 ];
 
 @Module({
-  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule],
+  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule, FhirModule],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,
@@ -88,9 +89,9 @@ const SCOPES_SUPPORTED = [
     SmartStyleService,
     {
       provide: PATIENT_DIRECTORY,
-      useFactory: (config: AppConfig, dataSource: DataSource) =>
-        config.fhirUpstreamUrl ? new UpstreamPatientDirectory() : new FhirStorePatientDirectory(dataSource),
-      inject: [AppConfig, DataSource],
+      useFactory: (config: AppConfig, store: PatientPickerRepository) =>
+        config.fhirUpstreamUrl ? new UpstreamPatientDirectory() : new FhirStorePatientDirectory(store),
+      inject: [AppConfig, PatientPickerRepository],
     },
   ],
   exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],

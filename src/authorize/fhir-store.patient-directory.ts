@@ -1,55 +1,41 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { PatientPickerRepository, StoredResource } from '../fhir/store/patient-picker.repository';
 import { EncounterSummary, PatientDirectory, PatientSummary } from './patient-directory';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// Reads the FHIR store's current resources (table fhir_resources, owned by src/fhir).
+// The built-in FHIR store's patients and encounters, read through the FHIR module's repository.
 @Injectable()
 export class FhirStorePatientDirectory implements PatientDirectory {
   private readonly logger = new Logger('PatientDirectory');
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly store: PatientPickerRepository) {}
 
   async searchPatients(text: string, limit: number): Promise<PatientSummary[]> {
-    const pattern = `%${text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = await this.select(
-      `SELECT id, resource FROM fhir_resources
-        WHERE resource_type = 'Patient' AND NOT deleted
-          AND ($1 = '%%' OR id ILIKE $1 OR (resource -> 'name')::text ILIKE $1)
-        ORDER BY lower(coalesce(resource #>> '{name,0,family}', '')), id LIMIT $2`,
-      [pattern, limit],
-    );
+    const rows = await this.read(() => this.store.searchPatients(text, limit));
     return rows.map((row) => toPatient(row.id, row.resource));
   }
 
   async findPatient(id: string): Promise<PatientSummary | null> {
-    const rows = await this.select(`SELECT id, resource FROM fhir_resources WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`, [id]);
-    return rows[0] ? toPatient(rows[0].id, rows[0].resource) : null;
+    const [row] = await this.read(async () => [await this.store.find('Patient', id)].filter((found) => found !== null));
+    return row ? toPatient(row.id, row.resource) : null;
   }
 
   async encountersFor(patientId: string): Promise<EncounterSummary[]> {
-    const rows = await this.select(
-      `SELECT id, resource FROM fhir_resources
-        WHERE resource_type = 'Encounter' AND NOT deleted
-          AND resource #>> '{subject,reference}' IN ($1, $2)
-        ORDER BY resource #>> '{period,start}' DESC NULLS LAST, id LIMIT 50`,
-      [`Patient/${patientId}`, patientId],
-    );
+    const rows = await this.read(() => this.store.encountersOf(patientId, 50));
     return rows.map((row) => toEncounter(row.id, row.resource));
   }
 
   async findEncounter(id: string): Promise<(EncounterSummary & { patientId: string | null }) | null> {
-    const rows = await this.select(`SELECT id, resource FROM fhir_resources WHERE resource_type = 'Encounter' AND id = $1 AND NOT deleted`, [id]);
-    if (!rows[0]) return null;
-    const reference = asText(rows[0].resource?.subject?.reference) ?? '';
-    return { ...toEncounter(rows[0].id, rows[0].resource), patientId: reference.startsWith('Patient/') ? reference.slice(8) : null };
+    const [row] = await this.read(async () => [await this.store.find('Encounter', id)].filter((found) => found !== null));
+    if (!row) return null;
+    const reference = asText((row.resource as Json)?.subject?.reference) ?? '';
+    return { ...toEncounter(row.id, row.resource), patientId: reference.startsWith('Patient/') ? reference.slice(8) : null };
   }
 
-  private async select(sql: string, parameters: unknown[]): Promise<Array<{ id: string; resource: Json }>> {
+  private async read(query: () => Promise<StoredResource[]>): Promise<StoredResource[]> {
     try {
-      return await this.dataSource.query(sql, parameters);
+      return await query();
     } catch (error) {
       // Without a FHIR store (e.g. a gateway in front of an external server) the pickers are simply empty.
       this.logger.warn(`FHIR store unavailable: ${(error as Error).message}`);

@@ -18,6 +18,7 @@ import { FhirStoreService } from './store/fhir-store.service';
 import { FhirWriteValidator } from './validation/fhir-write.validator';
 import { MAX_JSON_DEPTH } from './validation/json-safety';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { PatientPickerRepository } from './store/patient-picker.repository';
 
 // FHIR R4 http.html#mime-type: FHIR JSON and RFC 6902 patches are JSON bodies.
 const JSON_CONTENT_TYPES = ['application/fhir+json', 'application/json-patch+json'];
@@ -28,6 +29,7 @@ const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
   imports: [DiscoveryModule, FhirAuthModule.forThisServer()],
   controllers: [FhirController],
   providers: [
+    PatientPickerRepository,
     FhirResourceRepository,
     FhirStoreSearch,
     FhirStoreService,
@@ -42,7 +44,7 @@ const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
       useFactory: (config: AppConfig, store: FhirStoreService, gateway: FhirGatewayService): FhirBackend => (config.fhirUpstreamUrl ? gateway : store),
     },
   ],
-  exports: [FhirDemoSeeder, FhirResourceRepository],
+  exports: [FhirDemoSeeder, FhirResourceRepository, PatientPickerRepository],
 })
 export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
