@@ -13,6 +13,7 @@ import { BrowserSessionService } from './browser-session.service';
 import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { LaunchContextService } from './launch-context.service';
 import { field, fieldList } from './html-reply';
+import { ROUTES } from '../common/http/routes';
 
 const LAUNCH_UNUSABLE = 'The launch value is unknown, expired, already used or issued for another application.';
 
@@ -30,12 +31,12 @@ export class AuthorizeController {
     private readonly hints: IdTokenHintVerifier,
   ) {}
 
-  @Get('authorize')
+  @Get(ROUTES.authorize)
   async authorizeGet(@Query() query: RawParameters, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.start(query ?? {}, request, reply);
   }
 
-  @Post('authorize')
+  @Post(ROUTES.authorize)
   async authorizePost(@Body() body: RawParameters, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.start(isObject(body) ? body : {}, request, reply);
   }

@@ -30,6 +30,7 @@ import { GrantsModule } from '../grants/grants.module';
 import { AuditModule } from '../audit/audit.module';
 import { FhirModule } from '../fhir/fhir.module';
 import { PatientPickerRepository } from '../fhir/store/patient-picker.repository';
+import { ROUTES } from '../common/http/routes';
 
 // SMART App Launch: capabilities this module implements.
 const CAPABILITIES = [
@@ -101,7 +102,7 @@ export class AuthorizeModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.contribute('authorize', {
-      endpoints: { authorization_endpoint: '/authorize', management_endpoint: '/apps' },
+      endpoints: { authorization_endpoint: ROUTES.authorize, management_endpoint: ROUTES.connectedApps },
       responseTypes: ['code'],
       capabilities: CAPABILITIES,
       scopesSupported: SCOPES_SUPPORTED,

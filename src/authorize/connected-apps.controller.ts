@@ -7,10 +7,11 @@ import { GrantsService } from '../grants/grants.service';
 import { describeScope, parseScopes } from '../scopes';
 import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther, sendPage } from './html-reply';
+import { ROUTES } from '../common/http/routes';
 
 // SMART O2: management_endpoint, where users see which apps have access and revoke it (G10 9.3).
 @ApiExcludeController()
-@Controller('apps')
+@Controller(ROUTES.connectedApps)
 export class ConnectedAppsController {
   constructor(
     private readonly sessions: BrowserSessionService,

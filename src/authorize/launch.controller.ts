@@ -4,6 +4,7 @@ import { FastifyReply } from 'fastify';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
 import { UnauthorizedClientError } from '../common/oauth/errors';
 import { EhrLaunchService } from './ehr-launch.service';
+import { ROUTES } from '../common/http/routes';
 
 @ApiTags('EHR launch')
 @Controller()
@@ -13,7 +14,7 @@ export class LaunchController {
     private readonly ehrLaunch: EhrLaunchService,
   ) {}
 
-  @Post('launch')
+  @Post(ROUTES.launch)
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an EHR launch context; returns the opaque single-use launch value for the target app' })
   @ApiBody({

@@ -1,5 +1,6 @@
 import { AppConfig } from '../config/app-config';
 import { BrandSettings } from './brand.entity';
+import { ROUTES } from '../common/http/routes';
 
 // SMART App Launch 2.2 "User-access Brands": a Bundle (User Access Brands Bundle, type collection, timestamp
 // SHALL) holding the brand (User Access Brand, an Organization) and the FHIR endpoint it offers
@@ -9,8 +10,8 @@ const PORTAL_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/organization-p
 const FHIR_VERSION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/endpoint-fhir-version';
 
 export function buildBrandBundle(brand: BrandSettings, updatedAt: Date, config: AppConfig): Record<string, unknown> {
-  const organizationUrl = config.url('/fhir/Organization/brand');
-  const endpointUrl = config.url('/fhir/Endpoint/fhir');
+  const organizationUrl = config.url(`${ROUTES.fhir}/Organization/brand`);
+  const endpointUrl = config.url(`${ROUTES.fhir}/Endpoint/fhir`);
   const portal = [
     brand.portalName ? { url: 'portalName', valueString: brand.portalName } : undefined,
     { url: 'portalUrl', valueUrl: brand.portalUrl },

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, NotFoundException, Res } from '@nestjs/common
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { BrandsService } from './brands.service';
+import { ROUTES } from '../common/http/routes';
 
 // SMART 2.2 brands: public, cacheable, CORS-open (src/common/http/cors-policy.ts lists /brands.json).
 // 404 while no brand is configured; the SMART configuration then omits user_access_brand_bundle.
@@ -10,7 +11,7 @@ import { BrandsService } from './brands.service';
 export class BrandsController {
   constructor(private readonly brands: BrandsService) {}
 
-  @Get('brands.json')
+  @Get(ROUTES.brands)
   @ApiOkResponse({ description: 'SMART App Launch 2.2 User Access Brands Bundle (Organization + Endpoint)' })
   @ApiNotFoundResponse({ description: 'No brand is configured' })
   bundle(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {

@@ -22,6 +22,7 @@ import { TokenHolderService } from './token-holder.service';
 import { HttpModule } from '../common/http/http.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { AuditModule } from '../audit/audit.module';
+import { ROUTES } from '../common/http/routes';
 
 @Module({
   imports: [HttpModule, DiscoveryModule, AuditModule, OutboundModule],
@@ -64,7 +65,7 @@ export class ClientsModule implements OnModuleInit {
     const supported = this.authentication.supported();
     this.registry.contribute('clients', {
       // RFC 7591: no registration_endpoint is advertised while registration is closed.
-      endpoints: this.config.registrationPolicy === 'closed' ? {} : { registration_endpoint: '/register' },
+      endpoints: this.config.registrationPolicy === 'closed' ? {} : { registration_endpoint: ROUTES.register },
       // SMART App Launch: capabilities for the client types this server authenticates.
       capabilities: ['client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric'],
       tokenEndpointAuthMethods: supported.methods.filter((method) => method !== 'none'),

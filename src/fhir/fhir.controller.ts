@@ -6,12 +6,13 @@ import { FhirBatchService } from './fhir-batch.service';
 import { isStrict, queryOf, searchParametersOf, sendFhir } from './fhir-request';
 import { FHIR_BACKEND, FhirBackend } from './fhir-response';
 import { jsonSafetyProblem, MAX_JSON_DEPTH } from './validation/json-safety';
+import { ROUTES } from '../common/http/routes';
 
 // FHIR R4 RESTful API (http.html). Each route declares the SMART interaction letter it needs (SMART I3, Q4);
 // the global FhirScopeGuard enforces it, the backend confines the data to the token's compartment and scopes.
 @ApiTags('fhir')
 @ApiBearerAuth()
-@Controller('fhir')
+@Controller(ROUTES.fhir)
 export class FhirController {
   constructor(
     @Inject(FHIR_BACKEND) private readonly backend: FhirBackend,

@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ROUTES } from '../common/http/routes';
 
 @ApiTags('operations')
-@Controller('health')
+@Controller(ROUTES.health)
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

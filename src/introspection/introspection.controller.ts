@@ -6,6 +6,7 @@ import { singleValuedParams } from '../token/form-params';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service';
 import { TokenRevocationService } from './token-revocation.service';
+import { ROUTES } from '../common/http/routes';
 
 @ApiTags('oauth')
 @Controller()
@@ -16,7 +17,7 @@ export class IntrospectionController {
     private readonly revocations: TokenRevocationService,
   ) {}
 
-  @Post('introspect')
+  @Post(ROUTES.introspect)
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({ summary: 'RFC 7662 token introspection (client authentication or a bearer token with __introspect or system/*.rs)' })
@@ -27,7 +28,7 @@ export class IntrospectionController {
     return this.introspection.introspect(body.token, caller);
   }
 
-  @Post('revoke')
+  @Post(ROUTES.revoke)
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({ summary: 'RFC 7009 token revocation' })

@@ -9,6 +9,7 @@ import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { RevocationModule } from '../revocation/revocation.module';
+import { ROUTES } from '../common/http/routes';
 
 @Module({
   imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule],
@@ -21,7 +22,7 @@ export class IntrospectionModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.contribute('introspection', {
-      endpoints: { introspection_endpoint: '/introspect', revocation_endpoint: '/revoke' },
+      endpoints: { introspection_endpoint: ROUTES.introspect, revocation_endpoint: ROUTES.revoke },
     });
   }
 }

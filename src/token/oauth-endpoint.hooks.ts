@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyInstance } from 'fastify';
 import { isFormEncoded } from './form-params';
+import { ROUTES } from '../common/http/routes';
 
-const PATHS = new Set(['/token', '/introspect', '/revoke']);
+const PATHS = new Set<string>([ROUTES.token, ROUTES.introspect, ROUTES.revoke]);
 // A token, introspection or revocation request is a few parameters (a client assertion and a 4096-character
 // scope at most); a larger declared body is refused before it is read or parsed (issue 13.1).
 const MAX_FORM_BODY_BYTES = 64 * 1024;

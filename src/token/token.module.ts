@@ -19,6 +19,7 @@ import { AuthorizeModule } from '../authorize/authorize.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
 import { RevocationModule } from '../revocation/revocation.module';
+import { ROUTES } from '../common/http/routes';
 
 const PURGE_INTERVAL_MS = 3600_000;
 
@@ -52,7 +53,7 @@ export class TokenModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.hooks.register(this.adapterHost.httpAdapter.getInstance());
     this.registry.contribute('token', () => ({
-      endpoints: { token_endpoint: '/token' },
+      endpoints: { token_endpoint: ROUTES.token },
       grantTypes: this.pipeline.grantTypes(),
       // SMART B1: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
       capabilities: ['sso-openid-connect', 'permission-offline', 'permission-online'],

@@ -2,10 +2,11 @@ import { Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { PresentedToken, UserinfoService } from './userinfo.service';
+import { ROUTES } from '../common/http/routes';
 
 // OIDC Core §5.3.1: GET and POST; the access token as a bearer token (RFC 6750 §2.1), no-store like /token.
 @ApiTags('oauth')
-@Controller('userinfo')
+@Controller(ROUTES.userinfo)
 export class UserinfoController {
   constructor(private readonly userinfo: UserinfoService) {}
 

@@ -6,6 +6,7 @@ import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
 import { ClientsModule } from '../clients/clients.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { ROUTES } from '../common/http/routes';
 
 @Module({
   imports: [ClientsModule, DiscoveryModule, IntrospectionModule, DpopModule],
@@ -16,6 +17,6 @@ export class UserinfoModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}
 
   onModuleInit(): void {
-    this.registry.contribute('userinfo', { endpoints: { userinfo_endpoint: '/userinfo' } });
+    this.registry.contribute('userinfo', { endpoints: { userinfo_endpoint: ROUTES.userinfo } });
   }
 }

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { DpopProofError, DpopProofVerifier } from '../dpop';
 import { IntrospectionService } from '../introspection/introspection.service';
 import { MissingBearerTokenError } from './missing-bearer-token.error';
+import { ROUTES } from '../common/http/routes';
 
 const REALM = 'smart-auth';
 
@@ -54,7 +55,7 @@ export class UserinfoService {
     try {
       const proof = DpopProofVerifier.headerValue(presented.proof);
       if (proof === undefined) throw new DpopProofError('A DPoP proof is required with a DPoP-bound token');
-      const verified = await this.dpop.verify(proof, { htm: presented.method.toUpperCase(), htu: this.config.url('/userinfo'), accessToken: presented.token });
+      const verified = await this.dpop.verify(proof, { htm: presented.method.toUpperCase(), htu: this.config.url(ROUTES.userinfo), accessToken: presented.token });
       if (verified.jkt !== jkt) throw new DpopProofError('The DPoP proof is not signed by the key the token is bound to');
     } catch (error) {
       if (error instanceof DpopProofError) throw new InvalidTokenError(error.description, REALM);

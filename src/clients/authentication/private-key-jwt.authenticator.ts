@@ -10,6 +10,7 @@ import { verifyAssertion } from './assertion-signature';
 import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
 import { ClientJwksResolver } from './client-jwks.resolver';
 import { ImportedKeyCache } from './imported-key.cache';
+import { ROUTES } from '../../common/http/routes';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 // SMART client-confidential-asymmetric: servers validate RS384 and/or ES384; the others are accepted too.
@@ -18,10 +19,10 @@ const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 const CLOCK_SKEW_SECONDS = 60;
 export const JWKS_UNAVAILABLE = 'The client JWK Set could not be retrieved';
 const ENDPOINT_PATHS: Record<ClientAuthenticationEndpoint, string> = {
-  token: '/token',
-  introspection: '/introspect',
-  revocation: '/revoke',
-  launch: '/launch',
+  token: ROUTES.token,
+  introspection: ROUTES.introspect,
+  revocation: ROUTES.revoke,
+  launch: ROUTES.launch,
 };
 
 function keyTypeFor(alg: string): string {

@@ -3,6 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { JsonBodyRouteConfig } from '../../common/http/json-body.parser';
 import { ClientRegistrationService } from './client-registration.service';
+import { ROUTES } from '../../common/http/routes';
 
 const METADATA_SCHEMA = {
   type: 'object',
@@ -24,7 +25,7 @@ const METADATA_SCHEMA = {
 const METADATA_BODY: JsonBodyRouteConfig = { jsonBodyError: 'invalid_client_metadata' };
 
 @ApiTags('registration')
-@Controller('register')
+@Controller(ROUTES.register)
 export class ClientRegistrationController {
   constructor(private readonly registration: ClientRegistrationService) {}
 

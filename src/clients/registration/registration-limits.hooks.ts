@@ -5,6 +5,7 @@ import { Transform } from 'node:stream';
 import { OAuthError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { addressKey } from './address-key';
+import { ROUTES, pathOf } from '../../common/http/routes';
 
 /** Largest RFC 7591 request accepted at /register (metadata with a few keys fits easily). */
 export const REGISTRATION_BODY_LIMIT = 64 * 1024;
@@ -17,12 +18,12 @@ interface Window {
 }
 
 function isRegistration(request: FastifyRequest): boolean {
-  return request.method === 'POST' && request.url.split('?')[0] === '/register';
+  return request.method === 'POST' && pathOf(request.url) === ROUTES.register;
 }
 
 // RFC 7592 PUT carries the same metadata, so it gets the same body limit (it is authenticated, so no rate limit).
 function isRegistrationBody(request: FastifyRequest): boolean {
-  return isRegistration(request) || (request.method === 'PUT' && request.url.startsWith('/register/'));
+  return isRegistration(request) || (request.method === 'PUT' && request.url.startsWith(`${ROUTES.register}/`));
 }
 
 // Reaches the exception filter as RFC 6749 JSON whichever way the body was cut off.

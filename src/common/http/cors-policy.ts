@@ -1,13 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyInstance } from 'fastify';
 import { AppConfig } from '../../config/app-config';
+import { isUnderFhirBase, pathOf, ROUTES } from './routes';
 
 export type OriginSource = (origin: string) => boolean | Promise<boolean>;
 
-// SMART R2: discovery, JWKS, /metadata and the brands Bundle (SMART 2.2 brands: CORS SHALL) are open to any origin; the token, introspection, revocation and
-// FHIR endpoints to configured origins and (through registered sources) the origins of approved clients.
-const OPEN_PATHS = [/^\/\.well-known\//, /^\/fhir\/\.well-known\//, /^\/fhir\/metadata(\?|$)/, /^\/brands\.json(\?|$)/];
-const NO_CORS_PATHS = [/^\/(authorize|login|consent|logout|launch|ehr|apps|admin|docs)(\/|\?|$)/];
+// SMART App Launch 2.2 (§Discovery, §Brands: CORS SHALL): discovery, JWKS, /metadata and the brands Bundle are open
+// to any origin. The token, introspection, revocation, userinfo, registration and FHIR endpoints answer configured
+// origins and (through registered sources) the origins of approved clients. Nothing else (sign-in, consent and
+// account pages, the admin API, API docs) is ever readable cross-origin, whatever is added later.
+function isOpenPath(path: string): boolean {
+  return (
+    path.startsWith('/.well-known/') || path.startsWith(`${ROUTES.fhir}/.well-known/`) || path === `${ROUTES.fhir}/metadata` || path === ROUTES.brands
+  );
+}
+
+const API_PATHS: readonly string[] = [ROUTES.token, ROUTES.introspect, ROUTES.revoke, ROUTES.userinfo, ROUTES.register];
+
+function isApiPath(path: string): boolean {
+  return API_PATHS.some((api) => path === api || path.startsWith(`${api}/`)) || isUnderFhirBase(path);
+}
 
 @Injectable()
 export class CorsPolicy {
@@ -19,9 +31,10 @@ export class CorsPolicy {
     this.sources.push(source);
   }
 
-  async allowedOrigin(origin: string, path: string): Promise<string | null> {
-    if (OPEN_PATHS.some((pattern) => pattern.test(path))) return '*';
-    if (NO_CORS_PATHS.some((pattern) => pattern.test(path))) return null;
+  async allowedOrigin(origin: string, url: string): Promise<string | null> {
+    const requested = pathOf(url);
+    if (isOpenPath(requested)) return '*';
+    if (!isApiPath(requested)) return null;
     const configured = this.config.corsAllowedOrigins;
     if (configured.includes('*')) return '*';
     if (configured.includes(origin)) return origin;

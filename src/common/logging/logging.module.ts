@@ -6,6 +6,7 @@ import { AppLogger } from './app-logger';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import pretty from 'pino-pretty';
+import { ROUTES } from '../http/routes';
 
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
@@ -20,7 +21,7 @@ const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
         ...(REQUEST_LOG_LEVELS.has(config.logLevel) ? {} : { forRoutes: [] }),
         pinoHttp: withFormat(config, {
           level: config.logLevel,
-          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith(ROUTES.health) ?? false },
           redact: {
             paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-registration-token"]'],
             censor: '[redacted]',

@@ -3,6 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { PageError } from '../html/page.error';
 import { PageRenderer } from '../html/page-renderer';
 import { OAuthError, TemporarilyUnavailableError } from './errors';
+import { isUnderFhirBase } from '../http/routes';
 
 /** Errors that know how to write themselves (e.g. FHIR OperationOutcomes, redirects). */
 export interface SelfRespondingError {
@@ -50,10 +51,6 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 
 const RETRY_AFTER_SECONDS = 5;
 
-function isFhirPath(url: string): boolean {
-  return /^\/fhir(\/|\?|$)/.test(url) && !url.startsWith('/fhir/.well-known/');
-}
-
 export function operationOutcome(code: string, diagnostics: string): Record<string, unknown> {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
 }
@@ -72,7 +69,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (reply.sent) return;
     if (isSelfResponding(exception)) return exception.respond(reply, request);
 
-    const fhir = isFhirPath(request.url);
+    const fhir = isUnderFhirBase(request.url);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
       return this.unavailable(reply, request, fhir);
