@@ -17,6 +17,7 @@ import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { KeysModule } from '../keys/keys.module';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { LaunchController } from './launch.controller';
+import { MfaModule } from '../mfa';
 import { LaunchContextService } from './launch-context.service';
 import { LoginController } from './login.controller';
 import { LoginSessionService } from './login-session.service';
@@ -68,7 +69,7 @@ const SCOPES_SUPPORTED = [
 
 @Global()
 @Module({
-  imports: [KeysModule, ResourceServersModule],
+  imports: [KeysModule, ResourceServersModule, MfaModule],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,
@@ -90,7 +91,8 @@ const SCOPES_SUPPORTED = [
       inject: [AppConfig, DataSource],
     },
   ],
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
+  // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa).
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MfaModule } from '../mfa';
 import { DemoSeedService } from './demo-seed.service';
 
-@Module({ providers: [DemoSeedService], exports: [DemoSeedService] })
+@Module({ imports: [MfaModule], providers: [DemoSeedService], exports: [DemoSeedService] })
 export class SeedModule {}
