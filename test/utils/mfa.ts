@@ -9,7 +9,7 @@ import { CookieJar, ParsedForm, parseForms } from './authorize-flow';
 export class TestClock extends Clock {
   private offsetMs = 0;
 
-  now(): number {
+  override now(): number {
     return Date.now() + this.offsetMs;
   }
 
