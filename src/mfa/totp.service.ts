@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { toString as qrSvg } from 'qrcode';
@@ -31,6 +31,7 @@ export interface TotpEnrolment {
  */
 @Injectable()
 export class TotpService {
+  private readonly logger = new Logger(TotpService.name);
   private readonly factors: Repository<TotpFactorEntity>;
   private readonly cipher: PrivateKeyCipher;
 
@@ -55,8 +56,9 @@ export class TotpService {
     const existing = await this.factors.findOneBy({ userId });
     if (existing?.confirmedAt) return null;
     let secret: string;
-    if (existing && this.fresh(existing)) {
-      secret = await this.cipher.open(existing.secret, existing.secretEncrypted);
+    const shown = existing && this.fresh(existing) ? await this.cipher.open(existing.secret, existing.secretEncrypted).catch(() => null) : null;
+    if (shown) {
+      secret = shown;
     } else {
       secret = generateSecret({ length: 20 });
       const sealed = await this.cipher.seal(secret);
@@ -125,7 +127,14 @@ export class TotpService {
   /** The RFC 6238 time step the code matches (within the drift and after the last accepted one), or null. */
   private async matchingStep(factor: TotpFactorEntity, code: string): Promise<number | null> {
     if (!SIX_DIGITS.test(code)) return null;
-    const secret = await this.cipher.open(factor.secret, factor.secretEncrypted);
+    let secret: string;
+    try {
+      secret = await this.cipher.open(factor.secret, factor.secretEncrypted);
+    } catch (error) {
+      // A changed or missing KEY_ENCRYPTION_SECRET: the code cannot be checked, so it is refused (never a 500).
+      this.logger.error(`TOTP secret of factor ${factor.id} cannot be read: ${(error as Error).message}`);
+      return null;
+    }
     const result = await verify({
       secret,
       token: code,

@@ -5,16 +5,19 @@ import { CookieJar, ParsedForm, parseForms } from './authorize-flow';
 // Helpers for the second step of a sign-in, through the documented automation contract: the enrolment page
 // shows the secret in `data-totp-secret` and takes `otp`; the second-factor page takes `otp` or `recovery_code`.
 
-/** A clock the test moves, so TOTP time steps and pending sign-in expiry need no sleeping. */
+/**
+ * A clock that stands still until the test moves it, so TOTP time steps and pending sign-in expiry need no
+ * sleeping and a test never straddles a step boundary by accident. It starts a second into a 30 s step.
+ */
 export class TestClock extends Clock {
-  private offsetMs = 0;
+  private nowMs = Math.floor(Date.now() / 30_000) * 30_000 + 1000;
 
   override now(): number {
-    return Date.now() + this.offsetMs;
+    return this.nowMs;
   }
 
   advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
+    this.nowMs += seconds * 1000;
   }
 }
 
