@@ -15,7 +15,7 @@ import { TotpService } from './totp.service';
 
 const SETTINGS = '/account/two-factor';
 const ENROL = '/account/two-factor/totp';
-/** Adding an authenticator needs a recent sign-in (OWASP ASVS 4 V2.5.1): a stale or stolen session cannot. */
+/** Adding an authenticator needs a recent sign-in (OWASP ASVS 4 V3.7.1): a stale or stolen session cannot. */
 const RECENT_SIGN_IN_MS = 15 * 60 * 1000;
 
 /**
