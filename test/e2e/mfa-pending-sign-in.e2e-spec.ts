@@ -134,6 +134,32 @@ describe('second factor: the pending sign-in under attack', () => {
     expect(keys.some((row) => row.throttle_key.includes(user.user.id) || row.throttle_key.includes(user.username))).toBe(false);
   });
 
+  it('odd input to the second step is a page, never a server error', async () => {
+    const user = await enrolledUser();
+    const jar = new CookieJar();
+    await passwordStep(server.baseUrl, jar, user);
+    const page = await browse(jar, `${server.baseUrl}/login/two-factor`);
+    const csrf = hiddenFields(formTo(page.html, '/login/two-factor')).get('csrf_token') as string;
+    const post = (body: string, type: string) =>
+      fetch(`${server.baseUrl}/login/two-factor`, { method: 'POST', redirect: 'manual', headers: { Cookie: jar.header(), 'Content-Type': type }, body });
+    for (const [body, type] of [
+      [JSON.stringify({ csrf_token: csrf, otp: ['123456', '654321'] }), 'application/json'],
+      [JSON.stringify({ csrf_token: csrf, recovery_code: { $ne: null } }), 'application/json'],
+      [JSON.stringify([1, 2]), 'application/json'],
+      [`csrf_token=${csrf}&otp=${'9'.repeat(5000)}`, 'application/x-www-form-urlencoded'],
+      [`csrf_token=${csrf}&recovery_code=${'%00'.repeat(100)}`, 'application/x-www-form-urlencoded'],
+    ]) {
+      const response = await post(body, type);
+      expect([400, 401, 403]).toContain(response.status);
+      expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    }
+    for (const path of ['/login/two-factor/enrol', '/login/two-factor/continue', '/account/two-factor/totp', '/account/two-factor/totp/remove', '/account/two-factor/recovery-codes']) {
+      const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' }, body: '"x"' });
+      expect(response.status).toBeLessThan(500);
+    }
+    expect(await isSignedIn(server.baseUrl, jar)).toBe(false);
+  });
+
   it('prompt=login and max_age=0 ask for the password and the second factor again', async () => {
     const user = await enrolledUser();
     const fill = secondFactorFill(clock, user.secret);
