@@ -1,12 +1,12 @@
 // Three tiers in one run: pure unit specs next to their source, HTTP e2e specs against a real PostgreSQL
 // (embedded unless DATABASE_URL is set; see test/setup), and plain-JS specs of the benchmark harness (bench/).
-// Some dependencies (jose, openid-client, oauth4webapi, content-disposition) ship only ES modules, so they are transpiled too.
+// Some dependencies (jose, openid-client, oauth4webapi, content-disposition, and otplib's @scure/base and @noble/hashes) ship only ES modules, so they are transpiled too.
 const transform = { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', diagnostics: false }] };
 const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition|@scure/base|@noble/hashes)/)'],
 };
 
 module.exports = {

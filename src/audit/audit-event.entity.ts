@@ -1,6 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse';
+export type AuditEventType =
+  | 'issued'
+  | 'refreshed'
+  | 'revoked'
+  | 'client_auth_failed'
+  | 'code_reuse'
+  | 'refresh_reuse'
+  // Second factors (src/mfa): enrolment, removal, new recovery codes, a passed or failed second step, an operator's reset.
+  | 'mfa_enrolled'
+  | 'mfa_removed'
+  | 'mfa_recovery_codes_regenerated'
+  | 'mfa_verified'
+  | 'mfa_failed'
+  | 'mfa_reset';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

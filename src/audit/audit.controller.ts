@@ -5,7 +5,20 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';
 
-const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse'];
+const EVENTS: AuditEventType[] = [
+  'issued',
+  'refreshed',
+  'revoked',
+  'client_auth_failed',
+  'code_reuse',
+  'refresh_reuse',
+  'mfa_enrolled',
+  'mfa_removed',
+  'mfa_recovery_codes_regenerated',
+  'mfa_verified',
+  'mfa_failed',
+  'mfa_reset',
+];
 
 @AdminRoute()
 @Controller('admin/audit')
@@ -13,7 +26,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication and reuse detection' })
+  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication, reuse detection and second factors' })
   async list(
     @Query('client_id') clientId?: string,
     @Query('event') event?: string,

@@ -16,6 +16,8 @@ export interface AuthorizationRequest {
   prompt: ReadonlySet<string>;
   /** OIDC Core §3.1.2.1: the longest time since the person authenticated, in seconds. */
   maxAge?: number;
+  /** OIDC Core §3.1.2.1 acr_values: requested authentication context classes, in order of preference. */
+  acrValues?: string[];
   /** OIDC Core §3.1.2.1: an id_token naming the person the app expects. */
   idTokenHint?: string;
   /** requested ∩ client ceiling (SMART I11), in the syntax the app asked for. */

@@ -12,7 +12,7 @@ import { isRegisteredRedirectUri } from '../common/oauth/redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 
-const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt', 'max_age', 'id_token_hint'];
+const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt', 'max_age', 'id_token_hint', 'acr_values'];
 const MAX_LENGTH = 4096;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
@@ -96,6 +96,7 @@ export class AuthorizationRequestValidator {
       prompt,
       maxAge: parameters.max_age === undefined ? undefined : Number(parameters.max_age),
       idTokenHint: parameters.id_token_hint,
+      acrValues: (parameters.acr_values ?? '').split(' ').filter(Boolean),
       scopes: forTarget,
       launch: parameters.launch,
       launchContext,

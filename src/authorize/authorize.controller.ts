@@ -6,7 +6,7 @@ import { PageError } from '../common/html/page.error';
 import { AuthorizationFlowService, FlowChoices } from './authorization-flow.service';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizationRequestValidator, RawParameters } from './authorization-request.validator';
-import { AuthorizePages, deserialize } from './authorize-pages';
+import { AuthorizePages, deserialize, serialize } from './authorize-pages';
 import { constantTimeEquals } from '../common/crypto/random-token';
 import { AuthorizingUser } from './authorizing-user';
 import { BrowserSessionService } from './browser-session.service';
@@ -14,6 +14,9 @@ import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { LaunchContextService } from './launch-context.service';
 import { field, fieldList } from './html-reply';
 import { ROUTES } from '../common/http/routes';
+// From the files, not the mfa index: the index loads MfaModule, which loads this module (forwardRef both ways).
+import { requiresMultiFactor } from '../mfa/acr';
+import { SecondFactorService } from '../mfa/second-factor.service';
 
 const LAUNCH_UNUSABLE = 'The launch value is unknown, expired, already used or issued for another application.';
 
@@ -29,6 +32,7 @@ export class AuthorizeController {
     private readonly pages: AuthorizePages,
     private readonly launches: LaunchContextService,
     private readonly hints: IdTokenHintVerifier,
+    private readonly secondFactor: SecondFactorService,
   ) {}
 
   @Get(ROUTES.authorize)
@@ -51,6 +55,7 @@ export class AuthorizeController {
     if (!constantTimeEquals(who.csrfToken, typeof form.csrf_token === 'string' ? form.csrf_token : '')) {
       throw new PageError(403, 'Form expired', 'This form is no longer valid. Go back to the app and start again.');
     }
+    if (!(await this.authenticationSufficient(authorization, who, request, reply))) return;
     const searching = field(form.action) === 'search';
     const choices: FlowChoices = {
       patient: searching ? undefined : field(form.patient),
@@ -88,7 +93,22 @@ export class AuthorizeController {
     }
     if (!who && authorization.prompt.has('none')) throw this.flow.fail(authorization, 'login_required', 'The user is not signed in.');
     if (!who) return this.pages.login(reply, authorization, this.sessions.anonymousCsrfToken(request, reply));
+    if (!(await this.authenticationSufficient(authorization, who, request, reply))) return;
     await this.proceed(authorization, who, {}, reply);
+  }
+
+  /**
+   * OIDC Core §3.1.2.1 acr_values: a request for multi-factor authentication is met or refused, never ignored.
+   * A person signed in with one factor does the second now (step-up; someone without one enrols first); an EHR
+   * launch's identity cannot, so that is unmet_authentication_requirements (OpenID Connect Core Unmet
+   * Authentication Requirements 1.0); with prompt=none it is interaction_required (§3.1.2.6).
+   */
+  private async authenticationSufficient(authorization: AuthorizationRequest, who: AuthorizingUser, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (!requiresMultiFactor(authorization.acrValues) || who.amr.includes('mfa')) return true;
+    if (who.viaLaunch) throw this.flow.fail(authorization, 'unmet_authentication_requirements', 'Multi-factor authentication was requested, and the EHR launch cannot provide it.');
+    if (authorization.prompt.has('none')) throw this.flow.fail(authorization, 'interaction_required', 'A second factor is required.');
+    await this.secondFactor.beginStepUp(request, reply, who, serialize(authorization));
+    return false;
   }
 
   private async proceed(authorization: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, reply: FastifyReply): Promise<void> {

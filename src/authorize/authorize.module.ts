@@ -1,4 +1,4 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { forwardRef, Module, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -16,6 +16,7 @@ import { IdTokenHintVerifier } from './id-token-hint.verifier';
 import { KeysModule } from '../keys/keys.module';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { LaunchController } from './launch.controller';
+import { MfaModule } from '../mfa';
 import { LaunchContextService } from './launch-context.service';
 import { LoginController } from './login.controller';
 import { LoginSessionService } from './login-session.service';
@@ -73,7 +74,7 @@ const SCOPES_SUPPORTED = [
 ];
 
 @Module({
-  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule, FhirModule],
+  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule, FhirModule, forwardRef(() => MfaModule)],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,
@@ -95,7 +96,8 @@ const SCOPES_SUPPORTED = [
       inject: [AppConfig, PatientPickerRepository],
     },
   ],
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
+  // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa).
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

@@ -51,7 +51,7 @@ export class BrowserSessionService {
 
   /** The signed-in browser as the authorizer of a request; auth_time is when the session's sign-in happened. */
   asAuthorizingUser(signedIn: SignedInUser): AuthorizingUser {
-    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, amr: signedIn.session.amr ?? [], viaLaunch: false, loginSessionId: async () => signedIn.session.id };
+    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, method: signedIn.session.method, amr: signedIn.session.amr ?? [], viaLaunch: false, loginSessionId: async () => signedIn.session.id };
   }
 
   /**
@@ -65,6 +65,7 @@ export class BrowserSessionService {
       user,
       csrfToken: this.anonymousCsrfToken(request, reply),
       authTime: vouchedAt,
+      method: 'ehr-launch',
       // The EHR vouched for the person; how they authenticated there is not known here.
       amr: [],
       viaLaunch: true,
@@ -102,14 +103,16 @@ export class BrowserSessionService {
     return typeof provided === 'string' && constantTimeEquals(signedIn.csrfToken, provided);
   }
 
-  private readCookie(request: FastifyRequest, name: string): string | null {
+  /** The value of a signed cookie of this server, or null when missing or tampered with. */
+  readCookie(request: FastifyRequest, name: string): string | null {
     const raw = request.cookies?.[name];
     if (!raw) return null;
     const unsigned = request.unsignCookie(raw);
     return unsigned.valid && unsigned.value ? unsigned.value : null;
   }
 
-  private cookieOptions(maxAgeSeconds: number) {
+  /** Options of every cookie of the sign-in pages (other modules' short-lived cookies use them too). */
+  cookieOptions(maxAgeSeconds: number) {
     const secure = this.config.publicUrl.startsWith('https://');
     // Pages framed by an EHR (FRAME_ANCESTORS) are cross-site, where browsers send only SameSite=None cookies;
     // the CSRF token on every form still binds each post to this browser.

@@ -8,6 +8,9 @@ import { field, seeOther } from './html-reply';
 import { LoginThrottleService } from './login-throttle.service';
 import { QueueBusyError } from '../common/concurrency/bounded-queue';
 import { hasControlCharacters } from '../common/text/control-characters';
+// From the file, not the mfa index: the index loads MfaModule, which loads this module (forwardRef both ways).
+import { SecondFactorService } from '../mfa/second-factor.service';
+import { continueAfterSignIn, safeReturnTo } from './sign-in-continuation';
 
 // One message for every failure, so the page never reveals whether an account exists or is locked.
 const GENERIC_FAILURE = 'The username or password is incorrect, or there were too many attempts. Try again later.';
@@ -22,6 +25,7 @@ export class LoginController {
     private readonly users: UsersService,
     private readonly throttle: LoginThrottleService,
     private readonly pages: AuthorizePages,
+    private readonly secondFactor: SecondFactorService,
   ) {}
 
   @Get('login')
@@ -61,9 +65,10 @@ export class LoginController {
       return retry(GENERIC_FAILURE, 401);
     }
     await this.throttle.clearAccount(username, request.ip);
+    // A person with a second factor (or whose role requires one) is not signed in yet: the second step follows.
+    if (await this.secondFactor.interceptSignIn(request, reply, user, { method: 'password', amr: ['pwd'] }, { authorizationRequest, returnTo })) return;
     await this.sessions.signIn(reply, user, 'password');
-    if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${withoutLoginPrompt(authorizationRequest)}`);
-    seeOther(reply, returnTo ?? '/apps');
+    continueAfterSignIn(reply, authorizationRequest, returnTo);
   }
 
   @Post('logout')
@@ -75,22 +80,4 @@ export class LoginController {
     const authorizationRequest = field(body?.authorization_request);
     seeOther(reply, authorizationRequest && Object.keys(deserialize(authorizationRequest)).length ? `/authorize?${authorizationRequest}` : '/');
   }
-}
-
-/** Only local paths, so the sign-in page cannot be used as an open redirector. */
-function safeReturnTo(value: unknown): string | undefined {
-  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
-}
-
-/** After a sign-in, prompt=login and max_age (OIDC Core §3.1.2.1) have been honoured; keeping them would ask again forever. */
-function withoutLoginPrompt(authorizationRequest: string): string {
-  const parameters = new URLSearchParams(authorizationRequest);
-  const prompt = parameters.get('prompt');
-  if (prompt === null && !parameters.has('max_age')) return authorizationRequest;
-  parameters.delete('max_age');
-  if (prompt === null) return parameters.toString();
-  const rest = prompt.split(' ').filter((value) => value && value !== 'login');
-  if (rest.length) parameters.set('prompt', rest.join(' '));
-  else parameters.delete('prompt');
-  return parameters.toString();
 }

@@ -9,6 +9,7 @@ import { withApplication } from './cli-context';
 import { print } from './cli-output';
 import { registerBrandCommands } from './brand-commands';
 import { registerClientCommands } from './client-commands';
+import { registerMfaCommands } from './mfa-commands';
 import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
 
@@ -20,6 +21,7 @@ const program = new Command()
 
 registerClientCommands(program);
 registerUserCommands(program);
+registerMfaCommands(program);
 registerResourceServerCommands(program);
 registerBrandCommands(program);
 

@@ -13,6 +13,8 @@ describe('AppConfig', () => {
     expect(config.seedDemoData).toBe(true);
     expect(config.jtiCommit).toBe('sync');
     expect(new AppConfig({ JTI_COMMIT: 'async' }).jtiCommit).toBe('async');
+    expect(config.mfaRequiredRoles).toEqual([]);
+    expect(new AppConfig({ MFA_REQUIRED_ROLES: 'practitioner, admin' }).mfaRequiredRoles).toEqual(['practitioner', 'admin']);
   });
 
   it('strips a trailing slash from PUBLIC_URL and derives the FHIR base', () => {
@@ -36,6 +38,7 @@ describe('AppConfig', () => {
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET'],
     [{ KEY_ENCRYPTION_SECRET: 'too-short' }, 'KEY_ENCRYPTION_SECRET'],
     [{ TRUST_PROXY: 'proxy.example.org' }, 'TRUST_PROXY'],
+    [{ MFA_REQUIRED_ROLES: 'practitioner,Admin!' }, 'MFA_REQUIRED_ROLES'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.1, ::1/129' }, 'TRUST_PROXY'],
     [{ SMART_ASSOCIATED_ENDPOINTS: 'javascript:alert(1)' }, 'SMART_ASSOCIATED_ENDPOINTS'],

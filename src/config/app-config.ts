@@ -56,6 +56,8 @@ export class AppConfig {
   readonly requestTimeout: number;
   /** Further FHIR bases this server authorizes, for `associated_endpoints` (SMART 2.2); absolute http(s) URLs. */
   readonly associatedEndpoints: string[];
+  /** Roles whose people must have a second factor: without one they enrol at their next sign-in (docs/authorize.md). */
+  readonly mfaRequiredRoles: string[];
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -109,6 +111,10 @@ export class AppConfig {
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
     this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
+    this.mfaRequiredRoles = list(env.MFA_REQUIRED_ROLES);
+    if (this.mfaRequiredRoles.some((role) => !/^[a-z][a-z0-9_-]{0,63}$/.test(role))) {
+      throw new ConfigurationError('Invalid configuration:\n  MFA_REQUIRED_ROLES: must be a comma-separated list of role names such as practitioner,admin');
+    }
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }

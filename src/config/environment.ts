@@ -114,6 +114,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(['true', 'false'])
   OUTBOUND_ALLOW_HTTP_LOOPBACK?: string;
+
+  @IsOptional() @IsString()
+  MFA_REQUIRED_ROLES?: string;
 }
 
 export class ConfigurationError extends Error {

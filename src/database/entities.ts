@@ -14,6 +14,9 @@ import { UserEntity } from '../clients/user.entity';
 import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.entity';
 import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
+import { PendingSignInEntity } from '../mfa/pending-sign-in.entity';
+import { RecoveryCodeEntity } from '../mfa/recovery-code.entity';
+import { TotpFactorEntity } from '../mfa/totp-factor.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
 import { ResourceServerEntity } from '../resource-servers/resource-server.entity';
@@ -24,4 +27,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
+  TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity];

@@ -34,6 +34,8 @@ export interface DiscoveryContribution {
   smartConfiguration?: Record<string, unknown>;
   /** RFC 9449 §5.1 dpop_signing_alg_values_supported. */
   dpopSigningAlgs?: string[];
+  /** OIDC Discovery §3 acr_values_supported. */
+  acrValuesSupported?: string[];
 }
 
 export interface MergedDiscovery {
@@ -51,6 +53,7 @@ export interface MergedDiscovery {
   fhirSystemInteractions: string[];
   smartConfiguration: Record<string, unknown>;
   dpopSigningAlgs: string[];
+  acrValuesSupported: string[];
 }
 
 // Feature modules register what they implement in onModuleInit (grant handlers, authenticators, endpoints).
@@ -90,6 +93,7 @@ export class DiscoveryRegistry {
       fhirSystemInteractions: union((c) => c.fhirSystemInteractions),
       smartConfiguration: Object.assign({}, ...all.map((c) => c.smartConfiguration ?? {})),
       dpopSigningAlgs: union((c) => c.dpopSigningAlgs),
+      acrValuesSupported: union((c) => c.acrValuesSupported),
     };
   }
 }

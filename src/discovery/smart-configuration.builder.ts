@@ -73,6 +73,7 @@ export class SmartConfigurationBuilder {
       revocation_endpoint_auth_signing_alg_values_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthSigningAlgs) : undefined,
       code_challenge_methods_supported: merged.codeChallengeMethods,
       claims_supported: nonEmpty(merged.claimsSupported),
+      acr_values_supported: nonEmpty(merged.acrValuesSupported),
       dpop_signing_alg_values_supported: nonEmpty(merged.dpopSigningAlgs),
       ...merged.flags,
     });

@@ -1,13 +1,25 @@
 import { hkdfSync } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 
-// Private keys at rest: a compact JWE (dir + A256GCM) under a key derived from KEY_ENCRYPTION_SECRET.
+/** What a cipher protects: its own HKDF key (domain separation) and the words its errors use. */
+export interface CipherPurpose {
+  hkdfInfo: string;
+  what: string;
+}
+
+const SIGNING_KEYS: CipherPurpose = { hkdfInfo: 'signing-key-encryption', what: 'signing keys' };
+
+// Secrets at rest: a compact JWE (dir + A256GCM) under a key derived from KEY_ENCRYPTION_SECRET. Each purpose
+// (signing keys, TOTP secrets, …) derives its own key from that secret.
 export class PrivateKeyCipher {
   private readonly key: Uint8Array | null;
 
-  constructor(secret: string | undefined) {
+  constructor(
+    secret: string | undefined,
+    private readonly purpose: CipherPurpose = SIGNING_KEYS,
+  ) {
     this.key = secret
-      ? new Uint8Array(hkdfSync('sha256', secret, 'smart-auth', 'signing-key-encryption', 32))
+      ? new Uint8Array(hkdfSync('sha256', secret, 'smart-auth', purpose.hkdfInfo, 32))
       : null;
   }
 
@@ -26,13 +38,17 @@ export class PrivateKeyCipher {
   async open(value: string, encrypted: boolean): Promise<string> {
     if (!encrypted) return value;
     if (!this.key) {
-      throw new Error('Signing keys are encrypted at rest but KEY_ENCRYPTION_SECRET is not set');
+      throw new Error(`${capitalized(this.purpose.what)} are encrypted at rest but KEY_ENCRYPTION_SECRET is not set`);
     }
     try {
       const { plaintext } = await compactDecrypt(value, this.key);
       return new TextDecoder().decode(plaintext);
     } catch {
-      throw new Error('KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys');
+      throw new Error(`KEY_ENCRYPTION_SECRET does not decrypt the stored ${this.purpose.what}`);
     }
   }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -19,7 +19,21 @@ export const DEMO_USERS: CreateUserCommand[] = [
     fhirUser: 'Patient/example-patient-1',
     role: 'patient',
   },
+  {
+    username: 'mfa-clinician',
+    password: 'mfa-clinician-demo-password',
+    displayName: 'Dr. Morgan Rivera',
+    fhirUser: 'Practitioner/example-practitioner-2',
+    role: 'practitioner',
+    restrictedToPatients: null,
+  },
 ];
+
+/**
+ * The one demo user with two-step verification: an authenticator app enrolled from this fixed TOTP secret
+ * (RFC 6238, Base32, SHA-1, 6 digits, 30 s), printed in the README so anyone can add it to an app. Public.
+ */
+export const DEMO_TOTP_USER = { username: 'mfa-clinician', totpSecret: 'SMARTAUTHDEMOCLINICIANTOTPSECRET' };
 
 export const DEMO_APP_SCOPE =
   'openid fhirUser profile launch launch/patient launch/encounter offline_access online_access patient/*.cruds user/*.cruds';

@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ClientIdTakenError, ClientsService } from '../clients/clients.service';
 import { UsernameTakenError, UsersService } from '../clients/users.service';
 import { AppConfig } from '../config/app-config';
-import { demoClients, DEMO_USERS } from './demo-data';
+import { TotpService } from '../mfa';
+import { demoClients, DEMO_TOTP_USER, DEMO_USERS } from './demo-data';
 
 export interface SeedResult {
   created: string[];
@@ -18,6 +19,7 @@ export class DemoSeedService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly clients: ClientsService,
+    private readonly totp: TotpService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,6 +42,12 @@ export class DemoSeedService implements OnApplicationBootstrap {
         (error: unknown) => (error instanceof UsernameTakenError ? false : Promise.reject(error)),
       );
       (created ? result.created : result.existing).push(label);
+    }
+    // Only the seeded demo user gets the published secret, never a real account that took the name.
+    const totpUser = await this.users.findByUsername(DEMO_TOTP_USER.username);
+    if (totpUser?.demo) {
+      const label = `authenticator app of user ${DEMO_TOTP_USER.username}`;
+      (await this.totp.enrolWithSecret(totpUser.id, DEMO_TOTP_USER.totpSecret) ? result.created : result.existing).push(label);
     }
     for (const client of demoClients(this.config.publicUrl)) {
       const label = `client ${client.clientId}`;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
+import { acrForAmr } from '../mfa';
 
 export interface MintIdTokenInput {
   clientId: string;
@@ -36,6 +37,9 @@ export class IdTokenService {
     if (input.authTime) claims.auth_time = input.authTime;
     // OIDC Core §2: amr, values from RFC 8176, when the sign-in says how the person authenticated.
     if (input.amr?.length) claims.amr = input.amr;
+    // OIDC Core §2 acr: the authentication context class that sign-in satisfied (one factor or several).
+    const acr = acrForAmr(input.amr);
+    if (acr) claims.acr = acr;
     return this.keys.sign(claims, 'RS256', 'JWT');
   }
 

@@ -231,7 +231,9 @@ describe('operator CLI', () => {
       expect(again.code).toBe(0);
       const result = JSON.parse(again.stdout) as { created: string[]; existing: string[] };
       expect(result.created).toEqual([]);
-      expect(result.existing).toHaveLength(6);
+      // Three users, the authenticator app of mfa-clinician, four clients.
+      expect(result.existing).toHaveLength(8);
+      expect(result.existing).toContain('authenticator app of user mfa-clinician');
     });
 
     it('`seed` on an empty database inserts the demo users, clients and FHIR resources', async () => {

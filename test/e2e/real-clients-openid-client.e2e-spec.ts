@@ -64,11 +64,13 @@ describe('real client: openid-client', () => {
     expect(typeof tokens.expires_in).toBe('number');
     expect(tokens.patient).toBe(patientId);
     expect(tokens.scope?.split(' ')).toEqual(expect.arrayContaining(['openid', 'fhirUser', 'launch/patient', 'offline_access']));
-    const claims = tokens.claims();
+    const claims = tokens.claims() as oidc.IDToken;
     expect(claims).toMatchObject({ iss: server.baseUrl, sub: user.id, aud: client.clientId, nonce, fhirUser: `${server.fhirBaseUrl}/Patient/${patientId}` });
     // OIDC Core §2 / RFC 8176: a password sign-in says so, with when it happened.
     expect(claims?.amr).toEqual(['pwd']);
     expect(claims?.auth_time).toEqual(expect.any(Number));
+    // OIDC Core §2 acr: one factor.
+    expect(claims?.acr).toBe('urn:smart-auth:acr:pwd');
     const jwks = createLocalJWKSet(await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json());
     await expect(jwtVerify(tokens.id_token as string, jwks, { issuer: server.baseUrl, audience: client.clientId })).resolves.toBeDefined();
 

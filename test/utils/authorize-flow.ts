@@ -34,6 +34,8 @@ export interface DriveOptions {
   jar?: CookieJar;
   /** Use POST /authorize instead of GET. */
   method?: 'GET' | 'POST';
+  /** Fills a form the driver does not know (e.g. the second step of a sign-in); undefined leaves it to the driver. */
+  fill?: (form: ParsedForm, html: string) => Promise<URLSearchParams | undefined>;
 }
 
 export interface DriveResult {
@@ -77,7 +79,7 @@ export async function driveAuthorization(baseUrl: string, params: Record<string,
     pages.push(title);
     const form = parseForms(html).find((candidate) => candidate.action !== '/logout');
     if (!form) throw new Error(`Authorization stopped on a page without a form (HTTP ${response.status}): ${title}: ${textOf(html)}`);
-    const body = fillForm(form, options, pages);
+    const body = (await options.fill?.(form, html)) ?? fillForm(form, options, pages);
     response = await send(jar, new URL(form.action, baseUrl).toString(), 'POST', body.toString());
   }
   throw new Error(`Authorization did not finish; pages: ${pages.join(' → ')}`);

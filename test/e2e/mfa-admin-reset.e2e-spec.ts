@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { AuditService } from '../../src/audit/audit.service';
+import { Clock } from '../../src/common/time/clock';
+import { createUser } from '../utils/authorize-fixtures';
+import { CookieJar, signedInJar } from '../utils/authorize-flow';
+import { ensureBuilt } from '../utils/ensure-built';
+import { browse, enrolTotp, passwordStep, TestClock } from '../utils/mfa';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const ADMIN_TOKEN = 'mfa-admin-token-0123456789abcdef0123456789';
+const ROOT = join(__dirname, '..', '..');
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+jest.setTimeout(120_000);
+
+// An operator resets a person's second factors (lost phone, no recovery code left): by the admin API and the
+// CLI, audited; afterwards the password alone signs in (until a policy asks for enrolment again).
+describe('second factor: operator reset', () => {
+  let server: TestApp;
+  const clock = new TestClock();
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    server = await startTestApp({ ADMIN_TOKEN }, [{ provide: Clock, useValue: clock }]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function enrolledUser() {
+    const user = await createUser(server, 'practitioner', 'Practitioner/example-practitioner-1');
+    await enrolTotp(server.baseUrl, await signedInJar(server.baseUrl, user), clock);
+    expect((await passwordStep(server.baseUrl, new CookieJar(), user)).location).toBe('/login/two-factor');
+    return user;
+  }
+
+  const resets = async (userId: string) => (await server.app.get(AuditService).find({ event: 'mfa_reset', limit: 1000 })).filter((event) => event.userId === userId);
+
+  it('DELETE /admin/users/{id}/factors removes them, ends pending sign-ins, and is audited', async () => {
+    const user = await enrolledUser();
+    const pending = new CookieJar();
+    await passwordStep(server.baseUrl, pending, user);
+    const url = `${server.baseUrl}/admin/users/${user.user.id}/factors`;
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(401);
+    const response = await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ user_id: user.user.id, username: user.username, totp_removed: true, recovery_codes_removed: 10 });
+    expect(await resets(user.user.id)).toEqual([expect.objectContaining({ outcome: 'success', ip: '127.0.0.1', detail: { by: 'admin-api', totp: true, recovery_codes: 10 } })]);
+    // The pending sign-in started before the reset is gone; the password alone signs in now.
+    expect((await browse(pending, `${server.baseUrl}/login/two-factor`)).title).toBe('Sign in');
+    expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
+
+    const unknown = await fetch(`${server.baseUrl}/admin/users/00000000-0000-4000-8000-000000000000/factors`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('users:reset-factors does the same from the CLI, by username', async () => {
+    const user = await enrolledUser();
+    const result = await cli(['users:reset-factors', user.username]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ user_id: user.user.id, username: user.username, totp_removed: true, recovery_codes_removed: 10 });
+    expect(await resets(user.user.id)).toEqual([expect.objectContaining({ detail: { by: 'cli', totp: true, recovery_codes: 10 } })]);
+    expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
+    const missing = await cli(['users:reset-factors', 'nobody-here']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no user nobody-here');
+  });
+});
