@@ -42,7 +42,10 @@ export class LoginSessionService {
     return session && isLive(session) ? session : null;
   }
 
-  /** For online_access refresh tokens (SMART I9): usable only while the user stays signed in. */
+  /**
+   * For online_access refresh tokens (SMART App Launch 2.2 §Scopes for requesting a refresh token): usable only while
+   * the user stays signed in.
+   */
   async isActive(sessionId: string): Promise<boolean> {
     if (!/^[0-9a-f-]{36}$/i.test(sessionId ?? '')) return false;
     const session = await this.sessions.findOneBy({ id: sessionId });

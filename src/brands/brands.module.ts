@@ -3,7 +3,7 @@ import { AdminBrandController } from './admin-brand.controller';
 import { BrandsController } from './brands.controller';
 import { BrandsService } from './brands.service';
 
-// Issue 15.6: SMART App Launch 2.2 User-access Brands.
+// SMART App Launch 2.2 User-access Brands (brands.html): the operator's brand and endpoint, published as a Bundle.
 @Module({
   controllers: [BrandsController, AdminBrandController],
   providers: [BrandsService],

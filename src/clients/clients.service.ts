@@ -206,8 +206,8 @@ export class ClientsService {
   }
 
   /**
-   * SMART R2 CORS: true when an enabled client an operator created or verified has a redirect URI on this origin.
-   * One indexed lookup per origin, cached (bounded) for at most CLIENT_CACHE_MS.
+   * SMART App Launch 2.2 §Considerations for CORS Support: true when an enabled client an operator created or verified
+   * has a redirect URI on this origin. One indexed lookup per origin, cached (bounded) for at most CLIENT_CACHE_MS.
    */
   async isApprovedOrigin(origin: string): Promise<boolean> {
     if (typeof origin !== 'string' || origin.length === 0 || origin.length > 2048) return false;

@@ -17,7 +17,7 @@ interface EntryRequest {
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity' };
 
-/** Batch and transaction Bundles: every entry is checked on its own merits (SMART I3, Q4). */
+/** Batch and transaction Bundles: every entry is checked on its own merits (SMART App Launch 2.2 §Batches and Transactions). */
 @Injectable()
 export class FhirBatchService {
   constructor(

@@ -11,7 +11,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 
-// RFC 7662 §2.2 and SMART N: anything unknown, expired, revoked, malformed or not the caller's is exactly
+// RFC 7662 §2.2 and SMART App Launch 2.2 Token Introspection: anything unknown, expired, revoked, malformed or not the caller's is exactly
 // {"active": false}, so the response never reveals why.
 @Injectable()
 export class IntrospectionService {
@@ -35,7 +35,7 @@ export class IntrospectionService {
     const claims = await this.accessTokens.verify(token);
     if (!claims) return null;
     if (await this.revocation.isRevoked(claims.jti, claims.grant_id, claims.client_id)) return null;
-    // Issue 12.6: a disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard.
+    // A disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard: access ends when it is withdrawn.
     const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
     return (await this.holders.isActive(holder)) ? claims : null;
   }

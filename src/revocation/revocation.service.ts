@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ClientsService } from '../clients/clients.service';
 
-// Every server process sees a revocation within this many milliseconds (SMART O3 asks for under an hour).
+// Every server process sees a revocation within this many milliseconds (ONC (g)(10) test 9.3 asks for under an hour).
 export const REVOCATION_CACHE_MS = 2000;
 
 interface CacheEntry {

@@ -18,7 +18,7 @@ export interface MintAccessTokenInput {
   userRole?: string | null;
   /** The patients a restricted practitioner may see (users.restricted_to_patients); null = no restriction. */
   restrictedToPatients?: readonly string[] | null;
-  /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (issue 12.9). */
+  /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (RFC 8707). */
   audience?: string;
   /** RFC 9449 §6.1: the DPoP key thumbprint the token is bound to (`cnf.jkt`). */
   dpopJkt?: string | null;

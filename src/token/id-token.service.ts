@@ -13,7 +13,8 @@ export interface MintIdTokenInput {
   lifetimeSeconds: number;
 }
 
-// OIDC Core §2 / SMART M7: RS256, iss exactly the issuer, aud the client, fhirUser absolute.
+// OIDC Core §2, SMART App Launch 2.2 §Scopes for requesting identity data: RS256, iss exactly the issuer, aud the
+// client, fhirUser absolute.
 @Injectable()
 export class IdTokenService {
   constructor(
@@ -39,7 +40,7 @@ export class IdTokenService {
     return this.keys.sign(claims, 'RS256', 'JWT');
   }
 
-  /** `Practitioner/1` relative to the FHIR base becomes an absolute URL (SMART M3). */
+  /** `Practitioner/1` relative to the FHIR base becomes an absolute URL (SMART App Launch 2.2 §Scopes for requesting identity data). */
   absoluteFhirUser(fhirUser: string | null | undefined): string | null {
     if (!fhirUser) return null;
     return /^https?:\/\//.test(fhirUser) ? fhirUser : `${this.config.fhirBaseUrl}/${fhirUser.replace(/^\/+/, '')}`;

@@ -49,7 +49,7 @@ export class TokenModule implements OnModuleInit, OnApplicationShutdown {
     this.registry.contribute('token', () => ({
       endpoints: { token_endpoint: '/token' },
       grantTypes: this.pipeline.grantTypes(),
-      // SMART B1: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
+      // SMART App Launch 2.2 §Capabilities: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
       capabilities: ['sso-openid-connect', 'permission-offline', 'permission-online'],
       claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'nonce', 'fhirUser', 'name'],
       // SMART Backend Services: system/ scopes, v2 and v1 syntax (narrowed to each client's pre-authorization).

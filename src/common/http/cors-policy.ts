@@ -4,7 +4,8 @@ import { AppConfig } from '../../config/app-config';
 
 export type OriginSource = (origin: string) => boolean | Promise<boolean>;
 
-// SMART R2: discovery, JWKS, /metadata and the brands Bundle (SMART 2.2 brands: CORS SHALL) are open to any origin; the token, introspection, revocation and
+// SMART App Launch 2.2 §Considerations for Cross-Origin Resource Sharing (CORS) Support: discovery, JWKS, /metadata and
+// the brands Bundle (User-access Brands: CORS SHALL) are open to any origin; the token, introspection, revocation and
 // FHIR endpoints to configured origins and (through registered sources) the origins of approved clients.
 const OPEN_PATHS = [/^\/\.well-known\//, /^\/fhir\/\.well-known\//, /^\/fhir\/metadata(\?|$)/, /^\/brands\.json(\?|$)/];
 const NO_CORS_PATHS = [/^\/(authorize|login|consent|logout|launch|ehr|apps|admin|docs)(\/|\?|$)/];
