@@ -6,8 +6,8 @@ import { driveAuthorization } from '../utils/authorize-flow';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issues 13.4 (datatypes on write, poisoned stored data), 13.6 / 11.10 (NUL, surrogates, nesting, _since,
-// search escapes), 13.7 (all-dot ids) and 12.13 (Cache-Control on patient data), FHIR parts.
+// Datatypes on write and poisoned stored data, NUL, surrogates, nesting, _since and search escapes, all-dot ids,
+// and Cache-Control on patient data (RFC 9111 §5.2.2.5): input that once broke the FHIR API.
 describe('FHIR input that used to break the server', () => {
   let server: TestApp;
   let admin: string;
@@ -32,7 +32,7 @@ describe('FHIR input that used to break the server', () => {
   };
 
   describe('datatypes on write (13.4)', () => {
-    it('refuses the poisoning PUT of issue 13.4 and keeps the stored name', async () => {
+    it('refuses a poisoning PUT (malformed HumanName) and keeps the stored name', async () => {
       const response = await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', body: { resourceType: 'Patient', id: own, name: [{ given: 5, family: 'Shaw' }] } });
       expectOutcome(response);
       expect(response.body.issue[0].diagnostics).toMatch(/given/);

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 13 items 2 and 3: no single FHIR request may hold the event loop or the database for long.
+// No single FHIR request may hold the event loop or the database for long.
 
 /** Runs `attack` while polling GET /health; every health answer must come within `boundMs`. */
 async function healthStaysPrompt<T>(server: TestApp, attack: () => Promise<T>, boundMs = 1000): Promise<{ result: T; slowestHealthMs: number }> {
@@ -30,7 +30,7 @@ async function healthStaysPrompt<T>(server: TestApp, attack: () => Promise<T>, b
   }
 }
 
-describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
+describe('FHIR store: bounded work per request', () => {
   let server: TestApp;
   let admin: string;
   let patientToken: string;

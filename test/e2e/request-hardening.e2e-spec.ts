@@ -10,7 +10,7 @@ import { CookieJar, parseForms } from '../utils/authorize-flow';
 import { mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issues 11.10 and 13.6: requests are refused before their bodies are read when unauthenticated, slow bodies
+// Requests are refused before their bodies are read when unauthenticated, slow bodies
 // are cut off, and malformed input (deep JSON, NUL, unpaired surrogates, raw `..`, CR/LF in a redirect) is a
 // 400/404 in the endpoint's own format, never a 500 or a raw Fastify error.
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
@@ -74,7 +74,7 @@ function bodyOf(response: string): string {
   return response.slice(response.indexOf('\r\n\r\n') + 4);
 }
 
-describe('request hardening (issues 11.10, 13.6)', () => {
+describe('request hardening', () => {
   let server: TestApp;
 
   beforeAll(async () => {

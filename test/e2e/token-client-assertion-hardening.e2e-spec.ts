@@ -3,7 +3,7 @@ import { driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { createClient, JWT_BEARER, postForm, TestClient } from './token-fixtures';
 
-describe('client assertions and loopback redirects (issues 11.11, 12.10)', () => {
+describe('client assertions and loopback redirects', () => {
   let server: TestApp;
   let tokenUrl: string;
   let backend: TestClient;
