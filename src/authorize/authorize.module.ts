@@ -1,5 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -77,6 +78,7 @@ const SCOPES_SUPPORTED = [
     AuthorizationRequestValidator,
     AuthorizePages,
     BrowserSessionService,
+    Clock,
     EhrLaunchService,
     IdTokenHintVerifier,
     LaunchContextService,

@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { TokenModule } from '../token/token.module';
 import { IntrospectionCallerService } from './introspection-caller.service';
@@ -9,7 +10,7 @@ import { TokenRevocationService } from './token-revocation.service';
 @Module({
   imports: [TokenModule],
   controllers: [IntrospectionController],
-  providers: [IntrospectionCallerService, IntrospectionService, TokenRevocationService],
+  providers: [Clock, IntrospectionCallerService, IntrospectionService, TokenRevocationService],
   exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {

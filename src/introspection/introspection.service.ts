@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TokenHolderService } from '../clients/token-holder.service';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { RevocationService } from '../revocation/revocation.service';
 import { AccessTokenClaims, AccessTokenService } from '../token/access-token.service';
@@ -21,6 +22,7 @@ export class IntrospectionService {
     private readonly revocation: RevocationService,
     private readonly holders: TokenHolderService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async introspect(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
@@ -72,7 +74,7 @@ export class IntrospectionService {
   private async refreshToken(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
     const stored = await this.refreshTokens.findByValue(token);
     if (!stored || !visibleTo(caller, stored.clientId)) return INACTIVE;
-    if (stored.revokedAt || stored.grantRevoked || stored.rotatedAt || stored.expiresAt.getTime() <= Date.now()) return INACTIVE;
+    if (stored.revokedAt || stored.grantRevoked || stored.rotatedAt || stored.expiresAt.getTime() <= this.clock.now()) return INACTIVE;
     if (!(await this.holders.isActive({ clientId: stored.clientId, subject: stored.userId ?? stored.clientId }))) return INACTIVE;
     return {
       active: true,

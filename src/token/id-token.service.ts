@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
 
@@ -20,10 +21,11 @@ export class IdTokenService {
   constructor(
     private readonly keys: KeysService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   mint(input: MintIdTokenInput): Promise<string> {
-    const issuedAt = Math.floor(Date.now() / 1000);
+    const issuedAt = Math.floor(this.clock.now() / 1000);
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: input.userId,

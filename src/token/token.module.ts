@@ -1,5 +1,6 @@
 import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { Clock } from '../common/time/clock';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { DPOP_SIGNING_ALGS } from '../dpop/dpop-proof.verifier';
 import { DpopModule } from '../dpop/dpop.module';
@@ -22,6 +23,7 @@ const PURGE_INTERVAL_MS = 3600_000;
   controllers: [TokenController],
   providers: [
     AccessTokenService,
+    Clock,
     IdTokenService,
     RefreshTokenRepository,
     TokenIssuerService,

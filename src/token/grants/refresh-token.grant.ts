@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LoginSessionService } from '../../authorize/login-session.service';
 import { AuditService } from '../../audit/audit.service';
+import { Clock } from '../../common/time/clock';
 import { InvalidDpopProofError, InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
@@ -26,6 +27,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly resourceServers: ResourceServersService,
+    private readonly clock: Clock,
   ) {}
 
   async handle({ params, client, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
@@ -66,7 +68,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (stored.dpopJkt && stored.dpopJkt !== dpopJkt) throw new InvalidDpopProofError('The refresh token is bound to another DPoP key');
     if (stored.revokedAt || stored.grantRevoked) throw new InvalidGrantError('The refresh token has been revoked');
     if (stored.rotatedAt) await this.reused(stored, ip);
-    if (stored.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired');
+    if (stored.expiresAt.getTime() <= this.clock.now()) throw new InvalidGrantError('The refresh token has expired');
     // SMART App Launch 2.2 §Scopes for requesting a refresh token: online_access lasts only as long as the user's login session.
     if (stored.online && !(stored.loginSessionId && (await this.sessions.isActive(stored.loginSessionId)))) {
       throw new InvalidGrantError('The login session behind this online_access token has ended');
@@ -94,7 +96,7 @@ export class RefreshTokenGrant implements GrantHandler {
   // RFC 9700 §4.14.2, SMART best practices: reuse of a rotated token ends the whole grant. Within the grace window
   // (REFRESH_TOKEN_REUSE_GRACE) a client that lost the previous response is refused without that penalty.
   private async reused(stored: StoredRefreshToken, ip: string | null): Promise<never> {
-    const withinGrace = Date.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
+    const withinGrace = this.clock.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
     if (!withinGrace && stored.grantId) {
       await Promise.all([this.revocation.revokeGrant(stored.grantId), this.refreshTokens.revokeByGrant(stored.grantId)]);
     }
