@@ -29,7 +29,7 @@ async function pollUntil(check: () => Promise<boolean>, limitMs: number): Promis
   }
 }
 
-describe('database outage (14.2)', () => {
+describe('database outage', () => {
   let dir: string;
   let database: ClusterProcess;
   let port: number;

@@ -219,7 +219,7 @@ describe('request hardening', () => {
     });
   });
 
-  describe('NUL and unpaired surrogates at /register (13.6)', () => {
+  describe('NUL and unpaired surrogates at /register', () => {
     it.each([
       ['a NUL in client_name', '{"client_name":"a\\u0000b","redirect_uris":["https://nul.example.org/cb"]}'],
       ['an unpaired high surrogate in client_name', '{"client_name":"a\\ud800b","redirect_uris":["https://sur.example.org/cb"]}'],
@@ -265,7 +265,7 @@ describe('request hardening', () => {
     });
   });
 
-  describe('CR/LF or non-Latin-1 text in /login authorization_request (13.6)', () => {
+  describe('CR/LF or non-Latin-1 text in /login authorization_request', () => {
     it.each([
       ['CR/LF', 'client_id=x\r\nSet-Cookie: planted=1'],
       ['non-Latin-1 text', 'client_id=\u4e2d'],

@@ -108,7 +108,7 @@ function refusesConnections(port: number): Promise<boolean> {
   });
 }
 
-describe('stopping and restarting (14.5)', () => {
+describe('stopping and restarting', () => {
   let root: string;
 
   beforeAll(async () => {
