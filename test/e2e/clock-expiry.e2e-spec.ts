@@ -39,7 +39,13 @@ describe('expiry follows the injected Clock', () => {
       return result.code as string;
     };
     const redeem = (code: string, verifier: string) =>
-      postForm(`${server.baseUrl}/token`, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: verifier });
+      postForm(`${server.baseUrl}/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: app.redirectUri,
+        client_id: app.clientId,
+        code_verifier: verifier,
+      });
 
     const young = pkce();
     const youngCode = await codeFor(young.challenge);
