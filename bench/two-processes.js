@@ -140,6 +140,7 @@ async function runTwoProcesses({ settings, databaseUrl, workDir, log, stops }) {
       makeBodies: (count) => apis[0].assertionBodies(backend, count, { grant_type: 'client_credentials', scope: 'system/Patient.rs' }),
       check: tokenResponse,
     });
+  /** @type {{ id: string, title: string, plan: (server: object) => (count: number) => Promise<import('./lib/load').Plan> }[]} */
   const scenarios = [{ id: 'cc-private-key-jwt-rs384', title: 'client_credentials, private_key_jwt RS384', plan: (server) => ccPlan(server) }];
   if (patientId) {
     const token = await a.backendToken(backend, BACKEND_SCOPE);

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Issue 11.2: the demo EHR launcher may launch only the users the demo seed created.
+// The demo EHR launcher may launch only the users the demo seed created.
 export class AddDemoFlagToUsers1795410000000 implements MigrationInterface {
   name = 'AddDemoFlagToUsers1795410000000';
 

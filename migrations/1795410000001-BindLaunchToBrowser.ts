@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Issue 11.3: a launch is bound to the first browser that presents it at /authorize.
+// A launch is bound to the first browser that presents it at /authorize, so a leaked launch id is useless elsewhere.
 export class BindLaunchToBrowser1795410000001 implements MigrationInterface {
   name = 'BindLaunchToBrowser1795410000001';
 

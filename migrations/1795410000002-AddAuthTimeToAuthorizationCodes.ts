@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Issue 12.7: OIDC Core §2 auth_time travels from the sign-in, through the code, into the id_token.
+// OIDC Core §2: auth_time travels from the sign-in, through the code, into the id_token.
 export class AddAuthTimeToAuthorizationCodes1795410000002 implements MigrationInterface {
   name = 'AddAuthTimeToAuthorizationCodes1795410000002';
 

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Issue 12.9: resource servers with their own audience, and the audience a refresh token was granted for
+// RFC 8707: resource servers with their own audience, and the audience a refresh token was granted for
 // (null: this server's FHIR base, as for every token issued before).
 export class AddResourceServers1795480000000 implements MigrationInterface {
   name = 'AddResourceServers1795480000000';

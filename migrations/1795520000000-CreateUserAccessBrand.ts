@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Issue 15.6: the operator's user-access brand (SMART App Launch 2.2), a single row.
+// The operator's user-access brand (SMART App Launch 2.2), a single row.
 export class CreateUserAccessBrand1795520000000 implements MigrationInterface {
   name = 'CreateUserAccessBrand1795520000000';
 

@@ -10,7 +10,7 @@ function freePort() {
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -21,6 +21,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Starts `node <args>` with `env`, logs to `logFile`, and resolves once `readyUrl` answers 200.
  * The returned handle stops the process (SIGTERM, then SIGKILL after 10 s).
+ * @param {{ name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, readyUrl: string, timeoutMs?: number, cwd?: string }} options
  */
 async function startNode({ name, args, env, logFile, readyUrl, timeoutMs = 180_000, cwd }) {
   const log = createWriteStream(logFile, { flags: 'a' });

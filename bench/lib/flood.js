@@ -8,6 +8,7 @@
 function startFlood({ concurrency, attempt }) {
   let stopped = false;
   let next = 0;
+  /** @type {Record<string, number>} */
   const counts = {};
   const count = (label) => (counts[label] = (counts[label] ?? 0) + 1);
   const lane = async () => {
@@ -31,7 +32,12 @@ function startFlood({ concurrency, attempt }) {
   };
 }
 
-/** Runs `work` with a flood started before it and stopped after it (also when `work` throws). */
+/** @typedef {{ attempts: number, counts: Record<string, number> }} FloodSummary */
+
+/**
+ * Runs `work` with a flood started before it and stopped after it (also when `work` throws).
+ * @param {{ concurrency: number, attempt: (index: number) => Promise<unknown>, onSummary?: (summary: FloodSummary) => void }} options
+ */
 async function duringFlood(options, work) {
   const flood = startFlood(options);
   let result;

@@ -37,6 +37,7 @@ describe('startFlood', () => {
 describe('duringFlood', () => {
   it('runs the work while the flood runs, stops the flood after it, and reports the summary', async () => {
     let attemptsDuringWork = 0;
+    /** @type {import('./flood').FloodSummary | null} */
     let summary = null;
     const result = await duringFlood(
       { concurrency: 2, attempt: async () => { await nextTurn(); attemptsDuringWork += 1; return 401; }, onSummary: (value) => (summary = value) },
@@ -51,6 +52,7 @@ describe('duringFlood', () => {
   });
 
   it('stops the flood when the work throws', async () => {
+    /** @type {import('./flood').FloodSummary | null} */
     let summary = null;
     await expect(
       duringFlood({ concurrency: 1, attempt: async () => { await nextTurn(); return 401; }, onSummary: (value) => (summary = value) }, async () => {

@@ -4,6 +4,15 @@ const autocannon = require('autocannon');
 const { processCpuSeconds } = require('./process-cpu');
 
 /**
+ * @typedef {object} Plan What one run sends and how its answers are judged.
+ * @property {object[]} requests autocannon request objects (a `setupRequest` may hand out pre-built bodies)
+ * @property {(status: number, body: string, headers?: object) => boolean} check whether a response is the expected one
+ * @property {() => boolean} [exhausted] whether the run used up its single-use inputs
+ */
+
+/** @typedef {(line: string) => void} Log */
+
+/**
  * Counts one response into `counts`: a response that fails `plan.check(status, body, headers)` (or whose check
  * throws) is wrong; the first three wrong ones are kept as samples. Returns whether it was the expected one.
  */
@@ -47,7 +56,9 @@ function summariseRun({ counts, result, duration, cpuBefore, cpuAfter, exhausted
 /**
  * One autocannon run. `plan.requests` are autocannon request objects (their `setupRequest` may hand out
  * pre-built bodies); `plan.check(status, body)` decides whether a response is the expected one. A response
- * that fails the check counts as an error and never as throughput.
+ * that fails the check counts as an error and never as throughput. `amount` (a request count) wins over
+ * `duration` (seconds); `pid` is the server's, for its CPU time.
+ * @param {{ url: string, connections: number, plan: Plan, duration?: number, amount?: number, pid?: number }} options
  */
 async function runOnce({ url, connections, duration, plan, amount, pid }) {
   const counts = { responses: 0, wrong: 0, samples: [] };
@@ -78,11 +89,9 @@ function median(values) {
 }
 
 /**
- * Warm-up, then `runs` measured runs. rps, p50 and p99 are medians over the measured runs; errors and
- * non-2xx are totals over them. `scenario.prepare(estimate)` builds a fresh plan per run, sized for
- * `estimate` requests (pools of single-use assertions, codes, ...). `runner` is `runOnce` except in the specs.
+ * One scenario's warm-up and measured runs, taken a step at a time so that two scenarios can alternate.
+ * @param {Log} [log]
  */
-/** One scenario's warm-up and measured runs, taken a step at a time so that two scenarios can alternate. */
 function measurement(scenario, settings, log = () => undefined, runner = runOnce) {
   const connections = scenario.connections ?? settings.connections;
   const prefix = scenario.label ? `${scenario.label} ` : '';
@@ -120,6 +129,12 @@ function measurement(scenario, settings, log = () => undefined, runner = runOnce
   };
 }
 
+/**
+ * Warm-up, then `runs` measured runs. rps, p50 and p99 are medians over the measured runs; errors and
+ * non-2xx are totals over them. `scenario.prepare(estimate)` builds a fresh plan per run, sized for
+ * `estimate` requests (pools of single-use assertions, codes, ...). `runner` is `runOnce` except in the specs.
+ * @param {Log} [log]
+ */
 async function measure(scenario, settings, log = () => undefined, runner = runOnce) {
   const steps = measurement(scenario, settings, log, runner);
   await steps.warmUp();
@@ -131,6 +146,7 @@ async function measure(scenario, settings, log = () => undefined, runner = runOn
  * Two scenarios measured in alternation (A1 B1, B2 A2, A3 B3, …) rather than one after the other: on a
  * machine whose speed drifts over tens of seconds (shared cores, a neighbour's load), both sides of a ratio
  * then see the same conditions. A side that throws ends as `{ error }` without stopping the other.
+ * @param {Log} [log]
  */
 async function measurePair(first, second, settings, log = () => undefined, runner = runOnce) {
   const sides = [first, second].map((scenario) => ({ steps: measurement(scenario, settings, log, runner), error: null }));

@@ -275,11 +275,11 @@ describe('measurePair (with a stand-in for autocannon)', () => {
 
   it('warms both up, then alternates the runs (A B, B A, A B) and reports each side separately', async () => {
     const order = [];
-    const runner = async ({ url, duration }) => (order.push(url), result(url === 'a' ? 100 : 50 + order.length));
+    const runner = async ({ url }) => (order.push(url), result(url === 'a' ? 100 : 50 + order.length));
     const [a, b] = await measurePair(side('a'), side('b'), settings, undefined, runner);
     expect(order).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b']);
-    expect(a.rps).toBe(100);
-    expect(b.runs.map((run) => run.rps)).toEqual([54, 55, 58]);
+    expect(a).toMatchObject({ rps: 100 });
+    expect(b).toMatchObject({ runs: [{ rps: 54 }, { rps: 55 }, { rps: 58 }] });
   });
 
   it('a side that fails becomes { error } and the other is still measured', async () => {
@@ -288,8 +288,7 @@ describe('measurePair (with a stand-in for autocannon)', () => {
       return result(10);
     };
     const [a, b] = await measurePair(side('a'), side('b'), settings, undefined, runner);
-    expect(a.rps).toBe(10);
-    expect(a.runs).toHaveLength(3);
+    expect(a).toMatchObject({ rps: 10, runs: [{}, {}, {}] });
     expect(b).toEqual({ error: 'peer crashed' });
   });
 });

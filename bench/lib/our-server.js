@@ -30,7 +30,10 @@ async function startDatabase(settings, workDir) {
  *
  * NODE_ENV=development, not production: production requires an https PUBLIC_URL, and this harness talks
  * plain HTTP over loopback. LOG_LEVEL=warn keeps per-request logs out of the measurement, as a
- * production deployment at warn would.
+ * production deployment at warn would. `shared` carries the values of processes started earlier, so that
+ * a later group joins them.
+ * @param {{ settings: object, databaseUrl: string, workDir: string, count: number, label?: string, extraEnv?: Record<string, string>,
+ *   shared?: { publicUrl?: string, adminToken?: string, cookieSecret?: string }, script?: string, readyPath?: string }} options
  */
 async function startOurServers({ settings, databaseUrl, workDir, count, label = 'smart-auth', extraEnv = {}, shared = {}, script = MAIN, readyPath = '/health/ready' }) {
   const ports = [];

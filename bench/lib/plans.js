@@ -2,6 +2,8 @@
 
 const { pool } = require('./load');
 
+/** @typedef {import('./load').Plan} Plan */
+
 const FORM = 'application/x-www-form-urlencoded';
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded. */
@@ -20,12 +22,20 @@ function json(body) {
   }
 }
 
-/** The same request every time (discovery, JWKS, introspection, FHIR reads). */
+/**
+ * The same request every time (discovery, JWKS, introspection, FHIR reads).
+ * @param {{ method?: string, path: string, headers?: Record<string, string>, body?: string, check: Plan['check'] }} options
+ * @returns {(count?: number) => Promise<Plan>}
+ */
 function fixedPlan({ method = 'GET', path, headers = {}, body, check }) {
   return async () => ({ requests: [{ method, path, headers, ...(body === undefined ? {} : { body }) }], check });
 }
 
-/** One pre-built form body per request, taken from `makeBodies(count)` (assertions, codes). */
+/**
+ * One pre-built form body per request, taken from `makeBodies(count)` (assertions, codes).
+ * @param {{ path: string, headers?: Record<string, string>, makeBodies: (count: number) => Promise<string[]>, check: Plan['check'] }} options
+ * @returns {(count: number) => Promise<Plan>}
+ */
 function pooledFormPlan({ path, headers = {}, makeBodies, check }) {
   return async (count) => {
     const bodies = pool(await makeBodies(count));
@@ -45,7 +55,7 @@ function pooledFormPlan({ path, headers = {}, makeBodies, check }) {
   };
 }
 
-const expectStatus = (status, predicate = () => true) => (actual, body) => actual === status && predicate(body);
+const expectStatus = (status, /** @type {(body: string) => boolean} */ predicate = () => true) => (actual, body) => actual === status && predicate(body);
 const tokenResponse = expectStatus(200, (body) => typeof json(body)?.access_token === 'string');
 const introspection = (active) => expectStatus(200, (body) => json(body)?.active === active);
 

@@ -52,10 +52,10 @@ async function startWireCounter(databaseUrl) {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   const proxied = new URL(databaseUrl);
   proxied.hostname = '127.0.0.1';
-  proxied.port = String(server.address().port);
+  proxied.port = String(/** @type {import('node:net').AddressInfo} */ (server.address()).port);
   return {
     url: proxied.toString(),
     reset() {

@@ -54,7 +54,7 @@ function summarise(profile, count, filter) {
       byInclusive.set(name, (byInclusive.get(name) ?? 0) + micros);
     }
   }
-  const top = (map, skip = () => false) =>
+  const top = (map, /** @type {(name: string) => boolean} */ skip = () => false) =>
     [...map]
       .filter(([name]) => !skip(name) && (!filter || name.includes(filter)))
       .sort((a, b) => b[1] - a[1])

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { AuthorizationCodeEntity } from './authorization-code.entity';
 import { LaunchContext } from './launch-context.model';
@@ -33,6 +34,7 @@ export class AuthorizationCodeService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     this.codes = dataSource.getRepository(AuthorizationCodeEntity);
   }
@@ -55,7 +57,7 @@ export class AuthorizationCodeService {
       nonce: input.nonce ?? null,
       authTime: input.authTime ?? null,
       amr: input.amr?.length ? input.amr : null,
-      expiresAt: new Date(Date.now() + this.config.authorizationCodeTtl * 1000),
+      expiresAt: new Date(this.clock.now() + this.config.authorizationCodeTtl * 1000),
       }),
     );
     return code;
@@ -81,10 +83,10 @@ export class AuthorizationCodeService {
     const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
       `UPDATE authorization_codes AS code SET consumed_at = now()
         WHERE code.id = $1 AND code.code_hash = $2 AND code.client_id = $3 AND code.redirect_uri = $4
-          AND code.code_challenge = $5 AND code.consumed_at IS NULL AND code.expires_at > now()
+          AND code.code_challenge = $5 AND code.consumed_at IS NULL AND code.expires_at > $6
           AND NOT EXISTS (SELECT 1 FROM grants WHERE grants.id = code.grant_id AND grants.revoked_at IS NOT NULL)
         RETURNING code.*`,
-      [code.id, code.codeHash, code.clientId, code.redirectUri, code.codeChallenge],
+      [code.id, code.codeHash, code.clientId, code.redirectUri, code.codeChallenge, new Date(this.clock.now())],
     );
     if (rows.length === 1) return { status: 'ok', code: this.fromRow(rows[0]) };
     const existing = await this.codes.findOneBy({ id: code.id });

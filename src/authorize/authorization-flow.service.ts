@@ -30,7 +30,8 @@ export type FlowStep =
 
 const PICKER_LIMIT = 50;
 
-// After sign-in: establish patient and encounter context (SMART D4), ask for or reuse consent (D5), issue the code (D6).
+// After sign-in: establish patient and encounter context (SMART App Launch 2.2 §Scopes for requesting context data), ask for or
+// reuse consent, issue the code (SMART App Launch 2.2 §Obtain authorization code).
 @Injectable()
 export class AuthorizationFlowService {
   constructor(
@@ -91,8 +92,8 @@ export class AuthorizationFlowService {
       if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.', true);
       grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, await this.rememberedScope(request, user, granted))).id;
     } else {
-      // A remembered grant covering every requested scope skips the consent page (SMART D5, RFC 6749 §10.2).
-      // Grants do not record a resource server, so a token for a registered one always asks (issue 12.9).
+      // A remembered grant covering every requested scope skips the consent page (RFC 6749 §10.2).
+      // Grants do not record a resource server, so a token for a registered one always asks (RFC 8707).
       const remembered = await this.grants.findActive(user.id, request.client.clientId);
       if (!remembered || request.prompt.has('consent') || request.resourceServer !== undefined || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
         return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
@@ -152,7 +153,8 @@ export class AuthorizationFlowService {
       ...launched,
       patient: patient?.id,
       encounter,
-      // SMART H4/H5: always tell the app whether to show a banner and where the style lives.
+      // SMART App Launch 2.2 §Launch context arrives with your access_token: always tell the app whether to show a
+      // banner and where the style lives.
       need_patient_banner: launched.need_patient_banner ?? true,
       smart_style_url: launched.smart_style_url ?? this.style.url(),
     });

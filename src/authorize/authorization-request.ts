@@ -9,7 +9,7 @@ export interface AuthorizationRequest {
   state: string;
   codeChallenge: string;
   aud: string;
-  /** Issue 12.9: the registered resource server the token is for (its base URL); absent for this server's /fhir. */
+  /** RFC 8707: the registered resource server the token is for (its base URL); absent for this server's /fhir. */
   resourceServer?: string;
   nonce?: string;
   /** OIDC Core §3.1.2.1 prompt values: none, login, consent, select_account. */
@@ -20,7 +20,7 @@ export interface AuthorizationRequest {
   acrValues?: string[];
   /** OIDC Core §3.1.2.1: an id_token naming the person the app expects. */
   idTokenHint?: string;
-  /** requested ∩ client ceiling (SMART I11), in the syntax the app asked for. */
+  /** requested ∩ client ceiling (SMART App Launch 2.2 §SMART's scopes are used to delegate access), in the syntax the app asked for. */
   scopes: SmartScope[];
   launch?: string;
   launchContext?: LaunchContextEntity;

@@ -61,7 +61,7 @@ export class AuthorizationRequestValidator {
     if (!parameters.response_type) throw fail('invalid_request', 'response_type is required.');
     if (parameters.response_type !== 'code') throw fail('unsupported_response_type', 'Only response_type=code is supported.');
     if (!state) throw fail('invalid_request', 'state is required.');
-    // SMART E1 / RFC 7636 §4.4.1: S256 is required and plain is never accepted.
+    // SMART App Launch 2.2 §Considerations for PKCE Support, RFC 7636 §4.4.1: S256 is required and plain is never accepted.
     if (!parameters.code_challenge) throw fail('invalid_request', 'code_challenge is required (PKCE).');
     if (parameters.code_challenge_method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256.');
     if (!S256_CHALLENGE.test(parameters.code_challenge)) throw fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
@@ -76,7 +76,7 @@ export class AuthorizationRequestValidator {
     if (parameters.max_age !== undefined && !/^\d{1,9}$/.test(parameters.max_age)) throw fail('invalid_request', 'max_age must be a number of seconds.');
 
     const scopes = this.negotiateScopes(parameters, client.scope, fail);
-    // Issue 12.9: a registered resource server's token carries at most the scopes it serves.
+    // A registered resource server's token carries at most the scopes it serves (RFC 8707 §2).
     const forTarget = withinResourceServer(scopes, target.ceiling);
     if (scopes.some(isResourceScope) && !forTarget.some(isResourceScope)) throw fail('invalid_scope', 'None of the requested resource scopes is served by that resource server.');
     let launchContext;
@@ -104,7 +104,7 @@ export class AuthorizationRequestValidator {
     };
   }
 
-  // SMART D3: aud names this server's FHIR endpoint or (issue 12.9) a registered resource server; RFC 8707
+  // SMART App Launch 2.2 §Obtain authorization code: aud names this server's FHIR endpoint or a registered resource server; RFC 8707
   // `resource` is accepted as a synonym. Anything else is invalid_target (RFC 8707 §2), so no code is issued
   // for a counterfeit resource server.
   private async target(parameters: Record<string, string>, fail: (error: string, description: string) => Error): Promise<TokenTarget> {
@@ -132,7 +132,8 @@ export class AuthorizationRequestValidator {
       if (isResourceScope(scope)) return scope.context !== 'system';
       // Internal scopes (`__introspect`, …) are rights an operator grants a client, never a person's consent.
       if (scope.raw.startsWith('__')) return false;
-      // The bare `launch` scope only means something together with a launch parameter (SMART I7).
+      // The bare `launch` scope only means something together with a launch parameter (SMART App Launch 2.2 §Apps that
+      // launch from the EHR).
       if (scope.kind === 'launch' && !(scope as LaunchScope).launchType) return parameters.launch !== undefined;
       return true;
     });

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { UsersService } from '../clients/users.service';
 import { PageError } from '../common/html/page.error';
+import { Clock } from '../common/time/clock';
 import { AuthorizationFlowService, FlowChoices } from './authorization-flow.service';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizationRequestValidator, RawParameters } from './authorization-request.validator';
@@ -33,6 +34,7 @@ export class AuthorizeController {
     private readonly launches: LaunchContextService,
     private readonly hints: IdTokenHintVerifier,
     private readonly secondFactor: SecondFactorService,
+    private readonly clock: Clock,
   ) {}
 
   @Get(ROUTES.authorize)
@@ -84,7 +86,7 @@ export class AuthorizeController {
     // OIDC Core §3.1.2.1: prompt=login asks for a fresh sign-in, unless the EHR launch itself named the user.
     if (authorization.prompt.has('login') && !who?.viaLaunch) who = null;
     // OIDC Core §3.1.2.1 max_age: an authentication longer ago than max_age seconds (max_age=0: any) is re-done.
-    if (who && authorization.maxAge !== undefined && (authorization.maxAge === 0 || Date.now() - who.authTime.getTime() > authorization.maxAge * 1000)) who = null;
+    if (who && authorization.maxAge !== undefined && (authorization.maxAge === 0 || this.clock.now() - who.authTime.getTime() > authorization.maxAge * 1000)) who = null;
     // OIDC Core §3.1.2.1 id_token_hint: the app expects that person; someone else signed in is not used silently.
     if (authorization.idTokenHint !== undefined) {
       const subject = await this.hints.subject(authorization.idTokenHint);

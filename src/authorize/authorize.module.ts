@@ -1,4 +1,5 @@
 import { forwardRef, Module, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -83,6 +84,7 @@ const SCOPES_SUPPORTED = [
     AuthorizationRequestValidator,
     AuthorizePages,
     BrowserSessionService,
+    Clock,
     EhrLaunchService,
     IdTokenHintVerifier,
     LaunchContextService,

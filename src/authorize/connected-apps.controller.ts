@@ -9,7 +9,8 @@ import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther, sendPage } from './html-reply';
 import { ROUTES } from '../common/http/routes';
 
-// SMART O2: management_endpoint, where users see which apps have access and revoke it (G10 9.3).
+// SMART App Launch 2.2 §Conformance: management_endpoint, where users see which apps have access and revoke it (ONC
+// (g)(10) token revocation test 9.3).
 @ApiExcludeController()
 @Controller(ROUTES.connectedApps)
 export class ConnectedAppsController {

@@ -9,7 +9,10 @@ export interface ConsentOption {
 export interface ConsentItem extends ConsentOption {
   /** Resource and refresh scopes can be unticked; identity and launch scopes come with the sign-in itself. */
   optional: boolean;
-  /** Category-level alternatives for Observation and Condition (SMART I6, Part 3 item 23). */
+  /**
+   * Category-level alternatives for Observation and Condition (SMART App Launch 2.2 §Finer-grained resource
+   * constraints; ONC (g)(10) granular scope selection).
+   */
   alternatives: ConsentOption[];
 }
 

@@ -45,7 +45,7 @@ export class FhirStorePatientDirectory implements PatientDirectory {
 }
 
 // Stored JSON is read defensively: a resource written before datatypes were checked (or by hand) may hold
-// anything, and one such patient must not break the picker or consent page for everyone (issue 13.4).
+// anything, and one such patient must not break the picker or consent page for everyone.
 function toPatient(id: string, resource: Json): PatientSummary {
   const names: unknown[] = Array.isArray(resource?.name) ? resource.name : [];
   const name = names.find((candidate): candidate is Json => typeof candidate === 'object' && candidate !== null) ?? {};

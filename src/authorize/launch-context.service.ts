@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
+import { Clock } from '../common/time/clock';
 import { LaunchContextEntity } from './launch-context.entity';
 import { LaunchContext } from './launch-context.model';
 
@@ -19,7 +20,10 @@ export interface CreateLaunch {
 export class LaunchContextService {
   private readonly launches: Repository<LaunchContextEntity>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {
     this.launches = dataSource.getRepository(LaunchContextEntity);
   }
 
@@ -33,7 +37,7 @@ export class LaunchContextService {
       createdBy: input.createdBy,
       userId: input.userId,
       context: input.context,
-      expiresAt: new Date(Date.now() + LAUNCH_TTL_SECONDS * 1000),
+      expiresAt: new Date(this.clock.now() + LAUNCH_TTL_SECONDS * 1000),
       }),
     );
     return launch;
@@ -43,7 +47,7 @@ export class LaunchContextService {
   async findUsable(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
     if (!launch || launch.length > 512) return null;
     const found = await this.launches.findOneBy({ launchHash: hashToken(launch) });
-    if (!found || found.consumedAt || found.expiresAt.getTime() <= Date.now() || found.clientId !== clientId) return null;
+    if (!found || found.consumedAt || found.expiresAt.getTime() <= this.clock.now() || found.clientId !== clientId) return null;
     return found;
   }
 
@@ -56,7 +60,7 @@ export class LaunchContextService {
       .createQueryBuilder()
       .update(LaunchContextEntity)
       .set({ browserHash })
-      .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > now()', { launchId, clientId })
+      .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', { launchId, clientId, now: new Date(this.clock.now()) })
       .andWhere('(browser_hash IS NULL OR browser_hash = :browserHash)', { browserHash })
       .returning(['id'])
       .execute();
@@ -69,9 +73,10 @@ export class LaunchContextService {
       .createQueryBuilder()
       .update(LaunchContextEntity)
       .set({ consumedAt: () => 'now()' })
-      .where('launch_hash = :hash AND client_id = :clientId AND consumed_at IS NULL AND expires_at > now()', {
+      .where('launch_hash = :hash AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', {
         hash: hashToken(launch),
         clientId,
+        now: new Date(this.clock.now()),
       })
       .returning(['id'])
       .execute();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { LoginMethod, LoginSessionEntity } from './login-session.entity';
 
@@ -18,6 +19,7 @@ export class LoginSessionService {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     this.sessions = dataSource.getRepository(LoginSessionEntity);
   }
@@ -30,7 +32,7 @@ export class LoginSessionService {
         userId,
         method,
         amr,
-        expiresAt: new Date(Date.now() + this.config.loginSessionTtl * 1000),
+        expiresAt: new Date(this.clock.now() + this.config.loginSessionTtl * 1000),
       }),
     );
     return { session, token };
@@ -39,14 +41,17 @@ export class LoginSessionService {
   async findActiveByToken(token: string | undefined | null): Promise<LoginSessionEntity | null> {
     if (!token) return null;
     const session = await this.sessions.findOneBy({ tokenHash: hashToken(token) });
-    return session && isLive(session) ? session : null;
+    return session && isLive(session, this.clock.now()) ? session : null;
   }
 
-  /** For online_access refresh tokens (SMART I9): usable only while the user stays signed in. */
+  /**
+   * For online_access refresh tokens (SMART App Launch 2.2 §Scopes for requesting a refresh token): usable only while
+   * the user stays signed in.
+   */
   async isActive(sessionId: string): Promise<boolean> {
     if (!/^[0-9a-f-]{36}$/i.test(sessionId ?? '')) return false;
     const session = await this.sessions.findOneBy({ id: sessionId });
-    return !!session && isLive(session);
+    return !!session && isLive(session, this.clock.now());
   }
 
   async end(sessionId: string): Promise<void> {
@@ -62,6 +67,6 @@ export class LoginSessionService {
   }
 }
 
-function isLive(session: LoginSessionEntity): boolean {
-  return !session.endedAt && session.expiresAt.getTime() > Date.now();
+function isLive(session: LoginSessionEntity, now: number): boolean {
+  return !session.endedAt && session.expiresAt.getTime() > now;
 }

@@ -44,7 +44,7 @@ export class LoginController {
       this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
-    // Issue 13.6: CR/LF or non-Latin-1 text here would reach the Location header; refused before signing in.
+    // CR/LF or non-Latin-1 text here would reach the Location header (a raw 500, or header injection); refused before signing in.
     if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest)) {
       return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error: 'The sign-in request was malformed. Please start again from the app.', returnTo, status: 400 });
     }

@@ -12,7 +12,7 @@ export class SmartStyleController {
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOperation({ summary: 'SMART style JSON referenced by smart_style_url' })
   get(@Res({ passthrough: true }) reply: FastifyReply): Readonly<Record<string, string>> {
-    // Apps fetch it from the browser; the versioned URL can be cached for long (SMART H5).
+    // Apps fetch it from the browser; the versioned URL can be cached for long (SMART App Launch 2.2 §SMART App Styling).
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', 'public, max-age=86400');
     return this.style.document;
   }

@@ -20,7 +20,7 @@ const STYLE = {
 @Injectable()
 export class SmartStyleService {
   readonly document: Readonly<Record<string, string>> = STYLE;
-  // SMART H5: the URL is a version key, so it changes whenever the content does.
+  // SMART App Launch 2.2 §SMART App Styling: the URL is a version key, so it changes whenever the content does.
   readonly version = createHash('sha256').update(JSON.stringify(STYLE)).digest('hex').slice(0, 12);
 
   constructor(private readonly config: AppConfig) {}

@@ -4,8 +4,9 @@ import { BrandsController } from './brands.controller';
 import { BrandsService } from './brands.service';
 import { DiscoveryModule } from '../discovery/discovery.module';
 
-// Issue 15.6: SMART App Launch 2.2 User-access Brands.
-@Module({ imports: [DiscoveryModule],
+// SMART App Launch 2.2 User-access Brands (brands.html): the operator's brand and endpoint, published as a Bundle.
+@Module({
+  imports: [DiscoveryModule],
   controllers: [BrandsController, AdminBrandController],
   providers: [BrandsService],
   exports: [BrandsService],

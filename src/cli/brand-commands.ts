@@ -23,7 +23,7 @@ function identifier(raw: string): { system?: string; value: string } {
   return bar < 0 ? { value: raw } : { system: raw.slice(0, bar), value: raw.slice(bar + 1) };
 }
 
-// Issue 15.6: the same operations as /admin/brand (docs/brands.md). A running server picks a change up within 30 s.
+// The same operations as /admin/brand (docs/brands.md). A running server picks a change up within 30 s.
 export function registerBrandCommands(program: Command): void {
   program
     .command('brand:set')

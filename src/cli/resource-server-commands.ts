@@ -12,7 +12,7 @@ interface CreateOptions {
   table?: boolean;
 }
 
-// Issue 12.9: the same operations as /admin/resource-servers (docs/tokens.md "Resource servers and audiences").
+// The same operations as /admin/resource-servers (docs/tokens.md "Resource servers and audiences").
 export function registerResourceServerCommands(program: Command): void {
   program
     .command('resource-servers:create')

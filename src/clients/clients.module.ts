@@ -71,7 +71,8 @@ export class ClientsModule implements OnModuleInit {
       tokenEndpointAuthMethods: supported.methods.filter((method) => method !== 'none'),
       tokenEndpointAuthSigningAlgs: supported.signingAlgorithms,
     });
-    // SMART R2: browser apps call the token endpoint from their own origin, once an operator created or verified them.
+    // SMART App Launch 2.2 §Considerations for CORS Support: browser apps call the token endpoint from their own
+    // origin, once an operator created or verified them.
     this.cors.addOriginSource((origin) => this.clients.isApprovedOrigin(origin));
   }
 }

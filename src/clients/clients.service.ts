@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
+import { Clock } from '../common/time/clock';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
 import { ClientRepository } from './client.repository';
@@ -71,17 +72,20 @@ export class ClientsService {
   private readonly deletionListeners: Array<(clientId: string) => Promise<void>> = [];
   private readonly deletedCache = new LRUCache<string, boolean>({ max: 10_000, ttl: CLIENT_CACHE_MS });
 
-  constructor(private readonly repository: ClientRepository) {}
+  constructor(
+    private readonly repository: ClientRepository,
+    private readonly clock: Clock,
+  ) {}
 
   /** The enabled client with this id, or null. Cached for at most CLIENT_CACHE_MS. */
   async findEnabled(clientId: string): Promise<ClientEntity | null> {
     if (!isPlausibleClientId(clientId)) return null;
     const cached = this.clientCache.get(clientId);
-    if (cached && Date.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    if (cached && this.clock.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
     const client = await this.repository.findById(clientId);
     const value = client?.enabled ? client : null;
     if (this.clientCache.size > 10_000) this.clientCache.clear();
-    this.clientCache.set(clientId, { value, at: Date.now() });
+    this.clientCache.set(clientId, { value, at: this.clock.now() });
     return value;
   }
 
@@ -206,8 +210,8 @@ export class ClientsService {
   }
 
   /**
-   * SMART R2 CORS: true when an enabled client an operator created or verified has a redirect URI on this origin.
-   * One indexed lookup per origin, cached (bounded) for at most CLIENT_CACHE_MS.
+   * SMART App Launch 2.2 §Considerations for CORS Support: true when an enabled client an operator created or verified
+   * has a redirect URI on this origin. One indexed lookup per origin, cached (bounded) for at most CLIENT_CACHE_MS.
    */
   async isApprovedOrigin(origin: string): Promise<boolean> {
     if (typeof origin !== 'string' || origin.length === 0 || origin.length > 2048) return false;
@@ -220,10 +224,10 @@ export class ClientsService {
 
   private async activeSecretHashes(clientId: string): Promise<string[]> {
     const cached = this.secretCache.get(clientId);
-    if (cached && Date.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    if (cached && this.clock.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
     const hashes = await this.repository.activeSecretHashes(clientId);
     if (this.secretCache.size > 10_000) this.secretCache.clear();
-    this.secretCache.set(clientId, { value: hashes, at: Date.now() });
+    this.secretCache.set(clientId, { value: hashes, at: this.clock.now() });
     return hashes;
   }
 

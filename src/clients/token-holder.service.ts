@@ -13,7 +13,7 @@ export interface TokenHolderClaims {
 }
 
 /**
- * Issue 12.6: disabling a client or a user ends its outstanding tokens. Both lookups are the cached ones
+ * Disabling a client or a user ends its outstanding tokens (access ends when it is withdrawn). Both lookups are the cached ones
  * (ClientsService.findEnabled, UsersService.findEnabled: at most 5 s stale in other processes, immediate in the
  * process that made the change), so the per-request cost is a cache hit. A user whose role changed, or whose
  * restriction to some patients no longer covers the token's, also ends the token: the token may not outlive the

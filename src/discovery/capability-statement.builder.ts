@@ -6,7 +6,8 @@ const SMART_EXTENSION = 'http://fhir-registry.smarthealthit.org/StructureDefinit
 // SMART App Launch 1.0 §Conformance: capabilities may also be listed in the CapabilityStatement.
 const CAPABILITIES_EXTENSION = 'http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities';
 
-// FHIR R4 CapabilityStatement with the SMART security service and oauth-uris extension (SMART A7).
+// FHIR R4 CapabilityStatement with the SMART security service and oauth-uris extension (SMART App Launch 2.2
+// §Conformance: deprecated in 2.x, kept for SMART 1.0 clients).
 @Injectable()
 export class CapabilityStatementBuilder {
   private readonly date = new Date().toISOString();

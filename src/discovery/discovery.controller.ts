@@ -4,7 +4,8 @@ import { AssociatedEndpoints } from './associated-endpoints';
 import { CapabilityStatementBuilder } from './capability-statement.builder';
 import { SmartConfigurationBuilder } from './smart-configuration.builder';
 
-// SMART A2: JSON whatever the Accept header says. CORS for these paths is opened in configure-app.
+// SMART App Launch 2.2 §Conformance (well-known URI): JSON whatever the Accept header says. CORS for these paths is
+// opened in configure-app.
 @ApiTags('discovery')
 @Controller()
 export class DiscoveryController {

@@ -16,7 +16,7 @@ export class DiscoveryModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}
 
   onModuleInit(): void {
-    // RFC 7636 / SMART E1: S256 only, never plain.
+    // RFC 7636, SMART App Launch 2.2 §Considerations for PKCE Support: S256 only, never plain.
     this.registry.contribute('pkce', { codeChallengeMethods: ['S256'] });
   }
 }

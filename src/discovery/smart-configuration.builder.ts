@@ -36,7 +36,7 @@ export class SmartConfigurationBuilder {
   private buildSmartConfiguration(merged: MergedDiscovery): Record<string, unknown> {
     const sso = merged.capabilities.includes(SSO);
     return compact({
-      // SMART A5: issuer and jwks_uri are present exactly when sso-openid-connect is offered.
+      // SMART App Launch 2.2 §Conformance (metadata): issuer and jwks_uri are present exactly when sso-openid-connect is offered.
       issuer: sso ? this.config.issuer : undefined,
       jwks_uri: sso ? this.config.url('/.well-known/jwks.json') : undefined,
       ...this.endpoints(merged),
@@ -62,7 +62,7 @@ export class SmartConfigurationBuilder {
       response_modes_supported: ['query'],
       grant_types_supported: merged.grantTypes,
       subject_types_supported: ['public'],
-      // OIDC Core §15.1 and SMART M4: RS256 is mandatory for id_tokens.
+      // OIDC Core §15.1 and SMART App Launch 2.2 §Scopes for requesting identity data: RS256 is mandatory for id_tokens.
       id_token_signing_alg_values_supported: ['RS256'],
       token_endpoint_auth_methods_supported: nonEmpty(merged.tokenEndpointAuthMethods),
       token_endpoint_auth_signing_alg_values_supported: nonEmpty(merged.tokenEndpointAuthSigningAlgs),

@@ -5,24 +5,25 @@ import { SmartContext } from './smart-context';
 export interface AccessRule {
   scope: ResourceScope;
   constraints: readonly ScopeConstraint[];
-  /** Set when the rule only covers the Patient compartment of this patient id (SMART I4, Q5). */
+  /** Set when the rule only covers the Patient compartment of this patient id (SMART App Launch 2.2 §Patient-specific scopes). */
   patient?: string;
 }
 
 // Elements through which a resource belongs to a patient's compartment (FHIR R4 compartmentdefinition-patient).
 export const COMPARTMENT_ELEMENTS = ['subject', 'patient', 'beneficiary', 'individual'] as const;
 
-// SMART Q5: resources outside every patient compartment that patient-facing apps may still read (e.g. the
-// practitioner who ordered something, the medication it names).
+// SMART App Launch 2.2 §Patient-specific scopes: resources outside every patient compartment that patient-facing apps
+// may still read (e.g. the practitioner who ordered something, the medication it names).
 export const SHARED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication', 'Substance', 'HealthcareService', 'Endpoint',
 ]);
 
 /**
  * The rules under which the token grants `interaction` on `resourceType`. An empty list means nothing is visible.
- * patient/ scopes: the token's patient; user/ scopes: everything for a practitioner (or, for a practitioner
- * restricted to some patients, one rule per allowed patient), the own compartment for a patient user, nothing
- * when the role is unknown; system/ scopes: what the client was pre-authorized for, i.e. the scopes (SMART I4).
+ * patient/ scopes: the token's patient; user/ scopes: everything for a practitioner (or, for a practitioner restricted
+ * to some patients, one rule per allowed patient), the own compartment for a patient user, nothing when the role is
+ * unknown; system/ scopes: what the client was pre-authorized for, i.e. the scopes (SMART App Launch 2.2
+ * §Patient-specific / User-level / System-level scopes).
  */
 export function accessRulesFor(context: SmartContext, resourceType: string, interaction: Interaction): AccessRule[] {
   const rules: AccessRule[] = [];
@@ -36,7 +37,10 @@ export function accessRulesFor(context: SmartContext, resourceType: string, inte
   return rules;
 }
 
-/** Second line of defence: does at least one rule let the caller see this resource (SMART Q6)? */
+/**
+ * Second line of defence: does at least one rule let the caller see this resource (SMART App Launch 2.2 §Finer-grained
+ * resource constraints using search parameters)?
+ */
 export function resourceAllowed(resource: Record<string, unknown>, rules: readonly AccessRule[]): boolean {
   return rules.some(
     (rule) =>

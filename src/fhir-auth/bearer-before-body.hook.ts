@@ -3,9 +3,10 @@ import { PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FhirScopeGuard } from './fhir-scope.guard';
 
 /**
- * Issue 11.10: a request under the FHIR base without a valid bearer token is refused (401 OperationOutcome with
- * WWW-Authenticate) before its body is read or parsed; the guard runs only after parsing. The token is verified
- * by the guard's own verification, so there is one way to verify a token; the guard then checks the scope.
+ * So that anonymous callers cannot make the server read and parse large bodies, a request under the FHIR base without a
+ * valid bearer token is refused (401 OperationOutcome with WWW-Authenticate) before its body is read or parsed; the
+ * guard runs only after parsing. The token is verified by the guard's own verification, so there is one way to verify a
+ * token; the guard then checks the scope.
  */
 export function registerBearerBeforeBody(fastify: FastifyInstance, guard: FhirScopeGuard): void {
   fastify.addHook('onRequest', async (request, reply) => {

@@ -9,7 +9,7 @@ export const ANY_TYPE = 'any';
 
 export interface FhirAccessRequirement {
   resourceType: string;
-  /** `per-entry`: the token is verified here and the handler checks each entry (batch/transaction, SMART I3). */
+  /** `per-entry`: the token is verified here and the handler checks each entry (SMART App Launch 2.2 §Batches and Transactions). */
   interaction: Interaction | 'per-entry';
   contexts?: readonly ScopeContext[];
 }
@@ -26,7 +26,7 @@ export function RequiresFhirAccess(
   return SetMetadata(FHIR_ACCESS_KEY, { resourceType, interaction, contexts } satisfies FhirAccessRequirement);
 }
 
-/** Marks a route under the FHIR base as readable without a token (SMART Q8: metadata, .well-known). */
+/** Marks a route under the FHIR base as readable without a token (metadata and .well-known: clients discover before they authorize). */
 export function PublicFhirRoute(): MethodDecorator & ClassDecorator {
   // Also as Fastify route config, which the onRequest hook (before Nest's metadata is reachable) reads.
   return applyDecorators(SetMetadata(PUBLIC_FHIR_ROUTE_KEY, true), RouteConfig({ [PUBLIC_FHIR_ROUTE_KEY]: true }));

@@ -6,7 +6,10 @@ import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
 import { insufficientScopeError, OperationOutcomeError } from './operation-outcome.error';
 import { SmartContext } from './smart-context';
 
-/** Scope decisions for handlers: type-level checks (SMART I3) and the per-resource rules (I4, I6). */
+/**
+ * Scope decisions for handlers: type-level checks (SMART App Launch 2.2 §Scopes for requesting FHIR Resources) and the
+ * per-resource rules (compartments, granular constraints).
+ */
 @Injectable()
 export class FhirAccessPolicy {
   private readonly realm: string;

@@ -55,7 +55,7 @@ export class FhirAuthModule implements OnModuleInit {
         {
           provide: TOKEN_REVOCATION_CHECK,
           inject: [RevocationService, TokenHolderService],
-          // Revoked, or issued to a client or user that has been disabled since (issue 12.6).
+          // Revoked, or issued to a client or user that has been disabled since (access ends when it is withdrawn).
           useFactory: (revocation: RevocationService, holders: TokenHolderService): TokenRevocationCheck => ({
             isRevoked: async (jti, grantId, holder) => (await revocation.isRevoked(jti, grantId, holder?.clientId)) || (holder !== undefined && !(await holders.isActive(holder))),
           }),
@@ -90,7 +90,7 @@ export class FhirAuthModule implements OnModuleInit {
   }
 }
 
-// Issue 12.9: each resource server accepts only tokens minted for its own audience. An empty audience would make
+// RFC 8707, RFC 9068 §4: each resource server accepts only tokens minted for its own audience. An empty audience would make
 // the JWT verifier skip the check, so it is refused at startup instead.
 function requireAudience(options: FhirAuthOptions): void {
   if (typeof options.audience !== 'string' || options.audience.trim() === '') throw new Error('FhirAuthModule.forRoot needs the audience of this resource server');

@@ -26,13 +26,14 @@ interface GuardedRequest {
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
 }
 
-// SMART Q8: the CapabilityStatement and the SMART configuration are read without a token (their
-// controller lives in the discovery module, so the paths are listed here rather than decorated).
+// SMART App Launch 2.2 §Retrieve .well-known/smart-configuration: the CapabilityStatement and the SMART configuration
+// are read without a token (their controller lives in the discovery module, so the paths are listed here rather than
+// decorated).
 const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
 
 /**
  * Global guard. Under the FHIR base it denies by default: a route must declare @RequiresFhirAccess
- * (or be public). It verifies the bearer token, refuses revoked tokens and checks the scope (SMART Q1–Q4).
+ * (or be public). It verifies the bearer token, refuses revoked tokens and checks the scope (SMART App Launch 2.2 §Access FHIR API).
  */
 @Injectable()
 export class FhirScopeGuard implements CanActivate {
@@ -78,7 +79,7 @@ export class FhirScopeGuard implements CanActivate {
   }
 
   /**
-   * The onRequest hook's check (issue 11.10), before the body is read: under the FHIR base and outside the public
+   * The onRequest hook's check, before the body is read (no anonymous body parsing): under the FHIR base and outside the public
    * paths, the same verification canActivate runs; a failure throws the same 401.
    */
   async verifyBeforeBody(request: Pick<GuardedRequest, 'url' | 'headers'>, reply: unknown, path = request.url): Promise<void> {

@@ -31,7 +31,7 @@ export function isResourceType(value: unknown): value is string {
 }
 
 // FHIR R4 datatypes §2.26.0.2: id = [A-Za-z0-9\-\.]{1,64}; `.` and `..` (any all-dot id) are path segments to
-// every URL parser, so such an id could never be addressed as itself (issue 13.7).
+// every URL parser, so such an id could never be addressed as itself.
 export function isFhirId(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(value) && !/^\.+$/.test(value);
 }

@@ -8,7 +8,7 @@ export interface SigningKeySource {
 
 export const SIGNING_KEY_SOURCE = Symbol('SIGNING_KEY_SOURCE');
 
-/** Who a token was issued to, as far as the revocation check needs it (12.6: disabled clients and users). */
+/** Who a token was issued to, as far as the revocation check needs it (disabled clients and users lose their tokens). */
 export type TokenHolder = Pick<SmartContext, 'clientId' | 'subject' | 'userRole' | 'restrictedToPatients'>;
 
 /**

@@ -12,7 +12,10 @@ export const SMART_BEARER = Symbol('SMART_BEARER');
 
 export class UnacceptableTokenError extends Error {}
 
-/** Verifies the bearer JWT: one signature check against cached public keys, then exp, iss and aud (SMART Q1, Q2). */
+/**
+ * Verifies the bearer JWT: one signature check against cached public keys, then exp, iss and aud (SMART App Launch 2.2
+ * §Access FHIR API; RFC 9068 §4).
+ */
 @Injectable()
 export class SmartJwtStrategy extends PassportStrategy(Strategy, SMART_BEARER_STRATEGY) {
   constructor(@Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions, @Inject(SIGNING_KEY_SOURCE) keys: SigningKeySource) {

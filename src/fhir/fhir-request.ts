@@ -9,7 +9,7 @@ export function queryOf(request: FastifyRequest): URLSearchParams {
 }
 
 // URLSearchParams keeps a malformed escape as text and decodes %00 to NUL, which PostgreSQL refuses in a text
-// parameter (a 500). Search parameters are decoded strictly instead: a bad escape or a NUL is 400 (issue 11.10).
+// parameter (a 500). Search parameters are decoded strictly instead: a bad escape or a NUL is 400.
 function strictQuery(raw: string): URLSearchParams {
   const query = new URLSearchParams();
   for (const pair of raw.split('&')) {
@@ -53,7 +53,7 @@ export function isStrict(request: FastifyRequest): boolean {
   return /handling\s*=\s*strict/i.test(String(request.headers.prefer ?? ''));
 }
 
-// Patient data must not stay in shared or browser caches (RFC 9111 §5.2.2.5; issue 12.13).
+// Patient data must not stay in shared or browser caches (RFC 9111 §5.2.2.5).
 export function sendFhir(reply: FastifyReply, response: FhirResponse): void {
   reply.status(response.status).headers(response.headers ?? {}).header('Cache-Control', 'no-store');
   if (response.body === undefined) {

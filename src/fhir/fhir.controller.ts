@@ -8,8 +8,9 @@ import { FHIR_BACKEND, FhirBackend } from './fhir-response';
 import { jsonSafetyProblem, MAX_JSON_DEPTH } from './validation/json-safety';
 import { ROUTES } from '../common/http/routes';
 
-// FHIR R4 RESTful API (http.html). Each route declares the SMART interaction letter it needs (SMART I3, Q4);
-// the global FhirScopeGuard enforces it, the backend confines the data to the token's compartment and scopes.
+// FHIR R4 RESTful API (http.html). Each route declares the SMART interaction letter it needs (SMART App Launch 2.2
+// §Scopes for requesting FHIR Resources); the global FhirScopeGuard enforces it, the backend confines the data to the
+// token's compartment and scopes.
 @ApiTags('fhir')
 @ApiBearerAuth()
 @Controller(ROUTES.fhir)
@@ -121,8 +122,9 @@ function requireObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-// Before any backend walks a write body (issue 13.6): NUL, lone surrogates and very deep nesting are 400. The
-// margin lets a resource of the full depth sit inside a Bundle entry or a JSON Patch operation.
+// Before any backend walks a write body (PostgreSQL jsonb refuses NUL; deep recursion overflows the stack): NUL, lone
+// surrogates and very deep nesting are 400. The margin lets a resource of the full depth sit inside a Bundle entry or a
+// JSON Patch operation.
 function storable(body: unknown): unknown {
   const problem = jsonSafetyProblem(body, MAX_JSON_DEPTH + 8);
   if (problem) throw OperationOutcomeError.invalid(problem);

@@ -20,7 +20,7 @@ export interface IntrospectionCaller {
   mayIntrospectAnyToken: boolean;
 }
 
-// The dedicated introspection scope (SMART I10 extension-scope syntax).
+// The dedicated introspection scope (SMART App Launch 2.2 §Extensibility: a `__` name is an extension scope).
 export const INTROSPECTION_SCOPE = '__introspect';
 
 // SMART token-introspection (2.2): SHALL accept an appropriately-scoped bearer token. Appropriate here means
@@ -71,7 +71,7 @@ export class IntrospectionCallerService {
   }
 
   private async bearerCaller(token: string): Promise<IntrospectionCaller> {
-    // Issue 12.9: a token minted for another resource server must not become a credential here (that server
+    // RFC 8707: a token minted for another resource server must not become a credential here (that server
     // could replay it), so only a token for this server's FHIR base.
     const claims = await this.accessTokens.verify(token, { ownAudienceOnly: true });
     if (!claims || (await this.revocation.isRevoked(claims.jti, claims.grant_id))) {

@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { TokenModule } from '../token/token.module';
 import { IntrospectionCallerService } from './introspection-caller.service';
@@ -14,7 +15,7 @@ import { ROUTES } from '../common/http/routes';
 @Module({
   imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule],
   controllers: [IntrospectionController],
-  providers: [IntrospectionCallerService, IntrospectionService, TokenRevocationService],
+  providers: [Clock, IntrospectionCallerService, IntrospectionService, TokenRevocationService],
   exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {

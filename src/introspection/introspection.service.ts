@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TokenHolderService } from '../clients/token-holder.service';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { RevocationService } from '../revocation/revocation.service';
 import { AccessTokenClaims, AccessTokenService } from '../token/access-token.service';
@@ -11,7 +12,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 
-// RFC 7662 §2.2 and SMART N: anything unknown, expired, revoked, malformed or not the caller's is exactly
+// RFC 7662 §2.2 and SMART App Launch 2.2 Token Introspection: anything unknown, expired, revoked, malformed or not the caller's is exactly
 // {"active": false}, so the response never reveals why.
 @Injectable()
 export class IntrospectionService {
@@ -21,6 +22,7 @@ export class IntrospectionService {
     private readonly revocation: RevocationService,
     private readonly holders: TokenHolderService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async introspect(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
@@ -35,7 +37,7 @@ export class IntrospectionService {
     const claims = await this.accessTokens.verify(token);
     if (!claims) return null;
     if (await this.revocation.isRevoked(claims.jti, claims.grant_id, claims.client_id)) return null;
-    // Issue 12.6: a disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard.
+    // A disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard: access ends when it is withdrawn.
     const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
     return (await this.holders.isActive(holder)) ? claims : null;
   }
@@ -72,7 +74,7 @@ export class IntrospectionService {
   private async refreshToken(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
     const stored = await this.refreshTokens.findByValue(token);
     if (!stored || !visibleTo(caller, stored.clientId)) return INACTIVE;
-    if (stored.revokedAt || stored.grantRevoked || stored.rotatedAt || stored.expiresAt.getTime() <= Date.now()) return INACTIVE;
+    if (stored.revokedAt || stored.grantRevoked || stored.rotatedAt || stored.expiresAt.getTime() <= this.clock.now()) return INACTIVE;
     if (!(await this.holders.isActive({ clientId: stored.clientId, subject: stored.userId ?? stored.clientId }))) return INACTIVE;
     return {
       active: true,

@@ -11,6 +11,7 @@ import {
   jwtVerify,
   JWTVerifyOptions,
 } from 'jose';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { signCompactJws } from './jws-signer';
 import { SigningAlgorithm, SigningKeyEntity } from './signing-key.entity';
@@ -46,6 +47,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly repository: SigningKeyRepository,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     this.cipher = new PrivateKeyCipher(config.keyEncryptionSecret);
   }
@@ -123,7 +125,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     const known = this.keys.get(kid);
     if (known) return known;
     // A key rotated in by another process: reload, at most once a second.
-    if (Date.now() - this.lastReload > 1000) await this.reload();
+    if (this.clock.now() - this.lastReload > 1000) await this.reload();
     return this.keys.get(kid);
   }
 
@@ -134,7 +136,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async reload(): Promise<void> {
-    this.lastReload = Date.now();
+    this.lastReload = this.clock.now();
     const rows = await this.repository.findPublished();
     const keys = new Map<string, LoadedKey>();
     const active = new Map<SigningAlgorithm, LoadedKey>();

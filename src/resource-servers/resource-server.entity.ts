@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * A resource server other than this server's own /fhir (issue 12.9): tokens requested for it (RFC 8707
+ * A resource server other than this server's own /fhir: tokens requested for it (RFC 8707
  * `resource`, SMART `aud`) carry its audience, so they are refused everywhere else.
  */
 @Entity('resource_servers')

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminResourceServersController } from './admin-resource-servers.controller';
 import { ResourceServersService } from './resource-servers.service';
 
-// Issue 12.9: resource servers besides this server's /fhir, each with its own audience (RFC 8707).
+// Resource servers besides this server's /fhir, each with its own audience (RFC 8707).
 @Module({
   controllers: [AdminResourceServersController],
   providers: [ResourceServersService],

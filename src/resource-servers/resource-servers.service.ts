@@ -33,7 +33,7 @@ export interface TokenTarget {
   ceiling: SmartScope[] | null;
 }
 
-/** Registered resource servers (issue 12.9, RFC 8707) and the resolution of `resource` / `aud` to an audience. */
+/** Registered resource servers (RFC 8707) and the resolution of `resource` / `aud` to an audience. */
 @Injectable()
 export class ResourceServersService {
   private readonly servers: Repository<ResourceServerEntity>;

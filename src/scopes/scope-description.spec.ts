@@ -47,7 +47,7 @@ describe('describeScope', () => {
 });
 
 describe('CATEGORY_ALTERNATIVES', () => {
-  it('lists the (g)(10) Observation and Condition categories (SMART I6)', () => {
+  it('lists the (g)(10) Observation and Condition categories', () => {
     expect(CATEGORY_ALTERNATIVES.Observation.map((c) => `${c.system}|${c.code}`)).toEqual([
       `${OBS_CAT}|laboratory`,
       `${OBS_CAT}|vital-signs`,

@@ -12,8 +12,8 @@ const US_CORE_CATEGORY = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-categor
 const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
 const US_CORE_CONDITION_CATEGORY = 'http://hl7.org/fhir/us/core/CodeSystem/condition-category';
 
-// SMART I6 / G10 (HTI-1): the category sub-scopes a (g)(10) consent page must offer for
-// Observation and Condition (Part 3 item 23).
+// SMART App Launch 2.2 §Finer-grained resource constraints using search parameters; ONC (g)(10) (HTI-1): the category
+// sub-scopes a (g)(10) consent page must offer for Observation and Condition (the granular scope selection tests).
 export const CATEGORY_ALTERNATIVES: Readonly<Record<'Observation' | 'Condition', ReadonlyArray<CategoryAlternative>>> = {
   Observation: [
     { code: 'laboratory', system: OBSERVATION_CATEGORY, label: 'Laboratory results' },
@@ -41,7 +41,7 @@ const SIMPLE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   openid: 'Confirm your identity when you sign in.',
   fhirUser: 'Know who you are (your user record, such as your Patient or Practitioner record).',
   profile: 'See your basic profile information, such as your name.',
-  // SMART I9 and G10 (g)(10) require the consent page to disclose long-lived access (Part 3 item 23).
+  // SMART App Launch 2.2 §Scopes for requesting a refresh token; ONC (g)(10) requires the consent page to disclose long-lived access.
   offline_access: 'Keep access to the data you allow even after you leave or close the app, until you revoke it.',
   online_access: 'Keep access to the data you allow while you stay signed in; the access ends when you sign out.',
 };
@@ -66,7 +66,7 @@ export function describeScope(scope: SmartScope): string {
 
 /**
  * For a resource-level Observation or Condition scope: one granular v2 scope per category, with
- * the same context and interactions, so the user can share only some categories (Part 3 item 23).
+ * the same context and interactions, so the user can share only some categories (ONC (g)(10) granular scope selection).
  */
 export function categoryAlternatives(scope: ResourceScope): ResourceScope[] {
   if (scope.kind !== 'resource' || scope.constraints.length > 0) return [];
@@ -85,7 +85,7 @@ export function categoryAlternatives(scope: ResourceScope): ResourceScope[] {
 function describeResourceScope(scope: ResourceScope): string {
   const verbs = INTERACTION_ORDER.filter((letter) => scope.interactions.has(letter)).map((letter) => VERBS[letter]);
   const action = joinWords(verbs);
-  // SMART I5: a wildcard covers every type, including ones the server adds later; say so.
+  // SMART App Launch 2.2 §Wildcard scopes: a wildcard covers every type, including ones the server adds later; say so.
   const data = scope.resourceType === '*' ? 'all types of data, now and in the future,' : `${humanize(scope.resourceType)} records`;
   const limits = scope.constraints.map((constraint) => describeConstraint(scope.resourceType, constraint));
   const limited = limits.length ? `, only ${joinWords(limits)}` : '';

@@ -5,7 +5,7 @@ export type IndexableScope = Pick<ResourceScope, 'context' | 'resourceType' | 'c
 
 /**
  * Resource scopes grouped by context, type and constraint, so that comparing one list of scopes with another
- * costs about their combined length rather than their product (issue 13.1: a quadratic comparison let one
+ * costs about their combined length rather than their product (a quadratic comparison let one
  * unauthenticated request hold the event loop for minutes). Lookups answer the two questions the narrowing
  * rules ask: which scopes have constraints that are a sub-multiset (or a super-multiset) of given ones.
  */

@@ -4,7 +4,7 @@ import { isSubsetOf, narrowScopes, restrictToApproved } from './scope-narrowing'
 import { ScopeConstraint } from './smart-scope';
 import { parseScopes } from './smart-scope.parser';
 
-// Issue 13.1: `scope=patient/Observation.rs?category=c0 … c{n}` with n = 20,000 held the event loop for 134 s
+// `scope=patient/Observation.rs?category=c0 … c{n}` with n = 20,000 held the event loop for 134 s
 // because every comparison was a nested loop. Each case below is quadratic-hard: it took minutes before the
 // comparisons were indexed, and takes about a second now on a loaded machine. The bound is generous (a shared CI machine),
 // but still an order of magnitude below what a quadratic comparison needs for n = 20,000.
@@ -21,7 +21,7 @@ function granular(n: number, prefix = 'patient/Observation.rs'): string {
   return Array.from({ length: n }, (_, i) => `${prefix}?category=c${i}`).join(' ');
 }
 
-describe('scope comparison on large inputs (linear, issue 13.1)', () => {
+describe('scope comparison on large inputs (linear)', () => {
   const many = parseScopes(granular(N)).scopes;
 
   it('isSubsetOf: the attack request checked against itself', () => {

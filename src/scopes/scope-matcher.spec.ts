@@ -78,7 +78,7 @@ describe('permittingScopes / isPermitted', () => {
     expect(isPermitted(granted, 'Patient', 'c', [])).toBe(false);
   });
 
-  it('does not treat write access as read access (SMART I3)', () => {
+  it('does not treat write access as read access', () => {
     expect(isPermitted(parseScopes('patient/Observation.c').scopes, 'Observation', 'r')).toBe(false);
   });
 
@@ -144,7 +144,7 @@ describe('resourcePermitted', () => {
     expect(resourcePermitted(multiCategoryObservation, scopes(`patient/Observation.rs?category=${OBS_CAT}|social-history`))).toBe(true);
   });
 
-  it('denies a resource matching none (SMART Q6)', () => {
+  it('denies a resource matching none', () => {
     expect(resourcePermitted(vitalObservation, granular)).toBe(false);
     expect(resourcePermitted(uncategorisedObservation, granular)).toBe(false);
     expect(resourcePermitted(labObservation, [])).toBe(false);

@@ -5,7 +5,10 @@ export function isResourceScope(scope: SmartScope): scope is ResourceScope {
   return scope.kind === 'resource';
 }
 
-/** Every granted resource scope that grants `interaction` on `resourceType` (SMART I3, Q1, Q4). */
+/**
+ * Every granted resource scope that grants `interaction` on `resourceType` (SMART App Launch 2.2 §Scopes for requesting
+ * FHIR Resources).
+ */
 export function permittingScopes(
   granted: readonly SmartScope[],
   resourceType: string,
@@ -30,7 +33,10 @@ export function isPermitted(
   return permittingScopes(granted, resourceType, interaction, contexts).length > 0;
 }
 
-/** SMART I6 / Q6: the constraints of one granular scope are ANDed; an empty list matches everything. */
+/**
+ * SMART App Launch 2.2 §Finer-grained resource constraints using search parameters: the constraints of one granular
+ * scope are ANDed; an empty list matches everything.
+ */
 export function resourceMatchesConstraints(resource: Record<string, unknown>, constraints: readonly ScopeConstraint[]): boolean {
   if (!isObject(resource)) return false;
   return constraints.every((constraint) => constraintMatches(resource, constraint));
@@ -38,7 +44,7 @@ export function resourceMatchesConstraints(resource: Record<string, unknown>, co
 
 /**
  * True if ANY of the scopes (normally the result of permittingScopes) lets the caller see this
- * resource: Q6 requires every returned resource to match at least one granted scope.
+ * resource: under granular scopes, every returned resource must match at least one granted scope.
  */
 export function resourcePermitted(resource: Record<string, unknown>, scopes: readonly ResourceScope[]): boolean {
   if (!isObject(resource)) return false;
@@ -55,7 +61,7 @@ export function requiredScopeFor(resourceType: string, interaction: Interaction,
   return `${context}/${resourceType}.${interaction}`;
 }
 
-/** `*` covers every type, now and in the future (SMART I5). */
+/** `*` covers every type, now and in the future (SMART App Launch 2.2 §Wildcard scopes). */
 export function typeCovers(grantedType: string, resourceType: string): boolean {
   return grantedType === '*' || grantedType === resourceType;
 }
@@ -85,7 +91,7 @@ export function resourceScopeCovers(granting: ResourceScope, candidate: Resource
 // FHIR search parameters are matched against the element of the same name (`category`, `code`,
 // `status`); kebab-case names map to camelCase elements (`clinical-status` → `clinicalStatus`).
 // Modifiers (`code:in`), chains and anything that is not a coded element are denied by default,
-// since a filter the server cannot evaluate must not widen access (SMART I6: they are experimental).
+// since a filter the server cannot evaluate must not widen access (SMART App Launch 2.2 §Experimental features).
 function constraintMatches(resource: Record<string, unknown>, { name, value }: ScopeConstraint): boolean {
   const element = elementFor(resource, name);
   if (element === undefined) return false;

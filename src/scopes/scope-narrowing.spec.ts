@@ -54,7 +54,7 @@ describe('narrowScopes', () => {
     expect(result[1]).toBe(requested[1]);
   });
 
-  it('narrowToCeiling mediates backend-service requests the same way (SMART L3)', () => {
+  it('narrowToCeiling mediates backend-service requests the same way', () => {
     const ceiling = parse('system/Patient.read system/Observation.rs system/Group.r');
     expect(formatScopes(narrowToCeiling(parse('system/*.read'), ceiling))).toBe('system/Patient.read system/Observation.read system/Group.r');
     expect(formatScopes(narrowToCeiling(parse('system/Patient.rs system/Encounter.rs'), ceiling))).toBe('system/Patient.rs');
@@ -106,7 +106,7 @@ describe('isSubsetOf', () => {
   const original = parse(`openid fhirUser launch/patient offline_access patient/Observation.rs patient/Condition.read user/*.r patient/Encounter.rs?${LAB}`);
 
   it.each([
-    ['the identical set (SMART J3)', formatScopes(original), true],
+    ['the identical set', formatScopes(original), true],
     ['the empty set', '', true],
     ['a strict subset', 'openid patient/Observation.rs', true],
     ['fewer interactions', 'patient/Observation.r', true],

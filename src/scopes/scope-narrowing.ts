@@ -14,8 +14,8 @@ interface Piece {
 }
 
 /**
- * SMART I11 / L3: granted = requested ∩ ceiling. Scopes the ceiling fully covers are returned
- * unchanged (same raw string, so the app gets back the syntax it asked for, Part 3 item 4);
+ * SMART App Launch 2.2 §SMART's scopes are used to delegate access: granted = requested ∩ ceiling. Scopes the ceiling fully
+ * covers are returned unchanged (same raw string, so the app gets back the syntax it asked for, v1 or v2);
  * partly covered resource scopes are narrowed to what the ceiling allows instead of being dropped.
  */
 export function narrowScopes(requested: readonly SmartScope[], ceiling: readonly SmartScope[]): SmartScope[] {
@@ -34,19 +34,19 @@ export function narrowScopes(requested: readonly SmartScope[], ceiling: readonly
   return uniqueByRaw(result);
 }
 
-/** Backend services (SMART L3): the granted scope is mediated by the client's pre-authorized scopes. */
+/** Backend services (SMART Backend Services §Obtain access token): the granted scope is mediated by the client's pre-authorized scopes. */
 export function narrowToCeiling(requested: readonly SmartScope[], ceiling: readonly SmartScope[]): SmartScope[] {
   return narrowScopes(requested, ceiling);
 }
 
 /**
  * Applies the user's consent-page choices. An approved item is accepted when one requested scope
- * covers it, so granular alternatives (Part 3 item 23) narrower than the request are honoured;
+ * covers it, so granular alternatives (category sub-scopes) narrower than the request are honoured;
  * approved items nothing requested covers, and malformed ones, are ignored.
  */
 export function restrictToApproved(requested: readonly SmartScope[], approvedRaw: readonly string[]): SmartScope[] {
   // A consent form offers a few items per requested scope; more than that (or an item longer than any scope
-  // string an endpoint accepts) is not from the form, and is ignored rather than parsed (issue 13.1).
+  // string an endpoint accepts) is not from the form, and is ignored rather than parsed (bounded work per request).
   const offered = [...new Set(approvedRaw.slice(0, MAX_APPROVED_ITEMS))].filter((item) => item.length <= MAX_SCOPE_LENGTH);
   const approved = uniqueByRaw(offered.flatMap((item) => parseScopes(item).scopes));
   const requestedResources = requested.filter(isResourceScope);
@@ -76,7 +76,7 @@ export function restrictToApproved(requested: readonly SmartScope[], approvedRaw
 }
 
 /**
- * Refresh (SMART J2, J3): every requested permission must come from the original grant. Resource
+ * Refresh (SMART App Launch 2.2 §Refresh access token): every requested permission must come from the original grant. Resource
  * scopes are compared by meaning, letter by letter, so `.read` and `.rs` are interchangeable and a
  * union of original scopes (`Observation.r Observation.s`) covers `Observation.rs`.
  */
@@ -166,8 +166,9 @@ function equalsRequest(piece: Piece, scope: ResourceScope): boolean {
   );
 }
 
-// Keeps the app's own string when the approval means the same thing as a requested scope, and
-// keeps v1 syntax for narrower approvals of a v1 request when v1 can express them (SMART I2).
+// Keeps the app's own string when the approval means the same thing as a requested scope, and keeps v1 syntax for
+// narrower approvals of a v1 request when v1 can express them (SMART App Launch 2.2 §Scopes for requesting FHIR
+// Resources: v1 in, v1 out).
 function inRequestedSyntax(covering: SmartScope, item: SmartScope, equivalents: ReadonlyMap<string, ResourceScope>): SmartScope {
   if (!isResourceScope(item) || !isResourceScope(covering)) return covering.kind === item.kind ? covering : item;
   const same = equivalents.get(meaningKey(item));

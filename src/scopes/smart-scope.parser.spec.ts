@@ -42,7 +42,7 @@ describe('parseScope', () => {
     });
   });
 
-  describe('v1 resource scopes (SMART I2)', () => {
+  describe('v1 resource scopes', () => {
     it.each([
       ['patient/Observation.read', 'rs'],
       ['user/Patient.write', 'cud'],

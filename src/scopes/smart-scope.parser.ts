@@ -25,7 +25,7 @@ const SIMPLE_KINDS: ReadonlySet<string> = new Set<SimpleScopeKind>([
   'online_access',
 ]);
 
-// SMART I2 / REQ@126–128: the v1 suffixes are shorthands for fixed v2 letter sets.
+// SMART App Launch 2.2 §Scopes for requesting FHIR Resources: the v1 suffixes are shorthands for fixed v2 letter sets.
 const V1_SUFFIXES: Readonly<Record<string, readonly Interaction[]>> = {
   read: ['r', 's'],
   write: ['c', 'u', 'd'],
@@ -40,7 +40,7 @@ export function parseScope(token: string): SmartScope | null {
   if (slash > 0 && (SCOPE_CONTEXTS as readonly string[]).includes(token.slice(0, slash))) {
     return parseResource(token, token.slice(0, slash) as ScopeContext, token.slice(slash + 1));
   }
-  // SMART I10: extension scopes are full URIs or `__` names. Unknown plain words are kept as
+  // SMART App Launch 2.2 §Extensibility: extension scopes are full URIs or `__` names. Unknown plain words are kept as
   // `other` too: RFC 6749 §3.3 lets the server ignore scopes it does not know, and whether to
   // ignore or refuse them is the authorize endpoint's policy, not the grammar's.
   if (token.startsWith('__') || token.includes(':')) return { kind: 'other', raw: token };
@@ -100,7 +100,7 @@ function parseLaunch(token: string): LaunchScope | null {
   if (token === 'launch') return { kind: 'launch', raw: token };
   if (!token.startsWith('launch/')) return null;
   const [path, query] = splitOnce(token.slice('launch/'.length), '?');
-  // SMART I7: launch context types are always lower case.
+  // SMART App Launch 2.2 §Standalone apps: launch context types are always lower case.
   if (!LAUNCH_TYPE.test(path)) return null;
   if (query === undefined) return { kind: 'launch', raw: token, launchType: path };
   const constraints = parseQuery(query);
@@ -115,7 +115,7 @@ function parseResource(token: string, context: ScopeContext, rest: string): Reso
   if (suffix === undefined || (resourceType !== '*' && !RESOURCE_TYPE.test(resourceType))) return null;
   const v1 = V1_SUFFIXES[suffix];
   if (v1) {
-    // SMART I6: granular parameters exist only in v2 syntax.
+    // SMART App Launch 2.2 §Finer-grained resource constraints using search parameters: granular parameters exist only in v2 syntax.
     if (query !== undefined) return null;
     return { kind: 'resource', raw: token, context, resourceType, interactions: new Set(v1), version: 'v1', constraints: [] };
   }
@@ -126,7 +126,7 @@ function parseResource(token: string, context: ScopeContext, rest: string): Reso
   return { kind: 'resource', raw: token, context, resourceType, interactions, version: 'v2', constraints };
 }
 
-// SMART I1 / REQ@129 lets a server ignore, replace or reject out-of-order or undefined suffixes
+// SMART App Launch 2.2 §Scopes for requesting FHIR Resources lets a server ignore, replace or reject out-of-order or undefined suffixes
 // (`.dus`, `.rc`, `.x`). We reject them: guessing what a malformed scope meant could grant more
 // than the app asked for, and a malformed token is reported so the caller can answer invalid_scope.
 function parseV2Letters(suffix: string): Set<Interaction> | null {

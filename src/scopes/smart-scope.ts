@@ -2,12 +2,15 @@ export type ScopeContext = 'patient' | 'user' | 'system';
 
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
 
-// SMART I1: v2 permission letters are always written in this order (`cruds`).
+// SMART App Launch 2.2 §Scopes for requesting FHIR Resources: v2 permission letters are always written in this order (`cruds`).
 export const INTERACTION_ORDER: readonly Interaction[] = ['c', 'r', 'u', 'd', 's'];
 
 export const SCOPE_CONTEXTS: readonly ScopeContext[] = ['patient', 'user', 'system'];
 
-/** One `name=value` pair of a granular v2 scope (SMART I6), value already URL-decoded. */
+/**
+ * One `name=value` pair of a granular v2 scope (SMART App Launch 2.2 §Finer-grained resource constraints using search
+ * parameters), value already URL-decoded.
+ */
 export interface ScopeConstraint {
   name: string;
   value: string;
@@ -17,7 +20,7 @@ export interface ResourceScope {
   kind: 'resource';
   raw: string;
   context: ScopeContext;
-  /** A FHIR resource type such as `Observation`, or `*` for every type now and in the future (SMART I5). */
+  /** A FHIR resource type such as `Observation`, or `*` for every type now and in the future (SMART App Launch 2.2 §Wildcard scopes). */
   resourceType: string;
   interactions: ReadonlySet<Interaction>;
   version: 'v1' | 'v2';
@@ -28,7 +31,10 @@ export interface ResourceScope {
 export interface LaunchScope {
   kind: 'launch';
   raw: string;
-  /** Absent for the bare EHR-launch `launch` scope; otherwise `patient`, `encounter` or another lower-case type (SMART I7). */
+  /**
+   * Absent for the bare EHR-launch `launch` scope; otherwise `patient`, `encounter` or another lower-case type (SMART
+   * App Launch 2.2 §Scopes for requesting context data).
+   */
   launchType?: string;
   role?: string;
 }
@@ -40,7 +46,7 @@ export interface SimpleScope {
   raw: string;
 }
 
-/** Extension scopes (full URIs or `__` names, SMART I10) and unknown words. */
+/** Extension scopes (full URIs or `__` names, SMART App Launch 2.2 §Extensibility) and unknown words. */
 export interface OtherScope {
   kind: 'other';
   raw: string;

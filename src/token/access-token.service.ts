@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { VerifiedTokenCache } from '../common/cache/verified-token.cache';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
 import { LaunchContext, pickLaunchContext } from './launch-context';
@@ -18,7 +19,7 @@ export interface MintAccessTokenInput {
   userRole?: string | null;
   /** The patients a restricted practitioner may see (users.restricted_to_patients); null = no restriction. */
   restrictedToPatients?: readonly string[] | null;
-  /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (issue 12.9). */
+  /** The `aud` claim: this server's FHIR base unless the token is for a registered resource server (RFC 8707). */
   audience?: string;
   /** RFC 9449 §6.1: the DPoP key thumbprint the token is bound to (`cnf.jkt`). */
   dpopJkt?: string | null;
@@ -58,10 +59,11 @@ export class AccessTokenService {
   constructor(
     private readonly keys: KeysService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async mint(input: MintAccessTokenInput): Promise<MintedAccessToken> {
-    const issuedAt = Math.floor(Date.now() / 1000);
+    const issuedAt = Math.floor(this.clock.now() / 1000);
     const expiresIn = Math.max(1, Math.floor(input.lifetimeSeconds));
     const jti = randomUUID();
     const claims: Record<string, unknown> = {
@@ -99,11 +101,12 @@ export class AccessTokenService {
     // 16 KiB: a token restricted to the maximum 100 patient ids of 64 characters is about 10 KiB.
     if (typeof token !== 'string' || token.length > 16_384 || token.split('.').length !== 3) return null;
     const known = this.verified.get(token);
-    if (known) return known.exp > Date.now() / 1000 ? known : null;
+    if (known) return known.exp > this.clock.now() / 1000 ? known : null;
     try {
       const payload = await this.keys.verify(token, {
         issuer: this.config.issuer,
         typ: 'at+jwt',
+        currentDate: new Date(this.clock.now()),
         requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id', 'aud'],
       });
       if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') return null;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { KeysService } from '../keys/keys.service';
 import { acrForAmr } from '../mfa';
@@ -14,16 +15,18 @@ export interface MintIdTokenInput {
   lifetimeSeconds: number;
 }
 
-// OIDC Core §2 / SMART M7: RS256, iss exactly the issuer, aud the client, fhirUser absolute.
+// OIDC Core §2, SMART App Launch 2.2 §Scopes for requesting identity data: RS256, iss exactly the issuer, aud the
+// client, fhirUser absolute.
 @Injectable()
 export class IdTokenService {
   constructor(
     private readonly keys: KeysService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   mint(input: MintIdTokenInput): Promise<string> {
-    const issuedAt = Math.floor(Date.now() / 1000);
+    const issuedAt = Math.floor(this.clock.now() / 1000);
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: input.userId,
@@ -43,7 +46,7 @@ export class IdTokenService {
     return this.keys.sign(claims, 'RS256', 'JWT');
   }
 
-  /** `Practitioner/1` relative to the FHIR base becomes an absolute URL (SMART M3). */
+  /** `Practitioner/1` relative to the FHIR base becomes an absolute URL (SMART App Launch 2.2 §Scopes for requesting identity data). */
   absoluteFhirUser(fhirUser: string | null | undefined): string | null {
     if (!fhirUser) return null;
     return /^https?:\/\//.test(fhirUser) ? fhirUser : `${this.config.fhirBaseUrl}/${fhirUser.replace(/^\/+/, '')}`;

@@ -4,12 +4,14 @@ import { isFormEncoded } from './form-params';
 import { ROUTES } from '../common/http/routes';
 
 const PATHS = new Set<string>([ROUTES.token, ROUTES.introspect, ROUTES.revoke]);
-// A token, introspection or revocation request is a few parameters (a client assertion and a 4096-character
-// scope at most); a larger declared body is refused before it is read or parsed (issue 13.1).
+// A token, introspection or revocation request is a few parameters (a client assertion and a 4096-character scope at
+// most); a larger declared body is refused before it is read or parsed, so no request can make the server buffer and
+// parse megabytes.
 const MAX_FORM_BODY_BYTES = 64 * 1024;
 
-// Runs before body parsing, so every response of these endpoints, errors from the parser included, carries
-// the RFC 6749 §5.1 / SMART F5 headers, and a non-form body is invalid_request rather than a parser 415.
+// Runs before body parsing, so every response of these endpoints, errors from the parser included, carries the RFC 6749
+// §5.1 / SMART App Launch 2.2 §Obtain access token (Cache-Control, Pragma) headers, and a non-form body is
+// invalid_request rather than a parser 415.
 @Injectable()
 export class OAuthEndpointHooks {
   register(fastify: FastifyInstance): void {

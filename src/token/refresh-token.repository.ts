@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
+import { Clock } from '../common/time/clock';
 import { LaunchContext } from './launch-context';
 
 export interface NewRefreshToken {
@@ -70,7 +71,10 @@ const COLUMNS = `r.id, r.client_id, r.grant_id, r.user_id, r.scope, r.launch_con
 
 @Injectable()
 export class RefreshTokenRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Stores a new token and returns its value (only the hash is kept). */
   async create(token: NewRefreshToken): Promise<string> {
@@ -118,7 +122,7 @@ export class RefreshTokenRepository {
          RETURNING id
        )
        SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
-      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope, options.dpopJkt ?? null],
+      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(this.clock.now()), options.scope, options.dpopJkt ?? null],
     );
     if (!rows[0]) return null;
     return { stored: toStored(rows[0]), value: rows[0].rotated === true ? successor : null };

@@ -32,7 +32,8 @@ export interface IssueInput {
   dpopJkt?: string | null;
 }
 
-// Builds the token response (SMART G / J4): access token, optional id_token and refresh token, launch context.
+// Builds the token response (SMART App Launch 2.2 §Obtain access token, §Refresh access token): access token, optional
+// id_token and refresh token, launch context.
 @Injectable()
 export class TokenIssuerService {
   constructor(
@@ -61,7 +62,8 @@ export class TokenIssuerService {
     const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
     const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);
     const launchContext = pickLaunchContext(input.launchContext as Record<string, unknown>);
-    // OIDC Core §3.1.3.3: an id_token whenever openid was granted (fhirUser and profile only add claims, SMART M3).
+    // OIDC Core §3.1.3.3: an id_token whenever openid was granted (fhirUser and profile only add claims, SMART App
+    // Launch 2.2 §Scopes for requesting identity data).
     const wantsIdToken = user !== null && kinds.has('openid');
     const [access, idToken, refreshToken] = await Promise.all([
       this.accessTokens.mint({

@@ -11,7 +11,7 @@ import { FormParams, isFormEncoded, singleValuedParams } from './form-params';
 import { GRANT_HANDLERS, GrantHandler } from './grants/grant-handler';
 import { TokenResponseBody } from './token-response';
 
-// The token endpoint as an ordered pipeline; the order decides which error a bad request gets (checklist P):
+// The token endpoint as an ordered pipeline; the order decides which error a bad request gets (RFC 6749 §5.2):
 // a valid client with an unknown grant_type gets 400 unsupported_grant_type, a bad client 401 invalid_client.
 @Injectable()
 export class TokenRequestPipeline {
@@ -50,7 +50,8 @@ export class TokenRequestPipeline {
     // 6. Only the parameters the grant declares.
     const params: FormParams = {};
     for (const name of handler.parameters) if (body[name] !== undefined) params[name] = body[name];
-    // 7. Scope size (issue 13.1: bounded before anything parses or compares it), then syntax (RFC 6749 §3.3).
+    // 7. Scope size (bounded before anything parses or compares it, so a huge scope cannot hold the event loop), then
+    // syntax (RFC 6749 §3.3).
     if (params.scope !== undefined && scopeTooLarge(params.scope)) throw new InvalidScopeError('The scope parameter is too large');
     if (params.scope !== undefined && parseScopes(params.scope).invalid.length) throw new InvalidScopeError('The scope parameter is malformed');
     // 8. A DPoP proof, when sent, binds the tokens to its key (RFC 9449 §5); none keeps Bearer tokens.

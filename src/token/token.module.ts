@@ -1,5 +1,6 @@
 import { Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { Clock } from '../common/time/clock';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { DPOP_SIGNING_ALGS } from '../dpop/dpop-proof.verifier';
 import { DpopModule } from '../dpop/dpop.module';
@@ -28,6 +29,7 @@ const PURGE_INTERVAL_MS = 3600_000;
   controllers: [TokenController],
   providers: [
     AccessTokenService,
+    Clock,
     IdTokenService,
     RefreshTokenRepository,
     TokenIssuerService,
@@ -55,7 +57,7 @@ export class TokenModule implements OnModuleInit, OnApplicationShutdown {
     this.registry.contribute('token', () => ({
       endpoints: { token_endpoint: ROUTES.token },
       grantTypes: this.pipeline.grantTypes(),
-      // SMART B1: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
+      // SMART App Launch 2.2 §Capabilities: id_tokens (sso-openid-connect) and refresh tokens for offline_access / online_access.
       capabilities: ['sso-openid-connect', 'permission-offline', 'permission-online'],
       claimsSupported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'nonce', 'fhirUser', 'name'],
       // SMART Backend Services: system/ scopes, v2 and v1 syntax (narrowed to each client's pre-authorization).

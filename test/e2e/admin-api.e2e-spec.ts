@@ -87,7 +87,7 @@ describe('admin API', () => {
     expect((await call('PATCH', `/admin/clients/${id}`, { redirect_uris: ['http://ehr.example.org/cb'] })).body.error).toBe('invalid_redirect_uri');
 
     const auth = server.app.get(ClientAuthenticationService);
-    await expect(auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token')).resolves.toBeDefined();
+    await expect(auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
     expect((await call('POST', `/admin/clients/${id}/disable`)).body.enabled).toBe(false);
     await expect(auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token')).rejects.toMatchObject({
       error: 'invalid_client',
@@ -125,7 +125,7 @@ describe('admin API', () => {
     expect(Date.parse(rotated.body.previous_secrets_expire_at as string)).toBeGreaterThan(Date.now() + 590_000);
     const auth = server.app.get(ClientAuthenticationService);
     for (const secret of [created.body.client_secret, rotated.body.client_secret] as string[]) {
-      await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toBeDefined();
+      await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
     }
     const publicClient = await call('POST', '/admin/clients', { client_name: 'Public', redirect_uris: ['https://p.example.org/cb'], token_endpoint_auth_method: 'none' });
     expect((await call('POST', `/admin/clients/${publicClient.body.client_id as string}/rotate-secret`, {})).status).toBe(409);

@@ -4,7 +4,7 @@ import { authorizeParams, createApp, createEhr, createUser, insertPatient, pkce 
 import { CookieJar, driveAuthorization, parseForms } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 11.3: an EHR's word is good for its one launch, in the browser that opened it, and nothing more.
+// SMART App Launch 2.2 §Launch App: EHR Launch: an EHR's word is good for its one launch, in the browser that opened it, and nothing more.
 describe('EHR launch: bound to one browser, one request, never a sign-in session', () => {
   let server: TestApp;
   let ehr: { clientId: string; basic: string };

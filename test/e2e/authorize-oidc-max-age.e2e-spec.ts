@@ -4,7 +4,7 @@ import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../
 import { CookieJar, driveAuthorization, signedInJar } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 12.7: OIDC Core §3.1.2.1 (max_age, id_token_hint), §2 (auth_time), §3.1.3.3 (id_token with openid).
+// OIDC Core §3.1.2.1 (max_age, id_token_hint), §2 (auth_time), §3.1.3.3 (id_token with openid).
 describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with openid', () => {
   let server: TestApp;
   let app: { clientId: string; redirectUri: string };

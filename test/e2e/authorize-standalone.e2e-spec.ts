@@ -111,7 +111,7 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect(code.scope).toBe('openid fhirUser launch/patient patient/Condition.rs');
   });
 
-  it('category alternatives replace resource-level Observation and Condition scopes (G10 9.26/9.28)', async () => {
+  it('category alternatives replace resource-level Observation and Condition scopes (ONC (g)(10) granular scope selection)', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Granular')}`);
     const laboratory = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
     const problems = 'patient/Condition.rs?category=http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item';

@@ -5,7 +5,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
 
-// Issue 12 item 12 (RFC 9700 §4.11.2) and issue 11 item 1 (consent marks unverified apps).
+// RFC 9700 §4.11.2 (no silent redirect for an unverified app) and RFC 7591 §5 (the consent page marks unverified apps).
 describe('/authorize with an unverified (self-registered) app', () => {
   let server: TestApp;
   let user: { username: string; password: string };

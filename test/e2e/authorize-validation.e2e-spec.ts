@@ -2,7 +2,7 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { authorizeParams, createApp, pkce } from '../utils/authorize-fixtures';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-describe('/authorize request validation (RFC 6749 §4.1.2.1, SMART D, E, P)', () => {
+describe('/authorize request validation (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, SMART App Launch 2.2 §Obtain authorization code)', () => {
   let server: TestApp;
   let app: { clientId: string; redirectUri: string };
   const { challenge } = pkce();

@@ -5,7 +5,7 @@ import { BrandsService } from '../../src/brands/brands.service';
 import { ensureBuilt } from '../utils/ensure-built';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 15.6: SMART App Launch 2.2 "User-access Brands". The operator configures the brand (admin API, CLI);
+// SMART App Launch 2.2 "User-access Brands". The operator configures the brand (admin API, CLI);
 // the server publishes a User Access Brands Bundle and names it in the SMART configuration.
 
 type Json = Record<string, any>;

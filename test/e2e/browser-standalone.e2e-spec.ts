@@ -119,7 +119,7 @@ describe('browser: standalone launch of the demo SMART app', () => {
     }
   }, 60_000);
 
-  it('a patient shares only chosen categories on the consent page (G10 granular scopes)', async () => {
+  it('a patient shares only chosen categories on the consent page (ONC (g)(10) granular scopes)', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Browsercategories')}`);
     const app = await createApp(server, { redirectUris: ['https://categories.example.org/cb'] });
     const { challenge } = pkce();

@@ -75,7 +75,7 @@ describe('operator CLI', () => {
     expect(rotated.code).toBe(0);
     const secret = (JSON.parse(rotated.stdout) as Json).client_secret as string;
     for (const candidate of [client.client_secret as string, secret]) {
-      await expect(auth.authenticate({ headers: { authorization: basic(id, candidate) }, body: {} }, 'token')).resolves.toBeDefined();
+      await expect(auth.authenticate({ headers: { authorization: basic(id, candidate) }, body: {} }, 'token')).resolves.toMatchObject({ client: { clientId: id } });
     }
 
     const listed = await cli(['clients:list', '--table']);
@@ -208,7 +208,7 @@ describe('operator CLI', () => {
         });
         await expect(
           demoAuth.authenticate({ headers: { authorization: basic('demo-confidential-app', 'demo-confidential-secret-change-me-0123456789abcdef') }, body: {} }, 'token'),
-        ).resolves.toBeDefined();
+        ).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: 'demo-confidential-app' } });
         await expect(
           demoAuth.authenticate({ headers: { authorization: basic('demo-ehr', 'demo-ehr-secret-change-me-0123456789abcdef') }, body: {} }, 'launch'),
         ).resolves.toMatchObject({ client: { mayCreateLaunchContexts: true, mayIntrospectAnyToken: true } });

@@ -8,7 +8,7 @@ import { callAs, createClient, createUser, issueCode, postForm, redeem, TestClie
 type Json = Record<string, unknown>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
 
-// Issue 12 item 5 (RFC 7592 §2.3): a deleted client's grants and tokens lived on, and a new client with the same
+// RFC 7592 §2.3: a deleted client's grants and tokens lived on, and a new client with the same
 // client_id inherited them. Deleting a client now revokes its grants, codes, refresh tokens and access tokens,
 // and its client_id is never issued again.
 describe('deleting a client', () => {

@@ -118,12 +118,12 @@ describe('client authentication', () => {
       const id = other.client_id as string;
       const first = await clients.rotateSecret(id, 3600);
       for (const secret of [other.client_secret as string, first!.clientSecret]) {
-        await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toBeDefined();
+        await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
       }
       const second = await clients.rotateSecret(id, 0);
       await rejects(auth.authenticate({ headers: { authorization: basic(id, other.client_secret as string) }, body: {} }, 'token'));
       await rejects(auth.authenticate({ headers: { authorization: basic(id, first!.clientSecret) }, body: {} }, 'token'));
-      await expect(auth.authenticate({ headers: { authorization: basic(id, second!.clientSecret) }, body: {} }, 'token')).resolves.toBeDefined();
+      await expect(auth.authenticate({ headers: { authorization: basic(id, second!.clientSecret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
     });
   });
 

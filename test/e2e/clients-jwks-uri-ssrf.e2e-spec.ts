@@ -67,7 +67,7 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced (issue 11.5)', () => {
+describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced', () => {
   let server: TestApp;
   let strict: TestApp;
   let clock: TestClock;

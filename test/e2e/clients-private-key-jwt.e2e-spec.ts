@@ -62,6 +62,7 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
 
   const authenticate = (body: Json, endpoint: 'token' | 'introspection' = 'token') => auth.authenticate({ headers: {}, body }, endpoint);
   const rejects = (promise: Promise<unknown>): Promise<void> => expect(promise).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+  const authenticatedAs = (clientId: string) => ({ method: 'private_key_jwt', client: { clientId } });
 
   describe('with a registered JWKS value', () => {
     let rsa: ClientKeyPair;
@@ -81,8 +82,8 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
     });
 
     it('accepts the issuer as aud, and the introspection URL at the introspection endpoint', async () => {
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: server.baseUrl, key: rsa }))).resolves.toBeDefined();
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'introspection')).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: server.baseUrl, key: rsa }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'introspection')).resolves.toMatchObject(authenticatedAs(clientId));
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'token'));
     });
 
@@ -104,7 +105,7 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
 
     it('rejects a replayed jti, also at a second server process on the same database', async () => {
       const fields = await clientAssertionFields({ clientId, audience: tokenUrl, key: ec });
-      await expect(authenticate(fields)).resolves.toBeDefined();
+      await expect(authenticate(fields)).resolves.toMatchObject(authenticatedAs(clientId));
       await rejects(authenticate(fields));
       const second = await startTestApp({ PUBLIC_URL: server.baseUrl });
       try {
@@ -168,8 +169,8 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [key.publicJwk];
       host.cacheControl = 'public, max-age=60';
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toBeDefined();
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
       expect(host.requests).toHaveLength(1);
       expect(host.requests[0].accept).toBe('application/json');
     });
@@ -179,10 +180,10 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [key.publicJwk];
       host.cacheControl = 'no-store';
       const clientId = await register(server, { ...{ redirect_uris: ['https://app.example.org/cb'] }, jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toBeDefined();
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
       host.cacheControl = null;
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
       expect(host.requests).toHaveLength(1);
     });
 
@@ -192,9 +193,9 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [oldKey.publicJwk];
       host.cacheControl = 'max-age=600';
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: oldKey }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: oldKey }))).resolves.toMatchObject(authenticatedAs(clientId));
       host.keys = [oldKey.publicJwk, newKey.publicJwk];
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: newKey }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: newKey }))).resolves.toMatchObject(authenticatedAs(clientId));
       expect(host.requests).toHaveLength(2);
     });
 
@@ -210,7 +211,7 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       const key = await generateClientKey('RS384');
       host.keys = [key.publicJwk];
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: jwksUri } }))).resolves.toBeDefined();
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: jwksUri } }))).resolves.toMatchObject(authenticatedAs(clientId));
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: `${jwksUri}?other` } })));
     });
 

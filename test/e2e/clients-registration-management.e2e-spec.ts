@@ -70,7 +70,7 @@ describe('registration management (RFC 7592) and registration policies', () => {
       expect(updated.body.jwks).toEqual({ keys: [newKey.publicJwk] });
       const auth = server.app.get(ClientAuthenticationService);
       const assertion = (key: typeof oldKey) => clientAssertionFields({ clientId, audience: `${server.baseUrl}/token`, key });
-      await expect(auth.authenticate({ headers: {}, body: await assertion(newKey) }, 'token')).resolves.toBeDefined();
+      await expect(auth.authenticate({ headers: {}, body: await assertion(newKey) }, 'token')).resolves.toMatchObject({ method: 'private_key_jwt', client: { clientId } });
       await expect(auth.authenticate({ headers: {}, body: await assertion(oldKey) }, 'token')).rejects.toMatchObject({ error: 'invalid_client' });
     });
 

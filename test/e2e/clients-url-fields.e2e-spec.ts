@@ -18,11 +18,11 @@ const MALFORMED = [
   'https://app.example.org',
 ];
 
-// A NUL anywhere in a JSON body is refused by the body parser before any field is looked at (issue 13.6):
+// A NUL anywhere in a JSON body is refused by the body parser before any field is looked at:
 // invalid_client_metadata at /register, invalid_request elsewhere.
 const refusedAs = (url: string, fieldError: string, bodyError: string): string => (url.includes('\u0000') ? bodyError : fieldError);
 
-describe('URL fields in client metadata (issue 13.7)', () => {
+describe('URL fields in client metadata', () => {
   let server: TestApp;
 
   const call = async (method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Json }> => {

@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
 
-// Issue 12 item 4: after prompt=consent where the person unticks scopes, /apps showed the narrowed access but the
+// After prompt=consent where the person unticks scopes, /apps showed the narrowed access but the
 // earlier refresh token still refreshed to the old, wider scope. When an approval narrows, tokens it no longer
 // covers stop working.
 describe('narrowing a consent', () => {

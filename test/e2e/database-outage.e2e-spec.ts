@@ -1,4 +1,4 @@
-// Issue 14.2: while PostgreSQL is down every surface answers 503 in its own form (RFC 6749 JSON with
+// While PostgreSQL is down every surface answers 503 in its own form (RFC 6749 JSON with
 // Retry-After, a FHIR OperationOutcome `transient`, a readable page), never a 500, and never hangs; once
 // PostgreSQL is back the same requests succeed. Uses its own throwaway cluster, which it stops and starts.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ async function pollUntil(check: () => Promise<boolean>, limitMs: number): Promis
   }
 }
 
-describe('database outage (14.2)', () => {
+describe('database outage', () => {
   let dir: string;
   let database: ClusterProcess;
   let port: number;

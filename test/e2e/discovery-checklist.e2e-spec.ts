@@ -1,7 +1,7 @@
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// SMART App Launch 2.2 conformance (checklist A5, B3, M5): every field, with every module loaded.
-describe('discovery documents against the SMART checklist', () => {
+// SMART App Launch 2.2 §Conformance (metadata, capabilities), OIDC Discovery §3: every field, with every module loaded.
+describe('discovery documents against SMART App Launch 2.2 and OIDC Discovery', () => {
   let server: TestApp;
 
   beforeAll(async () => {

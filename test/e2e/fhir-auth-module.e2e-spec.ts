@@ -113,7 +113,7 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
   }
 });
 
-// Issue 12.2: with introspection, the module used to confine nothing (the answer did not say the user's role)
+// With introspection, the module used to confine nothing (the answer did not say the user's role)
 // and to accept a refresh token as a bearer token. Real tokens from /token, a module-protected FHIR API.
 describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement with real tokens (%s)', (mode) => {
   let server: TestApp;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 11.4 (writes into another patient's record) and 13.5 (PUT out of scope answers 404, not 403/201).
+// Writes into another patient's record are refused, and a PUT out of scope answers 404 (not 403/201), so it discloses nothing.
 describe('FHIR writes stay in the token patient compartment', () => {
   let server: TestApp;
   let admin: string;
@@ -33,7 +33,7 @@ describe('FHIR writes stay in the token patient compartment', () => {
     await server.close();
   });
 
-  it('refuses the attacks of issue 11.4 on create, and stores none of them', async () => {
+  it('refuses writes into another patient record on create, and stores none of them', async () => {
     const attacks: Array<[string, string, Record<string, unknown>, number]> = [
       // Observation defines no `patient` element: refused as undefined before any compartment question.
       ['own subject, patient → other', '/Observation', observation({ patient: { reference: `Patient/${other}` } }), 400],
@@ -116,7 +116,7 @@ describe('FHIR writes stay in the token patient compartment', () => {
     expect(response.status).toBe(403);
   });
 
-  describe('PUT out of scope answers 404 whether or not the id exists (issue 13.5)', () => {
+  describe('PUT out of scope answers 404 whether or not the id exists', () => {
     it('PUT over another patient\'s existing resource is 404 and changes nothing', async () => {
       const theirs = await fhirFetch(server, '/Observation', admin, { method: 'POST', body: observation({ subject: { reference: `Patient/${other}` } }) });
       const id = theirs.body.id as string;

@@ -59,7 +59,7 @@ describe('FHIR gateway mode failures', () => {
   });
 });
 
-// Issue 12.8: what an upstream says must not leak past the gateway: totals counting other patients, links to
+// What an upstream says must not leak past the gateway: totals counting other patients, links to
 // other hosts (a client following `next` would send its token there), redirects.
 describe('FHIR gateway mode: upstream totals, links and redirects', () => {
   let upstream: Server;

@@ -5,7 +5,7 @@ import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, issueCode, redeem, TestClient } from './token-fixtures';
 
-// Issue 12.1: a practitioner restricted to some patients (users.restricted_to_patients) used to read every
+// A practitioner restricted to some patients (users.restricted_to_patients) used to read every
 // patient with user/ scopes, because the restriction was applied only in the picker and the EHR launch. Real
 // tokens from /token now carry it, and every FHIR interaction (search, read, _include/_revinclude, history,
 // batch/transaction, gateway mode) stays inside it; a refresh re-reads it from the user.
@@ -21,7 +21,7 @@ function observation(id: string, patient: string, extra: Record<string, unknown>
 const matchIds = (bundle: any, type = 'Observation'): string[] =>
   (bundle.entry ?? []).filter((entry: any) => entry.resource?.resourceType === type).map((entry: any) => entry.resource.id).sort();
 
-describe('A practitioner restricted to some patients (issue 12.1)', () => {
+describe('A practitioner restricted to some patients', () => {
   let server: TestApp;
   let gateway: TestApp;
   let client: TestClient;

@@ -3,9 +3,10 @@ import { fhirFetch, mintAccessToken, MintOptions } from '../utils/mint-token';
 import { startModuleResourceServer } from '../utils/module-resource-server';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// SMART I3/I4/I6, Q4–Q6: every interaction letter against every context, v1 and v2 syntax, wildcards and
-// category scopes, allowed and refused; the same table runs against the built-in store, the gateway, and
-// FhirAuthModule.forRoot in another resource server (JWKS and introspection modes, issue 12.2).
+// SMART App Launch 2.2 §Scopes for requesting FHIR Resources (letters, contexts, wildcards, granular constraints):
+// every interaction letter against every context, v1 and v2 syntax, wildcards and category scopes, allowed and refused;
+// the same table runs against the built-in store, the gateway, and FhirAuthModule.forRoot in another resource server
+// (JWKS and introspection modes).
 
 const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
@@ -29,10 +30,10 @@ const CONTEXTS: Record<Who, Partial<MintOptions>> = {
   patientA: { patient: ids.patientA },
   patientUserA: { userRole: 'patient', fhirUser: `Patient/${ids.patientA}` },
   practitioner: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1' },
-  // Issue 12.1: a practitioner restricted to some patients (users.restricted_to_patients, carried in the token).
+  // A practitioner restricted to some patients (users.restricted_to_patients, carried in the token).
   restrictedToA: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1', restrictedToPatients: [ids.patientA] },
   restrictedToNone: { userRole: 'practitioner', fhirUser: 'Practitioner/example-practitioner-1', restrictedToPatients: [] },
-  // Issue 12.2: user/ scopes without a known role fail closed.
+  // user/ scopes without a known role fail closed.
   noRole: { fhirUser: 'Practitioner/example-practitioner-1' },
   backend: {},
 };
@@ -122,14 +123,14 @@ const ROWS: Row[] = [
   ['patient/Observation.u', 'patientA', 'upsert A', 201],
   ['patient/Observation.u', 'patientA', 'patch A', 200],
   ['patient/Observation.u', 'patientA', 'patch A to B', 403],
-  // Another patient's instance answers like a missing one, even to PUT (docs/fhir.md; issue 13.5).
+  // Another patient's instance answers like a missing one, even to PUT (docs/fhir.md).
   ['patient/Observation.u', 'patientA', 'update B', 404],
   ['patient/Observation.u', 'patientA', 'delete A', 403],
   ['patient/Observation.d', 'patientA', 'delete A', 204],
   ['patient/Observation.d', 'patientA', 'delete B', 404],
   ['patient/Observation.d', 'patientA', 'create for A', 403],
   ['patient/Condition.rs', 'patientA', 'read labA', 403],
-  // v1 syntax: read = rs, write = cud, * = cruds (SMART I2)
+  // v1 syntax: read = rs, write = cud, * = cruds (SMART App Launch 2.2 §Scopes for requesting FHIR Resources)
   ['patient/Observation.read', 'patientA', 'read labA', 200],
   ['patient/Observation.read', 'patientA', 'search', 200, ['labA', 'vitalA']],
   ['patient/Observation.read', 'patientA', 'create for A', 403],
@@ -139,10 +140,10 @@ const ROWS: Row[] = [
   ['patient/Observation.write', 'patientA', 'read labA', 403],
   ['patient/Observation.*', 'patientA', 'read labA', 200],
   ['patient/Observation.*', 'patientA', 'delete A', 204],
-  // wildcards (SMART I5)
+  // wildcards (SMART App Launch 2.2 §Wildcard scopes)
   ['patient/*.cruds', 'patientA', 'read Patient A', 200],
   ['patient/*.cruds', 'patientA', 'read Patient B', 404],
-  // SMART Q5: shared resources outside every compartment (the practitioner, the medication) stay readable
+  // Shared resources outside every compartment (the practitioner, the medication) stay readable
   ['patient/*.rs', 'patientA', 'read Practitioner', 200],
   ['patient/Observation.rs', 'patientA', 'read Practitioner', 403],
   ['patient/*.cruds', 'patientA', 'search', 200, ['labA', 'vitalA']],
@@ -163,7 +164,7 @@ const ROWS: Row[] = [
   ['user/Observation.write', 'patientUserA', 'create for B', 403],
   ['user/Observation.write', 'patientUserA', 'update A', 200],
   ['user/Observation.read', 'patientUserA', 'update A', 403],
-  // user/: a restricted practitioner sees only the allowed patients, everywhere (issue 12.1)
+  // user/: a restricted practitioner sees only the allowed patients, everywhere
   ['user/Observation.rs', 'restrictedToA', 'search', 200, ['labA', 'vitalA']],
   ['user/Observation.rs', 'restrictedToA', 'POST _search', 200, ['labA', 'vitalA']],
   ['user/Observation.rs', 'restrictedToA', 'read labA', 200],
@@ -173,7 +174,7 @@ const ROWS: Row[] = [
   ['user/*.rs', 'restrictedToA', 'read Practitioner', 200],
   ['user/Observation.cruds', 'restrictedToA', 'create for A', 201],
   ['user/Observation.cruds', 'restrictedToA', 'create for B', 403],
-  ['user/Observation.cruds', 'restrictedToA', 'update B', 404], // out of the compartment: 404, as docs/fhir.md promises (issue 13.5)
+  ['user/Observation.cruds', 'restrictedToA', 'update B', 404], // out of the compartment: 404, as docs/fhir.md promises
   ['user/Observation.cruds', 'restrictedToA', 'delete B', 404],
   ['user/Observation.cruds', 'restrictedToA', 'patch A to B', 403],
   ['user/Observation.rs', 'restrictedToNone', 'search', 200, []],
@@ -190,7 +191,7 @@ const ROWS: Row[] = [
   ['system/*.cruds', 'backend', 'delete B', 204],
   ['system/*.*', 'backend', 'read Patient B', 200],
   ['system/Patient.read', 'backend', 'read labA', 403],
-  // granular category scopes (SMART I6, Q6)
+  // granular category scopes (SMART App Launch 2.2 §Finer-grained resource constraints using search parameters)
   [`patient/Observation.rs?category=${LAB}`, 'patientA', 'search lab of A', 200, ['labA']],
   [`patient/Observation.rs?category=${LAB}`, 'patientA', 'search vitals of A', 200, []],
   [`patient/Observation.rs?category=${LAB}`, 'patientA', 'search', 200, ['labA']],

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 13 items 2 and 3: no single FHIR request may hold the event loop or the database for long.
+// No single FHIR request may hold the event loop or the database for long.
 
 /** Runs `attack` while polling GET /health; every health answer must come within `boundMs`. */
 async function healthStaysPrompt<T>(server: TestApp, attack: () => Promise<T>, boundMs = 1000): Promise<{ result: T; slowestHealthMs: number }> {
@@ -30,7 +30,7 @@ async function healthStaysPrompt<T>(server: TestApp, attack: () => Promise<T>, b
   }
 }
 
-describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
+describe('FHIR store: bounded work per request', () => {
   let server: TestApp;
   let admin: string;
   let patientToken: string;
@@ -58,8 +58,8 @@ describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
   const patch = (body: unknown, token = patientToken) =>
     fhirFetch(server, `/Observation/${observationId}`, token, { method: 'PATCH', contentType: 'application/json-patch+json', body });
 
-  describe('JSON Patch (13.2)', () => {
-    it('refuses the 806-byte doubling patch from the issue at once, while /health keeps answering', async () => {
+  describe('JSON Patch', () => {
+    it('refuses an 806-byte patch that doubles the resource at once, while /health keeps answering', async () => {
       const attack = [...Array.from({ length: 20 }, (_, index) => ({ op: 'copy', from: '', path: `/x${index}` })), { op: 'test', path: '/resourceType', value: 'NotThis' }];
       expect(JSON.stringify(attack)).toHaveLength(806);
       const started = Date.now();
@@ -110,7 +110,7 @@ describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
     });
   });
 
-  describe('search bounds (13.3)', () => {
+  describe('search bounds', () => {
     it('refuses name= with 5,000 values at once, while /health keeps answering', async () => {
       const started = Date.now();
       const { result } = await healthStaysPrompt(server, () => fhirFetch(server, `/Observation?name=${Array(5000).fill('ab').join(',')}`, admin));
@@ -164,7 +164,7 @@ describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
     });
   });
 
-  describe('response size (13.3)', () => {
+  describe('response size', () => {
     it('cuts a page of large resources at 16 MiB of JSON and continues it through the next link', async () => {
       const owner = `big-${run}`;
       const token = await mintAccessToken(server, { scope: 'patient/Observation.cruds', patient: owner });
@@ -186,7 +186,7 @@ describe('FHIR store: bounded work per request (issue 13.2, 13.3)', () => {
     });
   });
 
-  describe('statement timeout (13.3)', () => {
+  describe('statement timeout', () => {
     const marker = `timeout-${run}`;
     let slow: TestApp;
     let database: Client;

@@ -5,9 +5,9 @@ import { SqlParameters, tokenCondition } from '../../src/fhir/store/sql-conditio
 import { fhirFetch, mintAccessToken } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 13.8: search conditions are jsonpath tests answered by the GIN index fhir_resources_content. These
+// Search conditions are jsonpath tests answered by the GIN index fhir_resources_content. These
 // tests pin their semantics on every element shape the store searches, and that PostgreSQL can use the index.
-describe('FHIR store: indexed search conditions (issue 13.8)', () => {
+describe('FHIR store: indexed search conditions', () => {
   let server: TestApp;
   let admin: string;
   const run = randomUUID().slice(0, 8);

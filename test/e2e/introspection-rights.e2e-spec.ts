@@ -3,7 +3,7 @@ import { driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
 
-// Issue 12 items 3 and 11: who may introspect what (docs/tokens.md).
+// RFC 7662 §2.1, SMART App Launch 2.2 Token Introspection: who may introspect what (docs/tokens.md).
 describe('introspection rights', () => {
   let server: TestApp;
 

@@ -7,9 +7,9 @@ import { createUser, insertPatient } from '../utils/authorize-fixtures';
 import { CookieJar, parseForms } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 11 item 6: five wrong passwords from anywhere used to lock the real person out, a spoofed
+// Five wrong passwords from anywhere used to lock the real person out, a spoofed
 // X-Forwarded-For defeated the per-address limit and planted any address in the audit trail, and a sign-in
-// flood starved /token through argon2. Item 9: the typed username was stored in clear.
+// flood starved /token through argon2; and the typed username was stored in clear.
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -24,7 +24,7 @@ describe('operability and error handling', () => {
     const plain = await fetch(`${server.baseUrl}/no/such/route`);
     expect(plain.status).toBe(404);
     expect(await plain.json()).toMatchObject({ error: 'not_found' });
-    // Under /fhir the token is checked before anything else (issue 11.10), so only a caller with one learns
+    // Under /fhir the token is checked before anything else (no anonymous body parsing), so only a caller with one learns
     // that a route does not exist.
     const anonymous = await fetch(`${server.baseUrl}/fhir/no/such/route`);
     expect(anonymous.status).toBe(401);

@@ -3,7 +3,7 @@ import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../
 import { CookieJar, driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-// Issue 12.13 (pages): every page escapes once. Quotes in an app's name, a patient's name and a scope
+// Every page escapes once. Quotes in an app's name, a patient's name and a scope
 // description reach the screen as quotes: one entity in the HTML (decoded once by the browser), never
 // `&amp;quot;` (which a browser would show as `&quot;`), and never raw markup.
 describe('consent and /apps pages escape text exactly once', () => {

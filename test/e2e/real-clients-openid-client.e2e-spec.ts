@@ -72,7 +72,10 @@ describe('real client: openid-client', () => {
     // OIDC Core §2 acr: one factor.
     expect(claims?.acr).toBe('urn:smart-auth:acr:pwd');
     const jwks = createLocalJWKSet(await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json());
-    await expect(jwtVerify(tokens.id_token as string, jwks, { issuer: server.baseUrl, audience: client.clientId })).resolves.toBeDefined();
+    await expect(jwtVerify(tokens.id_token as string, jwks, { issuer: server.baseUrl, audience: client.clientId })).resolves.toMatchObject({
+      payload: { sub: user.id, aud: client.clientId },
+      protectedHeader: { alg: 'RS256' },
+    });
 
     // OIDC Core §5.3: userinfo, found through discovery, answering for the id_token's subject.
     expect(config.serverMetadata().userinfo_endpoint).toBe(`${server.baseUrl}/userinfo`);

@@ -17,7 +17,7 @@ const app = (): Json => ({
   token_endpoint_auth_method: 'none',
 });
 
-// Issue 11 item 7: unlimited anonymous registration (10,000 in 22 s, megabytes of keys, every origin a CORS origin).
+// Without limits, anonymous registration was unbounded (10,000 in 22 s, megabytes of keys, every origin a CORS origin).
 describe('registration limits', () => {
   describe('per-address rate limit and body size', () => {
     let server: TestApp;

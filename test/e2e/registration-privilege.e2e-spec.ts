@@ -10,7 +10,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 type Json = Record<string, unknown>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
 
-// Issue 11 item 1: self-registration must never grant privilege (RFC 7591 §5, SMART Backend Services).
+// Self-registration must never grant privilege (RFC 7591 §5, SMART Backend Services).
 describe('self-registration grants no privilege', () => {
   let server: TestApp;
 

@@ -14,7 +14,7 @@ import { fhirFetch } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, createIntrospector, postForm, TestClient } from './token-fixtures';
 
-// Issue 12.9: every token used to carry aud = $PUBLIC_URL/fhir, so a second resource server had to share it and
+// RFC 8707: every token used to carry aud = $PUBLIC_URL/fhir, so a second resource server had to share it and
 // every token replayed there. Operators now register resource servers; tokens for one carry its audience.
 
 @Controller('fhir')

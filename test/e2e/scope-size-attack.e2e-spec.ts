@@ -1,7 +1,7 @@
 import { startTestApp, TestApp } from '../utils/test-app';
 import { createClient, createUser, issueCode, postForm, redeem } from './token-fixtures';
 
-// Issue 13.1: one unauthenticated /token request whose scope lists 20,000 granular scopes (under 1 MiB) held the
+// One unauthenticated /token request whose scope lists 20,000 granular scopes (under 1 MiB) held the
 // event loop for minutes, because the scope comparison was quadratic and ran before the refresh token was looked
 // up. Every endpoint that takes a scope now refuses an oversized one first, and comparisons are linear.
 const N = 20_000;
@@ -15,7 +15,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
-describe('oversized scopes cannot stop the server (issue 13.1)', () => {
+describe('oversized scopes cannot stop the server', () => {
   let server: TestApp;
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-// Issue 14.5: stopping and restarting. `npm start` passes SIGTERM on to the server, which drains in-flight
+// Stopping and restarting. `npm start` passes SIGTERM on to the server, which drains in-flight
 // requests within a bound, writes pending audit events and stops its embedded PostgreSQL; the CLI and a second
 // server started in the same checkout share the running embedded cluster instead of dying with `undefined`.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -108,7 +108,7 @@ function refusesConnections(port: number): Promise<boolean> {
   });
 }
 
-describe('stopping and restarting (14.5)', () => {
+describe('stopping and restarting', () => {
   let root: string;
 
   beforeAll(async () => {

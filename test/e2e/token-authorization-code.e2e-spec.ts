@@ -168,7 +168,7 @@ describe('POST /token: authorization_code', () => {
     expect(response.body.error).toBe('invalid_grant');
   });
 
-  // Issue 11.8: a wrong presenter must not burn the code for its owner, nor revoke the owner's grant.
+  // RFC 6749 §4.1.3: a wrong presenter must not burn the code for its owner, nor revoke the owner's grant.
   it('does not burn a code when another client presents it: the rightful redemption then succeeds', async () => {
     const owner = await createClient(server, 'public');
     const thief: TestClient = { ...(await createClient(server, 'public')), redirectUri: owner.redirectUri };

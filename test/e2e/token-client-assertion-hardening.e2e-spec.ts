@@ -3,7 +3,7 @@ import { driveAuthorization } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { createClient, JWT_BEARER, postForm, TestClient } from './token-fixtures';
 
-describe('client assertions and loopback redirects (issues 11.11, 12.10)', () => {
+describe('client assertions and loopback redirects', () => {
   let server: TestApp;
   let tokenUrl: string;
   let backend: TestClient;
@@ -49,7 +49,7 @@ describe('client assertions and loopback redirects (issues 11.11, 12.10)', () =>
     expect((await request()).status).toBe(200);
   });
 
-  it('refuses an aud array, even one that contains this token endpoint (12.10)', async () => {
+  it('refuses an aud array, even one that contains this token endpoint (RFC 7523 §3)', async () => {
     for (const aud of [[tokenUrl, 'https://other-server.example.org/token'], [tokenUrl], ['https://other-server.example.org/token', server.baseUrl]]) {
       const response = await request({ aud });
       expect(response.status).toBe(401);

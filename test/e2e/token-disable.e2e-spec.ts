@@ -3,13 +3,13 @@ import { fhirFetch } from '../utils/mint-token';
 import { startTestApp, TestApp } from '../utils/test-app';
 import { callAs, createClient, createIntrospector, createUser, issueCode, postForm, redeem, TestClient } from './token-fixtures';
 
-// Issue 12.6: disabling a client or a user used to leave its outstanding tokens working, and introspection kept
+// Disabling a client or a user used to leave its outstanding tokens working, and introspection kept
 // answering active: true. Now the next request fails at the FHIR guard, at /introspect and at refresh: at once in
 // the process that disabled, within the documented 5 s cache lifetime in every other process.
 const ADMIN_TOKEN = `admin-${randomUUID()}-${randomUUID()}`;
 const SCOPE = 'openid fhirUser offline_access user/Observation.rs';
 
-describe('Disabling a client or a user ends its outstanding tokens (issue 12.6)', () => {
+describe('Disabling a client or a user ends its outstanding tokens', () => {
   let server: TestApp;
   let other: TestApp;
   let introspector: { authorization: string };

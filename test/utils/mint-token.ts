@@ -27,7 +27,7 @@ export interface MintOptions {
 const registered = new Set<string>();
 
 /**
- * The FHIR guard and introspection honour a token only while its client exists and is enabled (issue 12.6), so
+ * The FHIR guard and introspection honour a token only while its client exists and is enabled, so
  * the client a minted token names is registered (once) in the shared test database.
  */
 async function ensureClient(server: TestApp, clientId: string): Promise<void> {

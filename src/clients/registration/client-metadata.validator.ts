@@ -160,7 +160,8 @@ function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: 
   if (scopeTooLarge(scope)) throw new InvalidClientMetadataError(`scope may hold at most ${MAX_SCOPE_TOKENS} scopes and ${MAX_SCOPE_LENGTH} characters`);
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
-  // SMART I10 internal scopes (`__introspect`, …) stand for rights an operator grants; a client never asks for them.
+  // Internal `__` scopes (SMART App Launch 2.2 §Extensibility: `__introspect`, …) stand for rights an operator grants;
+  // a client never asks for them.
   const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
   if (!options.trustedRegistration && !options.internalScopesWithinApproval && internal.length > 0) {
     throw new InvalidClientMetadataError(`Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`);

@@ -1,8 +1,9 @@
+import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { RegistrationLimitsHooks } from './registration-limits.hooks';
 
 describe('RegistrationLimitsHooks.take', () => {
-  const hooks = new RegistrationLimitsHooks({ registrationRateLimit: 2, registrationRateWindow: 60 } as AppConfig);
+  const hooks = new RegistrationLimitsHooks({ registrationRateLimit: 2, registrationRateWindow: 60 } as AppConfig, new Clock());
 
   it('allows the limit per address and window, then answers the seconds left; a new window starts afresh', () => {
     const start = 1_000_000;

@@ -3,6 +3,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { Transform } from 'node:stream';
 import { OAuthError } from '../../common/oauth/errors';
+import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { addressKey } from './address-key';
 import { ROUTES, pathOf } from '../../common/http/routes';
@@ -37,10 +38,13 @@ function tooLarge(): OAuthError {
 export class RegistrationLimitsHooks {
   private readonly windows = new LRUCache<string, Window>({ max: MAX_TRACKED_ADDRESSES });
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
 
   /** Counts one attempt; returns 0 when allowed, else the seconds until the address may try again. */
-  take(address: string, now = Date.now()): number {
+  take(address: string, now = this.clock.now()): number {
     const window = this.windows.get(address);
     if (!window || window.resetAt <= now) {
       this.windows.set(address, { count: 1, resetAt: now + this.config.registrationRateWindow * 1000 });

@@ -5,7 +5,7 @@ import { assertAdminToken } from './admin-token.guard';
 const ADMIN_PATH = /^\/admin(\/|\?|$)/;
 
 /**
- * Issue 11.10: an unauthenticated /admin request is refused before its body is read or parsed (a guard runs
+ * An unauthenticated /admin request is refused before its body is read or parsed (a guard runs
  * only after parsing, so anyone could make the server read and parse 5 MB). The guard stays as the
  * per-route declaration and checks again.
  */

@@ -22,7 +22,7 @@ const NUL_OR_LONE_SURROGATE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\u
 
 /**
  * Registers the depth-checked JSON parser for `contentType`, replacing any parser already there (Nest's own
- * `application/json` one included). Issue 11.10 / 13.6: deeply nested JSON overflowed the stack downstream
+ * `application/json` one included). Without it, deeply nested JSON overflowed the stack downstream
  * (500, and a stalled event loop), and NUL or unpaired surrogates broke PostgreSQL writes (500) or were stored
  * altered; both are 400 now, with the endpoint's error format.
  */

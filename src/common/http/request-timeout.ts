@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 
 /**
- * Issue 11.10: a body that trickles in is cut off. Node answers 408 and closes the connection when a request's
- * headers and body have not all arrived within `seconds` of its start. Node checks this on an interval (30 s by
- * default), read when the server starts listening, so it is tightened here too (call before listen).
+ * A body that trickles in is cut off, so slow senders cannot hold connections open. Node answers 408 and closes the
+ * connection when a request's headers and body have not all arrived within `seconds` of its start. Node checks this on
+ * an interval (30 s by default), read when the server starts listening, so it is tightened here too (call before
+ * listen).
  */
 export function applyRequestTimeout(server: Server, seconds: number): void {
   const ms = seconds * 1000;

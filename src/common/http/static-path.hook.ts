@@ -2,7 +2,7 @@ import { NotFoundException } from '@nestjs/common';
 import { FastifyInstance } from 'fastify';
 
 /**
- * Issue 11.10: a raw `/static/../x` (or `//`, `.`, a backslash, an undecodable escape) names no static file.
+ * A raw `/static/../x` (or `//`, `.`, a backslash, an undecodable escape) names no static file.
  * @fastify/static refuses such a path with a plain 403 error that the exception filter can only answer as a
  * 500, so it is answered 404 here, before the plugin sees it.
  */

@@ -37,7 +37,8 @@ const quantity = (value: number, unit: string, code = unit): Resource => ({ valu
 const text = (value: string): Resource => ({ valueString: value });
 const coded = (system: string, code: string, display: string): Resource => ({ valueCodeableConcept: { coding: [{ system, code, display }], text: display } });
 
-// Observations in every US Core category (SMART I6 / HTI-1 granular scopes) for several patients.
+// Observations in every US Core category (SMART App Launch 2.2 §Finer-grained resource constraints using search
+// parameters; HTI-1 granular scopes) for several patients.
 export const DEMO_OBSERVATIONS: Resource[] = [
   observation('example-lab-1', 'example-patient-1', OBSERVATION_CATEGORY, 'laboratory', '4548-4', 'Hemoglobin A1c', '2024-03-04T09:20:00Z', quantity(5.4, '%')),
   observation('example-lab-2', 'example-patient-1', OBSERVATION_CATEGORY, 'laboratory', '2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', '2024-03-04T09:20:00Z', quantity(182, 'mg/dL')),

@@ -79,7 +79,7 @@ export class FhirGatewayService implements FhirBackend {
     const rules = this.policy.rules(context, resourceType, 'u');
     const current = await this.visibleCurrent(resourceType, requireId(id), [...this.policy.rules(context, resourceType, 'r'), ...rules]);
     if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    // The same bounded RFC 6902 code as the store (issue 13.2): a patch cannot make this process do unbounded work.
+    // The same bounded RFC 6902 code as the store: a patch cannot make this process do unbounded work.
     const patched = patchResource(current, operations);
     if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
     return this.passThrough(await this.upstream.request('PATCH', `${resourceType}/${id}`, undefined, operations, 'application/json-patch+json'));
@@ -143,7 +143,7 @@ export class FhirGatewayService implements FhirBackend {
     const rules = this.policy.rules(context, resourceType, 'u');
     const current = await this.upstream.request('GET', `${resourceType}/${id}`);
     const stored = current.status === 200 ? current.body : undefined;
-    // As in the store: an instance the token cannot see, or a missing one it could not create, is 404 (issue 13.5).
+    // As in the store: an instance the token cannot see, or a missing one it could not create, is 404, so its existence is not disclosed.
     if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules])) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
     if (stored && !resourceAllowed(stored, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
     if (!resourceAllowed(resource, rules)) throw stored ? this.policy.forbiddenResource(context, resourceType, 'u') : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
@@ -155,7 +155,8 @@ export class FhirGatewayService implements FhirBackend {
     if (!resourceAllowed(current, rules)) throw this.policy.forbiddenResource(context, resourceType, 'd');
   }
 
-  // Reads are checked after fetching: an out-of-scope instance answers like a missing one (SMART Q6).
+  // Reads are checked after fetching: an out-of-scope instance answers like a missing one (SMART App Launch 2.2
+  // §Finer-grained resource constraints using search parameters).
   private checkedResource(response: UpstreamResponse, rules: AccessRule[], label: string): FhirResponse {
     if (response.status !== 200) return this.passThrough(response, true);
     if (!response.body || !resourceAllowed(response.body, rules)) throw OperationOutcomeError.notFound(`${label} is not known`);
@@ -176,7 +177,7 @@ export class FhirGatewayService implements FhirBackend {
   /**
    * Second line of defence: drop every entry no rule allows, and point links at this server (links elsewhere are
    * dropped). The upstream `total` is kept only when the forwarded query was exactly what the rules allow and
-   * nothing was removed: otherwise it counts other patients' resources (`_summary=count`, `_history`; issue 12.8).
+   * nothing was removed: otherwise it counts other patients' resources (`_summary=count`, `_history`).
    */
   private filterBundle(bundle: Json, rulesFor: (resource: Json) => AccessRule[], exact: boolean): Json {
     const entries = Array.isArray(bundle.entry) ? (bundle.entry as Json[]) : [];

@@ -5,16 +5,17 @@ export interface ConfinedQuery {
   query: URLSearchParams;
   /**
    * True when the forwarded query asks for exactly what the rules allow, so an upstream `total` counts only
-   * resources the caller may see. Otherwise the total would disclose other patients' data (issue 12.8).
+   * resources the caller may see. Otherwise the total would disclose other patients' data.
    */
   exact: boolean;
 }
 
 /**
- * The query to forward for a search, narrowed so the upstream does the confining work (SMART Q5, Q6): the
- * patients of the rules when every rule is confined to one (`patient=a,b`, FHIR OR semantics; `_id` for Patient),
- * and the granted categories when every rule is a single `category` constraint. Undefined when no rule grants
- * anything (nothing to ask upstream). Every returned resource is still checked against the rules.
+ * The query to forward for a search, narrowed so the upstream does the confining work (SMART App Launch 2.2
+ * §Patient-specific scopes, §Finer-grained resource constraints): the patients of the rules when every rule is confined
+ * to one (`patient=a,b`, FHIR OR semantics; `_id` for Patient), and the granted categories when every rule is a single
+ * `category` constraint. Undefined when no rule grants anything (nothing to ask upstream). Every returned resource is
+ * still checked against the rules.
  */
 export function confineQuery(resourceType: string, query: URLSearchParams, rules: readonly AccessRule[]): ConfinedQuery | undefined {
   if (rules.length === 0) return undefined;

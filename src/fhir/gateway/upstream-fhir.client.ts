@@ -43,7 +43,7 @@ export class UpstreamFhirClient {
       throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server could not be reached');
     }
     // Redirects are not followed (redirect: 'manual') nor relayed: the caller would carry its token to wherever
-    // the upstream points (issue 12.8).
+    // the upstream points.
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
       throw new OperationOutcomeError(502, 'transient', `The upstream FHIR server answered with a redirect (${response.status})`);

@@ -1,7 +1,7 @@
 /**
  * Upstream URLs in responses (Bundle links, fullUrls, Location) are rewritten from the upstream FHIR base to this
  * server's; anything elsewhere (another host, another path on the same host, another scheme) is not, and the
- * caller drops it: a client following a `next` link would otherwise send its token to that place (issue 12.8).
+ * caller drops it: a client following a `next` link would otherwise send its token to that place.
  */
 export class UpstreamLinks {
   private readonly upstream: URL;

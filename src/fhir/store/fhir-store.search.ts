@@ -14,8 +14,9 @@ const MAX_INCLUDED = 500;
 const COMPARTMENT_PARAMETERS = ['subject', 'patient', 'beneficiary', 'individual'];
 
 /**
- * Search and history on the built-in store. Access rules are applied in SQL, and every returned resource is
- * checked again with resourceAllowed as a second line of defence (SMART Q6), _include/_revinclude results too.
+ * Search and history on the built-in store. Access rules are applied in SQL, and every returned resource is checked
+ * again with resourceAllowed as a second line of defence (SMART App Launch 2.2 §Finer-grained resource constraints
+ * using search parameters), _include/_revinclude results too.
  */
 @Injectable()
 export class FhirStoreSearch {
@@ -55,7 +56,8 @@ export class FhirStoreSearch {
     const conditions: string[] = [];
     let visible: (version: StoredVersion) => boolean;
     if (resourceType && id) {
-      // SMART I3: instance history is `r`; the instance must be visible, then each version is checked.
+      // SMART App Launch 2.2 §Scopes for requesting FHIR Resources: instance history is `r`; the instance must be
+      // visible, then each version is checked.
       const rules = this.policy.rules(context, resourceType, 'r');
       const current = await this.repository.findCurrent(resourceType, id);
       if (!current?.resource || !resourceAllowed(current.resource, rules)) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
@@ -81,7 +83,8 @@ export class FhirStoreSearch {
     return { status: 200, body: this.bundles.history(total, versions.filter(visible), this.bundles.url(path, withOffset(canonical, offset)), next) };
   }
 
-  // System history (SMART I3 `s`): the types the token may search, or every stored type under a wildcard.
+  // System history (`s`, SMART App Launch 2.2 §Scopes for requesting FHIR Resources): the types the token may search,
+  // or every stored type under a wildcard.
   private async historyTypes(context: SmartContextValue): Promise<string[]> {
     const stored = await this.repository.storedTypes();
     return stored.filter((type) => this.policy.isPermitted(context, type, 's'));
@@ -104,7 +107,7 @@ export class FhirStoreSearch {
       const resource = version.resource as Record<string, unknown>;
       const key = `${version.resourceType}/${version.id}`;
       if (seen.has(key)) continue;
-      // Included resources are confined like matches: the compartment and granular scopes of their own type (SMART Q5).
+      // Included resources are confined like matches: the compartment and granular scopes of their own type.
       const rules: AccessRule[] = [...this.policy.rules(context, version.resourceType, 's'), ...this.policy.rules(context, version.resourceType, 'r')];
       if (!resourceAllowed(resource, rules)) continue;
       seen.add(key);

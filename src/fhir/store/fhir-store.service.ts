@@ -10,7 +10,10 @@ import { patchResource } from './fhir-patch';
 import { FhirResourceRepository, StoredVersion } from './fhir-resource.repository';
 import { FhirStoreSearch } from './fhir-store.search';
 
-/** FHIR R4 interactions on the built-in store, each confined by the token's access rules (SMART I3–I6). */
+/**
+ * FHIR R4 interactions on the built-in store, each confined by the token's access rules (SMART App Launch 2.2 §Scopes
+ * for requesting FHIR Resources).
+ */
 @Injectable()
 export class FhirStoreService implements FhirBackend {
   readonly mode = 'store' as const;
@@ -28,7 +31,8 @@ export class FhirStoreService implements FhirBackend {
 
   async read(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
     const current = await this.repository.findCurrent(resourceType, requireId(id));
-    // Out-of-scope instances answer exactly like missing ones: their existence is not disclosed (SMART Q6).
+    // Out-of-scope instances answer exactly like missing ones: their existence is not disclosed (SMART App Launch 2.2
+    // §Finer-grained resource constraints using search parameters).
     if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r'))) throw notFound(resourceType, id);
     if (current.deleted) throw new OperationOutcomeError(410, 'deleted', `${resourceType}/${id} has been deleted`);
     return ok(current);
@@ -69,8 +73,9 @@ export class FhirStoreService implements FhirBackend {
     this.writes.check(resourceType, resource);
     const rules = this.policy.rules(context, resourceType, 'u');
     const visible = this.policy.rules(context, resourceType, 'r').concat(rules);
-    // SMART I3: `u` covers update-as-create (upsert); both the old and the new content must be in scope. An
-    // instance the token cannot see, and a missing one it could not create, answer 404 alike (docs/fhir.md).
+    // SMART App Launch 2.2 §Scopes for requesting FHIR Resources: `u` covers update-as-create (upsert); both the old
+    // and the new content must be in scope. An instance the token cannot see, and a missing one it could not create,
+    // answer 404 alike (docs/fhir.md).
     const { version, previous } = await this.repository.write(resourceType, id, 'PUT', (current) => {
       const exists = !!current?.resource && !current.deleted;
       if (exists && !resourceAllowed(current.resource as Record<string, unknown>, visible)) throw notFound(resourceType, id);

@@ -27,7 +27,7 @@ export interface SearchRequest {
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 500;
 
-// The parameters the built-in store evaluates (checklist issue 6); anything else is ignored unless
+// The parameters the built-in store evaluates (docs/fhir.md lists them); anything else is ignored unless
 // `Prefer: handling=strict` (FHIR R4 search.html#errors).
 export const SUPPORTED_PARAMETERS = new Set([
   '_id', '_lastUpdated', 'patient', 'subject', 'encounter', 'category', 'code', 'date', 'status', 'name', 'identifier',

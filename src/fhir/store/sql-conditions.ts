@@ -82,7 +82,7 @@ export function constraintsCondition(constraints: readonly ScopeConstraint[], pa
   return parts.length ? parts.join(' AND ') : 'TRUE';
 }
 
-/** SMART Q5/Q6 in SQL: the OR of the access rules, each a compartment AND its scope constraints. */
+/** Patient compartments and granular scopes in SQL: the OR of the access rules, each a compartment AND its scope constraints. */
 export function rulesCondition(resourceType: string, rules: readonly AccessRule[], parameters: SqlParameters): string {
   if (rules.length === 0) return 'FALSE';
   if (rules.some((rule) => rule.patient === undefined && rule.constraints.length === 0)) return 'TRUE';

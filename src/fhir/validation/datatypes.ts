@@ -10,9 +10,9 @@ const SINGLE_IDENTIFIER_TYPES = new Set(['QuestionnaireResponse']);
 const DATE_ELEMENT_NAMES = new Set(['date', 'authoredOn', 'issued', 'recorded', 'authored', 'created', 'lastUpdated', 'whenPrepared', 'whenHandedOver', 'receivedTime']);
 
 /**
- * The first datatype error in the elements this server itself reads (issue 13.4): HumanName, Identifier,
- * Reference.reference, Period and date/dateTime/instant values (R4 datatypes.html), or undefined.
- * `resource` has passed jsonSafetyProblem, so the recursion below is bounded.
+ * The first datatype error in the elements this server itself reads (so stored data never breaks a page that shows it):
+ * HumanName, Identifier, Reference.reference, Period and date/dateTime/instant values (R4 datatypes.html), or
+ * undefined. `resource` has passed jsonSafetyProblem, so the recursion below is bounded.
  */
 export function datatypeProblem(resourceType: string, resource: Json): string | undefined {
   if (resource.id !== undefined && typeof resource.id !== 'string') return 'id must be a string';

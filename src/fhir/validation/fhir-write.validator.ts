@@ -14,7 +14,7 @@ export class FhirWriteValidator {
   }
 
   /**
-   * Content errors (issues 11.4, 13.4, 13.6): 400 OperationOutcome, or `status` (422 for a patch result,
+   * Content errors (compartment, datatypes, JSON safety): 400 OperationOutcome, or `status` (422 for a patch result,
    * FHIR R4 http.html#patch). A type the store does not hold is 404 not-supported (http.html#create).
    */
   check(resourceType: string, resource: Record<string, unknown>, status: 400 | 422 = 400): void {
@@ -24,8 +24,9 @@ export class FhirWriteValidator {
   }
 
   /**
-   * resourceAllowed for new content: a rule confined to a patient compartment also needs every Patient
-   * reference to be that patient's, on this server (SMART App Launch scopes-v2, patient/ context; issue 11.4).
+   * resourceAllowed for new content: a rule confined to a patient compartment also needs every Patient reference to be
+   * that patient's, on this server (SMART App Launch 2.2 §Patient-specific scopes: no writes into another patient's
+   * record).
    */
   allows(resource: Record<string, unknown>, rules: readonly AccessRule[]): boolean {
     return rules.some(

@@ -1,5 +1,5 @@
 // Content PostgreSQL's jsonb cannot store (NUL, unpaired UTF-16 surrogates) or that recursive code should never
-// see (very deep nesting) is refused before anything else looks at a resource (issue 13.6).
+// see (very deep nesting) is refused before anything else looks at a resource.
 export const MAX_JSON_DEPTH = 64;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

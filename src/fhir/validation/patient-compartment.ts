@@ -27,10 +27,10 @@ const COMPARTMENT: Record<string, readonly string[]> = {
 type Json = Record<string, unknown>;
 
 /**
- * Why a write confined to `patientId`'s compartment must be refused (issue 11.4), or undefined. Every reference
- * to a Patient anywhere in the resource (contained resources and extensions included) must be this patient,
- * relative (`Patient/id`) or under this server's FHIR base: a reference to another server names a record this
- * server does not hold. The resource must also be in the compartment through one of the elements above.
+ * Why a write confined to `patientId`'s compartment must be refused (it would write into another patient's record), or
+ * undefined. Every reference to a Patient anywhere in the resource (contained resources and extensions included) must
+ * be this patient, relative (`Patient/id`) or under this server's FHIR base: a reference to another server names a
+ * record this server does not hold. The resource must also be in the compartment through one of the elements above.
  */
 export function compartmentWriteProblem(resource: Json, patientId: string, fhirBaseUrl: string): string | undefined {
   const own = new Set([`Patient/${patientId}`, `${fhirBaseUrl}/Patient/${patientId}`]);

@@ -12,7 +12,8 @@ import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
 
-// RFC 6749 §4.1.3 and SMART F: redeem a code once, for the client, redirect_uri and PKCE verifier it is bound to.
+// RFC 6749 §4.1.3 and SMART App Launch 2.2 §Obtain access token: redeem a code once, for the client, redirect_uri and
+// PKCE verifier it is bound to.
 @Injectable()
 export class AuthorizationCodeGrant implements GrantHandler {
   readonly grantType = 'authorization_code';
@@ -36,9 +37,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!found) throw new InvalidGrantError('The authorization code is invalid or expired');
     if (found.clientId !== client.clientId) throw new InvalidGrantError('The authorization code is invalid or expired');
     if (found.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    // RFC 7636 §4.6, SMART E2/E3: a missing, blank or wrong verifier is invalid_grant.
+    // RFC 7636 §4.6, SMART App Launch 2.2 §Considerations for PKCE Support: a missing, blank or wrong verifier is invalid_grant.
     if (!verifyPkce(params.code_verifier, found.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
-    // Issue 12.9: the token is for the audience chosen at /authorize; `resource` may only repeat it (RFC 8707 §2.2).
+    // The token is for the audience chosen at /authorize; `resource` may only repeat it (RFC 8707 §2.2).
     // Checked before redemption too, so a wrong `resource` does not spend the code.
     const target = await this.resourceServers.forGrant(params.resource, found.aud);
     const result = await this.codes.redeem(found);

@@ -11,7 +11,7 @@ import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
 
-// RFC 6749 §4.4: confidential clients only. SMART Backend Services (checklist L) use private_key_jwt; clients
+// RFC 6749 §4.4: confidential clients only. SMART Backend Services (backend-services.html) use private_key_jwt; clients
 // the operator created may also use a secret (registration decides who may, see client-metadata.validator.ts).
 const CONFIDENTIAL_METHODS: ReadonlySet<string> = new Set(['private_key_jwt', ...SECRET_AUTH_METHODS]);
 
@@ -34,13 +34,13 @@ export class ClientCredentialsGrant implements GrantHandler {
     if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || !registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticationMethod)) {
       throw new UnauthorizedClientError('client_credentials requires a confidential client (private_key_jwt, client_secret_basic or client_secret_post)');
     }
-    // SMART L2: scope is required.
+    // SMART App Launch 2.2 Backend Services §Obtain access token: scope is required.
     if (!params.scope) throw new InvalidScopeError('scope is required');
     const requested = parseScopes(params.scope);
     if (requested.invalid.length) throw new InvalidScopeError(`Malformed scope: ${requested.invalid.join(' ')}`);
-    // No user, no launch and no refresh for backend services (SMART L4, J1).
+    // No user, no launch and no refresh for backend services (SMART Backend Services: refresh tokens SHOULD NOT be issued).
     const eligible = requested.scopes.filter((scope) => scope.kind === 'resource' || scope.kind === 'other');
-    // Issue 12.9: RFC 8707 `resource` picks the audience; a registered server's ceiling narrows further.
+    // RFC 8707 `resource` picks the audience; a registered server's ceiling narrows further.
     const target = await this.resourceServers.forClientCredentials(params.resource);
     const granted = withinResourceServer(narrowToCeiling(eligible, parseScopes(client.scope).scopes), target.ceiling);
     if (granted.length === 0) throw new InvalidScopeError('None of the requested scopes is pre-authorized for this client');
@@ -51,7 +51,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       scope,
       grantId: null,
       launchContext: {},
-      // SMART L4: expires_in SHOULD NOT exceed 300 s; a shorter per-client lifetime wins.
+      // SMART Backend Services §Obtain access token (response): expires_in SHOULD NOT exceed 300 s; a shorter per-client lifetime wins.
       lifetimeSeconds: Math.min(this.config.backendTokenTtl, client.accessTokenTtl ?? Infinity),
       audience: target.audience,
       dpopJkt,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LoginSessionService } from '../../authorize/login-session.service';
 import { AuditService } from '../../audit/audit.service';
+import { Clock } from '../../common/time/clock';
 import { InvalidDpopProofError, InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
 import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
@@ -12,7 +13,7 @@ import { TokenIssuerService } from '../token-issuer.service';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
 
-// RFC 6749 §6, SMART J: rotate on every use; the same client only; scope ⊆ the original grant.
+// RFC 6749 §6, SMART App Launch 2.2 §Refresh access token: rotate on every use; the same client only; scope ⊆ the original grant.
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
@@ -26,6 +27,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly resourceServers: ResourceServersService,
+    private readonly clock: Clock,
   ) {}
 
   async handle({ params, client, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
@@ -40,7 +42,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
     const { stored } = attempt;
     if (!attempt.value) await this.assertRotatable(stored, client.clientId, ip, dpopJkt);
-    // Issue 12.9, RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
+    // RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
     const target = await this.resourceServers.forGrant(params.resource, stored.aud);
     const requested = this.grantedScope(params.scope, stored.scope);
     const scope = target.ceiling ? formatScopes(withinResourceServer(parseScopes(requested).scopes, target.ceiling)) : requested;
@@ -66,8 +68,8 @@ export class RefreshTokenGrant implements GrantHandler {
     if (stored.dpopJkt && stored.dpopJkt !== dpopJkt) throw new InvalidDpopProofError('The refresh token is bound to another DPoP key');
     if (stored.revokedAt || stored.grantRevoked) throw new InvalidGrantError('The refresh token has been revoked');
     if (stored.rotatedAt) await this.reused(stored, ip);
-    if (stored.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired');
-    // SMART I9: online_access lasts only as long as the user's login session.
+    if (stored.expiresAt.getTime() <= this.clock.now()) throw new InvalidGrantError('The refresh token has expired');
+    // SMART App Launch 2.2 §Scopes for requesting a refresh token: online_access lasts only as long as the user's login session.
     if (stored.online && !(stored.loginSessionId && (await this.sessions.isActive(stored.loginSessionId)))) {
       throw new InvalidGrantError('The login session behind this online_access token has ended');
     }
@@ -82,7 +84,7 @@ export class RefreshTokenGrant implements GrantHandler {
     return parsed.invalid.length === 0 && parsed.scopes.length > 0;
   }
 
-  // SMART J3: absent = the original scope; present = a subset of it (the identical string included).
+  // SMART App Launch 2.2 §Refresh access token: absent = the original scope; present = a subset of it (the identical string included).
   private grantedScope(requested: string | undefined, original: string): string {
     if (requested === undefined) return original;
     const parsed = parseScopes(requested);
@@ -91,10 +93,10 @@ export class RefreshTokenGrant implements GrantHandler {
     return formatScopes(parsed.scopes);
   }
 
-  // OAuth 2.1 §6.1 / SMART J6: reuse of a rotated token ends the whole grant. Within the grace window
+  // RFC 9700 §4.14.2, SMART best practices: reuse of a rotated token ends the whole grant. Within the grace window
   // (REFRESH_TOKEN_REUSE_GRACE) a client that lost the previous response is refused without that penalty.
   private async reused(stored: StoredRefreshToken, ip: string | null): Promise<never> {
-    const withinGrace = Date.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
+    const withinGrace = this.clock.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
     if (!withinGrace && stored.grantId) {
       await Promise.all([this.revocation.revokeGrant(stored.grantId), this.refreshTokens.revokeByGrant(stored.grantId)]);
     }
