@@ -1,6 +1,7 @@
 import { parseDurationSeconds } from './duration';
 import { ConfigurationError, validateEnvironment } from './environment';
 import { parseTrustProxy } from './trust-proxy';
+import { relyingPartyFor, WebAuthnRelyingParty } from './webauthn-relying-party';
 
 export type RegistrationPolicy = 'open' | 'protected' | 'closed';
 
@@ -54,6 +55,8 @@ export class AppConfig {
   readonly requestTimeout: number;
   /** Further FHIR bases this server authorizes, for `associated_endpoints` (SMART 2.2); absolute http(s) URLs. */
   readonly associatedEndpoints: string[];
+  /** Passkeys' RP ID and origin, from PUBLIC_URL; null (passkeys not offered) when it names an IP or is not https. */
+  readonly webauthnRelyingParty: WebAuthnRelyingParty | null;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -106,6 +109,7 @@ export class AppConfig {
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
     this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
+    this.webauthnRelyingParty = relyingPartyFor(this.publicUrl).relyingParty;
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }

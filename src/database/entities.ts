@@ -15,6 +15,8 @@ import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.e
 import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
+import { PasskeyChallengeEntity } from '../passkeys/passkey-challenge.entity';
+import { PasskeyCredentialEntity } from '../passkeys/passkey-credential.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
 import { ResourceServerEntity } from '../resource-servers/resource-server.entity';
 import { RefreshTokenEntity } from '../token/refresh-token.entity';
@@ -24,4 +26,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
+  PasskeyCredentialEntity, PasskeyChallengeEntity];
