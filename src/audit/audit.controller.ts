@@ -5,7 +5,8 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';
 
-const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse'];
+const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse',
+  'passkey_added', 'passkey_removed', 'passkey_sign_in'];
 
 @AdminRoute()
 @Controller('admin/audit')

@@ -62,8 +62,7 @@ export class LoginController {
     }
     await this.throttle.clearAccount(username, request.ip);
     await this.sessions.signIn(reply, user, 'password');
-    if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${withoutLoginPrompt(authorizationRequest)}`);
-    seeOther(reply, returnTo ?? '/apps');
+    seeOther(reply, locationAfterSignIn(authorizationRequest, returnTo));
   }
 
   @Post('logout')
@@ -77,8 +76,14 @@ export class LoginController {
   }
 }
 
+/** Where a sign-in (by any method) continues: the authorization request it interrupted, else `return_to`. */
+export function locationAfterSignIn(authorizationRequest: string | undefined, returnTo: string | undefined): string {
+  if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return `/authorize?${withoutLoginPrompt(authorizationRequest)}`;
+  return returnTo ?? '/apps';
+}
+
 /** Only local paths, so the sign-in page cannot be used as an open redirector. */
-function safeReturnTo(value: unknown): string | undefined {
+export function safeReturnTo(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
 }
 
