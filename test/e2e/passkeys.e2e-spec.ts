@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
@@ -6,17 +9,28 @@ import { hashToken } from '../../src/common/crypto/random-token';
 import { PasskeysService } from '../../src/passkeys';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { CookieJar, driveAuthorization, parseForms, signedInJar } from '../utils/authorize-flow';
+import { ensureBuilt } from '../utils/ensure-built';
 import { SoftAuthenticator } from '../utils/soft-authenticator';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, any>;
+const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 // WebAuthn over HTTP against the real server, with a software authenticator the tests can misuse.
 describe('passkeys (WebAuthn)', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestApp({}, [], { hostname: 'localhost' });
+    server = await startTestApp({ ADMIN_TOKEN }, [], { hostname: 'localhost' });
   });
 
   afterAll(async () => {
@@ -287,6 +301,33 @@ describe('passkeys (WebAuthn)', () => {
     const csrf = (await page(jar, '/apps')).html.match(/name="csrf_token" value="([^"]+)"/)?.[1] ?? '';
     expect(await post(jar, '/account/passkeys/options', { csrf_token: csrf })).toMatchObject({ status: 403, body: { error: 'sign_in_again' } });
   });
+
+  it('lets an operator list and remove a person’s passkeys (admin API and CLI), audited', async () => {
+    const who = await enrolled(authenticator(), 'Security key');
+    await post(who.jar, '/account/passkeys', { csrf_token: who.csrf, name: 'Phone', credential: authenticator().create((await post(who.jar, '/account/passkeys/options', { csrf_token: who.csrf })).body as never) });
+    const admin = (method: string, path: string, token = ADMIN_TOKEN) => fetch(`${server.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
+    expect((await admin('GET', `/admin/users/${who.user.id}/passkeys`, 'wrong-token')).status).toBe(401);
+    const listed = (await (await admin('GET', `/admin/users/${who.user.id}/passkeys`)).json()) as Json[];
+    expect(listed.map((passkey) => passkey.name)).toEqual(['Security key', 'Phone']);
+    expect(Object.keys(listed[0]).sort()).toEqual(['backed_up', 'created_at', 'device_type', 'id', 'last_used_at', 'name', 'transports']);
+    expect((await admin('GET', `/admin/users/${randomUUID()}/passkeys`)).status).toBe(404);
+    expect((await admin('DELETE', `/admin/users/${who.user.id}/passkeys/${randomUUID()}`)).status).toBe(404);
+    expect((await admin('DELETE', `/admin/users/${who.user.id}/passkeys/${listed[0].id}`)).status).toBe(204);
+    const events = await server.app.get(AuditService).find({ event: 'passkey_removed', limit: 50 });
+    expect(events.find((event) => event.userId === who.user.id)).toMatchObject({ detail: { passkey_id: listed[0].id, by: 'operator' } });
+
+    await ensureBuilt();
+    const list = await cli(['passkeys:list', '--user', who.username]);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: listed[1].id, name: 'Phone' })]);
+    expect((await cli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id])).code).toBe(0);
+    expect(await server.app.get(PasskeysService).list(who.user.id)).toEqual([]);
+    const unknown = await cli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No passkey/);
+    const audited = await server.app.get(AuditService).find({ event: 'passkey_removed', limit: 50 });
+    expect(audited.filter((event) => event.userId === who.user.id)).toHaveLength(2);
+  }, 180_000);
 
   it('bounds the body of the passkey routes', async () => {
     const { jar, csrf } = await signInPage();
