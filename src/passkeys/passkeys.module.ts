@@ -1,6 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
+import { AuditModule } from '../audit/audit.module';
+import { AuthorizeModule } from '../authorize/authorize.module';
+import { ClientsModule } from '../clients/clients.module';
 import { AdminPasskeysController } from './admin-passkeys.controller';
 import { registerPasskeyBodyLimit } from './passkey-body-limit.hook';
 import { PasskeyAuthenticationService } from './passkey-authentication.service';
@@ -14,10 +17,11 @@ import { RelyingPartyService } from './relying-party.service';
 
 /**
  * Passkeys and security keys (WebAuthn Level 3) for local users: enrolment at /account/passkeys, passwordless
- * sign-in at /login/passkey, an admin API, and PasskeysService for the second-factor page. Browser sessions,
- * the sign-in throttle, users and the audit trail come from the global authorize, clients and audit modules.
+ * sign-in at /login/passkey, an admin API, and PasskeysService for the second-factor page. Browser sessions
+ * and the sign-in throttle come from AuthorizeModule, users from ClientsModule.
  */
 @Module({
+  imports: [AuthorizeModule, ClientsModule, AuditModule],
   controllers: [PasskeyEnrolmentController, PasskeySignInController, AdminPasskeysController],
   providers: [RelyingPartyService, PasskeyChallengesService, PasskeyCredentialsRepository, PasskeyRegistrationService, PasskeyAuthenticationService, PasskeysService],
   exports: [PasskeysService],

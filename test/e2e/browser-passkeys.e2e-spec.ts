@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
+import { launchChromium } from '../utils/browser';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', 'screenshots');
 const CALLBACK = 'https://passkey-app.example.org/callback';
 
@@ -16,16 +16,10 @@ describe('browser: passkeys with a virtual authenticator', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-    }
     mkdirSync(SCREENSHOTS, { recursive: true });
     // WebAuthn needs a domain as RP ID and a secure context: http://localhost is both.
     server = await startTestApp({}, [], { hostname: 'localhost' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
