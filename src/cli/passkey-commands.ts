@@ -11,7 +11,9 @@ export function registerPasskeyCommands(program: Command): void {
     .requiredOption('--user <id-or-username>', 'user id or username')
     .option('--table', 'print a table instead of JSON')
     .action(async (options: { user: string; table?: boolean }) => {
-      const passkeys = await withApplication(async (app) => app.get(PasskeysService).list((await findUser(app.get(UsersService), options.user)).id));
+      const passkeys = await withApplication(async (app) =>
+        app.get(PasskeysService).list((await findUser(app.get(UsersService), options.user)).id),
+      );
       print(passkeys.map(adminPasskeyView), options);
     });
 
@@ -24,7 +26,8 @@ export function registerPasskeyCommands(program: Command): void {
     .action(async (options: { user: string; passkey: string; table?: boolean }) => {
       await withApplication(async (app) => {
         const user = await findUser(app.get(UsersService), options.user);
-        if (!(await app.get(PasskeysService).remove(user.id, options.passkey, 'operator'))) throw new Error(`No passkey ${options.passkey} for user ${options.user}`);
+        if (!(await app.get(PasskeysService).remove(user.id, options.passkey, 'operator')))
+          throw new Error(`No passkey ${options.passkey} for user ${options.user}`);
       });
       print({ removed: options.passkey }, options);
     });

@@ -25,7 +25,8 @@ export class AdminPasskeysController {
   @HttpCode(204)
   @ApiOperation({ summary: "Remove one of a user's passkeys" })
   async remove(@Param('userId') userId: string, @Param('passkeyId') passkeyId: string, @Req() request: FastifyRequest): Promise<void> {
-    if (!(await this.passkeys.remove(userId, passkeyId, 'operator', request.ip))) throw new NotFoundException(`No passkey ${passkeyId} for user ${userId}`);
+    if (!(await this.passkeys.remove(userId, passkeyId, 'operator', request.ip)))
+      throw new NotFoundException(`No passkey ${passkeyId} for user ${userId}`);
   }
 }
 

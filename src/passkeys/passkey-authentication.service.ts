@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { AuthenticationResponseJSON, generateAuthenticationOptions, PublicKeyCredentialRequestOptionsJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
+import {
+  AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  PublicKeyCredentialRequestOptionsJSON,
+  verifyAuthenticationResponse,
+} from '@simplewebauthn/server';
 import { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { AssertionFacts, passkeyAmr } from './passkey-amr';
@@ -14,7 +19,7 @@ import { verifyRedeeming } from './webauthn-verification';
 export type SignInFailure = 'malformed' | 'unknown-credential' | 'wrong-user' | 'invalid' | 'disabled';
 export type SignInOutcome =
   | { ok: true; user: UserEntity; amr: string[]; passkeyId: string }
-  | { ok: false; reason: SignInFailure; /** The credential's owner, when the credential is known. */ userId?: string };
+  | { ok: false; reason: SignInFailure /** The credential's owner, when the credential is known. */; userId?: string };
 
 /** WebAuthn §7.2: verifying an assertion, for a passwordless sign-in or as the second factor of a known person. */
 @Injectable()
@@ -77,7 +82,12 @@ export class PasskeyAuthenticationService {
     return facts ? { ok: true, amr: passkeyAmr(facts), passkeyId: credential.id } : refused;
   }
 
-  private async verify(credential: PasskeyCredentialEntity, response: AuthenticationResponseJSON, scope: ChallengeScope, requireUserVerification: boolean): Promise<AssertionFacts | null> {
+  private async verify(
+    credential: PasskeyCredentialEntity,
+    response: AuthenticationResponseJSON,
+    scope: ChallengeScope,
+    requireUserVerification: boolean,
+  ): Promise<AssertionFacts | null> {
     const rp = this.relyingParty.required();
     const verification = await verifyRedeeming(
       (challenge) => this.challenges.redeem(challenge, scope),
@@ -87,7 +97,12 @@ export class PasskeyAuthenticationService {
           expectedChallenge,
           expectedOrigin: rp.origin,
           expectedRPID: rp.id,
-          credential: { id: credential.credentialId, publicKey: new Uint8Array(credential.publicKey), counter: Number(credential.counter), transports: credential.transports },
+          credential: {
+            id: credential.credentialId,
+            publicKey: new Uint8Array(credential.publicKey),
+            counter: Number(credential.counter),
+            transports: credential.transports,
+          },
           requireUserVerification,
         }),
     );

@@ -4,7 +4,14 @@ import { OAuthError } from '../common/oauth/errors';
 
 /** A WebAuthn response with attestation 'none' is a few KiB; nothing these routes take comes near this. */
 export const PASSKEY_BODY_LIMIT = 64 * 1024;
-const PATHS = new Set(['/login/passkey/options', '/login/passkey', '/account/passkeys/options', '/account/passkeys', '/account/passkeys/rename', '/account/passkeys/remove']);
+const PATHS = new Set([
+  '/login/passkey/options',
+  '/login/passkey',
+  '/account/passkeys/options',
+  '/account/passkeys',
+  '/account/passkeys/rename',
+  '/account/passkeys/remove',
+]);
 
 function isPasskeyPost(request: FastifyRequest): boolean {
   return request.method === 'POST' && (PATHS.has(request.url.split('?')[0]) || PATHS.has(request.routeOptions?.url ?? ''));

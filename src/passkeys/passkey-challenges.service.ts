@@ -56,7 +56,10 @@ export class PasskeyChallengesService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.purgeExpired().catch((error: Error) => this.logger.warn(`Purge failed: ${error.message}`)), PURGE_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.purgeExpired().catch((error: Error) => this.logger.warn(`Purge failed: ${error.message}`)),
+      PURGE_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 

@@ -49,7 +49,17 @@ export class PasskeyCredentialsRepository {
          SELECT $1, $2, $3, $4, $5, $6, $7, $8
           WHERE (SELECT count(*) FROM passkey_credentials WHERE user_id = $1) < $9
          RETURNING id`,
-        [passkey.userId, passkey.credentialId, Buffer.from(passkey.publicKey), passkey.counter, passkey.transports, passkey.deviceType, passkey.backedUp, passkey.name, MAX_PASSKEYS_PER_USER],
+        [
+          passkey.userId,
+          passkey.credentialId,
+          Buffer.from(passkey.publicKey),
+          passkey.counter,
+          passkey.transports,
+          passkey.deviceType,
+          passkey.backedUp,
+          passkey.name,
+          MAX_PASSKEYS_PER_USER,
+        ],
       );
       if (rows.length === 0) return { status: 'too-many' };
       return { status: 'created', passkey: (await this.credentials.findOneBy({ id: rows[0].id })) as PasskeyCredentialEntity };

@@ -40,7 +40,11 @@ export class PasskeyEnrolmentController {
   async page(@Query('done') done: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signedIn = await this.sessions.current(request);
     if (!signedIn) return seeOther(reply, `/login?return_to=${PAGE}`);
-    const context = passkeysPage(signedIn, await this.passkeys.list(signedIn.user.id), { available: this.passkeys.available, recent: isRecent(signedIn), done });
+    const context = passkeysPage(signedIn, await this.passkeys.list(signedIn.user.id), {
+      available: this.passkeys.available,
+      recent: isRecent(signedIn),
+      done,
+    });
     sendPage(reply, 'passkeys', 'Passkeys', context);
   }
 
@@ -59,7 +63,13 @@ export class PasskeyEnrolmentController {
     if (!name) return sendJsonError(reply, 400, 'invalid_name', 'A name is printable text of at most 64 characters.');
     const outcome = await this.registration.register(signedIn.user, registrationBinding(signedIn), body.credential, name);
     if (!outcome.ok) return sendJsonError(reply, 400, outcome.reason, REFUSALS[outcome.reason]);
-    this.audit.record({ event: 'passkey_added', outcome: 'success', userId: signedIn.user.id, ip: request.ip, detail: { passkey_id: outcome.passkey.id, name, device_type: outcome.passkey.deviceType, backed_up: outcome.passkey.backedUp } });
+    this.audit.record({
+      event: 'passkey_added',
+      outcome: 'success',
+      userId: signedIn.user.id,
+      ip: request.ip,
+      detail: { passkey_id: outcome.passkey.id, name, device_type: outcome.passkey.deviceType, backed_up: outcome.passkey.backedUp },
+    });
     sendJson(reply, 201, { location: `${PAGE}?done=added` });
   }
 
@@ -84,18 +94,25 @@ export class PasskeyEnrolmentController {
   /** The fetch() calls of the enrolment page: signed in recently, with the session's CSRF token. */
   private async allowed(request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>): Promise<SignedInUser | null> {
     const signedIn = await this.sessions.current(request);
-    if (!signedIn) return (sendJsonError(reply, 401, 'signed_out', 'You are signed out. Sign in and try again.'), null);
-    if (!this.sessions.sessionCsrfValid(signedIn, body.csrf_token)) return (sendJsonError(reply, 403, 'csrf', 'This page expired. Reload it and try again.'), null);
-    if (!this.passkeys.available) return (sendJsonError(reply, 404, 'unavailable', 'Passkeys are not available on this server.'), null);
-    if (!isRecent(signedIn)) return (sendJsonError(reply, 403, 'sign_in_again', 'For your security, sign in again before adding a passkey.'), null);
+    if (!signedIn) return refuse(reply, 401, 'signed_out', 'You are signed out. Sign in and try again.');
+    if (!this.sessions.sessionCsrfValid(signedIn, body.csrf_token))
+      return refuse(reply, 403, 'csrf', 'This page expired. Reload it and try again.');
+    if (!this.passkeys.available) return refuse(reply, 404, 'unavailable', 'Passkeys are not available on this server.');
+    if (!isRecent(signedIn)) return refuse(reply, 403, 'sign_in_again', 'For your security, sign in again before adding a passkey.');
     return signedIn;
   }
 
   private async formSession(request: FastifyRequest, body: Record<string, unknown>): Promise<SignedInUser | null> {
     const signedIn = await this.sessions.current(request);
-    if (signedIn && !this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
+    if (signedIn && !this.sessions.sessionCsrfValid(signedIn, body?.csrf_token))
+      throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
     return signedIn;
   }
+}
+
+function refuse(reply: FastifyReply, status: number, error: string, message: string): null {
+  sendJsonError(reply, status, error, message);
+  return null;
 }
 
 function isRecent(signedIn: SignedInUser): boolean {

@@ -9,7 +9,9 @@ import { RelyingPartyService } from './relying-party.service';
 import { userHandleFor } from './user-handle';
 import { verifyRedeeming } from './webauthn-verification';
 
-export type RegistrationOutcome = { ok: true; passkey: PasskeyCredentialEntity } | { ok: false; reason: 'malformed' | 'invalid' | 'duplicate' | 'too-many' };
+export type RegistrationOutcome =
+  | { ok: true; passkey: PasskeyCredentialEntity }
+  | { ok: false; reason: 'malformed' | 'invalid' | 'duplicate' | 'too-many' };
 
 /** WebAuthn §7.1: registering a new credential for a signed-in person. */
 @Injectable()
@@ -52,7 +54,14 @@ export class PasskeyRegistrationService {
     if (!response) return { ok: false, reason: 'malformed' };
     const verification = await verifyRedeeming(
       (challenge) => this.challenges.redeem(challenge, { purpose: 'registration', binding, userId: user.id }),
-      (expectedChallenge) => verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false }),
+      (expectedChallenge) =>
+        verifyRegistrationResponse({
+          response,
+          expectedChallenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.id,
+          requireUserVerification: false,
+        }),
     );
     if (!verification?.verified) return { ok: false, reason: 'invalid' };
     const info = verification.registrationInfo;

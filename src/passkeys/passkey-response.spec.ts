@@ -39,7 +39,12 @@ describe('parseAuthenticationResponse', () => {
 });
 
 describe('parseRegistrationResponse', () => {
-  const attestation = { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'o2Nm', transports: ['internal', 'usb', 'carrier-pigeon', 7] } };
+  const attestation = {
+    id: 'Y3JlZA',
+    rawId: 'Y3JlZA',
+    type: 'public-key',
+    response: { clientDataJSON: 'e30', attestationObject: 'o2Nm', transports: ['internal', 'usb', 'carrier-pigeon', 7] },
+  };
 
   it('keeps known transports only', () => {
     expect(parseRegistrationResponse(attestation)?.response.transports).toEqual(['internal', 'usb']);

@@ -30,7 +30,8 @@ export function parseAuthenticationResponse(value: unknown): AuthenticationRespo
   const clientDataJSON = encoded(response.clientDataJSON, LIMITS.clientDataJSON);
   const authenticatorData = encoded(response.authenticatorData, LIMITS.authenticatorData);
   const signature = encoded(response.signature, LIMITS.signature);
-  const userHandle = response.userHandle === undefined || response.userHandle === null ? undefined : encoded(response.userHandle, LIMITS.userHandle);
+  const userHandle =
+    response.userHandle === undefined || response.userHandle === null ? undefined : encoded(response.userHandle, LIMITS.userHandle);
   if (!clientDataJSON || !authenticatorData || !signature || userHandle === null) return null;
   return { ...base, response: { clientDataJSON, authenticatorData, signature, ...(userHandle ? { userHandle } : {}) } };
 }
@@ -42,14 +43,28 @@ export function passkeyName(value: unknown): string | null {
   return name && [...name].length <= MAX_PASSKEY_NAME && isStorableText(name) ? name : null;
 }
 
-function common(value: unknown): { id: string; rawId: string; type: 'public-key'; clientExtensionResults: Record<string, never>; authenticatorAttachment?: 'platform' | 'cross-platform' } | null {
+function common(
+  value: unknown,
+): {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  clientExtensionResults: Record<string, never>;
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+} | null {
   const credential = object(value);
-  if (!credential || credential.type !== 'public-key') return null;
+  if (credential?.type !== 'public-key') return null;
   const id = encoded(credential.id, LIMITS.id);
   if (!id || credential.rawId !== id) return null;
   const attachment = credential.authenticatorAttachment;
   // Extension outputs are not used; none are passed on.
-  return { id, rawId: id, type: 'public-key', clientExtensionResults: {}, ...(attachment === 'platform' || attachment === 'cross-platform' ? { authenticatorAttachment: attachment } : {}) };
+  return {
+    id,
+    rawId: id,
+    type: 'public-key',
+    clientExtensionResults: {},
+    ...(attachment === 'platform' || attachment === 'cross-platform' ? { authenticatorAttachment: attachment } : {}),
+  };
 }
 
 function object(value: unknown): Record<string, unknown> | null {

@@ -53,16 +53,31 @@ export class PasskeySignInController {
     const throttleKey = `passkey:${credentialId}`;
     const decision = await this.throttle.decide(throttleKey, request.ip);
     if (decision.kind === 'refuse') return sendJsonError(reply, 401, 'failed', GENERIC_FAILURE);
-    if (!(await this.throttle.wait(decision.delayMs))) return (reply.header('Retry-After', '5'), sendJsonError(reply, 503, 'busy', 'The server is busy. Please try again in a few seconds.'));
+    if (!(await this.throttle.wait(decision.delayMs))) {
+      reply.header('Retry-After', '5');
+      return sendJsonError(reply, 503, 'busy', 'The server is busy. Please try again in a few seconds.');
+    }
 
     const outcome = await this.authentication.signIn(this.sessions.browserBinding(request, reply), body.credential);
     if (!outcome.ok) {
       await this.throttle.recordFailure(throttleKey, request.ip);
-      this.audit.record({ event: 'passkey_sign_in', outcome: 'failure', userId: outcome.userId ?? null, ip: request.ip, detail: { reason: outcome.reason } });
+      this.audit.record({
+        event: 'passkey_sign_in',
+        outcome: 'failure',
+        userId: outcome.userId ?? null,
+        ip: request.ip,
+        detail: { reason: outcome.reason },
+      });
       return sendJsonError(reply, 401, 'failed', GENERIC_FAILURE);
     }
     await this.throttle.clearAccount(throttleKey, request.ip);
-    this.audit.record({ event: 'passkey_sign_in', outcome: 'success', userId: outcome.user.id, ip: request.ip, detail: { passkey_id: outcome.passkeyId, amr: outcome.amr } });
+    this.audit.record({
+      event: 'passkey_sign_in',
+      outcome: 'success',
+      userId: outcome.user.id,
+      ip: request.ip,
+      detail: { passkey_id: outcome.passkeyId, amr: outcome.amr },
+    });
     await this.sessions.signIn(reply, outcome.user, 'passkey', outcome.amr);
     sendJson(reply, 200, { location: locationAfterSignIn(authorizationRequest, safeReturnTo(body.return_to)) });
   }

@@ -23,7 +23,14 @@ import { RelyingPartyService } from './relying-party.service';
 @Module({
   imports: [AuthorizeModule, ClientsModule, AuditModule],
   controllers: [PasskeyEnrolmentController, PasskeySignInController, AdminPasskeysController],
-  providers: [RelyingPartyService, PasskeyChallengesService, PasskeyCredentialsRepository, PasskeyRegistrationService, PasskeyAuthenticationService, PasskeysService],
+  providers: [
+    RelyingPartyService,
+    PasskeyChallengesService,
+    PasskeyCredentialsRepository,
+    PasskeyRegistrationService,
+    PasskeyAuthenticationService,
+    PasskeysService,
+  ],
   exports: [PasskeysService],
 })
 export class PasskeysModule implements OnModuleInit {

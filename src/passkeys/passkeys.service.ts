@@ -69,7 +69,14 @@ export class PasskeysService {
   /** Removes one of the person's passkeys and audits it; `by` says whether they or an operator did. */
   async remove(userId: string, passkeyId: string, by: 'user' | 'operator', ip: string | null = null): Promise<boolean> {
     const removed = await this.credentials.remove(userId, passkeyId);
-    if (removed) this.audit.record({ event: 'passkey_removed', outcome: 'success', userId, ip, detail: { passkey_id: removed.id, name: removed.name, by } });
+    if (removed)
+      this.audit.record({
+        event: 'passkey_removed',
+        outcome: 'success',
+        userId,
+        ip,
+        detail: { passkey_id: removed.id, name: removed.name, by },
+      });
     return !!removed;
   }
 }

@@ -4,7 +4,11 @@ import { PasskeySummary } from './passkeys.service';
 const NOTICES: Record<string, string> = { added: 'Passkey added.', renamed: 'Passkey renamed.', removed: 'Passkey removed.' };
 
 /** Context of views/passkeys.hbs. */
-export function passkeysPage(signedIn: SignedInUser, passkeys: PasskeySummary[], state: { available: boolean; recent: boolean; done: unknown }): Record<string, unknown> {
+export function passkeysPage(
+  signedIn: SignedInUser,
+  passkeys: PasskeySummary[],
+  state: { available: boolean; recent: boolean; done: unknown },
+): Record<string, unknown> {
   return {
     userName: signedIn.user.displayName,
     csrfToken: signedIn.csrfToken,

@@ -5,7 +5,10 @@ describe('verifyRedeeming', () => {
   it('passes the redemption to the library as its challenge check and returns its result', async () => {
     const seen: string[] = [];
     const result = await verifyRedeeming(
-      async (challenge) => (seen.push(challenge), true),
+      async (challenge) => {
+        seen.push(challenge);
+        return true;
+      },
       async (expectedChallenge) => ({ verified: await expectedChallenge('abc') }),
     );
     expect(result).toEqual({ verified: true });
@@ -13,10 +16,13 @@ describe('verifyRedeeming', () => {
   });
 
   it('turns a refused check (the library throws) into null', async () => {
-    const result = await verifyRedeeming(async () => false, async (expectedChallenge) => {
-      if (!(await expectedChallenge('abc'))) throw new Error('Custom challenge verifier returned false');
-      return 'verified';
-    });
+    const result = await verifyRedeeming(
+      async () => false,
+      async (expectedChallenge) => {
+        if (!(await expectedChallenge('abc'))) throw new Error('Custom challenge verifier returned false');
+        return 'verified';
+      },
+    );
     expect(result).toBeNull();
   });
 

@@ -3,7 +3,10 @@
  * failure (the library throws plain errors for every refused check) becomes null; a database failure inside
  * the redemption is rethrown, so an outage answers 503 rather than "wrong passkey".
  */
-export async function verifyRedeeming<T>(redeem: (challenge: string) => Promise<boolean>, verify: (expectedChallenge: (challenge: string) => Promise<boolean>) => Promise<T>): Promise<T | null> {
+export async function verifyRedeeming<T>(
+  redeem: (challenge: string) => Promise<boolean>,
+  verify: (expectedChallenge: (challenge: string) => Promise<boolean>) => Promise<T>,
+): Promise<T | null> {
   let failure: unknown = null;
   const expectedChallenge = async (challenge: string): Promise<boolean> => {
     try {

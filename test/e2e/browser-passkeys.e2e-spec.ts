@@ -38,11 +38,20 @@ describe('browser: passkeys with a virtual authenticator', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.route(`${new URL(CALLBACK).origin}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }));
+    await page.route(`${new URL(CALLBACK).origin}/**`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }),
+    );
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     try {
       // 1. Password sign-in, straight to the passkeys page.
@@ -68,7 +77,10 @@ describe('browser: passkeys with a virtual authenticator', () => {
       await page.waitForURL(`${server.baseUrl}/`);
 
       // 4. A SMART authorization: the sign-in page's passkey button, then consent, then the app's callback.
-      const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/*.rs', redirect_uri: CALLBACK });
+      const params = authorizeParams(server, app, challenge, {
+        scope: 'openid fhirUser launch/patient patient/*.rs',
+        redirect_uri: CALLBACK,
+      });
       await page.goto(`${server.baseUrl}/authorize?${new URLSearchParams(params)}`);
       const button = page.locator('[data-passkey-sign-in]');
       await button.waitFor({ state: 'visible' });
@@ -82,7 +94,13 @@ describe('browser: passkeys with a virtual authenticator', () => {
       const token = await fetch(`${server.baseUrl}/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code, redirect_uri: CALLBACK, code_verifier: verifier }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: app.clientId,
+          code,
+          redirect_uri: CALLBACK,
+          code_verifier: verifier,
+        }).toString(),
       });
       expect(token.status).toBe(200);
       const claims = decodeJwt(((await token.json()) as { id_token: string }).id_token);

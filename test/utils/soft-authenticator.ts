@@ -30,7 +30,13 @@ export class SoftAuthenticator {
   /** A copy holding the same key, as a cloned authenticator would (its counter is separate). */
   clone(overrides: Partial<SoftAuthenticatorOptions> = {}): SoftAuthenticator {
     const copy = new SoftAuthenticator({ ...this.options, ...overrides });
-    Object.assign(copy, { credentialId: this.credentialId, privateKey: this.privateKey, publicKey: this.publicKey, userHandle: this.userHandle, counter: this.counter });
+    Object.assign(copy, {
+      credentialId: this.credentialId,
+      privateKey: this.privateKey,
+      publicKey: this.publicKey,
+      userHandle: this.userHandle,
+      counter: this.counter,
+    });
     return copy;
   }
 
@@ -49,13 +55,23 @@ export class SoftAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(id.length);
     const authData = Buffer.concat([this.authData(0x40), Buffer.alloc(16), idLength, id, cbor(coseKey)]);
-    const attestationObject = cbor(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    const attestationObject = cbor(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]),
+    );
     return {
       id: this.credentialId,
       rawId: this.credentialId,
       type: 'public-key',
       clientExtensionResults: {},
-      response: { clientDataJSON: this.clientData('webauthn.create', options.challenge), attestationObject: attestationObject.toString('base64url'), transports: ['internal'] },
+      response: {
+        clientDataJSON: this.clientData('webauthn.create', options.challenge),
+        attestationObject: attestationObject.toString('base64url'),
+        transports: ['internal'],
+      },
     };
   }
 
