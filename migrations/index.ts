@@ -18,6 +18,7 @@ import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRe
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
 import { RecordAuthenticationMethods1795530000000 } from './1795530000000-RecordAuthenticationMethods';
 import { CreateSecondFactors1795650000000 } from './1795650000000-CreateSecondFactors';
+import { CreatePasskeys1795670000000 } from './1795670000000-CreatePasskeys';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -41,4 +42,5 @@ export const MIGRATIONS: Function[] = [
   CreateUserAccessBrand1795520000000,
   RecordAuthenticationMethods1795530000000,
   CreateSecondFactors1795650000000,
+  CreatePasskeys1795670000000,
 ];

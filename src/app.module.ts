@@ -15,13 +15,15 @@ import { HealthModule } from './health/health.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { UserinfoModule } from './userinfo/userinfo.module';
 import { KeysModule } from './keys/keys.module';
+import { PasskeysModule } from './passkeys';
 import { ResourceServersModule } from './resource-servers/resource-servers.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule,
+  PasskeysModule];
 
 @Module({})
 export class AppModule {

@@ -13,7 +13,11 @@ export type AuditEventType =
   | 'mfa_recovery_codes_regenerated'
   | 'mfa_verified'
   | 'mfa_failed'
-  | 'mfa_reset';
+  | 'mfa_reset'
+  // Passkeys (src/passkeys): enrolment, removal, a passkey sign-in.
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_sign_in';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

@@ -18,6 +18,9 @@ const EVENTS: AuditEventType[] = [
   'mfa_verified',
   'mfa_failed',
   'mfa_reset',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_sign_in',
 ];
 
 @AdminRoute()

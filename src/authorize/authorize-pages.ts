@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
 import { AuthorizingUser } from './authorizing-user';
@@ -8,6 +9,8 @@ import { sendPage } from './html-reply';
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
 @Injectable()
 export class AuthorizePages {
+  constructor(private readonly config: AppConfig) {}
+
   login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): void {
     sendPage(
       reply,
@@ -20,6 +23,8 @@ export class AuthorizePages {
         returnTo: extra.returnTo,
         error: extra.error,
         username: extra.username,
+        // The "Sign in with a passkey" button (public/passkeys.js shows it where the browser has WebAuthn).
+        passkeys: this.config.webauthnRelyingParty !== null,
       },
       extra.status ?? 200,
     );

@@ -4,8 +4,13 @@ import { seeOther } from './html-reply';
 
 /** Where a completed sign-in goes: back into the authorization request, else the local return path (or /apps). */
 export function continueAfterSignIn(reply: FastifyReply, authorizationRequest: string | null | undefined, returnTo: string | null | undefined): void {
-  if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return seeOther(reply, `/authorize?${withoutLoginPrompt(authorizationRequest)}`);
-  seeOther(reply, returnTo ?? '/apps');
+  seeOther(reply, locationAfterSignIn(authorizationRequest, returnTo));
+}
+
+/** The same place as a URL, for sign-ins finished by a script (passkeys) rather than a form post. */
+export function locationAfterSignIn(authorizationRequest: string | null | undefined, returnTo: string | null | undefined): string {
+  if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return `/authorize?${withoutLoginPrompt(authorizationRequest)}`;
+  return returnTo ?? '/apps';
 }
 
 /** Only local paths, so the sign-in page cannot be used as an open redirector. */

@@ -10,6 +10,7 @@ import { print } from './cli-output';
 import { registerBrandCommands } from './brand-commands';
 import { registerClientCommands } from './client-commands';
 import { registerMfaCommands } from './mfa-commands';
+import { registerPasskeyCommands } from './passkey-commands';
 import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
 
@@ -24,6 +25,7 @@ registerUserCommands(program);
 registerMfaCommands(program);
 registerResourceServerCommands(program);
 registerBrandCommands(program);
+registerPasskeyCommands(program);
 
 program
   .command('keys:rotate')

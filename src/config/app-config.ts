@@ -1,6 +1,7 @@
 import { parseDurationSeconds } from './duration';
 import { ConfigurationError, validateEnvironment } from './environment';
 import { parseTrustProxy } from './trust-proxy';
+import { relyingPartyFor, WebAuthnRelyingParty } from './webauthn-relying-party';
 
 export type RegistrationPolicy = 'open' | 'protected' | 'closed';
 
@@ -58,6 +59,8 @@ export class AppConfig {
   readonly associatedEndpoints: string[];
   /** Roles whose people must have a second factor: without one they enrol at their next sign-in (docs/authorize.md). */
   readonly mfaRequiredRoles: string[];
+  /** Passkeys' RP ID and origin, from PUBLIC_URL; null (passkeys not offered) when it names an IP or is not https. */
+  readonly webauthnRelyingParty: WebAuthnRelyingParty | null;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -115,6 +118,7 @@ export class AppConfig {
     if (this.mfaRequiredRoles.some((role) => !/^[a-z][a-z0-9_-]{0,63}$/.test(role))) {
       throw new ConfigurationError('Invalid configuration:\n  MFA_REQUIRED_ROLES: must be a comma-separated list of role names such as practitioner,admin');
     }
+    this.webauthnRelyingParty = relyingPartyFor(this.publicUrl).relyingParty;
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }

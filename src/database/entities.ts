@@ -18,6 +18,8 @@ import { PendingSignInEntity } from '../mfa/pending-sign-in.entity';
 import { RecoveryCodeEntity } from '../mfa/recovery-code.entity';
 import { TotpFactorEntity } from '../mfa/totp-factor.entity';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
+import { PasskeyChallengeEntity } from '../passkeys/passkey-challenge.entity';
+import { PasskeyCredentialEntity } from '../passkeys/passkey-credential.entity';
 import { RevokedAccessTokenEntity } from '../revocation/revoked-access-token.entity';
 import { ResourceServerEntity } from '../resource-servers/resource-server.entity';
 import { RefreshTokenEntity } from '../token/refresh-token.entity';
@@ -28,4 +30,4 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
   FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
-  TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity];
+  TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity, PasskeyCredentialEntity, PasskeyChallengeEntity];

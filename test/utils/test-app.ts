@@ -14,6 +14,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /**
+   * Host name of the issuer (PUBLIC_URL); the server still listens on 127.0.0.1. WebAuthn refuses an IP address
+   * as RP ID, so passkey tests use `localhost`.
+   */
+  hostname?: 'localhost';
+}
+
 /**
  * Boots the real AppModule through configureApp(), listening on a real port, against the e2e database.
  * `env` overrides environment variables for this instance only (e.g. REGISTRATION_POLICY); `providers` replaces
@@ -22,9 +30,10 @@ export interface TestApp {
 export async function startTestApp(
   env: Record<string, string> = {},
   providers: Array<{ provide: unknown; useValue: unknown }> = [],
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const saved = { ...process.env };
   Object.assign(process.env, { NODE_ENV: 'test', PUBLIC_URL: baseUrl, PORT: String(port), SEED_DEMO_DATA: 'false', LOG_LEVEL: 'silent' }, env);
   try {

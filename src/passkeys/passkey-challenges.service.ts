@@ -1,0 +1,69 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { hashToken } from '../common/crypto/random-token';
+import { PasskeyChallengePurpose } from './passkey-challenge.entity';
+
+/** How long the browser may take: the options' `timeout` (WebAuthn §5.4.6), in milliseconds. */
+export const CEREMONY_TIMEOUT_MS = 120_000;
+/** A challenge outlives the ceremony timeout a little (clock skew, a slow network), then it is gone. */
+const CHALLENGE_TTL_SECONDS = 180;
+const PURGE_INTERVAL_MS = 5 * 60 * 1000;
+
+export interface ChallengeScope {
+  purpose: PasskeyChallengePurpose;
+  /** Hash naming the browser or sign-in session that asked; only it can redeem the challenge. */
+  binding: string;
+  /** The person the ceremony is for; null for a passwordless sign-in, where the credential names them. */
+  userId: string | null;
+}
+
+/**
+ * Server-side WebAuthn challenges (§13.4.3), in PostgreSQL so any process can finish a ceremony another began.
+ * Only a hash is stored. Redeeming is one atomic DELETE … RETURNING that also matches purpose, binding and
+ * person, so a challenge is used at most once and a response presented by anyone else does not burn it.
+ */
+@Injectable()
+export class PasskeyChallengesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('PasskeyChallenges');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async store(challenge: string, scope: ChallengeScope): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO passkey_challenges (challenge_hash, purpose, user_id, binding, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [hashToken(challenge), scope.purpose, scope.userId, scope.binding, CHALLENGE_TTL_SECONDS],
+    );
+  }
+
+  /** True once for a live challenge issued for exactly this scope; false for anything else. */
+  async redeem(challenge: string, scope: ChallengeScope): Promise<boolean> {
+    if (typeof challenge !== 'string' || challenge.length === 0 || challenge.length > 512) return false;
+    // TypeORM answers a DELETE … RETURNING with [rows, rowCount].
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM passkey_challenges
+        WHERE challenge_hash = $1 AND purpose = $2 AND binding = $3 AND user_id IS NOT DISTINCT FROM $4::uuid AND expires_at > now()
+        RETURNING id`,
+      [hashToken(challenge), scope.purpose, scope.binding, scope.userId],
+    );
+    return rows.length === 1;
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM passkey_challenges WHERE expires_at <= now()`);
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(
+      () => void this.purgeExpired().catch((error: Error) => this.logger.warn(`Purge failed: ${error.message}`)),
+      PURGE_INTERVAL_MS,
+    );
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
