@@ -16,6 +16,9 @@ import { IndexFhirSearch1795460000000 } from './1795460000000-IndexFhirSearch';
 import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServers';
 import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
+import { AddEmailToUsers1795660000000 } from './1795660000000-AddEmailToUsers';
+import { RecordLoginSessionClient1795660000001 } from './1795660000001-RecordLoginSessionClient';
+import { CreatePasswordResetTables1795660000002 } from './1795660000002-CreatePasswordResetTables';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -37,4 +40,7 @@ export const MIGRATIONS: Function[] = [
   AddResourceServers1795480000000,
   BindRefreshTokensToDpopKeys1795510000000,
   CreateUserAccessBrand1795520000000,
+  AddEmailToUsers1795660000000,
+  RecordLoginSessionClient1795660000001,
+  CreatePasswordResetTables1795660000002,
 ];

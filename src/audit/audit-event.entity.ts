@@ -1,6 +1,16 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse';
+export type AuditEventType =
+  | 'issued'
+  | 'refreshed'
+  | 'revoked'
+  | 'client_auth_failed'
+  | 'code_reuse'
+  | 'refresh_reuse'
+  | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'sessions_ended';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

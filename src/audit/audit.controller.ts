@@ -5,7 +5,18 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';
 
-const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse'];
+const EVENTS: AuditEventType[] = [
+  'issued',
+  'refreshed',
+  'revoked',
+  'client_auth_failed',
+  'code_reuse',
+  'refresh_reuse',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'sessions_ended',
+];
 
 @AdminRoute()
 @Controller('admin/audit')
@@ -13,7 +24,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication and reuse detection' })
+  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication, reuse detection, password changes and resets, and ended sessions' })
   async list(
     @Query('client_id') clientId?: string,
     @Query('event') event?: string,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
 import { AuthorizingUser } from './authorizing-user';
@@ -8,6 +9,8 @@ import { sendPage } from './html-reply';
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
 @Injectable()
 export class AuthorizePages {
+  constructor(private readonly config: AppConfig) {}
+
   login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): void {
     sendPage(
       reply,
@@ -20,6 +23,7 @@ export class AuthorizePages {
         returnTo: extra.returnTo,
         error: extra.error,
         username: extra.username,
+        forgotPasswordUrl: this.config.passwordResetByEmail ? forgotPasswordUrl(extra.returnTo, request ? serialize(request) : extra.authorizationRequest) : undefined,
       },
       extra.status ?? 200,
     );
@@ -46,6 +50,12 @@ export class AuthorizePages {
         });
     }
   }
+}
+
+/** "Forgot password?" comes back to where the sign-in was going: the return_to path, or the authorization request. */
+function forgotPasswordUrl(returnTo: string | undefined, authorizationRequest: string | undefined): string {
+  const back = returnTo ?? (authorizationRequest ? `/authorize?${authorizationRequest}` : undefined);
+  return back && back.length <= 2000 ? `/password-reset?return_to=${encodeURIComponent(back)}` : '/password-reset';
 }
 
 /** The original /authorize parameters, carried by every form and validated again on each submission. */

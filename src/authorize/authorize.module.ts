@@ -90,7 +90,7 @@ const SCOPES_SUPPORTED = [
       inject: [AppConfig, DataSource],
     },
   ],
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
+  exports: [AuthorizationCodeService, BrowserSessionService, LoginSessionService, LoginThrottleService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

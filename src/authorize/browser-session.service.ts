@@ -37,7 +37,7 @@ export class BrowserSessionService {
   }
 
   async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod): Promise<SignedInUser> {
-    const { session, token } = await this.sessions.start(user.id, method);
+    const { session, token } = await this.sessions.start(user.id, method, { ip: reply.request.ip, userAgent: reply.request.headers['user-agent'] });
     reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(this.config.loginSessionTtl));
     return { session, user, csrfToken: csrfFor(token) };
   }

@@ -54,6 +54,10 @@ export class AppConfig {
   readonly requestTimeout: number;
   /** Further FHIR bases this server authorizes, for `associated_endpoints` (SMART 2.2); absolute http(s) URLs. */
   readonly associatedEndpoints: string[];
+  /** SMTP server for password reset e-mail (`smtp://` or `smtps://`, credentials in the URL); reset by e-mail is off without it. */
+  readonly smtpUrl: string | undefined;
+  /** From address of the server's e-mail; required with SMTP_URL. */
+  readonly mailFrom: string | undefined;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -106,9 +110,19 @@ export class AppConfig {
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
     this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
+    this.smtpUrl = env.SMTP_URL;
+    this.mailFrom = env.MAIL_FROM?.trim();
+    if (this.smtpUrl && !this.mailFrom) {
+      throw new ConfigurationError('Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (e.g. "Example Health <no-reply@example.org>")');
+    }
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }
+  }
+
+  /** Password reset by e-mail is offered only when the server can send e-mail. */
+  get passwordResetByEmail(): boolean {
+    return this.smtpUrl !== undefined;
   }
 
   get isProduction(): boolean {

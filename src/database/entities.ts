@@ -1,3 +1,5 @@
+import { PasswordResetRequestEntity } from '../account/password-reset-request.entity';
+import { PasswordResetTokenEntity } from '../account/password-reset-token.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { BrandEntity } from '../brands/brand.entity';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
@@ -24,4 +26,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
+  PasswordResetTokenEntity, PasswordResetRequestEntity];
