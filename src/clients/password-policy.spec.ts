@@ -14,6 +14,7 @@ describe('password policy (NIST SP 800-63B §5.1.1.2)', () => {
     expect(passwordProblem(`${'long words '.repeat(23)}`.slice(0, PASSWORD_MAX_LENGTH))).toBeNull();
     expect(passwordProblem('a b c d e f '.repeat(30))).toMatch(/at most 256/);
     expect(passwordProblem(undefined)).toMatch(/Enter a password/);
+    expect(passwordProblem('x'.repeat(5_000_000))).toMatch(/at most 256/);
   });
 
   it('refuses common and breached passwords, case-insensitively and with digits or symbols around them', () => {

@@ -15,11 +15,11 @@ export const PASSWORD_MAX_LENGTH = 256;
 const MIN_CORE_LENGTH = 4;
 const SERVICE_WORDS = ['smart-auth', 'smartauth', 'smart auth'];
 
-let commonPasswords: Set<string> | null = null;
+// Built once at boot (~10 ms), so no request pays for it on the event loop.
+const COMMON_PASSWORDS = new Set(dictionary['passwords-common'].map((entry) => entry.toLowerCase()));
 
 function isCommon(candidate: string): boolean {
-  commonPasswords ??= new Set(dictionary['passwords-common'].map((entry) => entry.toLowerCase()));
-  return commonPasswords.has(candidate);
+  return COMMON_PASSWORDS.has(candidate);
 }
 
 export interface PasswordContext {
@@ -30,6 +30,8 @@ export interface PasswordContext {
 /** Why `password` may not be chosen, as a sentence to show the person; null when it is acceptable. */
 export function passwordProblem(password: unknown, context: PasswordContext = {}): string | null {
   if (typeof password !== 'string') return 'Enter a password.';
+  // A code point takes at most two UTF-16 units: a longer string is too long without counting (bounded work).
+  if (password.length > 2 * PASSWORD_MAX_LENGTH) return `Choose a password of at most ${PASSWORD_MAX_LENGTH} characters.`;
   // §5.1.1.2: each Unicode code point counts as one character.
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) return `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;

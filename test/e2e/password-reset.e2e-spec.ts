@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, createServer, Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
@@ -292,6 +293,53 @@ describe('password reset by e-mail', () => {
     const noName = await requestReset(jar, '   ', ip);
     expect(noName.status).toBe(400);
     expect(await server.app.get(DataSource).query(`SELECT 1 FROM password_reset_tokens WHERE user_id = $1`, [user.id])).toHaveLength(0);
+  });
+});
+
+describe('password reset with a mail server that never answers', () => {
+  // The mail is sent off the request path: a stalled SMTP server must not make the answer for an existing account
+  // slower than for a missing one (nor slow at all).
+  let server: TestApp;
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    server = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, MAIL_FROM: 'no-reply@example.org' });
+  });
+
+  afterAll(async () => {
+    // An orderly refusal ends the pending delivery before the app shuts down (a bare hang-up leaves nodemailer's
+    // socket timer running for 30 s, which would hold the test process).
+    for (const socket of sockets) socket.end('421 Service closing\r\n');
+    await new Promise((resolve) => silent.close(resolve));
+    await server?.close();
+  });
+
+  it('answers at once, and alike, whether or not the account exists', async () => {
+    const { user, username } = await createUser(server, 'practitioner', `Practitioner/${randomUUID()}`);
+    await server.app.get(UsersService).update(user.id, { email: `${username}@example.org` });
+    const jar = new CookieJar();
+    const page = await fetch(`${server.baseUrl}/password-reset`);
+    jar.store(page);
+    const csrf = parseForms(await page.text())[0].inputs.find((input) => input.name === 'csrf_token')!.value;
+    const timed = async (name: string): Promise<{ ms: number; text: string }> => {
+      const started = performance.now();
+      const response = await fetch(`${server.baseUrl}/password-reset`, {
+        method: 'POST',
+        headers: { Cookie: jar.header(), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf_token: csrf, username: name }).toString(),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      return { ms: performance.now() - started, text };
+    };
+    const existing = await timed(username);
+    const missing = await timed(`nobody-${randomUUID()}`);
+    expect(existing.text).toBe(missing.text);
+    // nodemailer would wait 10 s for the silent server's greeting; the answers do not.
+    expect(existing.ms).toBeLessThan(2000);
+    expect(missing.ms).toBeLessThan(2000);
   });
 });
 
