@@ -93,6 +93,7 @@ export class AccountController {
         otherSessions: sessions.some((session) => !session.current),
         minLength: PASSWORD_MIN_LENGTH,
         maxLength: PASSWORD_MAX_LENGTH,
+        // Security keys and authenticator apps: their section's data goes here (its place in views/account.hbs is marked).
         ...extra,
       },
       status,
