@@ -3,7 +3,7 @@
 // Some dependencies (jose, openid-client, oauth4webapi, content-disposition, and otplib's @scure/base and @noble/hashes) ship only ES modules, so they are transpiled too.
 const transform = { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', diagnostics: false }] };
 const common = {
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
   transform,
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition|@scure/base|@noble/hashes)/)'],

@@ -18,6 +18,9 @@ import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRe
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
 import { RecordAuthenticationMethods1795530000000 } from './1795530000000-RecordAuthenticationMethods';
 import { CreateSecondFactors1795650000000 } from './1795650000000-CreateSecondFactors';
+import { AddEmailToUsers1795660000000 } from './1795660000000-AddEmailToUsers';
+import { RecordLoginSessionClient1795660000001 } from './1795660000001-RecordLoginSessionClient';
+import { CreatePasswordResetTables1795660000002 } from './1795660000002-CreatePasswordResetTables';
 import { CreatePasskeys1795670000000 } from './1795670000000-CreatePasskeys';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
@@ -42,5 +45,8 @@ export const MIGRATIONS: Function[] = [
   CreateUserAccessBrand1795520000000,
   RecordAuthenticationMethods1795530000000,
   CreateSecondFactors1795650000000,
+  AddEmailToUsers1795660000000,
+  RecordLoginSessionClient1795660000001,
+  CreatePasswordResetTables1795660000002,
   CreatePasskeys1795670000000,
 ];

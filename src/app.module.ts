@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountModule } from './account';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { BrandsModule } from './brands/brands.module';
@@ -23,7 +24,7 @@ import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
 const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule,
-  PasskeysModule];
+  PasskeysModule, AccountModule];
 
 @Module({})
 export class AppModule {

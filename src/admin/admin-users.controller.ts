@@ -1,7 +1,7 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { UserEntity } from '../clients/user.entity';
-import { InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';
+import { EmailTakenError, InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { adminUserView } from './admin-views';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto } from './dto/user.dto';
@@ -13,7 +13,7 @@ export class AdminUsersController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
+  @ApiOperation({ summary: 'Create a user (the password must meet the password policy and is stored as an argon2id hash)' })
   async create(@Body() dto: CreateUserDto): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
       this.users.create({
@@ -24,6 +24,7 @@ export class AdminUsersController {
         role: dto.role,
         restrictedToPatients: dto.restricted_to_patients ?? null,
         enabled: dto.enabled,
+        email: dto.email ?? null,
       }),
     );
     return adminUserView(user);
@@ -51,6 +52,7 @@ export class AdminUsersController {
         role: dto.role,
         restrictedToPatients: dto.restricted_to_patients,
         enabled: dto.enabled,
+        email: dto.email,
       }),
     );
     return adminUserView(this.found(user, id));
@@ -60,7 +62,7 @@ export class AdminUsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password, or generate one (returned once)' })
   async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto): Promise<Record<string, unknown>> {
-    const result = await this.users.resetPassword(id, dto?.password);
+    const result = await this.guard(() => this.users.resetPassword(id, dto?.password));
     if (!result) throw new NotFoundException(`No user ${id}`);
     return { ...adminUserView(result.user), ...(dto?.password ? {} : { password: result.password }) };
   }
@@ -81,7 +83,7 @@ export class AdminUsersController {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof UsernameTakenError) throw new ConflictException(error.message);
+      if (error instanceof UsernameTakenError || error instanceof EmailTakenError) throw new ConflictException(error.message);
       if (error instanceof InvalidUserError) throw new BadRequestException(error.message);
       throw error;
     }

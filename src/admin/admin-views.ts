@@ -4,6 +4,7 @@ export function adminUserView(user: UserEntity): Record<string, unknown> {
   return {
     id: user.id,
     username: user.username,
+    email: user.email,
     display_name: user.displayName,
     fhir_user: user.fhirUser,
     role: user.role,

@@ -17,7 +17,12 @@ export type AuditEventType =
   // Passkeys (src/passkeys): enrolment, removal, a passkey sign-in.
   | 'passkey_added'
   | 'passkey_removed'
-  | 'passkey_sign_in';
+  | 'passkey_sign_in'
+  // Accounts (src/account): password changes, reset requests and resets, sessions signed out.
+  | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'sessions_ended';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

@@ -21,6 +21,10 @@ const EVENTS: AuditEventType[] = [
   'passkey_added',
   'passkey_removed',
   'passkey_sign_in',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'sessions_ended',
 ];
 
 @AdminRoute()
@@ -29,7 +33,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication, reuse detection and second factors' })
+  @ApiOperation({ summary: 'Audit trail of tokens (issuance, refresh, revocation, reuse), failed client authentication, second factors, passkeys, password changes and resets, and ended sessions' })
   async list(
     @Query('client_id') clientId?: string,
     @Query('event') event?: string,

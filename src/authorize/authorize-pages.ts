@@ -25,6 +25,7 @@ export class AuthorizePages {
         username: extra.username,
         // The "Sign in with a passkey" button (public/passkeys.js shows it where the browser has WebAuthn).
         passkeys: this.config.webauthnRelyingParty !== null,
+        forgotPasswordUrl: this.config.passwordResetByEmail ? forgotPasswordUrl(extra.returnTo, request ? serialize(request) : extra.authorizationRequest) : undefined,
       },
       extra.status ?? 200,
     );
@@ -51,6 +52,12 @@ export class AuthorizePages {
         });
     }
   }
+}
+
+/** "Forgot password?" comes back to where the sign-in was going: the return_to path, or the authorization request. */
+function forgotPasswordUrl(returnTo: string | undefined, authorizationRequest: string | undefined): string {
+  const back = returnTo ?? (authorizationRequest ? `/authorize?${authorizationRequest}` : undefined);
+  return back && back.length <= 2000 ? `/password-reset?return_to=${encodeURIComponent(back)}` : '/password-reset';
 }
 
 /** The original /authorize parameters, carried by every form and validated again on each submission. */

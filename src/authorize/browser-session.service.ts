@@ -38,7 +38,7 @@ export class BrowserSessionService {
 
   /** `amr` (RFC 8176) says how the person proved who they are; a password alone is `pwd`. */
   async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod, amr: string[] = defaultAmr(method)): Promise<SignedInUser> {
-    const { session, token } = await this.sessions.start(user.id, method, amr);
+    const { session, token } = await this.sessions.start(user.id, method, amr, { ip: reply.request.ip, userAgent: reply.request.headers['user-agent'] });
     reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(this.config.loginSessionTtl));
     return { session, user, csrfToken: csrfFor(token) };
   }

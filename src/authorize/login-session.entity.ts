@@ -32,4 +32,12 @@ export class LoginSessionEntity {
 
   @Column('timestamptz', { name: 'ended_at', nullable: true })
   endedAt: Date | null;
+
+  /** The address the sign-in came from (after TRUST_PROXY), shown on the account page. */
+  @Column('text', { nullable: true })
+  ip: string | null;
+
+  /** The browser's User-Agent at sign-in, truncated; shown on the account page. */
+  @Column('text', { name: 'user_agent', nullable: true })
+  userAgent: string | null;
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { randomToken } from '../common/crypto/random-token';
-import { UserRole } from '../clients/user.entity';
+import { UserEntity, UserRole } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { adminUserView } from '../admin/admin-views';
 import { withApplication } from './cli-context';
@@ -13,6 +13,7 @@ interface CreateUserOptions {
   fhirUser: string;
   role: UserRole;
   restrictedToPatients?: string;
+  email?: string;
   table?: boolean;
 }
 
@@ -21,11 +22,12 @@ export function registerUserCommands(program: Command): void {
     .command('users:create')
     .description('Create a user; without --password one is generated and printed once')
     .requiredOption('--username <username>', 'login name (case-insensitive)')
-    .option('--password <password>', 'password (visible in the process list; omit to generate one)')
+    .option('--password <password>', 'password (visible in the process list; omit to generate one); at least 12 characters, not a common password')
     .requiredOption('--display-name <name>', 'name shown to the user')
     .requiredOption('--fhir-user <reference>', 'e.g. Practitioner/123 or Patient/abc')
     .option('--role <role>', 'patient or practitioner', 'practitioner')
     .option('--restricted-to-patients <ids>', 'comma-separated Patient ids a practitioner may see (at most 100; carried in every access token)')
+    .option('--email <address>', 'where password reset links are sent (unique regardless of case)')
     .option('--table', 'print a table instead of JSON')
     .action(async (options: CreateUserOptions) => {
       if (!['patient', 'practitioner'].includes(options.role)) throw new Error('--role must be patient or practitioner');
@@ -41,9 +43,27 @@ export function registerUserCommands(program: Command): void {
           fhirUser: options.fhirUser,
           role: options.role,
           restrictedToPatients: options.restrictedToPatients ? options.restrictedToPatients.split(',').map((id) => id.trim()).filter(Boolean) : null,
+          email: options.email ?? null,
         }),
       );
       print({ ...adminUserView(user), ...(options.password ? {} : { password }) }, options);
+    });
+
+  program
+    .command('users:update')
+    .description('Change a user, named by username or id')
+    .argument('<user>', 'username or id')
+    .option('--email <address>', "where password reset links are sent (unique regardless of case); '' removes it")
+    .option('--table', 'print a table instead of JSON')
+    .action(async (name: string, options: { email?: string; table?: boolean }) => {
+      if (options.email === undefined) throw new Error('nothing to change: give --email');
+      const user = await withApplication(async (app) => {
+        const users = app.get(UsersService);
+        const found = (await users.findById(name)) ?? (await users.findByUsername(name));
+        if (!found) throw new Error(`no user ${name}`);
+        return users.update(found.id, { email: options.email === '' ? null : options.email });
+      });
+      print(adminUserView(user as UserEntity), options);
     });
 
   program

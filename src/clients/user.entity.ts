@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 export type UserRole = 'patient' | 'practitioner';
 
 @Entity('users')
+// Unique on lower(email) (migration AddEmailToUsers): an expression index TypeORM does not model.
+@Index('users_email_lower', { synchronize: false })
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -11,6 +13,10 @@ export class UserEntity {
   @Index('users_username', { unique: true })
   @Column('text')
   username: string;
+
+  /** Where password reset links go; kept as typed, unique regardless of case. */
+  @Column('text', { nullable: true })
+  email: string | null;
 
   @Column('text', { name: 'password_hash' })
   passwordHash: string;

@@ -20,23 +20,44 @@ export class UserRepository {
     return this.users.findOneBy({ username: username.toLowerCase() });
   }
 
+  /** Case-insensitive, as the unique index users_email_lower. */
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.createQueryBuilder('user').where('lower(user.email) = lower(:email)', { email }).getOne();
+  }
+
   listAll(): Promise<UserEntity[]> {
     return this.users.find({ order: { username: 'ASC' } });
   }
 
-  /** Null when the username is taken. */
+  /** Throws UniqueUserFieldError when the username or the e-mail address is taken. */
   async insert(user: Partial<UserEntity>): Promise<UserEntity | null> {
     try {
       const result = await this.users.insert(user);
       return this.findById(result.identifiers[0].id as string);
     } catch (error) {
-      if (isUniqueViolation(error)) return null;
-      throw error;
+      throw uniqueFieldError(error);
     }
   }
 
+  /** Throws UniqueUserFieldError when the new e-mail address is taken. */
   async update(id: string, changes: Partial<UserEntity>): Promise<UserEntity | null> {
-    await this.users.update({ id }, { ...changes, updatedAt: new Date() });
+    try {
+      await this.users.update({ id }, { ...changes, updatedAt: new Date() });
+    } catch (error) {
+      throw uniqueFieldError(error);
+    }
     return this.findById(id);
   }
+}
+
+export class UniqueUserFieldError extends Error {
+  constructor(readonly field: 'username' | 'email') {
+    super(`${field} taken`);
+  }
+}
+
+function uniqueFieldError(error: unknown): unknown {
+  if (!isUniqueViolation(error)) return error;
+  const constraint = (error as { driverError?: { constraint?: string }; constraint?: string }).driverError?.constraint ?? (error as { constraint?: string }).constraint;
+  return new UniqueUserFieldError(constraint === 'users_email_lower' ? 'email' : 'username');
 }

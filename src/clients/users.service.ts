@@ -6,8 +6,9 @@ import { BoundedQueue } from '../common/concurrency/bounded-queue';
 import { randomToken } from '../common/crypto/random-token';
 import { isFhirId } from '../fhir-auth/r4-resource-types';
 import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
+import { passwordProblem } from './password-policy';
 import { UserEntity, UserRole } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UniqueUserFieldError, UserRepository } from './user.repository';
 
 export interface CreateUserCommand {
   username: string;
@@ -17,7 +18,12 @@ export interface CreateUserCommand {
   role: UserRole;
   restrictedToPatients?: string[] | null;
   enabled?: boolean;
-  /** Set only by the demo seed (src/seed): marks a user the demo EHR launcher may launch. */
+  /** Where password reset links go; unique regardless of case; null for none. */
+  email?: string | null;
+  /**
+   * Set only by the demo seed (src/seed): marks a user the demo EHR launcher may launch. The seed's documented
+   * passwords predate the password policy and are exempt from it.
+   */
   demo?: boolean;
 }
 
@@ -29,7 +35,29 @@ export class UsernameTakenError extends Error {
   }
 }
 
+export class EmailTakenError extends Error {
+  constructor() {
+    super('that e-mail address is already used by another user');
+  }
+}
+
 export class InvalidUserError extends Error {}
+
+/** A new password the policy refuses; the message is meant for the person choosing it. */
+export class WeakPasswordError extends InvalidUserError {}
+
+const EMAIL_MAX_LENGTH = 254;
+
+/** A trimmed address of the usual shape (RFC 5321 length limit), or null for none; InvalidUserError otherwise. */
+export function normalizeEmail(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const email = value.trim();
+  if (email === '') return null;
+  if (email.length > EMAIL_MAX_LENGTH || !/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/.test(email)) {
+    throw new InvalidUserError('email must be an e-mail address such as name@example.org (at most 254 characters)');
+  }
+  return email;
+}
 
 // Hot-path lookups (FHIR guard, introspection, refresh) may be this stale in other processes; this process
 // forgets a user as soon as it changes it.
@@ -89,6 +117,12 @@ export class UsersService {
     return this.repository.findByUsername(username);
   }
 
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<UserEntity | null> {
+    if (typeof email !== 'string' || email.trim().length === 0 || email.length > EMAIL_MAX_LENGTH) return Promise.resolve(null);
+    return this.repository.findByEmail(email.trim());
+  }
+
   list(): Promise<UserEntity[]> {
     return this.repository.listAll();
   }
@@ -104,16 +138,21 @@ export class UsersService {
 
   async create(command: CreateUserCommand): Promise<UserEntity> {
     checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
-    const user = await this.repository.insert({
-      username: command.username.toLowerCase(),
-      passwordHash: await hash(command.password, ARGON2_OPTIONS),
-      displayName: command.displayName,
-      fhirUser: command.fhirUser,
-      role: command.role,
-      restrictedToPatients: command.restrictedToPatients ?? null,
-      enabled: command.enabled ?? true,
-      demo: command.demo ?? false,
-    });
+    const email = normalizeEmail(command.email);
+    if (!command.demo) checkPassword(command.password, command.username, email);
+    const user = await this.unique(command.username, async () =>
+      this.repository.insert({
+        username: command.username.toLowerCase(),
+        email,
+        passwordHash: await hash(command.password, ARGON2_OPTIONS),
+        displayName: command.displayName,
+        fhirUser: command.fhirUser,
+        role: command.role,
+        restrictedToPatients: command.restrictedToPatients ?? null,
+        enabled: command.enabled ?? true,
+        demo: command.demo ?? false,
+      }),
+    );
     if (!user) throw new UsernameTakenError(command.username);
     return user;
   }
@@ -132,25 +171,51 @@ export class UsersService {
     if (changes.role !== undefined) columns.role = changes.role;
     if (changes.restrictedToPatients !== undefined) columns.restrictedToPatients = changes.restrictedToPatients;
     if (changes.enabled !== undefined) columns.enabled = changes.enabled;
-    const updated = await this.repository.update(id, columns);
+    if (changes.email !== undefined) columns.email = normalizeEmail(changes.email);
+    const updated = await this.unique(existing.username, () => this.repository.update(id, columns));
     this.enabledCache.delete(id);
     return updated;
   }
 
-  /** Sets the given password, or a generated one that is returned (shown once). */
+  /**
+   * Sets the given password (WeakPasswordError when the policy refuses it), or a generated one that is
+   * returned (shown once).
+   */
   async resetPassword(id: string, password?: string): Promise<{ user: UserEntity; password: string } | null> {
-    if (!(await this.findById(id))) return null;
+    const existing = await this.findById(id);
+    if (!existing) return null;
+    if (password !== undefined) checkPassword(password, existing.username, existing.email);
     const newPassword = password ?? randomToken(18);
     const user = await this.repository.update(id, { passwordHash: await hash(newPassword, ARGON2_OPTIONS) });
+    this.enabledCache.delete(id);
     return user ? { user, password: newPassword } : null;
+  }
+
+  /** Why the policy would refuse `password` for this user (a sentence for them), or null. */
+  passwordProblem(password: unknown, user: Pick<UserEntity, 'username' | 'email'>): string | null {
+    return passwordProblem(password, { username: user.username, email: user.email });
   }
 
   disable(id: string): Promise<UserEntity | null> {
     return this.update(id, { enabled: false });
   }
 
+  private async unique<T>(username: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof UniqueUserFieldError) throw error.field === 'email' ? new EmailTakenError() : new UsernameTakenError(username);
+      throw error;
+    }
+  }
+
   private getDummyHash(): Promise<string> {
     this.dummyHash ??= hash(randomToken(), ARGON2_OPTIONS);
     return this.dummyHash;
   }
+}
+
+function checkPassword(password: string, username: string, email: string | null | undefined): void {
+  const problem = passwordProblem(password, { username, email });
+  if (problem) throw new WeakPasswordError(problem);
 }

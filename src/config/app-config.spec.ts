@@ -44,6 +44,10 @@ describe('AppConfig', () => {
     [{ SMART_ASSOCIATED_ENDPOINTS: 'javascript:alert(1)' }, 'SMART_ASSOCIATED_ENDPOINTS'],
     [{ SMART_ASSOCIATED_ENDPOINTS: 'https://ok.example.org/fhir, fhir.example.org' }, 'SMART_ASSOCIATED_ENDPOINTS'],
     [{ SMART_ASSOCIATED_ENDPOINTS: 'https://user:pw@fhir.example.org/fhir' }, 'SMART_ASSOCIATED_ENDPOINTS'],
+    [{ SMTP_URL: 'https://mail.example.org', MAIL_FROM: 'a@example.org' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://mail.example.org/some/path', MAIL_FROM: 'a@example.org' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtps://mail.example.org' }, 'MAIL_FROM'],
+    [{ SMTP_URL: 'smtp://localhost:2525', MAIL_FROM: 'a@example.org\r\nBcc: x@example.org' }, 'MAIL_FROM'],
   ])('fails with a message naming the bad variable for %p', (env, variable) => {
     expect(() => new AppConfig(env)).toThrow(variable);
   });
@@ -56,6 +60,13 @@ describe('AppConfig', () => {
   it('trusts no proxy by default, and the addresses and CIDRs TRUST_PROXY lists', () => {
     expect(new AppConfig({}).trustProxy).toEqual([]);
     expect(new AppConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8 ::1 fd00::/8' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+
+  it('offers password reset by e-mail only with SMTP_URL (and MAIL_FROM)', () => {
+    expect(new AppConfig({}).passwordResetByEmail).toBe(false);
+    const config = new AppConfig({ SMTP_URL: 'smtps://user:p%40ss@mail.example.org:465', MAIL_FROM: 'Example Health <no-reply@example.org>' });
+    expect(config.passwordResetByEmail).toBe(true);
+    expect(config.mailFrom).toBe('Example Health <no-reply@example.org>');
   });
 
   it('caps the backend token lifetime at 300 seconds', () => {

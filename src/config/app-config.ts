@@ -61,6 +61,10 @@ export class AppConfig {
   readonly mfaRequiredRoles: string[];
   /** Passkeys' RP ID and origin, from PUBLIC_URL; null (passkeys not offered) when it names an IP or is not https. */
   readonly webauthnRelyingParty: WebAuthnRelyingParty | null;
+  /** SMTP server for password reset e-mail (`smtp://` or `smtps://`, credentials in the URL); reset by e-mail is off without it. */
+  readonly smtpUrl: string | undefined;
+  /** From address of the server's e-mail; required with SMTP_URL. */
+  readonly mailFrom: string | undefined;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -119,9 +123,19 @@ export class AppConfig {
       throw new ConfigurationError('Invalid configuration:\n  MFA_REQUIRED_ROLES: must be a comma-separated list of role names such as practitioner,admin');
     }
     this.webauthnRelyingParty = relyingPartyFor(this.publicUrl).relyingParty;
+    this.smtpUrl = env.SMTP_URL;
+    this.mailFrom = env.MAIL_FROM?.trim();
+    if (this.smtpUrl && !this.mailFrom) {
+      throw new ConfigurationError('Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (e.g. "Example Health <no-reply@example.org>")');
+    }
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }
+  }
+
+  /** Password reset by e-mail is offered only when the server can send e-mail. */
+  get passwordResetByEmail(): boolean {
+    return this.smtpUrl !== undefined;
   }
 
   get isProduction(): boolean {

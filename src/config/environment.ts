@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
 const DURATION = /^\s*\d{1,9}\s*[smhd]?\s*$/;
 const DURATION_MESSAGE = 'must be a duration such as 60s, 15m, 1h or 90d';
@@ -117,6 +117,11 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString()
   MFA_REQUIRED_ROLES?: string;
+  @IsOptional() @Matches(/^smtps?:\/\/[^\s/?#]+(\/?)(\?[^\s#]*)?$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.org' })
+  SMTP_URL?: string;
+
+  @IsOptional() @IsString() @MaxLength(320) @Matches(/^[^\r\n]*@[^\r\n]*$/, { message: 'MAIL_FROM must be an address such as "Example Health <no-reply@example.org>"' })
+  MAIL_FROM?: string;
 }
 
 export class ConfigurationError extends Error {

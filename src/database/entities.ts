@@ -1,3 +1,5 @@
+import { PasswordResetRequestEntity } from '../account/password-reset-request.entity';
+import { PasswordResetTokenEntity } from '../account/password-reset-token.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { BrandEntity } from '../brands/brand.entity';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
@@ -30,4 +32,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
   FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
-  TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity, PasskeyCredentialEntity, PasskeyChallengeEntity];
+  TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity, PasskeyCredentialEntity, PasskeyChallengeEntity,
+  PasswordResetTokenEntity, PasswordResetRequestEntity];

@@ -1,15 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../clients/password-policy';
 
 const FHIR_USER = /^(Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/;
 const FHIR_USER_MESSAGE = 'fhir_user must be a relative reference such as Practitioner/123 or Patient/abc';
+const PASSWORD_DESCRIPTION =
+  `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters, no composition rules; refused when it is a common or breached ` +
+  'password, repetitive or sequential, or contains the username, the e-mail address or the service name (NIST SP 800-63B §5.1.1.2)';
+const EMAIL_DESCRIPTION = 'Where password reset links are sent; unique regardless of case';
 
 export class CreateUserDto {
   @ApiProperty() @Matches(/^[A-Za-z0-9._@-]{1,100}$/, { message: 'username may contain letters, digits and . _ @ - (at most 100)' })
   username: string;
 
-  @ApiProperty({ minLength: 8 }) @IsString() @MinLength(8) @MaxLength(1024)
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: PASSWORD_DESCRIPTION })
+  @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
+
+  @ApiPropertyOptional({ format: 'email', maxLength: 254, nullable: true, description: EMAIL_DESCRIPTION })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string | null;
 
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200)
   display_name: string;
@@ -43,10 +53,14 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({ format: 'email', maxLength: 254, nullable: true, description: `${EMAIL_DESCRIPTION}; null removes it` })
+  @ValidateIf((dto: UpdateUserDto) => dto.email !== null) @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string | null;
 }
 
 export class ResetPasswordDto {
-  @ApiPropertyOptional({ description: 'The new password; generated and returned once when omitted' })
-  @IsOptional() @IsString() @MinLength(8) @MaxLength(1024)
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: `The new password (${PASSWORD_DESCRIPTION}); generated and returned once when omitted` })
+  @IsOptional() @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH)
   password?: string;
 }
