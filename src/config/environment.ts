@@ -111,6 +111,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(['true', 'false'])
   OUTBOUND_ALLOW_HTTP_LOOPBACK?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  LOCAL_SIGN_IN?: string;
 }
 
 export class ConfigurationError extends Error {
