@@ -17,6 +17,7 @@ import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServ
 import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
 import { RecordAuthenticationMethods1795530000000 } from './1795530000000-RecordAuthenticationMethods';
+import { AddIdentityProviders1795630000000 } from './1795630000000-AddIdentityProviders';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
 export const MIGRATIONS: Function[] = [
@@ -39,4 +40,5 @@ export const MIGRATIONS: Function[] = [
   BindRefreshTokensToDpopKeys1795510000000,
   CreateUserAccessBrand1795520000000,
   RecordAuthenticationMethods1795530000000,
+  AddIdentityProviders1795630000000,
 ];

@@ -11,6 +11,10 @@ import { ClientEntity } from '../clients/client.entity';
 import { DeletedClientIdEntity } from '../clients/deleted-client-id.entity';
 import { InitialAccessTokenEntity } from '../clients/initial-access-token.entity';
 import { UserEntity } from '../clients/user.entity';
+import { FederatedIdentityEntity } from '../federation/federated-identity.entity';
+import { FederatedSessionEntity } from '../federation/federated-session.entity';
+import { IdentityProviderEntity } from '../federation/identity-provider.entity';
+import { FederationFlowEntity } from '../federation/oidc/federation-flow.entity';
 import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.entity';
 import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
@@ -24,4 +28,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
-  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity];
+  FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
+  IdentityProviderEntity, FederatedIdentityEntity, FederationFlowEntity, FederatedSessionEntity];

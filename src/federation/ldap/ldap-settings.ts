@@ -1,0 +1,3 @@
+export interface LdapSettings { url: string; startTls: boolean; bindDn: string | null; bindPassword: string | null; userBase: string; userFilter: string; attributes: { username?: string; displayName?: string; fhirUser?: string; email?: string }; groupBase: string | null; groupFilter?: string | null; groupNameAttribute?: string; tlsCaPem?: string | null; timeoutMs: number; }
+export interface LdapPerson { id: string; dn: string; username: string; displayName: string | null; fhirUser: string | null; email: string | null; groups: string[] }
+export type LdapOutcome = { ok: true; person: LdapPerson } | { ok: false; reason: 'invalid-credentials' | 'not-found' | 'ambiguous' | 'unavailable' | 'misconfigured'; detail: string };
