@@ -48,7 +48,8 @@ export class AddIdentityProviders1795630000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "federation_flows_expires_at" ON "federation_flows" ("expires_at")`);
     await queryRunner.query(`CREATE TABLE "federated_sessions" (
       "session_id" uuid PRIMARY KEY,
-      "provider_id" text NOT NULL)`);
+      "provider_id" text NOT NULL,
+      "created_at" timestamptz NOT NULL DEFAULT now())`);
     await queryRunner.query(`CREATE INDEX "federated_sessions_provider" ON "federated_sessions" ("provider_id")`);
   }
 

@@ -9,6 +9,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { FederationModule } from './federation';
 import { FhirModule } from './fhir/fhir.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
@@ -21,7 +22,7 @@ import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule];
+const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule, FederationModule];
 
 @Module({})
 export class AppModule {

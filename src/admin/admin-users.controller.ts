@@ -60,7 +60,7 @@ export class AdminUsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password, or generate one (returned once)' })
   async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto): Promise<Record<string, unknown>> {
-    const result = await this.users.resetPassword(id, dto?.password);
+    const result = await this.guard(() => this.users.resetPassword(id, dto?.password));
     if (!result) throw new NotFoundException(`No user ${id}`);
     return { ...adminUserView(result.user), ...(dto?.password ? {} : { password: result.password }) };
   }

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse';
+export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse' | 'federated_sign_in';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

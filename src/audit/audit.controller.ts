@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';
 
-const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse'];
+const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse', 'federated_sign_in'];
 
 @AdminRoute()
 @Controller('admin/audit')

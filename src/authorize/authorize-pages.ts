@@ -1,14 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
 import { AuthorizingUser } from './authorizing-user';
 import { sendPage } from './html-reply';
+import { SignInOptions } from './sign-in-options';
 
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
 @Injectable()
 export class AuthorizePages {
-  login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): void {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly signInOptions: SignInOptions,
+  ) {}
+
+  /** Whether the username/password form of local accounts is offered (LOCAL_SIGN_IN). */
+  get localSignIn(): boolean {
+    return this.config.localSignIn;
+  }
+
+  async login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): Promise<void> {
+    const identityProviders = await this.signInOptions.list();
     sendPage(
       reply,
       'login',
@@ -20,6 +33,9 @@ export class AuthorizePages {
         returnTo: extra.returnTo,
         error: extra.error,
         username: extra.username,
+        localSignIn: this.config.localSignIn,
+        identityProviders,
+        noSignIn: !this.config.localSignIn && identityProviders.length === 0,
       },
       extra.status ?? 200,
     );

@@ -22,6 +22,7 @@ import { LoginController } from './login.controller';
 import { LoginSessionService } from './login-session.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PATIENT_DIRECTORY } from './patient-directory';
+import { SignInOptions } from './sign-in-options';
 import { SmartStyleController } from './smart-style.controller';
 import { SmartStyleService } from './smart-style.service';
 import { UpstreamPatientDirectory } from './upstream.patient-directory';
@@ -83,6 +84,7 @@ const SCOPES_SUPPORTED = [
     LoginSessionService,
     LoginThrottleService,
     SmartStyleService,
+    SignInOptions,
     {
       provide: PATIENT_DIRECTORY,
       useFactory: (config: AppConfig, dataSource: DataSource) =>
@@ -90,7 +92,7 @@ const SCOPES_SUPPORTED = [
       inject: [AppConfig, DataSource],
     },
   ],
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY],
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, SignInOptions],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { AppConfig } from '../config/app-config';
 import { LoginMethod, LoginSessionEntity } from './login-session.entity';
@@ -51,6 +51,13 @@ export class LoginSessionService {
 
   async end(sessionId: string): Promise<void> {
     await this.sessions.update({ id: sessionId }, { endedAt: new Date() });
+  }
+
+  /** Ends several sessions at once (e.g. every session an identity provider began, when it is disabled). */
+  async endMany(sessionIds: string[]): Promise<void> {
+    for (let start = 0; start < sessionIds.length; start += 1000) {
+      await this.sessions.update({ id: In(sessionIds.slice(start, start + 1000)), endedAt: IsNull() }, { endedAt: new Date() });
+    }
   }
 
   async purgeEnded(olderThanSeconds = 86_400): Promise<void> {

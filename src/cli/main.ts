@@ -9,6 +9,7 @@ import { withApplication } from './cli-context';
 import { print } from './cli-output';
 import { registerBrandCommands } from './brand-commands';
 import { registerClientCommands } from './client-commands';
+import { registerIdentityProviderCommands } from './identity-provider-commands';
 import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
 
@@ -22,6 +23,7 @@ registerClientCommands(program);
 registerUserCommands(program);
 registerResourceServerCommands(program);
 registerBrandCommands(program);
+registerIdentityProviderCommands(program);
 
 program
   .command('keys:rotate')

@@ -11,7 +11,8 @@ import { UserRepository } from './user.repository';
 
 export interface CreateUserCommand {
   username: string;
-  password: string;
+  /** null: no local password at all (people who sign in through an identity provider). */
+  password: string | null;
   displayName: string;
   fhirUser: string;
   role: UserRole;
@@ -46,6 +47,16 @@ function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients
   if (restrictedToPatients?.some((id) => typeof id !== 'string' || !isFhirId(id))) {
     throw new InvalidUserError('restrictedToPatients holds FHIR ids (1-64 characters of A-Z, a-z, 0-9, - and .)');
   }
+}
+
+/**
+ * The password hash of a user without a local password: not a PHC string, so no password ever verifies against
+ * it, and resetPassword refuses to give such a user one (they sign in through their identity provider).
+ */
+export const NO_PASSWORD = '!no-local-password';
+
+export function hasLocalPassword(user: Pick<UserEntity, 'passwordHash'>): boolean {
+  return user.passwordHash !== NO_PASSWORD;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -97,16 +108,16 @@ export class UsersService {
   async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
     const user = typeof password === 'string' && password.length <= 1024 ? await this.findByUsername(username) : null;
     // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
-    const storedHash = user?.passwordHash ?? (await this.getDummyHash());
+    const storedHash = user && hasLocalPassword(user) ? user.passwordHash : await this.getDummyHash();
     const matches = await this.argon2.run(() => verify(storedHash, typeof password === 'string' ? password : '').catch(() => false));
-    return user && user.enabled && matches ? user : null;
+    return user && user.enabled && hasLocalPassword(user) && matches ? user : null;
   }
 
   async create(command: CreateUserCommand): Promise<UserEntity> {
     checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
     const user = await this.repository.insert({
       username: command.username.toLowerCase(),
-      passwordHash: await hash(command.password, ARGON2_OPTIONS),
+      passwordHash: command.password === null ? NO_PASSWORD : await hash(command.password, ARGON2_OPTIONS),
       displayName: command.displayName,
       fhirUser: command.fhirUser,
       role: command.role,
@@ -139,7 +150,9 @@ export class UsersService {
 
   /** Sets the given password, or a generated one that is returned (shown once). */
   async resetPassword(id: string, password?: string): Promise<{ user: UserEntity; password: string } | null> {
-    if (!(await this.findById(id))) return null;
+    const existing = await this.findById(id);
+    if (!existing) return null;
+    if (!hasLocalPassword(existing)) throw new InvalidUserError('This user signs in through an identity provider and has no local password');
     const newPassword = password ?? randomToken(18);
     const user = await this.repository.update(id, { passwordHash: await hash(newPassword, ARGON2_OPTIONS) });
     return user ? { user, password: newPassword } : null;

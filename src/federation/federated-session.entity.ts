@@ -9,4 +9,7 @@ export class FederatedSessionEntity {
 
   @Column('text', { name: 'provider_id' })
   providerId: string;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
 }
