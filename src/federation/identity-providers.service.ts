@@ -76,12 +76,13 @@ export class IdentityProvidersService {
     if (after && isOidc(before) && isOidc(after) && after.issuer !== before.issuer && (await this.linkCount(id)) > 0) {
       throw new IdentityProviderConflictError('issuer cannot change while people are linked to this provider (their subjects belong to the old issuer); remove the links or create a new provider');
     }
+    const wasEnabled = existing.enabled;
     const secrets = await this.secretsOf(existing);
     const updated = this.providers.merge(existing, changes.columns, { updatedAt: new Date() });
     await this.applySecrets(updated, { secret: changes.secret !== undefined ? changes.secret : secrets.secret, privateJwk: secrets.privateJwk });
     await this.providers.save(updated);
     // Disabling a provider ends the sign-in sessions it began (docs/federation.md).
-    if (existing.enabled && changes.columns.enabled === false) await this.sessions.endAllOf(id);
+    if (wasEnabled && changes.columns.enabled === false) await this.sessions.endAllOf(id);
     return this.findById(id);
   }
 

@@ -27,7 +27,8 @@ export class FederationFlowsRepository {
    * presenting the state does not use it up: the person who started it can still finish.
    */
   async redeem(state: string, providerId: string, browserBinding: string): Promise<FederationFlowEntity | null> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
       `UPDATE federation_flows SET used_at = now()
         WHERE state_hash = $1 AND provider_id = $2 AND browser_binding = $3 AND used_at IS NULL AND expires_at > now()
         RETURNING code_verifier, nonce, max_age, authorization_request, return_to`,

@@ -80,7 +80,9 @@ export function customFetchThrough(fetcher: OutboundFetcher): oidc.CustomFetch {
   return async (url, options) => {
     const method = options.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') throw new TypeError(`${method} is not used with identity providers`);
-    const response = await fetcher.request(url, { method, headers: { ...options.headers }, body: bodyOf(options.body) });
+    // Typed as a record, but oauth4webapi hands over a Headers instance.
+    const requestHeaders = Object.fromEntries(new Headers(options.headers as HeadersInit).entries());
+    const response = await fetcher.request(url, { method, headers: requestHeaders, body: bodyOf(options.body) });
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
