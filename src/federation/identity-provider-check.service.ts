@@ -73,7 +73,8 @@ function explain(error: unknown): string {
   const reasons: string[] = [];
   for (let current = error; current && reasons.length < 4; current = (current as { cause?: unknown }).cause) {
     const text = current instanceof OutboundFetchError ? current.detail : current instanceof Error ? current.message : String(current);
-    if (text && !reasons.includes(text) && text !== 'The document could not be retrieved') reasons.push(text);
+    // openid-client's and the fetcher's generic wrappers say nothing the cause does not.
+    if (text && !reasons.includes(text) && !['The document could not be retrieved', 'something went wrong'].includes(text)) reasons.push(text);
   }
   const text = reasons.join(': ') || 'unknown error';
   if (/resolves to .* not allowed|must not point to/.test(text)) return `${text} (the address is on a private network: set allow_private_network on this provider if that is intended)`;

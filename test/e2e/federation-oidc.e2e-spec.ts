@@ -18,7 +18,7 @@ describe('federation: OpenID Connect identity provider', () => {
   let upstream: OidcUpstream;
   const ids = { create: unique('sso'), linkOnly: unique('sso-link'), lookup: unique('sso-lookup') };
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${server.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${server.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
 
   function account(groups: string[], extra: Record<string, unknown> = {}, amr?: string[]): string {
     const sub = unique('sub');

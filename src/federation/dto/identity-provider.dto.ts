@@ -4,6 +4,12 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength,
 // Fields of both types; which apply is checked against `type` (identity-provider-input.ts), and an ldap field
 // sent for an oidc provider (or the reverse) is refused with 400.
 export class UpdateIdentityProviderDto {
+  @ApiPropertyOptional({ description: 'Cannot change after creation (400)' }) @IsOptional() @IsString() @MaxLength(64)
+  id?: string;
+
+  @ApiPropertyOptional({ enum: ['oidc', 'ldap'], description: 'Cannot change after creation (400)' }) @IsOptional() @IsIn(['oidc', 'ldap'])
+  type?: 'oidc' | 'ldap';
+
   @ApiPropertyOptional({ example: 'Hospital sign-in', description: 'Shown on the sign-in page as "Sign in with …"' })
   @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
   display_name?: string;
@@ -96,10 +102,10 @@ export class UpdateIdentityProviderDto {
 export class CreateIdentityProviderDto extends UpdateIdentityProviderDto {
   @ApiProperty({ example: 'hospital-sso', description: 'Slug (lower-case letters, digits, -); part of the redirect URI' })
   @IsString() @MaxLength(64)
-  id: string;
+  declare id: string;
 
   @ApiProperty({ enum: ['oidc', 'ldap'] }) @IsIn(['oidc', 'ldap'])
-  type: 'oidc' | 'ldap';
+  declare type: 'oidc' | 'ldap';
 }
 
 export class LinkIdentityDto {

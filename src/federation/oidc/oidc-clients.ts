@@ -81,7 +81,8 @@ export function customFetchThrough(fetcher: OutboundFetcher): oidc.CustomFetch {
     const method = options.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') throw new TypeError(`${method} is not used with identity providers`);
     // Typed as a record, but oauth4webapi hands over a Headers instance.
-    const requestHeaders = Object.fromEntries(new Headers(options.headers as HeadersInit).entries());
+    const requestHeaders: Record<string, string> = {};
+    new Headers(options.headers as HeadersInit).forEach((value, name) => (requestHeaders[name] = value));
     const response = await fetcher.request(url, { method, headers: requestHeaders, body: bodyOf(options.body) });
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
