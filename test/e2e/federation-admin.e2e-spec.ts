@@ -52,9 +52,12 @@ describe('federation: identity providers managed by the operator', () => {
     await server?.close();
   });
 
-  it('needs the admin token', async () => {
+  it('needs the admin token, and is described in the OpenAPI document', async () => {
     const response = await fetch(`${server.baseUrl}/admin/identity-providers`);
     expect(response.status).toBe(401);
+    const openapi = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/admin/identity-providers', '/admin/identity-providers/{id}', '/admin/identity-providers/{id}/test', '/admin/identity-providers/{id}/links', '/federation/{id}/jwks.json']));
+    expect(Object.keys(openapi.paths['/admin/identity-providers/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
   });
 
   it.each([
