@@ -6,6 +6,7 @@ import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pa
 import { BrowserSessionService } from './browser-session.service';
 import { field, seeOther } from './html-reply';
 import { LoginThrottleService } from './login-throttle.service';
+import { safeReturnTo, withoutLoginPrompt } from './sign-in-continuation';
 import { QueueBusyError } from '../common/concurrency/bounded-queue';
 import { hasControlCharacters } from '../common/text/control-characters';
 
@@ -77,22 +78,4 @@ export class LoginController {
     const authorizationRequest = field(body?.authorization_request);
     seeOther(reply, authorizationRequest && Object.keys(deserialize(authorizationRequest)).length ? `/authorize?${authorizationRequest}` : '/');
   }
-}
-
-/** Only local paths, so the sign-in page cannot be used as an open redirector. */
-function safeReturnTo(value: unknown): string | undefined {
-  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length < 500 ? value : undefined;
-}
-
-/** After a sign-in, prompt=login and max_age (OIDC Core §3.1.2.1) have been honoured; keeping them would ask again forever. */
-function withoutLoginPrompt(authorizationRequest: string): string {
-  const parameters = new URLSearchParams(authorizationRequest);
-  const prompt = parameters.get('prompt');
-  if (prompt === null && !parameters.has('max_age')) return authorizationRequest;
-  parameters.delete('max_age');
-  if (prompt === null) return parameters.toString();
-  const rest = prompt.split(' ').filter((value) => value && value !== 'login');
-  if (rest.length) parameters.set('prompt', rest.join(' '));
-  else parameters.delete('prompt');
-  return parameters.toString();
 }
