@@ -126,6 +126,22 @@ describe('federation: identity providers managed by the operator', () => {
     expect(check.status).toBe(200);
     expect(check.json.ok).toBe(false);
     expect((check.json.problems as string[]).length).toBeGreaterThan(0);
+
+    // Its button leads to its own username/password page; a directory that cannot answer is a page, not a 500.
+    const jar = new CookieJar();
+    const signIn = await (await send(jar, `${server.baseUrl}/login`)).text();
+    const csrf = signIn.match(/name="csrf_token" value="([^"]+)"/)![1];
+    expect(signIn).toContain(`data-identity-provider="${id}"`);
+    const form = await send(jar, `${server.baseUrl}/federation/${id}/start`, new URLSearchParams({ csrf_token: csrf, return_to: '/apps' }).toString());
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    expect(html).toContain(`action="/federation/${id}/login"`);
+    expect(html).toContain('name="password"');
+    const forged = await send(jar, `${server.baseUrl}/federation/${id}/login`, new URLSearchParams({ csrf_token: 'forged', username: 'u', password: 'p' }).toString());
+    expect(forged.status).toBe(400);
+    const failed = await send(jar, `${server.baseUrl}/federation/${id}/login`, new URLSearchParams({ csrf_token: csrf, username: 'someone', password: 'secret' }).toString());
+    expect([502, 503]).toContain(failed.status);
+    expect(failed.headers.get('set-cookie') ?? '').not.toContain('smart_auth_session');
   });
 
   it('/test reports what works and, in plain words, what does not', async () => {
