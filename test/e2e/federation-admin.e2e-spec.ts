@@ -26,9 +26,9 @@ describe('federation: identity providers managed by the operator', () => {
   let upstream: OidcUpstream;
   const pkjwtId = unique('pkjwt');
   const created: string[] = [];
-  const admin = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json & Json[] }> => {
+  const admin = async (method: string, path: string, body?: unknown, on: TestApp = server): Promise<{ status: number; json: Json & Json[] }> => {
     const headers: Record<string, string> = { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
-    const response = await fetch(`${server.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${on.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : {} };
   };
@@ -40,7 +40,9 @@ describe('federation: identity providers managed by the operator', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestApp({ ADMIN_TOKEN, KEY_ENCRYPTION_SECRET, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
+    // Without KEY_ENCRYPTION_SECRET: the signing keys this first start may generate stay readable by the other
+    // specs sharing the database (only the encryption test below starts a second server with the secret).
+    server = await startTestApp({ ADMIN_TOKEN, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
     upstream = await startOidcUpstream([
       { client_id: pkjwtId, redirect_uris: [`${server.baseUrl}/federation/${pkjwtId}/callback`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${server.baseUrl}/federation/${pkjwtId}/jwks.json` },
     ]);
@@ -81,24 +83,31 @@ describe('federation: identity providers managed by the operator', () => {
 
   it('never returns a secret, stores it encrypted, and shows the redirect URI to register upstream', async () => {
     const id = unique('secret');
-    const result = await create(oidcProvider(id, { role_map: { clinicians: 'practitioner' } }));
-    expect(result.status).toBe(201);
-    expect(result.json).toMatchObject({ id, type: 'oidc', client_secret_set: true, redirect_uri: `${server.baseUrl}/federation/${id}/callback`, provisioning: 'link-only', enabled: true, default_role: null });
-    expect(result.json.claims).toEqual({ username: 'preferred_username', display_name: 'name', fhir_user: 'fhirUser', roles: 'groups', email: 'email' });
-    for (const answer of [result, await admin('GET', `/admin/identity-providers/${id}`), await admin('GET', '/admin/identity-providers')]) {
-      expect(JSON.stringify(answer.json)).not.toContain(SECRET);
-      expect(JSON.stringify(answer.json)).not.toContain('"client_secret"');
-    }
-    const [row] = await server.app.get(DataSource).query(`SELECT secret, secrets_encrypted FROM identity_providers WHERE id = $1`, [id]);
-    expect(row.secrets_encrypted).toBe(true);
-    expect(row.secret).not.toContain(SECRET);
-    expect(row.secret.split('.')).toHaveLength(5);
+    // A second server on the same database, with KEY_ENCRYPTION_SECRET (the signing keys exist by now, unencrypted).
+    const sealed = await startTestApp({ ADMIN_TOKEN, KEY_ENCRYPTION_SECRET, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
+    try {
+      const result = await admin('POST', '/admin/identity-providers', oidcProvider(id, { role_map: { clinicians: 'practitioner' } }), sealed);
+      created.push(id);
+      expect(result.status).toBe(201);
+      expect(result.json).toMatchObject({ id, type: 'oidc', client_secret_set: true, redirect_uri: `${sealed.baseUrl}/federation/${id}/callback`, provisioning: 'link-only', enabled: true, default_role: null });
+      expect(result.json.claims).toEqual({ username: 'preferred_username', display_name: 'name', fhir_user: 'fhirUser', roles: 'groups', email: 'email' });
+      for (const answer of [result, await admin('GET', `/admin/identity-providers/${id}`, undefined, sealed), await admin('GET', '/admin/identity-providers', undefined, sealed)]) {
+        expect(JSON.stringify(answer.json)).not.toContain(SECRET);
+        expect(JSON.stringify(answer.json)).not.toContain('"client_secret"');
+      }
+      const [row] = await server.app.get(DataSource).query(`SELECT secret, secrets_encrypted FROM identity_providers WHERE id = $1`, [id]);
+      expect(row.secrets_encrypted).toBe(true);
+      expect(row.secret).not.toContain(SECRET);
+      expect(row.secret.split('.')).toHaveLength(5);
 
-    // PATCH changes only what is sent; the secret stays set.
-    const patched = await admin('PATCH', `/admin/identity-providers/${id}`, { display_name: 'Renamed' });
-    expect(patched.json).toMatchObject({ display_name: 'Renamed', client_secret_set: true, client_id: id });
-    expect((await admin('PATCH', `/admin/identity-providers/${id}`, { type: 'ldap' })).status).toBe(400);
-    expect((await create(oidcProvider(id))).status).toBe(409);
+      // PATCH changes only what is sent; the secret stays set.
+      const patched = await admin('PATCH', `/admin/identity-providers/${id}`, { display_name: 'Renamed' }, sealed);
+      expect(patched.json).toMatchObject({ display_name: 'Renamed', client_secret_set: true, client_id: id });
+      expect((await admin('PATCH', `/admin/identity-providers/${id}`, { type: 'ldap' }, sealed)).status).toBe(400);
+      expect((await admin('POST', '/admin/identity-providers', oidcProvider(id), sealed)).status).toBe(409);
+    } finally {
+      await sealed.close();
+    }
   });
 
   it('refuses a new issuer while people are linked (their subjects belong to the old one)', async () => {
@@ -240,7 +249,7 @@ describe('federation: identity providers managed by the operator', () => {
       execFile(
         process.execPath,
         [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1', KEY_ENCRYPTION_SECRET, PUBLIC_URL: server.baseUrl, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' }, timeout: 60_000 },
+        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1', PUBLIC_URL: server.baseUrl, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' }, timeout: 60_000 },
         (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -44,7 +44,7 @@ describe('federation: OpenID Connect identity provider', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestApp({ ADMIN_TOKEN, KEY_ENCRYPTION_SECRET: 'federation-key-encryption-secret-0123456789', OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
+    server = await startTestApp({ ADMIN_TOKEN, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
     upstream = await startOidcUpstream(Object.values(ids).map((id) => ({ client_id: id, client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${id}/callback`] })));
     await createProvider(ids.create);
     await createProvider(ids.linkOnly, { provisioning: 'link-only' });
