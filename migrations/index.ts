@@ -17,6 +17,7 @@ import { AddResourceServers1795480000000 } from './1795480000000-AddResourceServ
 import { BindRefreshTokensToDpopKeys1795510000000 } from './1795510000000-BindRefreshTokensToDpopKeys';
 import { CreateUserAccessBrand1795520000000 } from './1795520000000-CreateUserAccessBrand';
 import { RecordAuthenticationMethods1795530000000 } from './1795530000000-RecordAuthenticationMethods';
+import { AddIdentityProviders1795630000000 } from './1795630000000-AddIdentityProviders';
 import { CreateSecondFactors1795650000000 } from './1795650000000-CreateSecondFactors';
 import { AddEmailToUsers1795660000000 } from './1795660000000-AddEmailToUsers';
 import { RecordLoginSessionClient1795660000001 } from './1795660000001-RecordLoginSessionClient';
@@ -44,6 +45,7 @@ export const MIGRATIONS: Function[] = [
   BindRefreshTokensToDpopKeys1795510000000,
   CreateUserAccessBrand1795520000000,
   RecordAuthenticationMethods1795530000000,
+  AddIdentityProviders1795630000000,
   CreateSecondFactors1795650000000,
   AddEmailToUsers1795660000000,
   RecordLoginSessionClient1795660000001,

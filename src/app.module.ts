@@ -10,6 +10,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { FederationModule } from './federation';
 import { FhirModule } from './fhir/fhir.module';
 import { GrantsModule } from './grants/grants.module';
 import { HealthModule } from './health/health.module';
@@ -24,7 +25,7 @@ import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
 const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule,
-  PasskeysModule, AccountModule];
+  PasskeysModule, AccountModule, FederationModule];
 
 @Module({})
 export class AppModule {

@@ -22,7 +22,9 @@ export type AuditEventType =
   | 'password_changed'
   | 'password_reset_requested'
   | 'password_reset'
-  | 'sessions_ended';
+  | 'sessions_ended'
+  // Federation (src/federation): sign-in through an identity provider, success or failure, with the provider id.
+  | 'federated_sign_in';
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

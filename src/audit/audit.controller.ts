@@ -25,6 +25,7 @@ const EVENTS: AuditEventType[] = [
   'password_reset_requested',
   'password_reset',
   'sessions_ended',
+  'federated_sign_in',
 ];
 
 @AdminRoute()

@@ -5,13 +5,23 @@ import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
 import { AuthorizingUser } from './authorizing-user';
 import { sendPage } from './html-reply';
+import { SignInOptions } from './sign-in-options';
 
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */
 @Injectable()
 export class AuthorizePages {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly signInOptions: SignInOptions,
+  ) {}
 
-  login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): void {
+  /** Whether the username/password form of local accounts is offered (LOCAL_SIGN_IN). */
+  get localSignIn(): boolean {
+    return this.config.localSignIn;
+  }
+
+  async login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): Promise<void> {
+    const identityProviders = await this.signInOptions.list();
     sendPage(
       reply,
       'login',
@@ -26,6 +36,9 @@ export class AuthorizePages {
         // The "Sign in with a passkey" button (public/passkeys.js shows it where the browser has WebAuthn).
         passkeys: this.config.webauthnRelyingParty !== null,
         forgotPasswordUrl: this.config.passwordResetByEmail ? forgotPasswordUrl(extra.returnTo, request ? serialize(request) : extra.authorizationRequest) : undefined,
+        localSignIn: this.config.localSignIn,
+        identityProviders,
+        noSignIn: !this.config.localSignIn && identityProviders.length === 0,
       },
       extra.status ?? 200,
     );

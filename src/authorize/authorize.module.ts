@@ -23,6 +23,7 @@ import { LoginController } from './login.controller';
 import { LoginSessionService } from './login-session.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PATIENT_DIRECTORY } from './patient-directory';
+import { SignInOptions } from './sign-in-options';
 import { SmartStyleController } from './smart-style.controller';
 import { SmartStyleService } from './smart-style.service';
 import { UpstreamPatientDirectory } from './upstream.patient-directory';
@@ -91,6 +92,7 @@ const SCOPES_SUPPORTED = [
     LoginSessionService,
     LoginThrottleService,
     SmartStyleService,
+    SignInOptions,
     {
       provide: PATIENT_DIRECTORY,
       useFactory: (config: AppConfig, store: PatientPickerRepository) =>
@@ -98,8 +100,8 @@ const SCOPES_SUPPORTED = [
       inject: [AppConfig, PatientPickerRepository],
     },
   ],
-  // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa).
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages],
+  // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa) and other sign-in methods.
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages, SignInOptions],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

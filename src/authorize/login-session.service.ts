@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
@@ -98,6 +98,13 @@ export class LoginSessionService {
       .where('user_id = :userId AND ended_at IS NULL AND expires_at > now()', { userId });
     if (exceptSessionId) builder.andWhere('id <> :exceptSessionId', { exceptSessionId });
     return (await builder.execute()).affected ?? 0;
+  }
+
+  /** Ends several sessions at once (e.g. every session an identity provider began, when it is disabled). */
+  async endMany(sessionIds: string[]): Promise<void> {
+    for (let start = 0; start < sessionIds.length; start += 1000) {
+      await this.sessions.update({ id: In(sessionIds.slice(start, start + 1000)), endedAt: IsNull() }, { endedAt: new Date() });
+    }
   }
 
   async purgeEnded(olderThanSeconds = 86_400): Promise<void> {

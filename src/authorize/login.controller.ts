@@ -29,8 +29,8 @@ export class LoginController {
   ) {}
 
   @Get('login')
-  loginPage(@Query('return_to') returnTo: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { returnTo: safeReturnTo(returnTo) });
+  async loginPage(@Query('return_to') returnTo: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { returnTo: safeReturnTo(returnTo) });
   }
 
   @Post('login')
@@ -44,6 +44,8 @@ export class LoginController {
       this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
+    // LOCAL_SIGN_IN=false: only identity providers sign people in; the form is neither shown nor accepted.
+    if (!this.pages.localSignIn) return retry('Sign-in with a username and password is turned off here.', 403);
     // CR/LF or non-Latin-1 text here would reach the Location header (a raw 500, or header injection); refused before signing in.
     if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest)) {
       return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error: 'The sign-in request was malformed. Please start again from the app.', returnTo, status: 400 });

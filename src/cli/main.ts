@@ -11,6 +11,7 @@ import { registerBrandCommands } from './brand-commands';
 import { registerClientCommands } from './client-commands';
 import { registerMfaCommands } from './mfa-commands';
 import { registerPasskeyCommands } from './passkey-commands';
+import { registerIdentityProviderCommands } from './identity-provider-commands';
 import { registerResourceServerCommands } from './resource-server-commands';
 import { registerUserCommands } from './user-commands';
 
@@ -26,6 +27,7 @@ registerMfaCommands(program);
 registerResourceServerCommands(program);
 registerBrandCommands(program);
 registerPasskeyCommands(program);
+registerIdentityProviderCommands(program);
 
 program
   .command('keys:rotate')

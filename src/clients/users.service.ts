@@ -12,7 +12,8 @@ import { UniqueUserFieldError, UserRepository } from './user.repository';
 
 export interface CreateUserCommand {
   username: string;
-  password: string;
+  /** null: no local password at all (people who sign in through an identity provider). */
+  password: string | null;
   displayName: string;
   fhirUser: string;
   role: UserRole;
@@ -76,6 +77,16 @@ function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients
   }
 }
 
+/**
+ * The password hash of a user without a local password: not a PHC string, so no password ever verifies against
+ * it, and resetPassword refuses to give such a user one (they sign in through their identity provider).
+ */
+export const NO_PASSWORD = '!no-local-password';
+
+export function hasLocalPassword(user: Pick<UserEntity, 'passwordHash'>): boolean {
+  return user.passwordHash !== NO_PASSWORD;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id };
 // argon2 runs on libuv's thread pool, which also signs tokens (src/keys/jws-signer.ts), and each verification
@@ -131,20 +142,20 @@ export class UsersService {
   async verifyPassword(username: string, password: string): Promise<UserEntity | null> {
     const user = typeof password === 'string' && password.length <= 1024 ? await this.findByUsername(username) : null;
     // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
-    const storedHash = user?.passwordHash ?? (await this.getDummyHash());
+    const storedHash = user && hasLocalPassword(user) ? user.passwordHash : await this.getDummyHash();
     const matches = await this.argon2.run(() => verify(storedHash, typeof password === 'string' ? password : '').catch(() => false));
-    return user && user.enabled && matches ? user : null;
+    return user && user.enabled && hasLocalPassword(user) && matches ? user : null;
   }
 
   async create(command: CreateUserCommand): Promise<UserEntity> {
     checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
     const email = normalizeEmail(command.email);
-    if (!command.demo) checkPassword(command.password, command.username, email);
+    if (!command.demo && command.password !== null) checkPassword(command.password, command.username, email);
     const user = await this.unique(command.username, async () =>
       this.repository.insert({
         username: command.username.toLowerCase(),
         email,
-        passwordHash: await hash(command.password, ARGON2_OPTIONS),
+        passwordHash: command.password === null ? NO_PASSWORD : await hash(command.password, ARGON2_OPTIONS),
         displayName: command.displayName,
         fhirUser: command.fhirUser,
         role: command.role,
@@ -184,6 +195,7 @@ export class UsersService {
   async resetPassword(id: string, password?: string): Promise<{ user: UserEntity; password: string } | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
+    if (!hasLocalPassword(existing)) throw new InvalidUserError('This user signs in through an identity provider and has no local password');
     if (password !== undefined) checkPassword(password, existing.username, existing.email);
     const newPassword = password ?? randomToken(18);
     const user = await this.repository.update(id, { passwordHash: await hash(newPassword, ARGON2_OPTIONS) });

@@ -55,6 +55,8 @@ export class AppConfig {
   readonly outboundAllowHttpLoopback: boolean;
   /** Seconds within which a request's headers and body must have arrived (slow-body defence, 408 after). */
   readonly requestTimeout: number;
+  /** The username/password form of local accounts on the sign-in page (false: identity providers only). */
+  readonly localSignIn: boolean;
   /** Further FHIR bases this server authorizes, for `associated_endpoints` (SMART 2.2); absolute http(s) URLs. */
   readonly associatedEndpoints: string[];
   /** Roles whose people must have a second factor: without one they enrol at their next sign-in (docs/authorize.md). */
@@ -116,6 +118,7 @@ export class AppConfig {
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
     this.outboundAllowPrivateNetworks = env.OUTBOUND_ALLOW_PRIVATE_NETWORKS === 'true';
     this.outboundAllowHttpLoopback = env.OUTBOUND_ALLOW_HTTP_LOOPBACK === 'true';
+    this.localSignIn = env.LOCAL_SIGN_IN !== 'false';
     this.requestTimeout = Math.max(duration(env.REQUEST_TIMEOUT, '30s'), 1);
     this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
     this.mfaRequiredRoles = list(env.MFA_REQUIRED_ROLES);

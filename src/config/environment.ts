@@ -122,6 +122,8 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString() @MaxLength(320) @Matches(/^[^\r\n]*@[^\r\n]*$/, { message: 'MAIL_FROM must be an address such as "Example Health <no-reply@example.org>"' })
   MAIL_FROM?: string;
+  @IsOptional() @IsIn(['true', 'false'])
+  LOCAL_SIGN_IN?: string;
 }
 
 export class ConfigurationError extends Error {

@@ -13,6 +13,10 @@ import { ClientEntity } from '../clients/client.entity';
 import { DeletedClientIdEntity } from '../clients/deleted-client-id.entity';
 import { InitialAccessTokenEntity } from '../clients/initial-access-token.entity';
 import { UserEntity } from '../clients/user.entity';
+import { FederatedIdentityEntity } from '../federation/federated-identity.entity';
+import { FederatedSessionEntity } from '../federation/federated-session.entity';
+import { IdentityProviderEntity } from '../federation/identity-provider.entity';
+import { FederationFlowEntity } from '../federation/oidc/federation-flow.entity';
 import { FhirResourceHistoryEntity } from '../fhir/store/fhir-resource-history.entity';
 import { FhirResourceEntity } from '../fhir/store/fhir-resource.entity';
 import { GrantEntity } from '../grants/grant.entity';
@@ -33,4 +37,5 @@ export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAcces
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
   FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
   TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity, PasskeyCredentialEntity, PasskeyChallengeEntity,
-  PasswordResetTokenEntity, PasswordResetRequestEntity];
+  PasswordResetTokenEntity, PasswordResetRequestEntity,
+  IdentityProviderEntity, FederatedIdentityEntity, FederationFlowEntity, FederatedSessionEntity];

@@ -9,6 +9,7 @@ import { FhirDemoSeeder } from './demo/fhir-demo.seeder';
 import { fhirCapabilities } from './fhir-capabilities';
 import { FhirBatchService } from './fhir-batch.service';
 import { FhirController } from './fhir.controller';
+import { FhirIdentifierLookup } from './fhir-identifier.lookup';
 import { FHIR_BACKEND, FhirBackend } from './fhir-response';
 import { FhirGatewayService } from './gateway/fhir-gateway.service';
 import { UpstreamFhirClient } from './gateway/upstream-fhir.client';
@@ -38,13 +39,14 @@ const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
     FhirGatewayService,
     FhirBatchService,
     FhirDemoSeeder,
+    FhirIdentifierLookup,
     {
       provide: FHIR_BACKEND,
       inject: [AppConfig, FhirStoreService, FhirGatewayService],
       useFactory: (config: AppConfig, store: FhirStoreService, gateway: FhirGatewayService): FhirBackend => (config.fhirUpstreamUrl ? gateway : store),
     },
   ],
-  exports: [FhirDemoSeeder, FhirResourceRepository, PatientPickerRepository],
+  exports: [FhirDemoSeeder, FhirResourceRepository, PatientPickerRepository, FhirIdentifierLookup],
 })
 export class FhirModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

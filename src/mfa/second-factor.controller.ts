@@ -145,14 +145,14 @@ export class SecondFactorController {
 
   private async tooMany(request: FastifyRequest, reply: FastifyReply, found: FoundPendingSignIn): Promise<void> {
     await this.pendings.end(reply, found.pending.id);
-    this.restart(request, reply, TOO_MANY, found.pending, 401);
+    await this.restart(request, reply, TOO_MANY, found.pending, 401);
   }
 
   /** Back to the sign-in page (password again), keeping the authorization request when there is one. */
-  private restart(request: FastifyRequest, reply: FastifyReply, error: string, continuation: { authorizationRequest?: string | null; returnTo?: string | null }, status = 400): void {
+  private restart(request: FastifyRequest, reply: FastifyReply, error: string, continuation: { authorizationRequest?: string | null; returnTo?: string | null }, status = 400): Promise<void> {
     this.pendings.clearCookie(reply);
     const authorizationRequest = continuation.authorizationRequest ?? undefined;
-    this.authorizePages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), {
+    return this.authorizePages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), {
       error,
       status,
       authorizationRequest: authorizationRequest !== undefined && isSerializedRequest(authorizationRequest) ? authorizationRequest : undefined,

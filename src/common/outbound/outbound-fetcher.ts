@@ -30,6 +30,18 @@ export interface OutboundJsonResponse {
   size: number;
 }
 
+export interface OutboundRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: Buffer | string;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
 /**
  * GET of a JSON document at a URL someone else chose (a client's jwks_uri): the target is checked before DNS
  * (scheme, literal address) and every resolved address is checked before connecting, and the connection goes
@@ -47,39 +59,51 @@ export class OutboundFetcher {
   ) {}
 
   async getJson(url: string, accept = 'application/json'): Promise<OutboundJsonResponse> {
+    const { body, headers } = await this.exchange(url, { method: 'GET', headers: { Accept: accept } }, true);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      this.logger.debug(`GET ${url} failed: the body is not JSON`);
+      throw new OutboundFetchError('the body is not JSON');
+    }
+    return { json, headers, size: body.length };
+  }
+
+  /**
+   * Any request to an operator-chosen URL (an identity provider's token or userinfo endpoint), under the same
+   * checks and limits; every status is answered (an OAuth error is a 400 with a JSON body), never a redirect
+   * followed.
+   */
+  request(url: string, request: OutboundRequest): Promise<OutboundResponse> {
+    return this.exchange(url, request, false);
+  }
+
+  private async exchange(url: string, request: OutboundRequest, requireOk: boolean): Promise<OutboundResponse> {
     try {
       const refusal = outboundUrlRefusal(url, this.policy);
       if (refusal) throw new Error(`the URL ${refusal}`);
       if (this.active >= this.limits.maxConcurrent) throw new Error(`${this.active} outbound fetches already in flight`);
       this.active += 1;
-      let body: Buffer;
-      let headers: IncomingHttpHeaders;
       try {
-        ({ body, headers } = await this.get(new URL(url), accept));
+        return await this.send(new URL(url), request, requireOk);
       } finally {
         this.active -= 1;
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new Error('the body is not JSON');
-      }
-      return { json, headers, size: body.length };
     } catch (error) {
       const detail = error instanceof OutboundFetchError ? error.detail : (error as Error).message;
-      this.logger.debug(`GET ${url} failed: ${detail}`);
+      this.logger.debug(`${request.method} ${url} failed: ${detail}`);
       throw error instanceof OutboundFetchError ? error : new OutboundFetchError(detail);
     }
   }
 
-  private get(url: URL, accept: string): Promise<{ body: Buffer; headers: IncomingHttpHeaders }> {
+  private send(url: URL, outbound: OutboundRequest, requireOk: boolean): Promise<OutboundResponse> {
     const { deadlineMs, maxBytes } = this.limits;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const literal = isIP(hostOf(url)) !== 0;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const finish = (error: Error | null, result?: { body: Buffer; headers: IncomingHttpHeaders }): void => {
+      const finish = (error: Error | null, result?: OutboundResponse): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -93,14 +117,14 @@ export class OutboundFetcher {
       const timer = setTimeout(() => finish(new Error(`no complete answer within ${deadlineMs} ms`)), deadlineMs);
       // A fresh connection each time (no agent): a pooled socket could have been opened by code without these checks.
       const request = send(url, {
-        method: 'GET',
+        method: outbound.method,
         agent: false,
-        headers: { Accept: accept, 'Accept-Encoding': 'identity', 'User-Agent': 'smart-auth' },
+        headers: { Accept: 'application/json', ...outbound.headers, 'Accept-Encoding': 'identity', 'User-Agent': 'smart-auth' },
         ...(literal ? {} : { lookup: this.checkedLookup(url.protocol === 'http:') }),
       });
       request.on('error', (error) => finish(error));
       request.on('response', (response: IncomingMessage) => {
-        const refusal = responseRefusal(response, maxBytes);
+        const refusal = responseRefusal(response, maxBytes, requireOk);
         if (refusal) return finish(new Error(refusal));
         const chunks: Buffer[] = [];
         let size = 0;
@@ -111,9 +135,9 @@ export class OutboundFetcher {
         });
         response.on('aborted', () => finish(new Error('the connection closed before the body ended')));
         response.on('error', (error) => finish(error));
-        response.on('end', () => finish(null, { body: Buffer.concat(chunks), headers: response.headers }));
+        response.on('end', () => finish(null, { status: response.statusCode ?? 0, body: Buffer.concat(chunks), headers: response.headers }));
       });
-      request.end();
+      request.end(outbound.body);
     });
   }
 
@@ -138,9 +162,9 @@ export class OutboundFetcher {
   }
 }
 
-function responseRefusal(response: IncomingMessage, maxBytes: number): string | null {
+function responseRefusal(response: IncomingMessage, maxBytes: number, requireOk: boolean): string | null {
   // RFC 9110 §15.4: a redirect is not followed; the registered URL is the document.
-  if (response.statusCode !== 200) return `the server answered ${response.statusCode}`;
+  if (requireOk ? response.statusCode !== 200 : (response.statusCode ?? 0) >= 300 && (response.statusCode ?? 0) < 400) return `the server answered ${response.statusCode}`;
   const encoding = response.headers['content-encoding'];
   if (encoding && encoding.toLowerCase() !== 'identity') return `the body is ${encoding}-encoded`;
   const declared = Number(response.headers['content-length']);

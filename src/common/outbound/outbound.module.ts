@@ -9,7 +9,7 @@ export const OUTBOUND_FETCH_LIMITS = Symbol('OUTBOUND_FETCH_LIMITS');
 /** Name resolution (dns.lookup); tests provide one that answers chosen addresses, as a hostile DNS server would. */
 export const OUTBOUND_HOST_RESOLVER = Symbol('OUTBOUND_HOST_RESOLVER');
 
-// Fetches of URLs that clients chose (jwks_uri; identity-provider discovery later), under OUTBOUND_* settings.
+// Fetches of URLs that clients or operators chose (jwks_uri, identity-provider endpoints), under OUTBOUND_* settings.
 @Module({
   providers: [
     Clock,
@@ -22,6 +22,6 @@ export const OUTBOUND_HOST_RESOLVER = Symbol('OUTBOUND_HOST_RESOLVER');
       inject: [AppConfig, OUTBOUND_FETCH_LIMITS, OUTBOUND_HOST_RESOLVER],
     },
   ],
-  exports: [Clock, OutboundFetcher],
+  exports: [Clock, OutboundFetcher, OUTBOUND_FETCH_LIMITS, OUTBOUND_HOST_RESOLVER],
 })
 export class OutboundModule {}
