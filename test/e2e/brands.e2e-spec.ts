@@ -206,5 +206,6 @@ describe('SMART 2.2 user-access brands', () => {
 
     expect((await cli(['brand:delete'])).code).toBe(0);
     expect((await cli(['brand:show'])).code).not.toBe(0);
-  });
+    // Four CLI processes, each booting the application: as long as the CLI suite allows on a loaded machine.
+  }, 120_000);
 });
