@@ -13,7 +13,7 @@ interface AuditEvent {
   outcome: string;
   user_id: string | null;
   client_id: string | null;
-  detail: { provider: string; reason?: string; subject?: string };
+  detail: { provider: string; reason?: string; subject?: string; detail?: string };
 }
 
 /**
@@ -246,6 +246,11 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     // Each was looked up as a literal name (RFC 4515 §3 escaping) and found nobody.
     expect(await tally()).toEqual({ successes: before.successes, notFound: before.notFound + attempts.length, all: before.all + attempts.length });
 
+    // A name too long to check is refused, not checked cut short (which, with the spaces the directory ignores,
+    // would have been the solo person's name).
+    const padded = await ldapSignIn(ids.narrow, `${solo.uid}${' '.repeat(300)}x`, solo.password);
+    expect(padded.response.status).toBe(401);
+
     // The real names still work, so the refusals above are the escaping, not a broken provider.
     expect((await ldapSignIn(ids.narrow, solo.uid, solo.password)).response.status).toBe(303);
     expect((await ldapSignIn(ids.create, adminUid, 'admin-user-pw')).response.status).toBe(303);
@@ -275,7 +280,9 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
         expect(text).toContain(`Directory ${id} cannot be reached right now`);
         expect(text).not.toMatch(/ECONNREFUSED|Error:|at .*\.ts/);
         expect(Date.now() - started).toBeLessThan(5000);
-        expect((await auditEvents(id)).some((event) => event.outcome === 'failure' && event.detail.reason === 'unavailable')).toBe(true);
+        // The operator learns why in the audit log (the connector's sentence), the person does not.
+        const audited = (await auditEvents(id)).find((event) => event.outcome === 'failure' && event.detail.reason === 'unavailable');
+        expect(audited?.detail.detail).toMatch(id === silentId ? /did not answer within 300 ms|did not accept a connection/ : /cannot reach .*connection refused|closed the connection/);
       }
     } finally {
       await silent.stop();
@@ -300,6 +307,15 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     expect(after.filter((event) => event.outcome === 'failure').length).toBe(failuresBefore);
     const subject = await ldap.entryUuid(doctor.dn);
     expect(after.some((event) => event.outcome === 'success' && event.detail.subject === subject)).toBe(false);
+
+    // Spellings the directory treats as the same name (RFC 4518: case, compatibility forms such as fullwidth
+    // letters, surrounding spaces) are the same account here: none escapes the count.
+    const fullwidth = (text: string) => text.replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0));
+    for (const variant of [doctor.uid.toUpperCase(), fullwidth(doctor.uid), fullwidth(doctor.uid.toUpperCase()), ` ${doctor.uid}  `]) {
+      const attempt = await ldapSignIn(ids.create, variant, doctor.password);
+      expect({ variant, status: attempt.response.status }).toEqual({ variant, status: 401 });
+    }
+    expect((await auditEvents(ids.create)).filter((event) => event.outcome === 'failure').length).toBe(failuresBefore);
 
     // Another directory person and the local account of the same name are not throttled.
     const other = await person(['clinicians'], { employeeNumber: 'Practitioner/other' });
