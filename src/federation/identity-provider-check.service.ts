@@ -26,7 +26,8 @@ export class IdentityProviderCheckService {
   async check(provider: IdentityProviderEntity): Promise<ProviderCheck> {
     if (isOidc(provider.settings)) return this.checkOidc(provider, provider.settings);
     const result = await this.directory.check(ldapSettingsOf(provider, await this.providers.secretsOf(provider)));
-    return { ok: result.ok && result.problems.length === 0, problems: result.problems };
+    // Warnings (e.g. passwords in clear text over the network) do not fail the test but are said.
+    return { ok: result.ok && result.problems.length === 0, problems: result.problems, details: { warnings: result.warnings } };
   }
 
   private async checkOidc(provider: IdentityProviderEntity, settings: OidcProviderSettings): Promise<ProviderCheck> {

@@ -4,7 +4,7 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'ldapts';
+import { Attribute, Change, Client, NoSuchObjectError } from 'ldapts';
 import { makeCertificates } from './test-certificates';
 
 const run = promisify(execFile);
@@ -53,6 +53,8 @@ export interface Slapd {
   addUser(user: DirectoryUser): Promise<string>;
   /** Adds a groupOfNames under ou=groups whose members are the given DNs; returns its DN. */
   addGroup(cn: string, memberDns: string[]): Promise<string>;
+  /** Adds a member to the groupOfNames `cn` under ou=groups, creating the group when it does not exist yet. */
+  addToGroup(cn: string, memberDn: string): Promise<void>;
   /** The entry's entryUUID as the directory reports it. */
   entryUuid(dn: string): Promise<string>;
   stop(): Promise<void>;
@@ -246,6 +248,18 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
         const dn = `cn=${cn},${GROUPS}`;
         await asAdmin(url, (client) => client.add(dn, { objectClass: 'groupOfNames', cn, member: memberDns }));
         return dn;
+      },
+      addToGroup: async (cn, memberDn) => {
+        if (!SAFE_NAME.test(cn)) throw new Error(`test group ${cn} must be plain letters and digits`);
+        const dn = `cn=${cn},${GROUPS}`;
+        await asAdmin(url, async (client) => {
+          try {
+            await client.modify(dn, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) }));
+          } catch (error) {
+            if (!(error instanceof NoSuchObjectError)) throw error;
+            await client.add(dn, { objectClass: 'groupOfNames', cn, member: [memberDn] });
+          }
+        });
       },
       entryUuid: (dn) =>
         asAdmin(url, async (client) => {

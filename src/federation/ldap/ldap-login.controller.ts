@@ -14,7 +14,7 @@ import { FederationFailure, sendFailurePage } from '../federation-failure';
 import { IdentityProviderEntity } from '../identity-provider.entity';
 import { isOidc } from '../identity-provider-settings';
 import { IdentityProvidersService } from '../identity-providers.service';
-import { LdapDirectory } from './ldap-directory';
+import { LdapDirectory, MAX_USERNAME_LENGTH } from './ldap-directory';
 import { ldapSettingsOf } from './ldap-settings.mapping';
 import { LdapSignInPages } from './ldap-sign-in.pages';
 
@@ -24,6 +24,15 @@ const BUSY = 'The server is busy checking other sign-ins. Please try again in a 
 
 // Directory binds in flight at once; a flood is refused quickly instead of queueing without bound.
 const binds = new BoundedQueue({ concurrency: 16, maxWaiting: 64, maxWaitMs: 5000 });
+
+/**
+ * The name failures are counted under. The directory compares names as RFC 4518 prepares them: compatibility
+ * forms (NFKC: fullwidth "ａｌｉｃｅ" is "alice"), case and repeated spaces do not matter to it, so they must not
+ * matter here either, or each spelling of one account would have its own count and the limit none.
+ */
+export function throttleName(username: string): string {
+  return username.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/\s+/g, ' ').trim();
+}
 
 /** Sign-in with a username and password checked by an LDAP directory (one page per LDAP provider). */
 @ApiExcludeController()
@@ -49,7 +58,9 @@ export class LdapLoginController {
   async login(@Param('id') id: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const provider = await this.ldapProvider(id);
     const form = body && typeof body === 'object' ? body : {};
-    const username = (field(form.username) ?? '').trim().slice(0, 200);
+    const typed = (field(form.username) ?? '').trim();
+    // Shown back on the form only; a longer name is refused below rather than checked cut short.
+    const username = typed.slice(0, MAX_USERNAME_LENGTH);
     const password = field(form.password) ?? '';
     const authorizationRequest = field(form.authorization_request) ?? null;
     const returnTo = safeReturnTo(form.return_to) ?? null;
@@ -57,9 +68,9 @@ export class LdapLoginController {
     const retry = (error: string, status: number) => this.pages.form(provider, request, reply, { authorizationRequest, returnTo, error, username, status });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
-    if (!username || !password || password.length > 1024 || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
+    if (!username || typed.length > MAX_USERNAME_LENGTH || !password || password.length > 1024 || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     // Throttled like local sign-in, with the directory's accounts kept apart from local ones of the same name.
-    const account = `ldap:${provider.id}:${username}`;
+    const account = `ldap:${provider.id}:${throttleName(username)}`;
     const decision = await this.throttle.decide(account, request.ip);
     if (decision.kind === 'refuse') return retry(GENERIC_FAILURE, 401);
     const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
@@ -75,7 +86,8 @@ export class LdapLoginController {
     }
     const context = { request, authorizationRequest };
     if (!outcome.ok) {
-      this.signIn.recordFailure(provider, context, outcome.reason);
+      // The connector's sentence (never the password or username) is for the operator, in the audit log.
+      this.signIn.recordFailure(provider, context, outcome.reason, outcome.detail);
       if (outcome.reason === 'invalid-credentials' || outcome.reason === 'not-found') {
         await this.throttle.recordFailure(account, request.ip);
         return retry(GENERIC_FAILURE, 401);
