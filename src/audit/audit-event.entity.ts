@@ -1,6 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditEventType = 'issued' | 'refreshed' | 'revoked' | 'client_auth_failed' | 'code_reuse' | 'refresh_reuse';
+/** Every kind of event the trail holds (docs/architecture.md, "Audit trail"). */
+export const AUDIT_EVENT_TYPES = [
+  // /token, /revoke, /introspect
+  'issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse', 'introspected',
+  // Sign-in, consent and the user's own grants
+  'sign_in_failed', 'code_issued', 'consent_granted', 'grant_revoked',
+  // Clients (administration, the CLI and RFC 7591/7592 registration)
+  'client_created', 'client_updated', 'client_deleted', 'client_secret_rotated',
+  // Administration of users, resource servers and the brand
+  'user_created', 'user_updated', 'user_password_reset',
+  'resource_server_created', 'resource_server_updated', 'resource_server_deleted',
+  'brand_updated', 'brand_deleted',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export type AuditOutcome = 'success' | 'failure';
 
 /** Who did what to which client or grant. Never holds a token, secret or code. */

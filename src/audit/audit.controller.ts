@@ -2,10 +2,10 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/admin-route.decorator';
 import { InvalidRequestError } from '../common/oauth/errors';
-import { AuditEventEntity, AuditEventType } from './audit-event.entity';
+import { AUDIT_EVENT_TYPES, AuditEventEntity, AuditEventType } from './audit-event.entity';
 import { AuditService } from './audit.service';
 
-const EVENTS: AuditEventType[] = ['issued', 'refreshed', 'revoked', 'client_auth_failed', 'code_reuse', 'refresh_reuse'];
+const EVENTS: readonly string[] = AUDIT_EVENT_TYPES;
 
 @AdminRoute()
 @Controller('admin/audit')
@@ -13,14 +13,14 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit trail of token issuance, refresh, revocation, failed client authentication and reuse detection' })
+  @ApiOperation({ summary: 'Audit trail: tokens issued, refreshed, revoked and introspected, failed authentication, reuse detection, consent, and changes to clients, users, resource servers and the brand' })
   async list(
     @Query('client_id') clientId?: string,
     @Query('event') event?: string,
     @Query('before') before?: string,
     @Query('limit') limit?: string,
   ): Promise<{ events: Array<Record<string, unknown>> }> {
-    if (event !== undefined && !EVENTS.includes(event as AuditEventType)) throw new InvalidRequestError(`event must be one of ${EVENTS.join(', ')}`);
+    if (event !== undefined && !EVENTS.includes(event)) throw new InvalidRequestError(`event must be one of ${EVENTS.join(', ')}`);
     const beforeDate = before === undefined ? undefined : new Date(before);
     if (beforeDate && Number.isNaN(beforeDate.getTime())) throw new InvalidRequestError('before must be an ISO 8601 timestamp');
     const size = limit === undefined ? 100 : Number(limit);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { normalizeResourceUrl } from '../authorize/redirect-url';
 import { isUniqueViolation } from '../clients/client.repository';
 import { InvalidGrantError, InvalidTargetError } from '../common/oauth/errors';
@@ -54,29 +54,30 @@ export class ResourceServersService {
    * The target an app names with `resource` or `aud`: this server's FHIR base, or the base URL of a registered,
    * enabled resource server (compared as normalizeResourceUrl does). Null when it names nothing we serve.
    */
-  async resolve(resource: string): Promise<TokenTarget | null> {
+  async resolve(resource: string, manager?: EntityManager): Promise<TokenTarget | null> {
     const normalized = normalizeResourceUrl(resource);
     if (!normalized || resource.includes('#')) return null;
     if (normalized === normalizeResourceUrl(this.config.fhirBaseUrl)) return this.ownTarget;
-    const server = await this.servers.findOneBy({ baseUrl: normalized, enabled: true });
+    const server = await (manager?.getRepository(ResourceServerEntity) ?? this.servers).findOneBy({ baseUrl: normalized, enabled: true });
     return server ? targetOf(server) : null;
   }
 
   /** The target behind an audience already granted (a refresh token's), or null when that server is gone or disabled. */
-  async forAudience(audience: string | null): Promise<TokenTarget | null> {
+  async forAudience(audience: string | null, manager?: EntityManager): Promise<TokenTarget | null> {
     if (audience === null || audience === this.config.fhirBaseUrl) return this.ownTarget;
-    const server = await this.servers.findOneBy({ audience, enabled: true });
+    const server = await (manager?.getRepository(ResourceServerEntity) ?? this.servers).findOneBy({ audience, enabled: true });
     return server ? targetOf(server) : null;
   }
 
   /**
    * `/token` (RFC 8707 §2.2): a `resource` may only name the audience already granted (a code's or a refresh
    * token's); absent, the grant's audience is kept. A grant for a server deleted or disabled since is over.
+   * `manager`: read on that transaction's connection (a caller holding one must not wait for a second).
    */
-  async forGrant(resource: string | undefined, grantedAudience: string | null): Promise<TokenTarget> {
-    const granted = await this.forAudience(grantedAudience);
+  async forGrant(resource: string | undefined, grantedAudience: string | null, manager?: EntityManager): Promise<TokenTarget> {
+    const granted = await this.forAudience(grantedAudience, manager);
     if (!granted) throw new InvalidGrantError('The resource server this grant was issued for is no longer registered');
-    if (resource !== undefined && (await this.resolve(resource))?.audience !== granted.audience) {
+    if (resource !== undefined && (await this.resolve(resource, manager))?.audience !== granted.audience) {
       throw new InvalidTargetError('resource must name the resource server this grant was issued for');
     }
     return granted;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { LaunchContext } from './launch-context';
 
@@ -72,10 +72,12 @@ const COLUMNS = `r.id, r.client_id, r.grant_id, r.user_id, r.scope, r.launch_con
 export class RefreshTokenRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  // Each write takes an optional EntityManager: the grant runs it in the transaction that also records its audit event.
+
   /** Stores a new token and returns its value (only the hash is kept). */
-  async create(token: NewRefreshToken): Promise<string> {
+  async create(token: NewRefreshToken, manager?: EntityManager): Promise<string> {
     const value = randomToken();
-    await this.dataSource.query(
+    await (manager ?? this.dataSource).query(
       `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), $11, $12)`,
       [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds, token.aud, token.dpopJkt ?? null],
@@ -99,10 +101,14 @@ export class RefreshTokenRepository {
    * stored scope equal to it. Returns the row as the statement saw it (before any rotation) with the new
    * value, or with null when nothing rotated; null when no token has this value.
    */
-  async rotateIfRotatable(value: string, options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null }): Promise<RotationAttempt | null> {
+  async rotateIfRotatable(
+    value: string,
+    options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null },
+    manager?: EntityManager,
+  ): Promise<RotationAttempt | null> {
     if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
     const successor = randomToken();
-    const rows: Array<Row & { rotated: boolean }> = await this.dataSource.query(
+    const rows: Array<Row & { rotated: boolean }> = await (manager ?? this.dataSource).query(
       `WITH cur AS (
          SELECT ${COLUMNS} FROM refresh_tokens r LEFT JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1
        ), old AS (
@@ -129,10 +135,10 @@ export class RefreshTokenRepository {
    * successor (same grant, scope and context; a fresh lifetime) is inserted in the same statement.
    * Returns the new value, or null when the token was rotated or revoked concurrently.
    */
-  async rotate(id: string, lifetimeSeconds: number): Promise<string | null> {
+  async rotate(id: string, lifetimeSeconds: number, manager?: EntityManager): Promise<string | null> {
     const value = randomToken();
     const newId = randomUUID();
-    const rows: Array<{ id: string }> = await this.dataSource.query(
+    const rows: Array<{ id: string }> = await (manager ?? this.dataSource).query(
       `WITH old AS (
          UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2
          WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
@@ -146,8 +152,8 @@ export class RefreshTokenRepository {
     return rows.length === 1 ? value : null;
   }
 
-  async revoke(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
+  async revoke(id: string, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource).query(`UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   }
 
   /** Drops tokens that expired (or were rotated or revoked) more than `olderThanSeconds` ago. */
@@ -159,8 +165,8 @@ export class RefreshTokenRepository {
     );
   }
 
-  async revokeByGrant(grantId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [grantId]);
+  async revokeByGrant(grantId: string, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource).query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [grantId]);
   }
 }
 
