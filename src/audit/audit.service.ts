@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MicroBatcher } from '../common/batching/micro-batcher';
+import { isDatabaseUnavailable } from '../common/oauth/oauth-exception.filter';
 import { ServiceUnavailableError } from '../common/oauth/service-unavailable.error';
 import { AuditEventEntity, AuditEventType, AuditOutcome } from './audit-event.entity';
 
@@ -57,13 +58,7 @@ const INSERT = `INSERT INTO audit_events (at, event, outcome, client_id, grant_i
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
-  private readonly batcher = new MicroBatcher<Row, void>(
-    async (rows) => {
-      await this.insert(this.dataSource.manager, rows);
-      return rows.map(() => undefined);
-    },
-    { maxBatch: MAX_BATCH },
-  );
+  private readonly batcher = new MicroBatcher<Row, unknown>((rows) => this.insertBatch(rows), { maxBatch: MAX_BATCH });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -77,7 +72,10 @@ export class AuditService implements BeforeApplicationShutdown {
     const row = toRow(record);
     try {
       if (manager) await this.insert(manager, [row]);
-      else await this.batcher.add(row);
+      else {
+        const failure = await this.batcher.add(row);
+        if (failure !== null) throw failure;
+      }
     } catch (error) {
       throw new AuditWriteError(record.event, error);
     }
@@ -95,6 +93,21 @@ export class AuditService implements BeforeApplicationShutdown {
   // tests closing the app) still finds its write finished before the pool closes, which happens after this hook.
   async beforeApplicationShutdown(): Promise<void> {
     await this.batcher.drain();
+  }
+
+  /**
+   * One INSERT for the batch; each row's result is null (stored) or its error. When the statement fails for a
+   * reason other than the database being unreachable, each row is retried alone, so one row PostgreSQL refuses
+   * fails only its own request.
+   */
+  private async insertBatch(rows: Row[]): Promise<unknown[]> {
+    try {
+      await this.insert(this.dataSource.manager, rows);
+      return rows.map(() => null);
+    } catch (error) {
+      if (rows.length === 1 || isDatabaseUnavailable(error)) return rows.map(() => error);
+      return Promise.all(rows.map((row) => this.insert(this.dataSource.manager, [row]).then(() => null, (failure: unknown) => failure)));
+    }
   }
 
   private async insert(manager: EntityManager, rows: Row[]): Promise<void> {
