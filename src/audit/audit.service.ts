@@ -25,6 +25,11 @@ export interface AuditActor {
 /** Changes made by code that names no caller: the CLI and the demo seed run as the operator. */
 export const OPERATOR: AuditActor = { actor: 'operator' };
 
+/** A change through the admin API (ADMIN_TOKEN) from this address. */
+export function adminApi(ip: string | null | undefined): AuditActor {
+  return { actor: 'admin_api', ip: ip ?? null };
+}
+
 export interface AuditQuery {
   clientId?: string;
   event?: AuditEventType;

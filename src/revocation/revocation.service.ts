@@ -27,7 +27,7 @@ export class RevocationService implements OnModuleInit {
   onModuleInit(): void {
     // RFC 7592 §2.3: deleting a client invalidates its grants and so every code, refresh token and access token
     // issued under them (those without a grant, client_credentials, fail the client check below).
-    this.clients.onDeleted((clientId) => this.revokeGrantsOfClient(clientId));
+    this.clients.onDeleted((clientId, manager) => this.revokeGrantsOfClient(clientId, manager));
   }
 
   /**
