@@ -1,5 +1,6 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
+import { adminApi } from '../audit/audit.service';
 import { UserEntity } from '../clients/user.entity';
 import { InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';
 import { AdminRoute } from './admin-route.decorator';
@@ -14,7 +15,7 @@ export class AdminUsersController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
-  async create(@Body() dto: CreateUserDto): Promise<Record<string, unknown>> {
+  async create(@Body() dto: CreateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
       this.users.create({
         username: dto.username,
@@ -24,7 +25,7 @@ export class AdminUsersController {
         role: dto.role,
         restrictedToPatients: dto.restricted_to_patients ?? null,
         enabled: dto.enabled,
-      }),
+      }, adminApi(ip)),
     );
     return adminUserView(user);
   }
@@ -43,7 +44,7 @@ export class AdminUsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a user' })
-  async update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<Record<string, unknown>> {
+  async update(@Param('id') id: string, @Body() dto: UpdateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
       this.users.update(id, {
         displayName: dto.display_name,
@@ -51,7 +52,7 @@ export class AdminUsersController {
         role: dto.role,
         restrictedToPatients: dto.restricted_to_patients,
         enabled: dto.enabled,
-      }),
+      }, adminApi(ip)),
     );
     return adminUserView(this.found(user, id));
   }
@@ -59,8 +60,8 @@ export class AdminUsersController {
   @Post(':id/reset-password')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password, or generate one (returned once)' })
-  async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto): Promise<Record<string, unknown>> {
-    const result = await this.users.resetPassword(id, dto?.password);
+  async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const result = await this.users.resetPassword(id, dto?.password, adminApi(ip));
     if (!result) throw new NotFoundException(`No user ${id}`);
     return { ...adminUserView(result.user), ...(dto?.password ? {} : { password: result.password }) };
   }
@@ -68,8 +69,8 @@ export class AdminUsersController {
   @Post(':id/disable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a user (they can no longer sign in)' })
-  async disable(@Param('id') id: string): Promise<Record<string, unknown>> {
-    return adminUserView(this.found(await this.users.disable(id), id));
+  async disable(@Param('id') id: string, @Ip() ip: string): Promise<Record<string, unknown>> {
+    return adminUserView(this.found(await this.users.disable(id, adminApi(ip)), id));
   }
 
   private found(user: UserEntity | null, id: string): UserEntity {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { normalizeResourceUrl } from '../authorize/redirect-url';
 import { isUniqueViolation } from '../clients/client.repository';
 import { InvalidGrantError, InvalidTargetError } from '../common/oauth/errors';
@@ -41,6 +42,7 @@ export class ResourceServersService {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.servers = dataSource.getRepository(ResourceServerEntity);
   }
@@ -100,7 +102,9 @@ export class ResourceServersService {
     return this.servers.findOneBy({ id });
   }
 
-  async create(settings: ResourceServerSettings): Promise<ResourceServerEntity> {
+  // Each change commits in one transaction with its audit event (`by` says who made it), or not at all.
+
+  async create(settings: ResourceServerSettings, by: AuditActor = OPERATOR): Promise<ResourceServerEntity> {
     const baseUrl = checkBaseUrl(settings.baseUrl, this.checks());
     const row = {
       baseUrl,
@@ -109,8 +113,13 @@ export class ResourceServersService {
       enabled: settings.enabled ?? true,
     };
     try {
-      const result = await this.servers.insert(row);
-      return (await this.findById(result.identifiers[0].id as string)) as ResourceServerEntity;
+      return await this.audit.transaction(async (manager) => {
+        const servers = manager.getRepository(ResourceServerEntity);
+        const result = await servers.insert(row);
+        const server = await servers.findOneByOrFail({ id: result.identifiers[0].id as string });
+        await this.record('resource_server_created', server, by, manager, { base_url: server.baseUrl, audience: server.audience, scope: server.scope, enabled: server.enabled });
+        return server;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ResourceServerTakenError();
       throw error;
@@ -118,7 +127,7 @@ export class ResourceServersService {
   }
 
   /** Only the fields given change; null when there is no such server. */
-  async update(id: string, changes: Partial<ResourceServerSettings>): Promise<ResourceServerEntity | null> {
+  async update(id: string, changes: Partial<ResourceServerSettings>, by: AuditActor = OPERATOR): Promise<ResourceServerEntity | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
     const update: Partial<ResourceServerEntity> = { updatedAt: new Date() };
@@ -127,22 +136,35 @@ export class ResourceServersService {
     if (changes.scope !== undefined) update.scope = checkScopeCeiling(changes.scope);
     if (changes.enabled !== undefined) update.enabled = changes.enabled;
     try {
-      await this.servers.update({ id }, update);
+      return await this.audit.transaction(async (manager) => {
+        const servers = manager.getRepository(ResourceServerEntity);
+        await servers.update({ id }, update);
+        const server = await servers.findOneBy({ id });
+        if (server) await this.record('resource_server_updated', server, by, manager, { changed: Object.keys(update).filter((key) => key !== 'updatedAt') });
+        return server;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ResourceServerTakenError();
       throw error;
     }
-    return this.findById(id);
   }
 
   /**
    * Removes the registration: no new token names it, and refresh tokens granted for it stop refreshing.
    * Access tokens already issued stay valid at that server until they expire (it verifies them itself).
    */
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, by: AuditActor = OPERATOR): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const result = await this.servers.delete({ id });
-    return (result.affected ?? 0) > 0;
+    return this.audit.transaction(async (manager) => {
+      const [rows]: [ResourceServerEntity[], number] = await manager.query(`DELETE FROM resource_servers WHERE id = $1 RETURNING id, base_url AS "baseUrl"`, [id]);
+      if (rows.length === 0) return false;
+      await this.record('resource_server_deleted', rows[0], by, manager, { base_url: rows[0].baseUrl });
+      return true;
+    });
+  }
+
+  private record(event: 'resource_server_created' | 'resource_server_updated' | 'resource_server_deleted', server: Pick<ResourceServerEntity, 'id'>, by: AuditActor, manager: EntityManager, detail: Record<string, unknown>): Promise<void> {
+    return this.audit.record({ event, outcome: 'success', ip: by.ip, detail: { by: by.actor, resource_server_id: server.id, ...detail } }, manager);
   }
 
   private checks(): ResourceServerChecks {
