@@ -36,10 +36,10 @@ export class AuthorizationCodeService {
     this.codes = dataSource.getRepository(AuthorizationCodeEntity);
   }
 
-  /** Returns the raw code; only its hash is stored. */
-  async issue(input: IssueAuthorizationCode): Promise<string> {
+  /** Returns the raw code; only its hash is stored. With `manager`, stored in that transaction. */
+  async issue(input: IssueAuthorizationCode, manager?: EntityManager): Promise<string> {
     const code = randomToken();
-    await this.codes.save(
+    await (manager?.getRepository(AuthorizationCodeEntity) ?? this.codes).save(
       this.codes.create({
       codeHash: hashToken(code),
       clientId: input.clientId,
