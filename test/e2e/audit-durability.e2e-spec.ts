@@ -5,13 +5,15 @@
 // "audit-off-", or such a name in the event's detail), so specs running beside it keep their audit trail.
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { driveAuthorization, signedInJar } from '../utils/authorize-flow';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { callAs, createClient, createUser, issueCode, redeem, TestClient } from './token-fixtures';
+import { callAs, createClient, createUser, issueCode, pkcePair, redeem, TestClient } from './token-fixtures';
 
 jest.setTimeout(60_000);
 
 const DOOMED = 'audit-off-';
 const BURST = 12;
+const ADMIN_TOKEN = 'audit-durability-admin-token-0123456789abcdef';
 const SCOPE = 'openid fhirUser launch/patient offline_access online_access patient/*.rs user/*.rs system/Patient.rs';
 
 async function failAuditWrites(dataSource: DataSource): Promise<void> {
@@ -37,7 +39,7 @@ describe('audit trail durability', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    server = await startTestApp();
+    server = await startTestApp({ ADMIN_TOKEN, REGISTRATION_POLICY: 'open', REGISTRATION_RATE_LIMIT: '1000' });
     db = server.app.get(DataSource);
     await restoreAuditWrites(db);
   });
@@ -99,6 +101,14 @@ describe('audit trail durability', () => {
       }),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('records who made an administrative change, in the transaction that made it', async () => {
+    const client = await confidential();
+    const disabled = await fetch(`${server.baseUrl}/admin/clients/${client.clientId}/disable`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(disabled.status).toBe(200);
+    const rows: Array<{ ip: string; detail: Record<string, unknown> }> = await db.query(`SELECT ip, detail FROM audit_events WHERE client_id = $1 AND event = 'client_updated'`, [client.clientId]);
+    expect(rows).toEqual([{ ip: '127.0.0.1', detail: { by: 'admin_api', changed: ['enabled'], secret_issued: false } }]);
   });
 
   describe('when the audit trail cannot be written', () => {
@@ -165,6 +175,54 @@ describe('audit trail durability', () => {
       expectUnavailable(await callAs(server, client, '/introspect', { token: tokens.body.access_token as string }));
       const wrongSecret = { ...client, clientSecret: 'wrong' };
       expectUnavailable(await callAs(server, wrongSecret, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' }));
+    });
+    it('refuses a registration, an admin change and a deletion of a client, and changes nothing', async () => {
+      await failAuditWrites(db);
+      const name = `${DOOMED}registered-${randomBytes(4).toString('hex')}`;
+      const registration = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client_name: name, redirect_uris: ['https://app.example.org/callback'], token_endpoint_auth_method: 'none', scope: 'launch/patient patient/*.rs' }),
+      });
+      expectUnavailable({ status: registration.status, headers: registration.headers, body: (await registration.json()) as Record<string, unknown> });
+      expect(await db.query(`SELECT 1 FROM clients WHERE name = $1`, [name])).toHaveLength(0);
+
+      const admin = (method: string, path = '') =>
+        fetch(`${server.baseUrl}/admin/clients/${client.clientId}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+      for (const [method, path] of [['POST', '/disable'], ['POST', '/rotate-secret'], ['DELETE', '']]) {
+        const refused = await admin(method, path);
+        expect({ [path]: refused.status }).toEqual({ [path]: 503 });
+        expect(refused.headers.get('retry-after')).toBeTruthy();
+      }
+      await restoreAuditWrites(db);
+      expect(((await (await admin('GET')).json()) as Record<string, unknown>).enabled).toBe(true);
+      // The secret was not rotated and the client was not deleted.
+      expect(await db.query(`SELECT 1 FROM client_secrets WHERE client_id = $1`, [client.clientId])).toHaveLength(1);
+      expect((await callAs(server, client, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' })).status).toBe(200);
+    });
+
+    it('answers the consent with a 503 page, not a redirect with a code, and stores neither consent nor code', async () => {
+      const user = await createUser(server);
+      const jar = await signedInJar(server.baseUrl, { username: user.username, password: 'correct horse battery staple' });
+      const params = () => ({
+        response_type: 'code',
+        client_id: client.clientId,
+        redirect_uri: client.redirectUri,
+        scope: 'openid fhirUser user/*.rs',
+        state: randomBytes(8).toString('hex'),
+        aud: server.fhirBaseUrl,
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      });
+      const options = { username: user.username, password: 'correct horse battery staple', jar };
+      await failAuditWrites(db);
+      await expect(driveAuthorization(server.baseUrl, params(), options)).rejects.toThrow(/HTTP 503\): Temporarily unavailable/);
+      expect(await db.query(`SELECT 1 FROM grants WHERE user_id = $1`, [user.id])).toHaveLength(0);
+      expect(await db.query(`SELECT 1 FROM authorization_codes WHERE user_id = $1`, [user.id])).toHaveLength(0);
+      await restoreAuditWrites(db);
+      const approved = await driveAuthorization(server.baseUrl, params(), options);
+      expect(approved.code).toEqual(expect.any(String));
+      expect(await events('code_issued', { clientId: client.clientId })).toBeGreaterThan(0);
     });
   });
 });
