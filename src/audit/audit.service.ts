@@ -46,7 +46,15 @@ export class AuditWriteError extends ServiceUnavailableError {
   }
 }
 
+/** An audit INSERT to embed in the caller's own statement (see AuditService.eventPerRow). */
+export interface StatementEvent {
+  /** A data-modifying statement for a `WITH name AS (…)` clause. */
+  sql: string;
+  values: unknown[];
+}
+
 type Row = Omit<AuditEventEntity, 'id'>;
+const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 
 const MAX_BATCH = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,6 +96,32 @@ export class AuditService implements BeforeApplicationShutdown {
     } catch (error) {
       throw new AuditWriteError(record.event, error);
     }
+  }
+
+  /**
+   * The event as part of the caller's own statement, for a state change that must stay one round trip (refresh
+   * rotation): an INSERT to use as a data-modifying CTE that records `record` once for each row of the
+   * statement's CTE `source`, taking grant_id and user_id from that row and each detail key from the named column.
+   * Its parameters are numbered from `firstParameter`. The event commits or fails with the statement; the caller
+   * turns a failure of that statement into `writeError(…)`.
+   */
+  eventPerRow(source: string, record: Pick<AuditRecord, 'event' | 'outcome' | 'clientId' | 'ip'>, detailColumns: Record<string, string>, firstParameter: number): StatementEvent {
+    const names = [source, ...Object.values(detailColumns)];
+    if (!names.every((name) => SQL_NAME.test(name))) throw new Error('eventPerRow takes plain SQL names');
+    const row = toRow(record);
+    const at = (index: number) => `$${firstParameter + index}`;
+    const keys = Object.keys(detailColumns);
+    const detail = keys.map((key, index) => `${at(5 + index)}::text, s.${detailColumns[key]}`).join(', ');
+    return {
+      sql: `INSERT INTO audit_events (at, event, outcome, client_id, grant_id, user_id, ip, detail)
+        SELECT ${at(0)}::timestamptz, ${at(1)}::text, ${at(2)}::text, ${at(3)}::text, s.grant_id, s.user_id, ${at(4)}::text, jsonb_build_object(${detail}) FROM ${source} s`,
+      values: [row.at, row.event, row.outcome, row.clientId, row.ip, ...keys],
+    };
+  }
+
+  /** What a failed statement carrying an `eventPerRow` event becomes: the action is refused (503) like any failed event. */
+  writeError(event: AuditEventType, cause: unknown): AuditWriteError {
+    return cause instanceof AuditWriteError ? cause : new AuditWriteError(event, cause);
   }
 
   async find(query: AuditQuery): Promise<AuditEventEntity[]> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { StatementEvent } from '../audit/audit.service';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { LaunchContext } from './launch-context';
 
@@ -98,33 +99,36 @@ export class RefreshTokenRepository {
    * Rotates by value in one statement, but only when the refresh grant's checks are known to pass without
    * JavaScript: this client, neither token nor grant revoked, not rotated, unexpired by both clocks, not
    * online_access (its login-session check stays in LoginSessionService), and, when `scope` is given, a
-   * stored scope equal to it. Returns the row as the statement saw it (before any rotation) with the new
-   * value, or with null when nothing rotated; null when no token has this value.
+   * stored scope equal to it, and granted for `ownAudience` (a registered resource server's scope ceiling is
+   * applied in JavaScript). The rotation's audit event (`event`, over the CTE `old`) is written by the same
+   * statement, so rotation and event commit together in one round trip. Returns the row as the statement saw it
+   * (before any rotation) with the new value, or with null when nothing rotated; null when no token has this value.
    */
   async rotateIfRotatable(
     value: string,
-    options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null },
-    manager?: EntityManager,
+    options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null; ownAudience: string; event: StatementEvent },
   ): Promise<RotationAttempt | null> {
     if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
     const successor = randomToken();
-    const rows: Array<Row & { rotated: boolean }> = await (manager ?? this.dataSource).query(
+    const rows: Array<Row & { rotated: boolean }> = await this.dataSource.query(
       `WITH cur AS (
          SELECT ${COLUMNS} FROM refresh_tokens r LEFT JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = $1
        ), old AS (
          UPDATE refresh_tokens r SET rotated_at = now(), replaced_by = $3
          WHERE r.token_hash = $1 AND r.client_id = $2 AND r.rotated_at IS NULL AND r.revoked_at IS NULL
            AND r.expires_at > now() AND r.expires_at > $6 AND NOT r.online AND ($7::text IS NULL OR r.scope = $7::text)
-           AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $8::text)
+           AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $8::text) AND (r.aud IS NULL OR r.aud = $9::text)
            AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NOT NULL)
          RETURNING r.client_id, r.grant_id, r.user_id, r.scope, r.launch_context, r.login_session_id, r.online, r.aud, r.dpop_jkt
        ), fresh AS (
          INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
          SELECT $3, $4, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, now() + make_interval(secs => $5), aud, dpop_jkt FROM old
          RETURNING id
+       ), audit AS (
+         ${options.event.sql}
        )
        SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
-      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope, options.dpopJkt ?? null],
+      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(), options.scope, options.dpopJkt ?? null, options.ownAudience, ...options.event.values],
     );
     if (!rows[0]) return null;
     return { stored: toStored(rows[0]), value: rows[0].rotated === true ? successor : null };

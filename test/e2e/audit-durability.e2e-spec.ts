@@ -90,9 +90,11 @@ describe('audit trail durability', () => {
         const response = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
         expect(response.status).toBe(200);
         if ((await events('refreshed', { grantId })) !== 1) missing.push(`refreshed ${grantId}`);
-        return { grantId, refreshToken: response.body.refresh_token as string };
+        return { grantId, refreshToken: response.body.refresh_token as string, scope: response.body.scope };
       }),
     );
+    const [row] = await db.query(`SELECT client_id, user_id, ip, detail FROM audit_events WHERE event = 'refreshed' AND grant_id = $1`, [refreshed[0].grantId]);
+    expect(row).toEqual({ client_id: client.clientId, user_id: users[0].id, ip: '127.0.0.1', detail: { scope: refreshed[0].scope } });
     await Promise.all(
       refreshed.map(async ({ grantId, refreshToken }) => {
         const response = await callAs(server, client, '/revoke', { token: refreshToken });

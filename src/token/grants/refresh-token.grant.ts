@@ -41,19 +41,19 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!params.refresh_token) throw new InvalidRequestError('refresh_token is required');
     const value = params.refresh_token;
     const lifetimeSeconds = this.issuer.refreshTokenLifetime(client);
-    // The rotation and its audit event commit in one transaction, or neither does (the presented token then stays
-    // usable); signing runs after the commit, holding no connection.
+    // The rotation and its audit event commit together (one statement, or one transaction), or neither does (the
+    // presented token then stays usable); signing runs after the commit, holding no connection.
     let stored: StoredRefreshToken;
     if (params.resource === undefined && this.scopeCheckableInSql(params.scope)) {
-      // One rotating statement when it can prove the checks below pass (see rotateIfRotatable); it returns the
-      // row it read, so any other case runs exactly the checks and rotation it always did.
-      const attempt = await this.audit.transaction(async (manager) => {
-        const found = await this.refreshTokens.rotateIfRotatable(value, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt }, manager);
-        if (!found?.value) return found ? { stored: found.stored, rotated: null } : null;
-        return { stored: found.stored, rotated: await this.recordRotation(found.stored, found.value, params, client.clientId, ip, manager) };
-      });
+      // One statement rotates and records the event when it can prove the checks below pass (see
+      // rotateIfRotatable); it returns the row it read, so any other case runs exactly the checks and rotation it
+      // always did. It rotates only tokens for this server's FHIR API, whose scope needs no ceiling.
+      const event = this.audit.eventPerRow('old', { event: 'refreshed', outcome: 'success', clientId: client.clientId, ip }, { scope: 'scope' }, 10);
+      const attempt = await this.refreshTokens
+        .rotateIfRotatable(value, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt, ownAudience: this.resourceServers.ownTarget.audience, event })
+        .catch((error: unknown) => Promise.reject(this.audit.writeError('refreshed', error)));
       if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
-      if (attempt.rotated) return this.respond(client, attempt.stored, attempt.rotated, dpopJkt);
+      if (attempt.value) return this.respond(client, attempt.stored, { value: attempt.value, scope: this.grantedScope(params.scope, attempt.stored.scope), audience: this.resourceServers.ownTarget.audience }, dpopJkt);
       stored = attempt.stored;
     } else {
       const found = await this.refreshTokens.findByValue(value);
