@@ -75,7 +75,9 @@ const INSERT = `INSERT INTO audit_events (at, event, outcome, client_id, grant_i
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
-  private readonly batcher = new MicroBatcher<Row, unknown>((rows) => this.insertBatch(rows), { maxBatch: MAX_BATCH });
+  // One write in flight: events arriving meanwhile wait and go together in the next, so fewer commits are made
+  // under load (at 50 connections 1,623 client_credentials/s against 1,106 with two in flight; bench/README.md).
+  private readonly batcher = new MicroBatcher<Row, unknown>((rows) => this.insertBatch(rows), { maxBatch: MAX_BATCH, maxInFlight: 1 });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
