@@ -46,6 +46,7 @@ describe('audit trail durability', () => {
 
   afterAll(async () => {
     await restoreAuditWrites(db).catch(() => undefined);
+    await db.query(`DROP FUNCTION IF EXISTS audit_off_for_test()`).catch(() => undefined);
     await server.close();
   });
 
