@@ -112,19 +112,19 @@ export class ClientsService {
     const client = await this.audit.transaction(async (manager) => {
       await options.inTransaction?.(manager);
       const inserted = await this.repository.insertWithSecret(
-      {
-        ...this.columns(settings),
-        metadata: settings.metadata ?? {},
-        clientId,
-        enabled: settings.enabled ?? true,
-        approvedScope: settings.approvedScope ?? settings.scope,
-        approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
-        // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
-        verified: settings.verified ?? !options.withRegistrationAccessToken,
-        registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
-      },
-      clientSecret ? hashToken(clientSecret) : null,
-      manager,
+        {
+          ...this.columns(settings),
+          metadata: settings.metadata ?? {},
+          clientId,
+          enabled: settings.enabled ?? true,
+          approvedScope: settings.approvedScope ?? settings.scope,
+          approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
+          // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
+          verified: settings.verified ?? !options.withRegistrationAccessToken,
+          registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
+        },
+        clientSecret ? hashToken(clientSecret) : null,
+        manager,
       );
       if (!inserted) throw new ClientIdTakenError(clientId);
       const client = (await this.repository.findById(clientId, manager)) as ClientEntity;
@@ -140,16 +140,27 @@ export class ClientsService {
    * Applies the changes; when the client now authenticates with a secret and has none, one is generated
    * and returned (shown once).
    */
-  async update(clientId: string, changes: Partial<ClientSettings>, by: AuditActor = OPERATOR): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+  update(clientId: string, changes: Partial<ClientSettings>, by: AuditActor = OPERATOR): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+    return this.change(clientId, this.columns(changes), by, true);
+  }
+
+  async setEnabled(clientId: string, enabled: boolean, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
+    return (await this.change(clientId, { enabled }, by, false))?.client ?? null;
+  }
+
+  disable(clientId: string, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
+    return this.setEnabled(clientId, false, by);
+  }
+
+  private async change(clientId: string, columns: Partial<ClientEntity>, by: AuditActor, issueSecret: boolean): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
     const existing = await this.repository.findById(clientId);
     if (!existing) return null;
-    const columns = this.columns(changes);
     try {
       return await this.audit.transaction(async (manager) => {
         const client = await this.repository.update(clientId, columns, manager);
         if (!client) return null;
         let clientSecret: string | null = null;
-        if (SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId, manager)).length === 0) {
+        if (issueSecret && SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId, manager)).length === 0) {
           clientSecret = randomToken(32);
           await this.repository.rotateSecret(clientId, hashToken(clientSecret), 0, manager);
         }
@@ -160,14 +171,6 @@ export class ClientsService {
     } finally {
       this.invalidate(clientId);
     }
-  }
-
-  async setEnabled(clientId: string, enabled: boolean, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
-    return (await this.update(clientId, { enabled }, by))?.client ?? null;
-  }
-
-  disable(clientId: string, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
-    return this.setEnabled(clientId, false, by);
   }
 
   /**

@@ -112,16 +112,19 @@ export class UsersService {
     checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
     const passwordHash = await hash(command.password, ARGON2_OPTIONS);
     return this.audit.transaction(async (manager) => {
-      const user = await this.repository.insert({
-      username: command.username.toLowerCase(),
-      passwordHash,
-      displayName: command.displayName,
-      fhirUser: command.fhirUser,
-      role: command.role,
-      restrictedToPatients: command.restrictedToPatients ?? null,
-      enabled: command.enabled ?? true,
-      demo: command.demo ?? false,
-      }, manager);
+      const user = await this.repository.insert(
+        {
+          username: command.username.toLowerCase(),
+          passwordHash,
+          displayName: command.displayName,
+          fhirUser: command.fhirUser,
+          role: command.role,
+          restrictedToPatients: command.restrictedToPatients ?? null,
+          enabled: command.enabled ?? true,
+          demo: command.demo ?? false,
+        },
+        manager,
+      );
       if (!user) throw new UsernameTakenError(command.username);
       await this.audit.record({ event: 'user_created', outcome: 'success', userId: user.id, ip: by.ip, detail: { by: by.actor, role: user.role, enabled: user.enabled } }, manager);
       return user;
