@@ -31,8 +31,8 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received, shutting down`);
-    // Stop accepting connections and let in-flight requests finish first, so app.close() then writes every audit
-    // event they recorded before the pool closes; past the bound the process exits anyway, the cluster stopped.
+    // Stop accepting connections and let in-flight requests finish first (each stores its audit event before it
+    // answers), then close the pool; past the bound the process exits anyway, the cluster stopped.
     const deadline = setTimeout(() => {
       logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
       void (database.embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(1));

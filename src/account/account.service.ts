@@ -64,20 +64,20 @@ export class AccountService {
     }
     if (verified?.id !== user.id) {
       await this.throttle.recordFailure(user.username, ip);
-      this.audit.record({ event: 'password_changed', outcome: 'failure', userId: user.id, ip, detail: { reason: 'wrong_current_password' } });
+      await this.audit.record({ event: 'password_changed', outcome: 'failure', userId: user.id, ip, detail: { reason: 'wrong_current_password' } });
       return { kind: 'wrong' };
     }
     await this.throttle.clearAccount(user.username, ip);
     await this.users.resetPassword(user.id, newPassword);
     const sessionsEnded = await this.sessions.endAllForUser(user.id, signedIn.session.id);
-    this.audit.record({ event: 'password_changed', outcome: 'success', userId: user.id, ip, detail: { sessions_ended: sessionsEnded } });
+    await this.audit.record({ event: 'password_changed', outcome: 'success', userId: user.id, ip, detail: { sessions_ended: sessionsEnded } });
     return { kind: 'changed', sessionsEnded };
   }
 
   /** Ends every session of the person but this one; online_access refresh tokens hanging on them stop working. */
   async endOtherSessions(signedIn: SignedInUser, ip: string): Promise<number> {
     const ended = await this.sessions.endAllForUser(signedIn.user.id, signedIn.session.id);
-    this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: ended } });
+    await this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: ended } });
     return ended;
   }
 
@@ -85,7 +85,7 @@ export class AccountService {
   async endSession(signedIn: SignedInUser, sessionId: string, ip: string): Promise<boolean> {
     if (sessionId === signedIn.session.id) return false;
     const ended = await this.sessions.endForUser(signedIn.user.id, sessionId);
-    if (ended) this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: 1, session_id: sessionId } });
+    if (ended) await this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: 1, session_id: sessionId } });
     return ended;
   }
 }

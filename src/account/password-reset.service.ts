@@ -114,7 +114,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const ended = await this.sessions.endAllForUser(user.id);
     // Proven control of the mailbox: the account's failed sign-ins no longer slow the person down.
     await this.throttle.clearAccount(user.username, ip);
-    this.audit.record({ event: 'password_reset', outcome: 'success', userId: user.id, ip, detail: { sessions_ended: ended } });
+    await this.audit.record({ event: 'password_reset', outcome: 'success', userId: user.id, ip, detail: { sessions_ended: ended } });
     const sameBrowser = redeemed[0].return_browser !== null && constantTimeEquals(redeemed[0].return_browser, browser);
     return { kind: 'done', returnTo: sameBrowser ? redeemed[0].return_to : null };
   }
@@ -135,7 +135,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const user = (await this.users.findByUsername(identifier)) ?? (await this.users.findByEmail(identifier));
     // The typed text is never recorded: it may be a password typed into the wrong field.
     if (!user || !user.enabled || !user.email) {
-      this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user?.id ?? null, ip, detail: { reason: user ? 'no_email_or_disabled' : 'no_account' } });
+      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user?.id ?? null, ip, detail: { reason: user ? 'no_email_or_disabled' : 'no_account' } });
       return;
     }
     const token = randomToken();
@@ -146,7 +146,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [user.id, RESET_LIMITS.windowSeconds, hashToken(token), returnTo, RESET_LIMITS.linkLifetimeSeconds, RESET_LIMITS.perAccount, browser],
     );
     if (issued.length === 0) {
-      this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
+      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
       return;
     }
     // The link is built from PUBLIC_URL, never from the request's Host header (a forged Host would mail the
@@ -156,9 +156,9 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       await this.mailer.send({ to: user.email, ...resetMail(user, link, RESET_LIMITS.linkLifetimeSeconds / 60) });
     } catch (error) {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
-      this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'mail_failed' } });
+      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'mail_failed' } });
       return;
     }
-    this.audit.record({ event: 'password_reset_requested', outcome: 'success', userId: user.id, ip });
+    await this.audit.record({ event: 'password_reset_requested', outcome: 'success', userId: user.id, ip });
   }
 }

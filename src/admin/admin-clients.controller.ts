@@ -1,5 +1,6 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
+import { adminApi } from '../audit/audit.service';
 import { ClientIdTakenError, ClientsService } from '../clients/clients.service';
 import { adminClientView } from '../clients/registration/client-information.presenter';
 import { outboundPolicyOf } from '../common/outbound/outbound-policy';
@@ -19,9 +20,9 @@ export class AdminClientsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a client; a generated client_secret is returned once' })
-  async create(@Body() dto: CreateClientDto): Promise<Record<string, unknown>> {
+  async create(@Body() dto: CreateClientDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     try {
-      const created = await this.clients.create(clientSettingsFrom(dto, undefined, outboundPolicyOf(this.config)), { clientId: dto.client_id });
+      const created = await this.clients.create(clientSettingsFrom(dto, undefined, outboundPolicyOf(this.config)), { clientId: dto.client_id }, adminApi(ip));
       return adminClientView(created.client, { clientSecret: created.clientSecret });
     } catch (error) {
       if (error instanceof ClientIdTakenError) throw new ConflictException(error.message);
@@ -43,9 +44,9 @@ export class AdminClientsController {
 
   @Patch(':clientId')
   @ApiOperation({ summary: 'Update a client (only the fields sent change)' })
-  async update(@Param('clientId') clientId: string, @Body() dto: ClientMetadataDto): Promise<Record<string, unknown>> {
+  async update(@Param('clientId') clientId: string, @Body() dto: ClientMetadataDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const existing = await this.existing(clientId);
-    const updated = await this.clients.update(clientId, clientSettingsFrom(dto, existing, outboundPolicyOf(this.config)));
+    const updated = await this.clients.update(clientId, clientSettingsFrom(dto, existing, outboundPolicyOf(this.config)), adminApi(ip));
     if (!updated) throw new NotFoundException(`No client ${clientId}`);
     return adminClientView(updated.client, { clientSecret: updated.clientSecret });
   }
@@ -53,8 +54,8 @@ export class AdminClientsController {
   @Post(':clientId/disable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a client (it can no longer authenticate or authorize)' })
-  async disable(@Param('clientId') clientId: string): Promise<Record<string, unknown>> {
-    const client = await this.clients.disable(clientId);
+  async disable(@Param('clientId') clientId: string, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const client = await this.clients.disable(clientId, adminApi(ip));
     if (!client) throw new NotFoundException(`No client ${clientId}`);
     return adminClientView(client);
   }
@@ -62,8 +63,8 @@ export class AdminClientsController {
   @Post(':clientId/enable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable a disabled client' })
-  async enable(@Param('clientId') clientId: string): Promise<Record<string, unknown>> {
-    const client = await this.clients.setEnabled(clientId, true);
+  async enable(@Param('clientId') clientId: string, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const client = await this.clients.setEnabled(clientId, true, adminApi(ip));
     if (!client) throw new NotFoundException(`No client ${clientId}`);
     return adminClientView(client);
   }
@@ -71,9 +72,9 @@ export class AdminClientsController {
   @Post(':clientId/rotate-secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new client secret; the previous one stays valid for overlap_seconds (default 24 h)' })
-  async rotateSecret(@Param('clientId') clientId: string, @Body() dto: RotateSecretDto): Promise<Record<string, unknown>> {
+  async rotateSecret(@Param('clientId') clientId: string, @Body() dto: RotateSecretDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     await this.existing(clientId);
-    const rotated = await this.clients.rotateSecret(clientId, dto?.overlap_seconds);
+    const rotated = await this.clients.rotateSecret(clientId, dto?.overlap_seconds, adminApi(ip));
     if (!rotated) throw new ConflictException('The client does not authenticate with a secret');
     return { client_id: clientId, client_secret: rotated.clientSecret, previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString() };
   }
@@ -81,8 +82,8 @@ export class AdminClientsController {
   @Delete(':clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a client and its secrets' })
-  async delete(@Param('clientId') clientId: string): Promise<void> {
-    if (!(await this.clients.delete(clientId))) throw new NotFoundException(`No client ${clientId}`);
+  async delete(@Param('clientId') clientId: string, @Ip() ip: string): Promise<void> {
+    if (!(await this.clients.delete(clientId, adminApi(ip)))) throw new NotFoundException(`No client ${clientId}`);
   }
 
   private async existing(clientId: string) {

@@ -1,5 +1,6 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
+import { adminApi } from '../audit/audit.service';
 import { UserEntity } from '../clients/user.entity';
 import { EmailTakenError, InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
@@ -14,7 +15,7 @@ export class AdminUsersController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a user (the password must meet the password policy and is stored as an argon2id hash)' })
-  async create(@Body() dto: CreateUserDto): Promise<Record<string, unknown>> {
+  async create(@Body() dto: CreateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
       this.users.create({
         username: dto.username,
@@ -25,7 +26,7 @@ export class AdminUsersController {
         restrictedToPatients: dto.restricted_to_patients ?? null,
         enabled: dto.enabled,
         email: dto.email ?? null,
-      }),
+      }, adminApi(ip)),
     );
     return adminUserView(user);
   }
@@ -44,7 +45,7 @@ export class AdminUsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a user' })
-  async update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<Record<string, unknown>> {
+  async update(@Param('id') id: string, @Body() dto: UpdateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
       this.users.update(id, {
         displayName: dto.display_name,
@@ -53,7 +54,7 @@ export class AdminUsersController {
         restrictedToPatients: dto.restricted_to_patients,
         enabled: dto.enabled,
         email: dto.email,
-      }),
+      }, adminApi(ip)),
     );
     return adminUserView(this.found(user, id));
   }
@@ -61,8 +62,8 @@ export class AdminUsersController {
   @Post(':id/reset-password')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a new password, or generate one (returned once)' })
-  async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto): Promise<Record<string, unknown>> {
-    const result = await this.guard(() => this.users.resetPassword(id, dto?.password));
+  async resetPassword(@Param('id') id: string, @Body() dto: ResetPasswordDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const result = await this.guard(() => this.users.resetPassword(id, dto?.password, adminApi(ip)));
     if (!result) throw new NotFoundException(`No user ${id}`);
     return { ...adminUserView(result.user), ...(dto?.password ? {} : { password: result.password }) };
   }
@@ -70,8 +71,8 @@ export class AdminUsersController {
   @Post(':id/disable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a user (they can no longer sign in)' })
-  async disable(@Param('id') id: string): Promise<Record<string, unknown>> {
-    return adminUserView(this.found(await this.users.disable(id), id));
+  async disable(@Param('id') id: string, @Ip() ip: string): Promise<Record<string, unknown>> {
+    return adminUserView(this.found(await this.users.disable(id, adminApi(ip)), id));
   }
 
   private found(user: UserEntity | null, id: string): UserEntity {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
@@ -39,10 +39,10 @@ export class AuthorizationCodeService {
     this.codes = dataSource.getRepository(AuthorizationCodeEntity);
   }
 
-  /** Returns the raw code; only its hash is stored. */
-  async issue(input: IssueAuthorizationCode): Promise<string> {
+  /** Returns the raw code; only its hash is stored. With `manager`, stored in that transaction. */
+  async issue(input: IssueAuthorizationCode, manager?: EntityManager): Promise<string> {
     const code = randomToken();
-    await this.codes.save(
+    await (manager?.getRepository(AuthorizationCodeEntity) ?? this.codes).save(
       this.codes.create({
       codeHash: hashToken(code),
       clientId: input.clientId,
@@ -74,13 +74,15 @@ export class AuthorizationCodeService {
    * against `code` as read by find(); one atomic UPDATE, conditioned on that same row and binding, wins. A
    * presenter that fails those checks never reaches here, so a stolen or mistaken code is not burnt for its
    * owner; only a second redemption that passes them sees `reused`, and the caller revokes what the first one
-   * issued (RFC 6749 §10.5).
+   * issued (RFC 6749 §10.5). With `manager` it runs in that transaction (the token endpoint's, which also holds
+   * the refresh token and the audit event), so a rolled-back issuance leaves the code unredeemed.
    */
-  async redeem(code: AuthorizationCodeEntity): Promise<ConsumeResult> {
+  async redeem(code: AuthorizationCodeEntity, manager?: EntityManager): Promise<ConsumeResult> {
     // The grant must still stand at the moment of redemption: checking it in the same statement keeps a
     // concurrent second redemption (which revokes the grant) from also failing the winner.
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
-    const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
+    const db = manager ?? this.dataSource;
+    const [rows]: [Array<Record<string, unknown>>, number] = await db.query(
       `UPDATE authorization_codes AS code SET consumed_at = now()
         WHERE code.id = $1 AND code.code_hash = $2 AND code.client_id = $3 AND code.redirect_uri = $4
           AND code.code_challenge = $5 AND code.consumed_at IS NULL AND code.expires_at > $6
@@ -89,7 +91,7 @@ export class AuthorizationCodeService {
       [code.id, code.codeHash, code.clientId, code.redirectUri, code.codeChallenge, new Date(this.clock.now())],
     );
     if (rows.length === 1) return { status: 'ok', code: this.fromRow(rows[0]) };
-    const existing = await this.codes.findOneBy({ id: code.id });
+    const existing = await db.getRepository(AuthorizationCodeEntity).findOneBy({ id: code.id });
     if (existing?.consumedAt) return { status: 'reused', code: existing };
     return { status: 'invalid' };
   }

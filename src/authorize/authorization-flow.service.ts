@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
 import { UserEntity } from '../clients/user.entity';
 import { AppConfig } from '../config/app-config';
+import { GrantEntity } from '../grants/grant.entity';
 import { GrantsService } from '../grants/grants.service';
 import { formatScopes, isResourceScope, isSubsetOf, parseScopes, restrictToApproved, SmartScope } from '../scopes';
 import { AuthorizationCodeService } from './authorization-code.service';
@@ -41,17 +43,18 @@ export class AuthorizationFlowService {
     private readonly launches: LaunchContextService,
     private readonly style: SmartStyleService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
-  async advance(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices): Promise<FlowStep> {
-    const step = await this.nextStep(request, who, choices);
+  async advance(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, ip: string | null = null): Promise<FlowStep> {
+    const step = await this.nextStep(request, who, choices, ip);
     // OIDC Core §3.1.2.6: with prompt=none nothing may be shown to the user.
     if (request.prompt.has('none') && step.kind === 'consent') throw this.fail(request, 'consent_required', 'Consent is required.');
     if (request.prompt.has('none') && step.kind !== 'redirect') throw this.fail(request, 'interaction_required', 'A choice by the user is required.');
     return step;
   }
 
-  private async nextStep(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices): Promise<FlowStep> {
+  private async nextStep(request: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, ip: string | null): Promise<FlowStep> {
     const { user } = who;
     const launched = request.launchContext?.context ?? {};
     let patient: PatientSummary | null = null;
@@ -86,39 +89,59 @@ export class AuthorizationFlowService {
     // The person saw the consent page (the app and its redirect host): these errors go back to the app.
     if (choices.decision === 'deny') throw this.fail(request, 'access_denied', 'The user denied the request.', true);
     let granted: SmartScope[];
-    let grantId: string;
+    let approval: { scope: string } | null = null;
+    let remembered: GrantEntity | null = null;
     if (choices.decision === 'approve') {
       granted = restrictToApproved(request.scopes, choices.approvedScopes ?? []);
       if (granted.length === 0) throw this.fail(request, 'access_denied', 'The user approved none of the requested scopes.', true);
-      grantId = (await this.grants.upsertApproval(user.id, request.client.clientId, await this.rememberedScope(request, user, granted))).id;
+      approval = { scope: await this.rememberedScope(request, user, granted) };
     } else {
       // A remembered grant covering every requested scope skips the consent page (RFC 6749 §10.2).
       // Grants do not record a resource server, so a token for a registered one always asks (RFC 8707).
-      const remembered = await this.grants.findActive(user.id, request.client.clientId);
+      remembered = await this.grants.findActive(user.id, request.client.clientId);
       if (!remembered || request.prompt.has('consent') || request.resourceServer !== undefined || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
         return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
       }
       granted = request.scopes;
-      grantId = remembered.id;
     }
 
-    if (request.launch !== undefined && !(await this.launches.consume(request.launch, request.client.clientId))) {
-      throw this.fail(request, 'invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
-    }
     const context = this.launchContext(launched, patient, encounter);
-    const code = await this.codes.issue({
-      clientId: request.client.clientId,
-      redirectUri: request.redirectUri,
-      codeChallenge: request.codeChallenge,
-      scope: formatScopes(granted),
-      launchContext: context,
-      aud: request.aud,
-      userId: user.id,
-      loginSessionId: await who.loginSessionId(),
-      authTime: who.authTime,
-      amr: who.amr,
-      grantId,
-      nonce: request.nonce ?? null,
+    const loginSessionId = await who.loginSessionId();
+    const clientId = request.client.clientId;
+    const scope = formatScopes(granted);
+    // The consent, the spent launch, the code and their audit events commit together: no redirect carries a code
+    // whose issuance is not recorded, and a refused one leaves the consent and the launch as they were.
+    const code = await this.audit.transaction(async (manager) => {
+      let grantId = remembered?.id as string;
+      if (approval) {
+        const grant = await this.grants.upsertApproval(user.id, clientId, approval.scope, manager);
+        grantId = grant.id;
+        const detail = { scope: approval.scope, replaced_grant_id: grant.replaced };
+        await this.audit.record({ event: 'consent_granted', outcome: 'success', clientId, grantId, userId: user.id, ip, detail }, manager);
+      }
+      if (request.launch !== undefined && !(await this.launches.consume(request.launch, clientId, manager))) {
+        throw this.fail(request, 'invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
+      }
+      const issued = await this.codes.issue(
+        {
+          clientId,
+          redirectUri: request.redirectUri,
+          codeChallenge: request.codeChallenge,
+          scope,
+          launchContext: context,
+          aud: request.aud,
+          userId: user.id,
+          loginSessionId,
+          authTime: who.authTime,
+          amr: who.amr,
+          grantId,
+          nonce: request.nonce ?? null,
+        },
+        manager,
+      );
+      const detail = { scope, launch: request.launch !== undefined, via_launch: who.viaLaunch, remembered_consent: approval === null };
+      await this.audit.record({ event: 'code_issued', outcome: 'success', clientId, grantId, userId: user.id, ip, detail }, manager);
+      return issued;
     });
     // RFC 9207: iss lets the app detect mix-up attacks.
     return { kind: 'redirect', location: buildRedirectUrl(request.redirectUri, { code, state: request.state, iss: this.config.issuer }) };

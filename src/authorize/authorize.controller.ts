@@ -114,7 +114,7 @@ export class AuthorizeController {
   }
 
   private async proceed(authorization: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, reply: FastifyReply): Promise<void> {
-    const step = await this.flow.advance(authorization, who, choices);
+    const step = await this.flow.advance(authorization, who, choices, reply.request.ip ?? null);
     if (step.kind === 'redirect') {
       reply.status(302).header('Cache-Control', 'no-store').header('Location', step.location).send();
       return;

@@ -41,7 +41,7 @@ export class ConnectedAppsController {
     const signedIn = await this.sessions.current(request);
     if (!signedIn) return seeOther(reply, '/login?return_to=/apps');
     if (!this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
-    const revoked = await this.grants.revoke(field(body?.grant_id) ?? '', signedIn.user.id);
+    const revoked = await this.grants.revoke(field(body?.grant_id) ?? '', signedIn.user.id, request.ip ?? null);
     if (!revoked) throw new PageError(404, 'Not found', 'That app connection does not exist or was already revoked.');
     seeOther(reply, '/apps?revoked=1');
   }

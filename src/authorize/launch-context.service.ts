@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { Clock } from '../common/time/clock';
 import { LaunchContextEntity } from './launch-context.entity';
@@ -68,8 +68,9 @@ export class LaunchContextService {
   }
 
   /** Single use: consumed atomically when the authorization code is issued. */
-  async consume(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
-    const result = await this.launches
+  async consume(launch: string, clientId: string, manager?: EntityManager): Promise<LaunchContextEntity | null> {
+    const launches = manager?.getRepository(LaunchContextEntity) ?? this.launches;
+    const result = await launches
       .createQueryBuilder()
       .update(LaunchContextEntity)
       .set({ consumedAt: () => 'now()' })
@@ -81,7 +82,7 @@ export class LaunchContextService {
       .returning(['id'])
       .execute();
     const rows = result.raw as Array<{ id: string }>;
-    return rows.length === 1 ? this.launches.findOneBy({ id: rows[0].id }) : null;
+    return rows.length === 1 ? launches.findOneBy({ id: rows[0].id }) : null;
   }
 
   async purgeExpired(olderThanSeconds = 86_400): Promise<void> {

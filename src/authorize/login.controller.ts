@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../clients/users.service';
 import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pages';
 import { BrowserSessionService } from './browser-session.service';
@@ -26,6 +27,7 @@ export class LoginController {
     private readonly throttle: LoginThrottleService,
     private readonly pages: AuthorizePages,
     private readonly secondFactor: SecondFactorService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('login')
@@ -52,7 +54,10 @@ export class LoginController {
     }
     if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     const decision = await this.throttle.decide(username, request.ip);
-    if (decision.kind === 'refuse') return retry(GENERIC_FAILURE, 401);
+    if (decision.kind === 'refuse') {
+      await this.signInFailed(username, request.ip, 'throttled');
+      return retry(GENERIC_FAILURE, 401);
+    }
     const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
     if (!(await this.throttle.wait(decision.delayMs))) return busy();
     let user;
@@ -64,6 +69,7 @@ export class LoginController {
     }
     if (!user) {
       await this.throttle.recordFailure(username, request.ip);
+      await this.signInFailed(username, request.ip, 'invalid_credentials');
       return retry(GENERIC_FAILURE, 401);
     }
     await this.throttle.clearAccount(username, request.ip);
@@ -71,6 +77,15 @@ export class LoginController {
     if (await this.secondFactor.interceptSignIn(request, reply, user, { method: 'password', amr: ['pwd'] }, { authorizationRequest, returnTo })) return;
     await this.sessions.signIn(reply, user, 'password');
     continueAfterSignIn(reply, authorizationRequest, returnTo);
+  }
+
+  /**
+   * Recorded before the answer (a group commit). The username typed is not stored (it may be a mistyped password);
+   * the account it names, when one exists, is recorded by id.
+   */
+  private async signInFailed(username: string, ip: string, reason: 'throttled' | 'invalid_credentials'): Promise<void> {
+    const account = await this.users.findByUsername(username);
+    await this.audit.record({ event: 'sign_in_failed', outcome: 'failure', userId: account?.id ?? null, ip, detail: { reason } });
   }
 
   @Post('logout')

@@ -1,6 +1,7 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Put } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Ip, NotFoundException, Put } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
+import { adminApi } from '../audit/audit.service';
 import { BrandDto } from './brand.dto';
 import { brandView } from './brand.view';
 import { BrandsService, InvalidBrandError } from './brands.service';
@@ -20,9 +21,9 @@ export class AdminBrandController {
 
   @Put()
   @ApiOperation({ summary: 'Set the user-access brand; published at /brands.json and named in the SMART configuration' })
-  async replace(@Body() dto: BrandDto): Promise<Record<string, unknown>> {
+  async replace(@Body() dto: BrandDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     try {
-      return brandView(await this.brands.save(dto));
+      return brandView(await this.brands.save(dto, adminApi(ip)));
     } catch (error) {
       if (error instanceof InvalidBrandError) throw new BadRequestException(error.messages);
       throw error;
@@ -32,7 +33,7 @@ export class AdminBrandController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove the brand: /brands.json answers 404 and discovery stops naming it' })
-  async remove(): Promise<void> {
-    if (!(await this.brands.remove())) throw new NotFoundException('No user-access brand is configured');
+  async remove(@Ip() ip: string): Promise<void> {
+    if (!(await this.brands.remove(adminApi(ip)))) throw new NotFoundException('No user-access brand is configured');
   }
 }

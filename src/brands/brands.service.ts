@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { createHash } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { isStorableText } from '../common/text/control-characters';
 import { AppConfig } from '../config/app-config';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
@@ -39,6 +40,7 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() dataSource: DataSource,
     private readonly registry: DiscoveryRegistry,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.brands = dataSource.getRepository(BrandEntity);
   }
@@ -63,8 +65,8 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     return (await this.brands.findOneBy({ id: ROW_ID }))?.settings ?? null;
   }
 
-  /** Validates (the CLI has no ValidationPipe) and replaces the brand. */
-  async save(input: unknown): Promise<BrandSettings> {
+  /** Validates (the CLI has no ValidationPipe) and replaces the brand; the change commits with its audit event. */
+  async save(input: unknown, by: AuditActor = OPERATOR): Promise<BrandSettings> {
     const dto = plainToInstance(BrandDto, input ?? {});
     const errors = await validate(dto, { whitelist: true, forbidUnknownValues: false });
     if (errors.length) throw new InvalidBrandError(errors.flatMap(messagesOf));
@@ -82,15 +84,23 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
       identifiers: (dto.identifiers ?? []).map((id) => (id.system ? { system: id.system, value: id.value } : { value: id.value })),
       aliases: dto.aliases ?? [],
     };
-    await this.brands.upsert({ id: ROW_ID, settings, updatedAt: new Date() }, ['id']);
+    await this.audit.transaction(async (manager) => {
+      await manager.getRepository(BrandEntity).upsert({ id: ROW_ID, settings, updatedAt: new Date() }, ['id']);
+      await this.audit.record({ event: 'brand_updated', outcome: 'success', ip: by.ip, detail: { by: by.actor, name: settings.name } }, manager);
+    });
     await this.reload();
     return settings;
   }
 
-  async remove(): Promise<boolean> {
-    const result = await this.brands.delete({ id: ROW_ID });
+  async remove(by: AuditActor = OPERATOR): Promise<boolean> {
+    const removed = await this.audit.transaction(async (manager) => {
+      const result = await manager.getRepository(BrandEntity).delete({ id: ROW_ID });
+      if ((result.affected ?? 0) === 0) return false;
+      await this.audit.record({ event: 'brand_deleted', outcome: 'success', ip: by.ip, detail: { by: by.actor } }, manager);
+      return true;
+    });
     await this.reload();
-    return (result.affected ?? 0) > 0;
+    return removed;
   }
 
   async reload(): Promise<void> {

@@ -20,18 +20,20 @@ export class ClientRepository {
     this.secrets = dataSource.getRepository(ClientSecretEntity);
   }
 
-  findById(clientId: string): Promise<ClientEntity | null> {
-    return this.clients.findOneBy({ clientId });
+  findById(clientId: string, manager?: EntityManager): Promise<ClientEntity | null> {
+    return (manager?.getRepository(ClientEntity) ?? this.clients).findOneBy({ clientId });
   }
 
   listAll(): Promise<ClientEntity[]> {
     return this.clients.find({ order: { createdAt: 'ASC' } });
   }
 
+  // The writes run in `manager`'s transaction when given (ClientsService records the audit event in it), else in their own.
+
   /** Inserts the client and its first secret in one transaction; false when the id is taken or was ever deleted. */
-  async insertWithSecret(client: Partial<ClientEntity>, secretHash: string | null): Promise<boolean> {
+  async insertWithSecret(client: Partial<ClientEntity>, secretHash: string | null, manager?: EntityManager): Promise<boolean> {
     try {
-      await this.dataSource.transaction(async (manager) => {
+      await this.within(manager, async (manager) => {
         await manager.getRepository(ClientEntity).insert(client);
         await replaceOrigins(manager, client.clientId as string, client.redirectUris ?? []);
         // After the insert: had a delete of this id been in flight, the insert waited for it, and this read
@@ -46,16 +48,16 @@ export class ClientRepository {
     }
   }
 
-  async update(clientId: string, changes: Partial<ClientEntity>): Promise<ClientEntity | null> {
-    await this.dataSource.transaction(async (manager) => {
+  async update(clientId: string, changes: Partial<ClientEntity>, manager?: EntityManager): Promise<ClientEntity | null> {
+    return this.within(manager, async (manager) => {
       await manager.getRepository(ClientEntity).update({ clientId }, { ...changes, updatedAt: new Date() });
       if (changes.redirectUris !== undefined) await replaceOrigins(manager, clientId, changes.redirectUris);
+      return this.findById(clientId, manager);
     });
-    return this.findById(clientId);
   }
 
-  async delete(clientId: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+  async delete(clientId: string, manager?: EntityManager): Promise<boolean> {
+    return this.within(manager, async (manager) => {
       await manager.getRepository(ClientSecretEntity).delete({ clientId });
       await manager.query(`DELETE FROM client_assertion_jtis WHERE client_id = $1`, [clientId]);
       const result = await manager.getRepository(ClientEntity).delete({ clientId });
@@ -69,8 +71,8 @@ export class ClientRepository {
     return this.dataSource.getRepository(DeletedClientIdEntity).existsBy({ clientId });
   }
 
-  async activeSecretHashes(clientId: string): Promise<string[]> {
-    const rows: Array<{ secret_hash: string }> = await this.dataSource.query(
+  async activeSecretHashes(clientId: string, manager?: EntityManager): Promise<string[]> {
+    const rows: Array<{ secret_hash: string }> = await (manager ?? this.dataSource).query(
       `SELECT secret_hash FROM client_secrets WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
       [clientId],
     );
@@ -78,9 +80,9 @@ export class ClientRepository {
   }
 
   /** Ends the current secrets after `overlapSeconds` and adds a new current one. */
-  async rotateSecret(clientId: string, secretHash: string, overlapSeconds: number): Promise<Date> {
+  async rotateSecret(clientId: string, secretHash: string, overlapSeconds: number, manager?: EntityManager): Promise<Date> {
     const previousExpireAt = new Date(Date.now() + overlapSeconds * 1000);
-    await this.dataSource.transaction(async (manager) => {
+    await this.within(manager, async (manager) => {
       await manager.query(`SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE`, [clientId]);
       await manager.query(
         `UPDATE client_secrets SET expires_at = LEAST(COALESCE(expires_at, $2), $2) WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
@@ -100,6 +102,10 @@ export class ClientRepository {
       [origin],
     );
     return rows.length > 0;
+  }
+
+  private within<T>(manager: EntityManager | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return manager ? work(manager) : this.dataSource.transaction(work);
   }
 }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { EntityManager } from 'typeorm';
+import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
 import { Clock } from '../common/time/clock';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
@@ -43,6 +45,8 @@ export interface CreateClientOptions {
   clientSecret?: string;
   /** RFC 7592: issue a registration access token for self-management. */
   withRegistrationAccessToken?: boolean;
+  /** Runs first in the creating transaction (e.g. redeeming an initial access token); throwing rolls it all back. */
+  inTransaction?: (manager: EntityManager) => Promise<void>;
 }
 
 export interface CreatedClient {
@@ -69,12 +73,13 @@ export class ClientsService {
   private readonly secretCache = new Map<string, Cached<string[]>>();
   // Origin → whether an enabled, verified client redirects there (CORS); bounded whatever origins callers send.
   private readonly originCache = new LRUCache<string, boolean>({ max: 5000, ttl: CLIENT_CACHE_MS });
-  private readonly deletionListeners: Array<(clientId: string) => Promise<void>> = [];
+  private readonly deletionListeners: Array<(clientId: string, manager: EntityManager) => Promise<void>> = [];
   private readonly deletedCache = new LRUCache<string, boolean>({ max: 10_000, ttl: CLIENT_CACHE_MS });
 
   constructor(
     private readonly repository: ClientRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   /** The enabled client with this id, or null. Cached for at most CLIENT_CACHE_MS. */
@@ -99,28 +104,37 @@ export class ClientsService {
     return this.repository.listAll();
   }
 
-  async create(settings: ClientSettings, options: CreateClientOptions = {}): Promise<CreatedClient> {
+  // Every change below commits in one transaction with its audit event (`by` says who made it), or not at all.
+
+  async create(settings: ClientSettings, options: CreateClientOptions = {}, by: AuditActor = OPERATOR): Promise<CreatedClient> {
     const clientId = options.clientId ?? randomToken(18);
     const usesSecret = SECRET_AUTH_METHODS.includes(settings.tokenEndpointAuthMethod);
     const clientSecret = usesSecret ? (options.clientSecret ?? randomToken(32)) : null;
     const registrationAccessToken = options.withRegistrationAccessToken ? randomToken(32) : null;
-    const inserted = await this.repository.insertWithSecret(
-      {
-        ...this.columns(settings),
-        metadata: settings.metadata ?? {},
-        clientId,
-        enabled: settings.enabled ?? true,
-        approvedScope: settings.approvedScope ?? settings.scope,
-        approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
-        // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
-        verified: settings.verified ?? !options.withRegistrationAccessToken,
-        registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
-      },
-      clientSecret ? hashToken(clientSecret) : null,
-    );
-    if (!inserted) throw new ClientIdTakenError(clientId);
+    const client = await this.audit.transaction(async (manager) => {
+      await options.inTransaction?.(manager);
+      const inserted = await this.repository.insertWithSecret(
+        {
+          ...this.columns(settings),
+          metadata: settings.metadata ?? {},
+          clientId,
+          enabled: settings.enabled ?? true,
+          approvedScope: settings.approvedScope ?? settings.scope,
+          approvedGrantTypes: settings.approvedGrantTypes ?? settings.grantTypes,
+          // RFC 7591 registrations (the only clients with a registration access token) are not reviewed by anyone.
+          verified: settings.verified ?? !options.withRegistrationAccessToken,
+          registrationAccessTokenHash: registrationAccessToken ? hashToken(registrationAccessToken) : null,
+        },
+        clientSecret ? hashToken(clientSecret) : null,
+        manager,
+      );
+      if (!inserted) throw new ClientIdTakenError(clientId);
+      const client = (await this.repository.findById(clientId, manager)) as ClientEntity;
+      const detail = { by: by.actor, name: client.name, token_endpoint_auth_method: client.tokenEndpointAuthMethod, grant_types: client.grantTypes, scope: client.scope, verified: client.verified };
+      await this.audit.record({ event: 'client_created', outcome: 'success', clientId, ip: by.ip, detail }, manager);
+      return client;
+    });
     this.invalidate(clientId);
-    const client = (await this.repository.findById(clientId)) as ClientEntity;
     return { client, clientSecret, registrationAccessToken };
   }
 
@@ -128,41 +142,57 @@ export class ClientsService {
    * Applies the changes; when the client now authenticates with a secret and has none, one is generated
    * and returned (shown once).
    */
-  async update(clientId: string, changes: Partial<ClientSettings>): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+  update(clientId: string, changes: Partial<ClientSettings>, by: AuditActor = OPERATOR): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+    return this.change(clientId, this.columns(changes), by, true);
+  }
+
+  async setEnabled(clientId: string, enabled: boolean, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
+    return (await this.change(clientId, { enabled }, by, false))?.client ?? null;
+  }
+
+  disable(clientId: string, by: AuditActor = OPERATOR): Promise<ClientEntity | null> {
+    return this.setEnabled(clientId, false, by);
+  }
+
+  private async change(clientId: string, columns: Partial<ClientEntity>, by: AuditActor, issueSecret: boolean): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
     const existing = await this.repository.findById(clientId);
     if (!existing) return null;
-    const client = await this.repository.update(clientId, this.columns(changes));
-    this.invalidate(clientId);
-    if (!client) return null;
-    let clientSecret: string | null = null;
-    if (SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId)).length === 0) {
-      clientSecret = randomToken(32);
-      await this.repository.rotateSecret(clientId, hashToken(clientSecret), 0);
+    try {
+      return await this.audit.transaction(async (manager) => {
+        const client = await this.repository.update(clientId, columns, manager);
+        if (!client) return null;
+        let clientSecret: string | null = null;
+        if (issueSecret && SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId, manager)).length === 0) {
+          clientSecret = randomToken(32);
+          await this.repository.rotateSecret(clientId, hashToken(clientSecret), 0, manager);
+        }
+        const detail = { by: by.actor, changed: changedKeys(existing, columns), secret_issued: clientSecret !== null };
+        await this.audit.record({ event: 'client_updated', outcome: 'success', clientId, ip: by.ip, detail }, manager);
+        return { client, clientSecret };
+      });
+    } finally {
+      this.invalidate(clientId);
     }
-    return { client, clientSecret };
-  }
-
-  async setEnabled(clientId: string, enabled: boolean): Promise<ClientEntity | null> {
-    if (!(await this.repository.findById(clientId))) return null;
-    const client = await this.repository.update(clientId, { enabled });
-    this.invalidate(clientId);
-    return client;
-  }
-
-  disable(clientId: string): Promise<ClientEntity | null> {
-    return this.setEnabled(clientId, false);
   }
 
   /**
    * Deletes the client and tombstones its id (never issued again). Then every listener runs (RevocationService
    * revokes the client's grants, and with them its codes, refresh tokens and access tokens): RFC 7592 §2.3.
+   * The deletion, what the listeners do and the audit event commit in one transaction.
    */
-  async delete(clientId: string): Promise<boolean> {
-    const deleted = await this.repository.delete(clientId);
-    this.invalidate(clientId);
-    this.deletedCache.delete(clientId);
-    if (deleted) for (const listener of this.deletionListeners) await listener(clientId);
-    return deleted;
+  async delete(clientId: string, by: AuditActor = OPERATOR): Promise<boolean> {
+    try {
+      return await this.audit.transaction(async (manager) => {
+        const deleted = await this.repository.delete(clientId, manager);
+        if (!deleted) return false;
+        for (const listener of this.deletionListeners) await listener(clientId, manager);
+        await this.audit.record({ event: 'client_deleted', outcome: 'success', clientId, ip: by.ip, detail: { by: by.actor } }, manager);
+        return true;
+      });
+    } finally {
+      this.invalidate(clientId);
+      this.deletedCache.delete(clientId);
+    }
   }
 
   /** Whether this client_id belonged to a deleted client (tombstoned); cached for at most CLIENT_CACHE_MS. */
@@ -174,8 +204,8 @@ export class ClientsService {
     return deleted;
   }
 
-  /** Called after each deletion, by modules that hold state naming clients (no raw SQL on their tables here). */
-  onDeleted(listener: (clientId: string) => Promise<void>): void {
+  /** Called in each deletion's transaction, by modules that hold state naming clients (no raw SQL on their tables here). */
+  onDeleted(listener: (clientId: string, manager: EntityManager) => Promise<void>): void {
     this.deletionListeners.push(listener);
   }
 
@@ -183,13 +213,22 @@ export class ClientsService {
   async rotateSecret(
     clientId: string,
     overlapSeconds = DEFAULT_SECRET_ROTATION_OVERLAP_SECONDS,
+    by: AuditActor = OPERATOR,
   ): Promise<{ clientSecret: string; previousSecretsExpireAt: Date } | null> {
     const client = await this.repository.findById(clientId);
     if (!client || !SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod)) return null;
     const clientSecret = randomToken(32);
-    const previousSecretsExpireAt = await this.repository.rotateSecret(clientId, hashToken(clientSecret), Math.max(0, overlapSeconds));
-    this.invalidate(clientId);
-    return { clientSecret, previousSecretsExpireAt };
+    const overlap = Math.max(0, overlapSeconds);
+    try {
+      const previousSecretsExpireAt = await this.audit.transaction(async (manager) => {
+        const expireAt = await this.repository.rotateSecret(clientId, hashToken(clientSecret), overlap, manager);
+        await this.audit.record({ event: 'client_secret_rotated', outcome: 'success', clientId, ip: by.ip, detail: { by: by.actor, overlap_seconds: overlap } }, manager);
+        return expireAt;
+      });
+      return { clientSecret, previousSecretsExpireAt };
+    } finally {
+      this.invalidate(clientId);
+    }
   }
 
   /** Constant-time comparison of the presented secret's hash against every active secret of the client. */
@@ -259,3 +298,7 @@ function isPlausibleClientId(clientId: unknown): clientId is string {
   return typeof clientId === 'string' && clientId.length > 0 && clientId.length <= 200 && !hasControlCharacters(clientId);
 }
 
+/** The names of the settings a change actually alters (never their values: a jwks or a URL may be long). */
+function changedKeys(existing: ClientEntity, columns: Partial<ClientEntity>): string[] {
+  return Object.keys(columns).filter((key) => JSON.stringify(existing[key as keyof ClientEntity]) !== JSON.stringify(columns[key as keyof ClientEntity]));
+}

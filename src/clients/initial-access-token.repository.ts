@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { InitialAccessTokenEntity } from './initial-access-token.entity';
 
 @Injectable()
@@ -23,9 +23,9 @@ export class InitialAccessTokenRepository {
   }
 
   /** Uses the token once: a single-use token is consumed atomically, so two registrations cannot share it. */
-  async redeem(tokenHash: string): Promise<boolean> {
+  async redeem(tokenHash: string, manager?: EntityManager): Promise<boolean> {
     // TypeORM returns [rows, rowCount] for UPDATE statements.
-    const [rows]: [unknown[], number] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await (manager ?? this.dataSource).query(
       `UPDATE initial_access_tokens
           SET consumed_at = CASE WHEN single_use THEN now() ELSE consumed_at END
         WHERE token_hash = $1 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > now())

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { InvalidScopeError } from '../common/oauth/errors';
 import { formatScopes, parseScopes } from '../scopes';
@@ -60,9 +61,9 @@ export class InitialAccessTokensService {
     return this.repository.findUsable(hashToken(token));
   }
 
-  /** True when the token is valid; a single-use token is consumed by this call. */
-  redeem(token: string): Promise<boolean> {
+  /** True when the token is valid; a single-use token is consumed by this call (in `manager`'s transaction when given). */
+  redeem(token: string, manager?: EntityManager): Promise<boolean> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return Promise.resolve(false);
-    return this.repository.redeem(hashToken(token));
+    return this.repository.redeem(hashToken(token), manager);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { UserEntity } from './user.entity';
 
@@ -12,8 +12,8 @@ export class UserRepository {
     this.users = dataSource.getRepository(UserEntity);
   }
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOneBy({ id });
   }
 
   findByUsername(username: string): Promise<UserEntity | null> {
@@ -29,24 +29,30 @@ export class UserRepository {
     return this.users.find({ order: { username: 'ASC' } });
   }
 
+  // Writes run in `manager`'s transaction when given (UsersService records the audit event in it).
+
   /** Throws UniqueUserFieldError when the username or the e-mail address is taken. */
-  async insert(user: Partial<UserEntity>): Promise<UserEntity | null> {
+  async insert(user: Partial<UserEntity>, manager?: EntityManager): Promise<UserEntity | null> {
     try {
-      const result = await this.users.insert(user);
-      return this.findById(result.identifiers[0].id as string);
+      const result = await this.repo(manager).insert(user);
+      return this.findById(result.identifiers[0].id as string, manager);
     } catch (error) {
       throw uniqueFieldError(error);
     }
   }
 
   /** Throws UniqueUserFieldError when the new e-mail address is taken. */
-  async update(id: string, changes: Partial<UserEntity>): Promise<UserEntity | null> {
+  async update(id: string, changes: Partial<UserEntity>, manager?: EntityManager): Promise<UserEntity | null> {
     try {
-      await this.users.update({ id }, { ...changes, updatedAt: new Date() });
+      await this.repo(manager).update({ id }, { ...changes, updatedAt: new Date() });
     } catch (error) {
       throw uniqueFieldError(error);
     }
-    return this.findById(id);
+    return this.findById(id, manager);
+  }
+
+  private repo(manager?: EntityManager): Repository<UserEntity> {
+    return manager?.getRepository(UserEntity) ?? this.users;
   }
 }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { LRUCache } from 'lru-cache';
 import { availableParallelism } from 'node:os';
+import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { BoundedQueue } from '../common/concurrency/bounded-queue';
 import { randomToken } from '../common/crypto/random-token';
 import { isFhirId } from '../fhir-auth/r4-resource-types';
@@ -106,7 +107,10 @@ export class UsersService {
   private readonly enabledCache = new LRUCache<string, { user: UserEntity | null }>({ max: 10_000, ttl: USER_CACHE_MS });
   private readonly argon2 = new BoundedQueue(PASSWORD_QUEUE_OPTIONS);
 
-  constructor(private readonly repository: UserRepository) {}
+  constructor(
+    private readonly repository: UserRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   /** The enabled user with this id, or null. Cached for at most USER_CACHE_MS (bounded LRU). */
   async findEnabled(id: string): Promise<UserEntity | null> {
@@ -147,28 +151,37 @@ export class UsersService {
     return user && user.enabled && hasLocalPassword(user) && matches ? user : null;
   }
 
-  async create(command: CreateUserCommand): Promise<UserEntity> {
+  // Each change commits in one transaction with its audit event (`by` says who made it), or not at all.
+
+  async create(command: CreateUserCommand, by: AuditActor = OPERATOR): Promise<UserEntity> {
     checkConsistency(command.role, command.fhirUser, command.restrictedToPatients);
     const email = normalizeEmail(command.email);
     if (!command.demo && command.password !== null) checkPassword(command.password, command.username, email);
-    const user = await this.unique(command.username, async () =>
-      this.repository.insert({
-        username: command.username.toLowerCase(),
-        email,
-        passwordHash: command.password === null ? NO_PASSWORD : await hash(command.password, ARGON2_OPTIONS),
-        displayName: command.displayName,
-        fhirUser: command.fhirUser,
-        role: command.role,
-        restrictedToPatients: command.restrictedToPatients ?? null,
-        enabled: command.enabled ?? true,
-        demo: command.demo ?? false,
+    const passwordHash = command.password === null ? NO_PASSWORD : await hash(command.password, ARGON2_OPTIONS);
+    return this.unique(command.username, () =>
+      this.audit.transaction(async (manager) => {
+        const user = await this.repository.insert(
+          {
+            username: command.username.toLowerCase(),
+            email,
+            passwordHash,
+            displayName: command.displayName,
+            fhirUser: command.fhirUser,
+            role: command.role,
+            restrictedToPatients: command.restrictedToPatients ?? null,
+            enabled: command.enabled ?? true,
+            demo: command.demo ?? false,
+          },
+          manager,
+        );
+        if (!user) throw new UsernameTakenError(command.username);
+        await this.audit.record({ event: 'user_created', outcome: 'success', userId: user.id, ip: by.ip, detail: { by: by.actor, role: user.role, enabled: user.enabled } }, manager);
+        return user;
       }),
     );
-    if (!user) throw new UsernameTakenError(command.username);
-    return user;
   }
 
-  async update(id: string, changes: UpdateUserCommand): Promise<UserEntity | null> {
+  async update(id: string, changes: UpdateUserCommand, by: AuditActor = OPERATOR): Promise<UserEntity | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
     checkConsistency(
@@ -183,22 +196,36 @@ export class UsersService {
     if (changes.restrictedToPatients !== undefined) columns.restrictedToPatients = changes.restrictedToPatients;
     if (changes.enabled !== undefined) columns.enabled = changes.enabled;
     if (changes.email !== undefined) columns.email = normalizeEmail(changes.email);
-    const updated = await this.unique(existing.username, () => this.repository.update(id, columns));
-    this.enabledCache.delete(id);
-    return updated;
+    const changed = Object.keys(columns).filter((key) => JSON.stringify(existing[key as keyof UserEntity]) !== JSON.stringify(columns[key as keyof UserEntity]));
+    try {
+      return await this.unique(existing.username, () =>
+        this.audit.transaction(async (manager) => {
+          const updated = await this.repository.update(id, columns, manager);
+          await this.audit.record({ event: 'user_updated', outcome: 'success', userId: id, ip: by.ip, detail: { by: by.actor, changed } }, manager);
+          return updated;
+        }),
+      );
+    } finally {
+      this.enabledCache.delete(id);
+    }
   }
 
   /**
    * Sets the given password (WeakPasswordError when the policy refuses it), or a generated one that is
    * returned (shown once).
    */
-  async resetPassword(id: string, password?: string): Promise<{ user: UserEntity; password: string } | null> {
+  async resetPassword(id: string, password?: string, by: AuditActor = OPERATOR): Promise<{ user: UserEntity; password: string } | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
     if (!hasLocalPassword(existing)) throw new InvalidUserError('This user signs in through an identity provider and has no local password');
     if (password !== undefined) checkPassword(password, existing.username, existing.email);
     const newPassword = password ?? randomToken(18);
-    const user = await this.repository.update(id, { passwordHash: await hash(newPassword, ARGON2_OPTIONS) });
+    const passwordHash = await hash(newPassword, ARGON2_OPTIONS);
+    const user = await this.audit.transaction(async (manager) => {
+      const updated = await this.repository.update(id, { passwordHash }, manager);
+      await this.audit.record({ event: 'user_password_reset', outcome: 'success', userId: id, ip: by.ip, detail: { by: by.actor, generated: password === undefined } }, manager);
+      return updated;
+    });
     this.enabledCache.delete(id);
     return user ? { user, password: newPassword } : null;
   }
@@ -208,8 +235,8 @@ export class UsersService {
     return passwordProblem(password, { username: user.username, email: user.email });
   }
 
-  disable(id: string): Promise<UserEntity | null> {
-    return this.update(id, { enabled: false });
+  disable(id: string, by: AuditActor = OPERATOR): Promise<UserEntity | null> {
+    return this.update(id, { enabled: false }, by);
   }
 
   private async unique<T>(username: string, work: () => Promise<T>): Promise<T> {

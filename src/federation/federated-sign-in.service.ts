@@ -66,13 +66,13 @@ export class FederatedSignInService {
     if (!user.enabled) throw new FederationFailure(403, 'user-disabled', 'Account disabled', 'This account is disabled. Ask the administrator.');
     const signedIn = await this.sessions.signIn(context.reply, user, 'federated', person.amr);
     await this.federatedSessions.record(signedIn.session.id, provider.id);
-    this.record(provider, context, 'success', user.id, { subject: person.subject });
+    await this.record(provider, context, 'success', user.id, { subject: person.subject });
     seeOther(context.reply, locationAfterSignIn(context.authorizationRequest, context.returnTo));
   }
 
   /** Audits a refused federated sign-in (the page itself is the caller's). */
-  recordFailure(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, reason: string, detail?: string): void {
-    this.record(provider, context, 'failure', null, { reason, ...(detail ? { detail: detail.slice(0, 300) } : {}) });
+  async recordFailure(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, reason: string, detail?: string): Promise<void> {
+    await this.record(provider, context, 'failure', null, { reason, ...(detail ? { detail: detail.slice(0, 300) } : {}) });
   }
 
   private async localUser(provider: IdentityProviderEntity, person: FederatedPerson, role: UserRole, fhirUser: string): Promise<UserEntity> {
@@ -125,9 +125,9 @@ export class FederatedSignInService {
     throw new FederationFailure(503, 'username-taken', 'Try again', 'The account could not be created right now. Please try again.');
   }
 
-  private record(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, outcome: 'success' | 'failure', userId: string | null, detail: Record<string, unknown>): void {
+  private async record(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, outcome: 'success' | 'failure', userId: string | null, detail: Record<string, unknown>): Promise<void> {
     const clientId = context.authorizationRequest ? deserialize(context.authorizationRequest).client_id : undefined;
-    this.audit.record({
+    await this.audit.record({
       event: 'federated_sign_in',
       outcome,
       userId,

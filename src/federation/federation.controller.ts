@@ -43,7 +43,7 @@ export class FederationController {
       await this.oidc.start(provider, pending, request, reply);
     } catch (error) {
       if (!(error instanceof FederationFailure)) throw error;
-      this.signIn.recordFailure(provider, { request, authorizationRequest }, error.reason);
+      await this.signIn.recordFailure(provider, { request, authorizationRequest }, error.reason);
       sendFailurePage(reply, error, authorizationRequest);
     }
   }
@@ -60,7 +60,7 @@ export class FederationController {
       await this.signIn.complete(provider, person, { request, reply, ...pending });
     } catch (error) {
       if (!(error instanceof FederationFailure)) throw error;
-      this.signIn.recordFailure(provider ?? id, { request, authorizationRequest: pending.authorizationRequest }, error.reason);
+      await this.signIn.recordFailure(provider ?? id, { request, authorizationRequest: pending.authorizationRequest }, error.reason);
       sendFailurePage(reply, error, pending.authorizationRequest);
     }
   }

@@ -64,7 +64,7 @@ export class IntrospectionCallerService {
       return { client, clientId: client.clientId, mayIntrospectAnyToken: client.mayIntrospectAnyToken === true };
     } catch (error) {
       if (error instanceof InvalidClientError) {
-        this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint, reason: error.description ?? null } });
+        await this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint, reason: error.description ?? null } });
       }
       throw error;
     }

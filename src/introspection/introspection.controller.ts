@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service';
 import { InvalidRequestError } from '../common/oauth/errors';
 import { singleValuedParams } from '../token/form-params';
 import { IntrospectionCallerService } from './introspection-caller.service';
@@ -15,6 +16,7 @@ export class IntrospectionController {
     private readonly callers: IntrospectionCallerService,
     private readonly introspection: IntrospectionService,
     private readonly revocations: TokenRevocationService,
+    private readonly audit: AuditService,
   ) {}
 
   @Post(ROUTES.introspect)
@@ -25,7 +27,11 @@ export class IntrospectionController {
     const body = singleValuedParams(request.body);
     const caller = await this.callers.identify(request, body, 'introspection');
     if (!body.token) throw new InvalidRequestError('token is required');
-    return this.introspection.introspect(body.token, caller);
+    const result = await this.introspection.introspect(body.token, caller);
+    // Who learned what about which token, stored before the answer (no row changes: a group commit).
+    const detail = result.active ? { active: true, token_client_id: result.client_id, token_use: result.token_use } : { active: false };
+    await this.audit.record({ event: 'introspected', outcome: 'success', clientId: caller.clientId, userId: result.active ? (result.sub as string) : null, ip: request.ip ?? null, detail });
+    return result;
   }
 
   @Post(ROUTES.revoke)

@@ -24,18 +24,24 @@ export class TokenRevocationService {
   private async revokeAccessToken(token: string, client: ClientEntity, ip: string | null): Promise<void> {
     const claims = await this.accessTokens.verify(token);
     if (!claims || claims.client_id !== client.clientId) return;
-    await this.revocation.revokeAccessToken(claims.jti, new Date(claims.exp * 1000));
-    this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: claims.grant_id ?? null, ip, detail: { token_type: 'access_token', jti: claims.jti } });
+    // The revocation and its audit event commit together, or neither does (the request then fails).
+    await this.audit.transaction(async (manager) => {
+      await this.revocation.revokeAccessToken(claims.jti, new Date(claims.exp * 1000), manager);
+      await this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: claims.grant_id ?? null, ip, detail: { token_type: 'access_token', jti: claims.jti } }, manager);
+    });
   }
 
   // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same grant.
   private async revokeRefreshToken(token: string, client: ClientEntity, ip: string | null): Promise<void> {
     const stored = await this.refreshTokens.findByValue(token);
     if (!stored || stored.clientId !== client.clientId) return;
-    await this.refreshTokens.revoke(stored.id);
-    if (stored.grantId) {
-      await Promise.all([this.revocation.revokeGrant(stored.grantId), this.refreshTokens.revokeByGrant(stored.grantId)]);
-    }
-    this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { token_type: 'refresh_token' } });
+    await this.audit.transaction(async (manager) => {
+      await this.refreshTokens.revoke(stored.id, manager);
+      if (stored.grantId) {
+        await this.revocation.revokeGrant(stored.grantId, manager);
+        await this.refreshTokens.revokeByGrant(stored.grantId, manager);
+      }
+      await this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { token_type: 'refresh_token' } }, manager);
+    });
   }
 }

@@ -91,12 +91,12 @@ export class SecondFactorController {
     // Someone with a factor proves it; a password alone never adds another one.
     if ((await this.secondFactor.enrolledKinds(pending.userId)).length > 0) return this.show(request, reply, found);
     if (!(await this.totp.confirmEnrolment(pending.userId, otpCode(field(form.otp) ?? '')))) {
-      this.secondFactor.recordFailure(request, pending.userId, 'enrolment', 'sign-in');
+      await this.secondFactor.recordFailure(request, pending.userId, 'enrolment', 'sign-in');
       if ((await this.pendings.recordFailure(pending.id)) >= PENDING_MAX_FAILURES) return this.tooMany(request, reply, found);
       return this.showEnrolment(request, reply, found, WRONG_CODE, 400);
     }
     const codes = await this.recoveryCodes.regenerate(pending.userId);
-    this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: pending.userId, ip: request.ip, detail: { factor: 'totp', context: 'sign-in' } });
+    await this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: pending.userId, ip: request.ip, detail: { factor: 'totp', context: 'sign-in' } });
     const signedIn = await this.secondFactor.complete(request, reply, found, ['otp'], { factor: 'totp', enrolment: true });
     if (!signedIn) return this.restart(request, reply, EXPIRED, pending);
     this.pages.recoveryCodes(reply, codes, {
@@ -138,7 +138,7 @@ export class SecondFactorController {
   }
 
   private async failed(request: FastifyRequest, reply: FastifyReply, found: FoundPendingSignIn, factor: FactorName): Promise<void> {
-    this.secondFactor.recordFailure(request, found.pending.userId, factor, 'sign-in');
+    await this.secondFactor.recordFailure(request, found.pending.userId, factor, 'sign-in');
     if ((await this.pendings.recordFailure(found.pending.id)) >= PENDING_MAX_FAILURES) return this.tooMany(request, reply, found);
     await this.show(request, reply, found, WRONG_CODE, 401);
   }

@@ -73,7 +73,7 @@ export class SecondFactorService {
     if (!user?.enabled) return null;
     const amr = withSecondFactor(pending.amr, secondFactorAmr);
     const signedIn = await this.sessions.signIn(reply, user, pending.method as LoginMethod, amr);
-    this.audit.record({ event: 'mfa_verified', outcome: 'success', userId: user.id, ip: request.ip, detail: { ...detail, amr } });
+    await this.audit.record({ event: 'mfa_verified', outcome: 'success', userId: user.id, ip: request.ip, detail: { ...detail, amr } });
     return signedIn;
   }
 
@@ -82,8 +82,8 @@ export class SecondFactorService {
     continueAfterSignIn(reply, continuation.authorizationRequest, continuation.returnTo);
   }
 
-  recordFailure(request: FastifyRequest, userId: string, factor: FactorName | 'enrolment', context: string): void {
-    this.audit.record({ event: 'mfa_failed', outcome: 'failure', userId, ip: request.ip, detail: { factor, context } });
+  async recordFailure(request: FastifyRequest, userId: string, factor: FactorName | 'enrolment', context: string): Promise<void> {
+    await this.audit.record({ event: 'mfa_failed', outcome: 'failure', userId, ip: request.ip, detail: { factor, context } });
   }
 
   /** An operator's reset: every factor, recovery code and pending sign-in of the person goes; audited. */
@@ -91,7 +91,7 @@ export class SecondFactorService {
     const totp = await this.totp.remove(userId);
     const recoveryCodes = await this.recoveryCodes.removeAll(userId);
     await this.pendings.endAllFor(userId);
-    this.audit.record({ event: 'mfa_reset', outcome: 'success', userId, ip, detail: { by, totp, recovery_codes: recoveryCodes } });
+    await this.audit.record({ event: 'mfa_reset', outcome: 'success', userId, ip, detail: { by, totp, recovery_codes: recoveryCodes } });
     return { totp, recoveryCodes };
   }
 }

@@ -54,11 +54,11 @@ export class TwoFactorAccountController {
     const form = this.checkedForm(signedIn, body);
     const { user } = signedIn;
     if (!(await this.totp.confirmEnrolment(user.id, otpCode(field(form.otp) ?? '')))) {
-      this.secondFactor.recordFailure(request, user.id, 'enrolment', 'account');
+      await this.secondFactor.recordFailure(request, user.id, 'enrolment', 'account');
       return this.showEnrolment(reply, signedIn, WRONG_CODE, 400);
     }
     const codes = await this.recoveryCodes.regenerate(user.id);
-    this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
+    await this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
     this.pages.recoveryCodes(reply, codes, { doneHref: SETTINGS }, 'Two-step verification is now on.');
   }
 
@@ -69,7 +69,7 @@ export class TwoFactorAccountController {
     const form = this.checkedForm(signedIn, body);
     if (!(await this.freshCode(request, signedIn, field(form.otp) ?? '', false))) return this.showSettings(reply, signedIn, { error: WRONG_CODE, status: 401 });
     const codes = await this.recoveryCodes.regenerate(signedIn.user.id);
-    this.audit.record({ event: 'mfa_recovery_codes_regenerated', outcome: 'success', userId: signedIn.user.id, ip: request.ip, detail: {} });
+    await this.audit.record({ event: 'mfa_recovery_codes_regenerated', outcome: 'success', userId: signedIn.user.id, ip: request.ip, detail: {} });
     this.pages.recoveryCodes(reply, codes, { doneHref: SETTINGS }, 'The old recovery codes no longer work.');
   }
 
@@ -82,7 +82,7 @@ export class TwoFactorAccountController {
     const { user } = signedIn;
     await this.totp.remove(user.id);
     await this.recoveryCodes.removeAll(user.id);
-    this.audit.record({ event: 'mfa_removed', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
+    await this.audit.record({ event: 'mfa_removed', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
     await this.showSettings(reply, signedIn, { notice: 'The authenticator app and its recovery codes were removed.' });
   }
 
@@ -100,7 +100,7 @@ export class TwoFactorAccountController {
       return true;
     }
     await this.throttle.recordFailure(throttleKey, request.ip);
-    this.secondFactor.recordFailure(request, userId, isTotp ? 'totp' : 'recovery_code', 'account');
+    await this.secondFactor.recordFailure(request, userId, isTotp ? 'totp' : 'recovery_code', 'account');
     return false;
   }
 

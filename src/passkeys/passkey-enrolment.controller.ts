@@ -63,7 +63,7 @@ export class PasskeyEnrolmentController {
     if (!name) return sendJsonError(reply, 400, 'invalid_name', 'A name is printable text of at most 64 characters.');
     const outcome = await this.registration.register(signedIn.user, registrationBinding(signedIn), body.credential, name);
     if (!outcome.ok) return sendJsonError(reply, 400, outcome.reason, REFUSALS[outcome.reason]);
-    this.audit.record({
+    await this.audit.record({
       event: 'passkey_added',
       outcome: 'success',
       userId: signedIn.user.id,

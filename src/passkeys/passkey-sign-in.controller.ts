@@ -61,7 +61,7 @@ export class PasskeySignInController {
     const outcome = await this.authentication.signIn(this.sessions.browserBinding(request, reply), body.credential);
     if (!outcome.ok) {
       await this.throttle.recordFailure(throttleKey, request.ip);
-      this.audit.record({
+      await this.audit.record({
         event: 'passkey_sign_in',
         outcome: 'failure',
         userId: outcome.userId ?? null,
@@ -71,7 +71,7 @@ export class PasskeySignInController {
       return sendJsonError(reply, 401, 'failed', GENERIC_FAILURE);
     }
     await this.throttle.clearAccount(throttleKey, request.ip);
-    this.audit.record({
+    await this.audit.record({
       event: 'passkey_sign_in',
       outcome: 'success',
       userId: outcome.user.id,

@@ -70,7 +70,7 @@ export class PasskeysService {
   async remove(userId: string, passkeyId: string, by: 'user' | 'operator', ip: string | null = null): Promise<boolean> {
     const removed = await this.credentials.remove(userId, passkeyId);
     if (removed)
-      this.audit.record({
+      await this.audit.record({
         event: 'passkey_removed',
         outcome: 'success',
         userId,

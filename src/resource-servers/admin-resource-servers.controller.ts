@@ -1,6 +1,7 @@
-import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
+import { adminApi } from '../audit/audit.service';
 import { InvalidResourceServerError } from './resource-server-settings';
 import { CreateResourceServerDto, UpdateResourceServerDto } from './resource-server.dto';
 import { ResourceServerEntity } from './resource-server.entity';
@@ -15,8 +16,8 @@ export class AdminResourceServersController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a resource server: tokens for it carry its audience and at most its scopes (RFC 8707)' })
-  async create(@Body() dto: CreateResourceServerDto): Promise<Record<string, unknown>> {
-    const server = await this.guard(() => this.servers.create({ baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }));
+  async create(@Body() dto: CreateResourceServerDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const server = await this.guard(() => this.servers.create({ baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)));
     return resourceServerView(server);
   }
 
@@ -34,16 +35,16 @@ export class AdminResourceServersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a resource server (only the fields sent change; tokens already issued keep their audience)' })
-  async update(@Param('id') id: string, @Body() dto: UpdateResourceServerDto): Promise<Record<string, unknown>> {
-    const server = await this.guard(() => this.servers.update(id, { baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }));
+  async update(@Param('id') id: string, @Body() dto: UpdateResourceServerDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+    const server = await this.guard(() => this.servers.update(id, { baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)));
     return resourceServerView(this.found(server, id));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a resource server: no new token names it and its refresh tokens stop refreshing' })
-  async remove(@Param('id') id: string): Promise<void> {
-    if (!(await this.servers.remove(id))) throw new NotFoundException(`No resource server ${id}`);
+  async remove(@Param('id') id: string, @Ip() ip: string): Promise<void> {
+    if (!(await this.servers.remove(id, adminApi(ip)))) throw new NotFoundException(`No resource server ${id}`);
   }
 
   private found(server: ResourceServerEntity | null, id: string): ResourceServerEntity {

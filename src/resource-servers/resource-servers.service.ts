@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { normalizeResourceUrl } from '../common/oauth/redirect-url';
 import { isUniqueViolation } from '../database/unique-violation';
 import { InvalidGrantError, InvalidTargetError } from '../common/oauth/errors';
@@ -41,6 +42,7 @@ export class ResourceServersService {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.servers = dataSource.getRepository(ResourceServerEntity);
   }
@@ -54,29 +56,30 @@ export class ResourceServersService {
    * The target an app names with `resource` or `aud`: this server's FHIR base, or the base URL of a registered,
    * enabled resource server (compared as normalizeResourceUrl does). Null when it names nothing we serve.
    */
-  async resolve(resource: string): Promise<TokenTarget | null> {
+  async resolve(resource: string, manager?: EntityManager): Promise<TokenTarget | null> {
     const normalized = normalizeResourceUrl(resource);
     if (!normalized || resource.includes('#')) return null;
     if (normalized === normalizeResourceUrl(this.config.fhirBaseUrl)) return this.ownTarget;
-    const server = await this.servers.findOneBy({ baseUrl: normalized, enabled: true });
+    const server = await (manager?.getRepository(ResourceServerEntity) ?? this.servers).findOneBy({ baseUrl: normalized, enabled: true });
     return server ? targetOf(server) : null;
   }
 
   /** The target behind an audience already granted (a refresh token's), or null when that server is gone or disabled. */
-  async forAudience(audience: string | null): Promise<TokenTarget | null> {
+  async forAudience(audience: string | null, manager?: EntityManager): Promise<TokenTarget | null> {
     if (audience === null || audience === this.config.fhirBaseUrl) return this.ownTarget;
-    const server = await this.servers.findOneBy({ audience, enabled: true });
+    const server = await (manager?.getRepository(ResourceServerEntity) ?? this.servers).findOneBy({ audience, enabled: true });
     return server ? targetOf(server) : null;
   }
 
   /**
    * `/token` (RFC 8707 §2.2): a `resource` may only name the audience already granted (a code's or a refresh
    * token's); absent, the grant's audience is kept. A grant for a server deleted or disabled since is over.
+   * `manager`: read on that transaction's connection (a caller holding one must not wait for a second).
    */
-  async forGrant(resource: string | undefined, grantedAudience: string | null): Promise<TokenTarget> {
-    const granted = await this.forAudience(grantedAudience);
+  async forGrant(resource: string | undefined, grantedAudience: string | null, manager?: EntityManager): Promise<TokenTarget> {
+    const granted = await this.forAudience(grantedAudience, manager);
     if (!granted) throw new InvalidGrantError('The resource server this grant was issued for is no longer registered');
-    if (resource !== undefined && (await this.resolve(resource))?.audience !== granted.audience) {
+    if (resource !== undefined && (await this.resolve(resource, manager))?.audience !== granted.audience) {
       throw new InvalidTargetError('resource must name the resource server this grant was issued for');
     }
     return granted;
@@ -99,7 +102,9 @@ export class ResourceServersService {
     return this.servers.findOneBy({ id });
   }
 
-  async create(settings: ResourceServerSettings): Promise<ResourceServerEntity> {
+  // Each change commits in one transaction with its audit event (`by` says who made it), or not at all.
+
+  async create(settings: ResourceServerSettings, by: AuditActor = OPERATOR): Promise<ResourceServerEntity> {
     const baseUrl = checkBaseUrl(settings.baseUrl, this.checks());
     const row = {
       baseUrl,
@@ -108,8 +113,13 @@ export class ResourceServersService {
       enabled: settings.enabled ?? true,
     };
     try {
-      const result = await this.servers.insert(row);
-      return (await this.findById(result.identifiers[0].id as string)) as ResourceServerEntity;
+      return await this.audit.transaction(async (manager) => {
+        const servers = manager.getRepository(ResourceServerEntity);
+        const result = await servers.insert(row);
+        const server = await servers.findOneByOrFail({ id: result.identifiers[0].id as string });
+        await this.record('resource_server_created', server, by, manager, { base_url: server.baseUrl, audience: server.audience, scope: server.scope, enabled: server.enabled });
+        return server;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ResourceServerTakenError();
       throw error;
@@ -117,7 +127,7 @@ export class ResourceServersService {
   }
 
   /** Only the fields given change; null when there is no such server. */
-  async update(id: string, changes: Partial<ResourceServerSettings>): Promise<ResourceServerEntity | null> {
+  async update(id: string, changes: Partial<ResourceServerSettings>, by: AuditActor = OPERATOR): Promise<ResourceServerEntity | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
     const update: Partial<ResourceServerEntity> = { updatedAt: new Date() };
@@ -126,22 +136,35 @@ export class ResourceServersService {
     if (changes.scope !== undefined) update.scope = checkScopeCeiling(changes.scope);
     if (changes.enabled !== undefined) update.enabled = changes.enabled;
     try {
-      await this.servers.update({ id }, update);
+      return await this.audit.transaction(async (manager) => {
+        const servers = manager.getRepository(ResourceServerEntity);
+        await servers.update({ id }, update);
+        const server = await servers.findOneBy({ id });
+        if (server) await this.record('resource_server_updated', server, by, manager, { changed: Object.keys(update).filter((key) => key !== 'updatedAt') });
+        return server;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ResourceServerTakenError();
       throw error;
     }
-    return this.findById(id);
   }
 
   /**
    * Removes the registration: no new token names it, and refresh tokens granted for it stop refreshing.
    * Access tokens already issued stay valid at that server until they expire (it verifies them itself).
    */
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, by: AuditActor = OPERATOR): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const result = await this.servers.delete({ id });
-    return (result.affected ?? 0) > 0;
+    return this.audit.transaction(async (manager) => {
+      const [rows]: [ResourceServerEntity[], number] = await manager.query(`DELETE FROM resource_servers WHERE id = $1 RETURNING id, base_url AS "baseUrl"`, [id]);
+      if (rows.length === 0) return false;
+      await this.record('resource_server_deleted', rows[0], by, manager, { base_url: rows[0].baseUrl });
+      return true;
+    });
+  }
+
+  private record(event: 'resource_server_created' | 'resource_server_updated' | 'resource_server_deleted', server: Pick<ResourceServerEntity, 'id'>, by: AuditActor, manager: EntityManager, detail: Record<string, unknown>): Promise<void> {
+    return this.audit.record({ event, outcome: 'success', ip: by.ip, detail: { by: by.actor, resource_server_id: server.id, ...detail } }, manager);
   }
 
   private checks(): ResourceServerChecks {

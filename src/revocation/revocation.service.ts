@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/time/clock';
 
@@ -29,7 +29,7 @@ export class RevocationService implements OnModuleInit {
   onModuleInit(): void {
     // RFC 7592 §2.3: deleting a client invalidates its grants and so every code, refresh token and access token
     // issued under them (those without a grant, client_credentials, fail the client check below).
-    this.clients.onDeleted((clientId) => this.revokeGrantsOfClient(clientId));
+    this.clients.onDeleted((clientId, manager) => this.revokeGrantsOfClient(clientId, manager));
   }
 
   /**
@@ -58,8 +58,9 @@ export class RevocationService implements OnModuleInit {
     return revoked;
   }
 
-  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+  // The writes below take an optional EntityManager, to run in the caller's transaction with its audit event.
+  async revokeAccessToken(jti: string, expiresAt: Date, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource).query(
       `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`,
       [jti, expiresAt],
     );
@@ -68,15 +69,15 @@ export class RevocationService implements OnModuleInit {
   }
 
   /** Revokes a grant: every code, refresh token and access token issued under it stops working. */
-  async revokeGrant(grantId: string): Promise<void> {
+  async revokeGrant(grantId: string, manager?: EntityManager): Promise<void> {
     if (!isUuid(grantId)) return;
-    await this.dataSource.query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`, [grantId]);
+    await (manager ?? this.dataSource).query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`, [grantId]);
     for (const key of this.cache.keys()) if (key.endsWith(`|${grantId}`)) this.cache.delete(key);
   }
 
   /** Revokes every grant of a (deleted) client. */
-  async revokeGrantsOfClient(clientId: string): Promise<void> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
+  async revokeGrantsOfClient(clientId: string, manager?: EntityManager): Promise<void> {
+    const rows: Array<{ id: string }> = await (manager ?? this.dataSource).query(
       `UPDATE grants SET revoked_at = now(), updated_at = now() WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`,
       [clientId],
     );

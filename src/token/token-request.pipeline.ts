@@ -78,7 +78,7 @@ export class TokenRequestPipeline {
       return await this.clientAuthentication.authenticate({ headers: request.headers, body }, 'token');
     } catch (error) {
       if (error instanceof InvalidClientError) {
-        this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint: 'token', reason: error.description ?? null } });
+        await this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint: 'token', reason: error.description ?? null } });
       }
       throw error;
     }

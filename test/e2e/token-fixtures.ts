@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AuthorizationCodeService } from '../../src/authorize/authorization-code.service';
 import type { LaunchContext } from '../../src/authorize/launch-context.model';
-import { ClientSettings, ClientsService } from '../../src/clients/clients.service';
+import { ClientSettings, ClientsService, CreateClientOptions } from '../../src/clients/clients.service';
 import { ClientEntity } from '../../src/clients/client.entity';
 import { UserEntity } from '../../src/clients/user.entity';
 import { UsersService } from '../../src/clients/users.service';
@@ -42,6 +42,7 @@ export async function createClient(
   server: TestApp,
   kind: 'public' | 'symmetric' | 'asymmetric' | 'backend',
   overrides: Partial<ClientSettings> = {},
+  options: CreateClientOptions = {},
 ): Promise<TestClient> {
   const redirectUri = `https://${unique('app')}.example.org/callback`;
   const keys = kind === 'asymmetric' || kind === 'backend' ? await generateKeyPair('ES384', { extractable: true }) : null;
@@ -60,7 +61,7 @@ export async function createClient(
     allowRefreshTokens: kind !== 'backend',
     ...overrides,
   };
-  const created = await server.app.get(ClientsService).create(settings);
+  const created = await server.app.get(ClientsService).create(settings, options);
   const clientId = created.client.clientId;
   return {
     client: created.client,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Ip, Param, Post, Put } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { JsonBodyRouteConfig } from '../../common/http/json-body.parser';
@@ -38,8 +38,8 @@ export class ClientRegistrationController {
   @ApiBearerAuth()
   @ApiBody({ schema: METADATA_SCHEMA })
   @ApiResponse({ status: 201, description: 'Client information, with client_secret and registration_access_token shown once' })
-  register(@Body() metadata: unknown, @Headers('authorization') authorization?: string): Promise<Record<string, unknown>> {
-    return this.registration.register(metadata, authorization);
+  register(@Body() metadata: unknown, @Ip() ip: string, @Headers('authorization') authorization?: string): Promise<Record<string, unknown>> {
+    return this.registration.register(metadata, authorization, ip);
   }
 
   @Get(':clientId')
@@ -61,16 +61,17 @@ export class ClientRegistrationController {
   update(
     @Param('clientId') clientId: string,
     @Body() metadata: unknown,
+    @Ip() ip: string,
     @Headers('authorization') authorization?: string,
   ): Promise<Record<string, unknown>> {
-    return this.registration.update(clientId, authorization, metadata);
+    return this.registration.update(clientId, authorization, metadata, ip);
   }
 
   @Delete(':clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a registration (RFC 7592)' })
   @ApiBearerAuth()
-  async delete(@Param('clientId') clientId: string, @Headers('authorization') authorization?: string): Promise<void> {
-    await this.registration.delete(clientId, authorization);
+  async delete(@Param('clientId') clientId: string, @Ip() ip: string, @Headers('authorization') authorization?: string): Promise<void> {
+    await this.registration.delete(clientId, authorization, ip);
   }
 }

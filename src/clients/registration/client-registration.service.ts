@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bearerToken } from '../../common/oauth/bearer-token';
+import { EntityManager } from 'typeorm';
 import { AccessDeniedError, InvalidClientMetadataError, InvalidTokenError } from '../../common/oauth/errors';
 import { outboundPolicyOf } from '../../common/outbound/outbound-policy';
 import { AppConfig } from '../../config/app-config';
@@ -21,7 +22,7 @@ export class ClientRegistrationService {
     private readonly initialAccessTokens: InitialAccessTokensService,
   ) {}
 
-  async register(metadata: unknown, authorization: string | undefined): Promise<Record<string, unknown>> {
+  async register(metadata: unknown, authorization: string | undefined, ip: string | null = null): Promise<Record<string, unknown>> {
     if (this.config.registrationPolicy === 'closed') {
       throw new AccessDeniedError('Dynamic client registration is closed on this server; ask an administrator to register the app');
     }
@@ -39,11 +40,14 @@ export class ClientRegistrationService {
     // verified) in the request are ignored like any other unknown member (RFC 7591 §2).
     const validated = validateClientMetadata(metadata, { outbound: outboundPolicyOf(this.config) });
     const scope = scopeForRegistration(validated, usable?.scope ?? null);
-    if (initialAccessToken && !(await this.initialAccessTokens.redeem(initialAccessToken))) {
-      throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
-    }
     const settings = { ...validated, scope, approvedScope: scope, approvedGrantTypes: validated.grantTypes, verified: false };
-    const created = await this.clients.create(settings, { withRegistrationAccessToken: true });
+    // The token is spent in the transaction that creates the client and records it: a refused registration keeps it.
+    const redeemInitialAccessToken = async (manager: EntityManager): Promise<void> => {
+      if (initialAccessToken && !(await this.initialAccessTokens.redeem(initialAccessToken, manager))) {
+        throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
+      }
+    };
+    const created = await this.clients.create(settings, { withRegistrationAccessToken: true, inTransaction: redeemInitialAccessToken }, { actor: 'registration', ip });
     return clientInformation(created.client, {
       clientSecret: created.clientSecret,
       registrationAccessToken: created.registrationAccessToken,
@@ -58,7 +62,7 @@ export class ClientRegistrationService {
   }
 
   // RFC 7592 §2.2: the request carries every metadata value; omitted ones revert to their defaults.
-  async update(clientId: string, authorization: string | undefined, metadata: unknown): Promise<Record<string, unknown>> {
+  async update(clientId: string, authorization: string | undefined, metadata: unknown, ip: string | null = null): Promise<Record<string, unknown>> {
     const { token, client: existing } = await this.authorize(clientId, authorization);
     const body = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as Record<string, unknown>;
     if (body.client_id !== clientId) throw new InvalidClientMetadataError('client_id must be present and equal the client being updated');
@@ -66,7 +70,7 @@ export class ClientRegistrationService {
       throw new InvalidClientMetadataError('client_secret does not match the current secret');
     }
     const settings = settingsWithinApproval(validateClientMetadata(metadata, { internalScopesWithinApproval: true, outbound: outboundPolicyOf(this.config) }), existing);
-    const updated = await this.clients.update(clientId, settings);
+    const updated = await this.clients.update(clientId, settings, { actor: 'registration', ip });
     if (!updated) throw new InvalidTokenError('The registration access token is invalid', REALM);
     return clientInformation(updated.client, {
       clientSecret: updated.clientSecret,
@@ -75,9 +79,9 @@ export class ClientRegistrationService {
     });
   }
 
-  async delete(clientId: string, authorization: string | undefined): Promise<void> {
+  async delete(clientId: string, authorization: string | undefined, ip: string | null = null): Promise<void> {
     await this.authorize(clientId, authorization);
-    await this.clients.delete(clientId);
+    await this.clients.delete(clientId, { actor: 'registration', ip });
   }
 
   // RFC 7592 §3: an unknown client and a wrong token both answer 401 invalid_token.

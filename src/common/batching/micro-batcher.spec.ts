@@ -75,4 +75,19 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher<number, boolean>(async () => [true]);
     await expect(Promise.all([batcher.add(1), batcher.add(2)])).rejects.toThrow(/2 items/);
   });
+
+  it('drain resolves once every item added so far is written', async () => {
+    const pending = deferred<number[]>();
+    const batcher = new MicroBatcher<number, number>(() => pending.promise);
+    await expect(batcher.drain()).resolves.toBeUndefined();
+    const added = batcher.add(1);
+    let drained = false;
+    const draining = batcher.drain().then(() => (drained = true));
+    await nextTurn();
+    await nextTurn();
+    expect(drained).toBe(false);
+    pending.resolve([1]);
+    await draining;
+    await expect(added).resolves.toBe(1);
+  });
 });

@@ -17,6 +17,7 @@ export class MicroBatcher<Item, Result> {
   private queue: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   private inFlight = 0;
   private scheduled = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly write: (items: Item[]) => Promise<Result[]>,
@@ -31,6 +32,12 @@ export class MicroBatcher<Item, Result> {
       this.queue.push({ item, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Resolves once every item added so far has been written (or failed); for shutdown. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
@@ -49,6 +56,7 @@ export class MicroBatcher<Item, Result> {
       this.run(batch).finally(() => {
         this.inFlight -= 1;
         this.schedule();
+        if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     }
   }

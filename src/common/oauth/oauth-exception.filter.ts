@@ -4,6 +4,7 @@ import { PageError } from '../html/page.error';
 import { PageRenderer } from '../html/page-renderer';
 import { OAuthError, TemporarilyUnavailableError } from './errors';
 import { isUnderFhirBase } from '../http/routes';
+import { ServiceUnavailableError } from './service-unavailable.error';
 
 /** Errors that know how to write themselves (e.g. FHIR OperationOutcomes, redirects). */
 export interface SelfRespondingError {
@@ -70,6 +71,10 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (isSelfResponding(exception)) return exception.respond(reply, request);
 
     const fhir = isUnderFhirBase(request.url);
+    if (exception instanceof ServiceUnavailableError) {
+      this.logger.error(`${exception.message}: ${exception.cause instanceof Error ? exception.cause.message : String(exception.cause)}`);
+      return this.unavailable(reply, request, fhir);
+    }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
       return this.unavailable(reply, request, fhir);

@@ -87,7 +87,7 @@ export class LdapLoginController {
     const context = { request, authorizationRequest };
     if (!outcome.ok) {
       // The connector's sentence (never the password or username) is for the operator, in the audit log.
-      this.signIn.recordFailure(provider, context, outcome.reason, outcome.detail);
+      await this.signIn.recordFailure(provider, context, outcome.reason, outcome.detail);
       if (outcome.reason === 'invalid-credentials' || outcome.reason === 'not-found') {
         await this.throttle.recordFailure(account, request.ip);
         return retry(GENERIC_FAILURE, 401);
@@ -106,7 +106,7 @@ export class LdapLoginController {
       );
     } catch (error) {
       if (!(error instanceof FederationFailure)) throw error;
-      this.signIn.recordFailure(provider, context, error.reason);
+      await this.signIn.recordFailure(provider, context, error.reason);
       sendFailurePage(reply, error, authorizationRequest);
     }
   }

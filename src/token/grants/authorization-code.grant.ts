@@ -42,40 +42,54 @@ export class AuthorizationCodeGrant implements GrantHandler {
     // The token is for the audience chosen at /authorize; `resource` may only repeat it (RFC 8707 §2.2).
     // Checked before redemption too, so a wrong `resource` does not spend the code.
     const target = await this.resourceServers.forGrant(params.resource, found.aud);
-    const result = await this.codes.redeem(found);
-    if (result.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
-    const code = result.code;
-    if (result.status === 'reused') {
+    const kinds = new Set(parseScopes(found.scope).scopes.map((scope) => scope.kind));
+    const offline = kinds.has('offline_access');
+    const online = !offline && kinds.has('online_access');
+    const launchContext = (found.launchContext ?? {}) as LaunchContext;
+    // Redemption, the refresh token and the audit event commit together, or not at all (the code stays
+    // redeemable when the event cannot be written); signing runs after the commit, holding no connection.
+    const redemption = await this.audit.transaction(async (manager) => {
+      const result = await this.codes.redeem(found, manager);
+      if (result.status !== 'ok') return { ...result, refreshToken: null };
+      const code = result.code;
+      const refreshToken =
+        (offline || online) && client.allowRefreshTokens
+          ? await this.refreshTokens.create(
+              {
+                clientId: client.clientId,
+                grantId: code.grantId ?? null,
+                userId: code.userId ?? null,
+                scope: code.scope,
+                launchContext,
+                loginSessionId: online ? (code.loginSessionId ?? null) : null,
+                online,
+                lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
+                aud: target.audience,
+                // RFC 9449 §5: only a public client's refresh token is bound (a confidential one authenticates).
+                dpopJkt: client.tokenEndpointAuthMethod === 'none' ? dpopJkt : null,
+              },
+              manager,
+            )
+          : null;
+      const detail = { grant_type: this.grantType, scope: code.scope, refresh_token: refreshToken !== null, id_token: code.userId !== null && kinds.has('openid') };
+      await this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail }, manager);
+      return { ...result, refreshToken };
+    });
+    if (redemption.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
+    const code = redemption.code;
+    if (redemption.status === 'reused') {
       // RFC 6749 §4.1.2: a code used twice by its rightful presenter is refused and the tokens already issued
-      // from it are revoked.
-      if (code.grantId) {
-        await Promise.all([this.revocation.revokeGrant(code.grantId), this.refreshTokens.revokeByGrant(code.grantId)]);
-      }
-      this.audit.record({ event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip });
+      // from it are revoked; the revocation and its event commit before the refusal.
+      await this.audit.transaction(async (manager) => {
+        if (code.grantId) {
+          await this.revocation.revokeGrant(code.grantId, manager);
+          await this.refreshTokens.revokeByGrant(code.grantId, manager);
+        }
+        await this.audit.record({ event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip }, manager);
+      });
       throw new InvalidGrantError('The authorization code has already been used');
     }
 
-    const kinds = new Set(parseScopes(code.scope).scopes.map((scope) => scope.kind));
-    const offline = kinds.has('offline_access');
-    const online = !offline && kinds.has('online_access');
-    const launchContext = (code.launchContext ?? {}) as LaunchContext;
-    const refreshToken =
-      (offline || online) && client.allowRefreshTokens
-        ? () =>
-            this.refreshTokens.create({
-              clientId: client.clientId,
-              grantId: code.grantId ?? null,
-              userId: code.userId ?? null,
-              scope: code.scope,
-              launchContext,
-              loginSessionId: online ? (code.loginSessionId ?? null) : null,
-              online,
-              lifetimeSeconds: this.issuer.refreshTokenLifetime(client),
-              aud: target.audience,
-              // RFC 9449 §5: only a public client's refresh token is bound (a confidential one authenticates).
-              dpopJkt: client.tokenEndpointAuthMethod === 'none' ? dpopJkt : null,
-            })
-        : null;
     // A grant the user revoked before redemption leaves the code unredeemable (checked inside redeem()).
     const body = await this.issuer.issue({
       client,
@@ -86,11 +100,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
       nonce: code.nonce ?? null,
       authTime: code.authTime ? Math.floor(new Date(code.authTime).getTime() / 1000) : null,
       amr: code.amr ?? null,
-      refreshToken,
+      refreshToken: redemption.refreshToken,
       audience: target.audience,
       dpopJkt,
     });
-    this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail: { grant_type: this.grantType, scope: code.scope, refresh_token: Boolean(body.refresh_token), id_token: Boolean(body.id_token) } });
     return body;
   }
 }

@@ -56,7 +56,8 @@ export class ClientCredentialsGrant implements GrantHandler {
       audience: target.audience,
       dpopJkt,
     });
-    this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
+    // No row changes: the event is group-committed, and the token is answered only once it is stored.
+    await this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
     return body;
   }
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { LoginSessionService } from '../../authorize/login-session.service';
 import { AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/time/clock';
 import { InvalidDpopProofError, InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth/errors';
+import type { ClientEntity } from '../../clients/client.entity';
 import { AppConfig } from '../../config/app-config';
 import { RevocationService } from '../../revocation/revocation.service';
 import { formatScopes, isSubsetOf, parseScopes } from '../../scopes';
@@ -10,8 +12,15 @@ import { withinResourceServer } from '../../resource-servers/resource-server-set
 import { ResourceServersService } from '../../resource-servers/resource-servers.service';
 import { RefreshTokenRepository, StoredRefreshToken } from '../refresh-token.repository';
 import { TokenIssuerService } from '../token-issuer.service';
+import { FormParams } from '../form-params';
 import { TokenResponseBody } from '../token-response';
 import { GrantHandler, TokenRequest } from './grant-handler';
+
+interface Rotated {
+  value: string;
+  scope: string;
+  audience: string;
+}
 
 // RFC 6749 §6, SMART App Launch 2.2 §Refresh access token: rotate on every use; the same client only; scope ⊆ the original grant.
 @Injectable()
@@ -32,34 +41,58 @@ export class RefreshTokenGrant implements GrantHandler {
 
   async handle({ params, client, ip, dpopJkt }: TokenRequest): Promise<TokenResponseBody> {
     if (!params.refresh_token) throw new InvalidRequestError('refresh_token is required');
+    const value = params.refresh_token;
     const lifetimeSeconds = this.issuer.refreshTokenLifetime(client);
-    // One round trip when the statement can prove the checks below pass (see rotateIfRotatable); it then
-    // returns the row it read, so any other case runs exactly the checks and rotation it always did.
-    // With `resource`, the audience is checked before anything rotates (a refused request keeps the token).
-    const attempt = params.resource === undefined && this.scopeCheckableInSql(params.scope)
-      ? await this.refreshTokens.rotateIfRotatable(params.refresh_token, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt })
-      : await this.refreshTokens.findByValue(params.refresh_token).then((stored) => (stored ? { stored, value: null } : null));
-    if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
-    const { stored } = attempt;
-    if (!attempt.value) await this.assertRotatable(stored, client.clientId, ip, dpopJkt);
+    // The rotation and its audit event commit together (one statement, or one transaction), or neither does (the
+    // presented token then stays usable); signing runs after the commit, holding no connection.
+    let stored: StoredRefreshToken;
+    if (params.resource === undefined && this.scopeCheckableInSql(params.scope)) {
+      // One statement rotates and records the event when it can prove the checks below pass (see
+      // rotateIfRotatable); it returns the row it read, so any other case runs exactly the checks and rotation it
+      // always did. It rotates only tokens for this server's FHIR API, whose scope needs no ceiling.
+      const event = this.audit.eventPerRow('old', { event: 'refreshed', outcome: 'success', clientId: client.clientId, ip }, { scope: 'scope' }, 10);
+      const attempt = await this.refreshTokens
+        .rotateIfRotatable(value, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt, ownAudience: this.resourceServers.ownTarget.audience, event })
+        .catch((error: unknown) => Promise.reject(this.audit.writeError('refreshed', error)));
+      if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
+      if (attempt.value) return this.respond(client, attempt.stored, { value: attempt.value, scope: this.grantedScope(params.scope, attempt.stored.scope), audience: this.resourceServers.ownTarget.audience }, dpopJkt);
+      stored = attempt.stored;
+    } else {
+      const found = await this.refreshTokens.findByValue(value);
+      if (!found) throw new InvalidGrantError('The refresh token is invalid');
+      stored = found;
+    }
+    await this.assertRotatable(stored, client.clientId, ip, dpopJkt);
+    // A `resource` or scope refused in recordRotation rolls the rotation back: a refused request keeps the token.
+    const rotated = await this.audit.transaction(async (manager) => {
+      const successor = await this.refreshTokens.rotate(stored.id, lifetimeSeconds, manager);
+      return successor ? this.recordRotation(stored, successor, params, client.clientId, ip, manager) : null;
+    });
+    if (!rotated) throw new InvalidGrantError('The refresh token has already been used');
+    return this.respond(client, stored, rotated, dpopJkt);
+  }
+
+  /** The scope and audience of the rotated token, recorded (in the rotation's transaction) as `refreshed`. */
+  private async recordRotation(stored: StoredRefreshToken, successor: string, params: FormParams, clientId: string, ip: string | null, manager: EntityManager): Promise<Rotated> {
     // RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
-    const target = await this.resourceServers.forGrant(params.resource, stored.aud);
+    const target = await this.resourceServers.forGrant(params.resource, stored.aud, manager);
     const requested = this.grantedScope(params.scope, stored.scope);
     const scope = target.ceiling ? formatScopes(withinResourceServer(parseScopes(requested).scopes, target.ceiling)) : requested;
-    const rotated = attempt.value ?? (await this.refreshTokens.rotate(stored.id, lifetimeSeconds));
-    if (!rotated) throw new InvalidGrantError('The refresh token has already been used');
-    const body = await this.issuer.issue({
+    await this.audit.record({ event: 'refreshed', outcome: 'success', clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } }, manager);
+    return { value: successor, scope, audience: target.audience };
+  }
+
+  private respond(client: ClientEntity, stored: StoredRefreshToken, rotated: Rotated, dpopJkt: string | null): Promise<TokenResponseBody> {
+    return this.issuer.issue({
       client,
       userId: stored.userId,
-      scope,
+      scope: rotated.scope,
       grantId: stored.grantId,
       launchContext: stored.launchContext,
-      refreshToken: rotated,
-      audience: target.audience,
+      refreshToken: rotated.value,
+      audience: rotated.audience,
       dpopJkt,
     });
-    this.audit.record({ event: 'refreshed', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } });
-    return body;
   }
 
   private async assertRotatable(stored: StoredRefreshToken, clientId: string, ip: string | null, dpopJkt: string | null): Promise<void> {
@@ -97,10 +130,14 @@ export class RefreshTokenGrant implements GrantHandler {
   // (REFRESH_TOKEN_REUSE_GRACE) a client that lost the previous response is refused without that penalty.
   private async reused(stored: StoredRefreshToken, ip: string | null): Promise<never> {
     const withinGrace = this.clock.now() - (stored.rotatedAt as Date).getTime() <= this.config.refreshTokenReuseGrace * 1000;
-    if (!withinGrace && stored.grantId) {
-      await Promise.all([this.revocation.revokeGrant(stored.grantId), this.refreshTokens.revokeByGrant(stored.grantId)]);
-    }
-    this.audit.record({ event: 'refresh_reuse', outcome: 'failure', clientId: stored.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { grant_revoked: !withinGrace } });
+    // The revocation and its event commit before the refusal.
+    await this.audit.transaction(async (manager) => {
+      if (!withinGrace && stored.grantId) {
+        await this.revocation.revokeGrant(stored.grantId, manager);
+        await this.refreshTokens.revokeByGrant(stored.grantId, manager);
+      }
+      await this.audit.record({ event: 'refresh_reuse', outcome: 'failure', clientId: stored.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { grant_revoked: !withinGrace } }, manager);
+    });
     throw new InvalidGrantError('The refresh token has already been used');
   }
 }
