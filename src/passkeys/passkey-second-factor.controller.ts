@@ -35,7 +35,8 @@ export class PasskeySecondFactorController {
     const found = await this.pending(request, reply, bodyOf(raw));
     if (!found) return;
     const options = await this.passkeys.authenticationOptionsFor(found.pending.userId, binding(found));
-    if (!options) return sendJsonError(reply, 400, 'no_passkey', 'There is no passkey for this account. Use another way to confirm it is you.');
+    if (!options)
+      return sendJsonError(reply, 400, 'no_passkey', 'There is no passkey for this account. Use another way to confirm it is you.');
     sendJson(reply, 200, options);
   }
 
@@ -66,7 +67,10 @@ export class PasskeySecondFactorController {
     }
     await this.throttle.clearAccount(throttleKey, request.ip);
     // RFC 8176: the password's `pwd`, the assertion's own methods (hwk/swk, user, and mfa with UV), then `mfa`.
-    const signedIn = await this.secondFactor.complete(request, reply, found, result.amr, { factor: 'passkey', passkey_id: result.passkeyId });
+    const signedIn = await this.secondFactor.complete(request, reply, found, result.amr, {
+      factor: 'passkey',
+      passkey_id: result.passkeyId,
+    });
     if (!signedIn) return sendJsonError(reply, 401, 'expired', EXPIRED);
     sendJson(reply, 200, { location: locationAfterSignIn(pending.authorizationRequest, safeReturnTo(pending.returnTo)) });
   }

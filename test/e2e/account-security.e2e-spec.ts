@@ -20,7 +20,11 @@ describe('account page: factors, and no password for federated people', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpCapture();
-    server = await startTestApp({ SMTP_URL: smtp.url, MAIL_FROM: 'Example Health <no-reply@example.org>' }, [{ provide: Clock, useValue: clock }], { hostname: 'localhost' });
+    server = await startTestApp(
+      { SMTP_URL: smtp.url, MAIL_FROM: 'Example Health <no-reply@example.org>' },
+      [{ provide: Clock, useValue: clock }],
+      { hostname: 'localhost' },
+    );
   });
 
   afterAll(async () => {
@@ -32,10 +36,17 @@ describe('account page: factors, and no password for federated people', () => {
   const section = (html: string): string => html.match(/<section class="card" id="security-keys"[\s\S]*?<\/section>/)?.[0] ?? '';
   const links = (html: string): string[] => [...html.matchAll(/<a href="([^"]+)"/g)].map((match) => match[1]);
   const auditEvents = (event: string, userId: string) =>
-    server.app.get(AuditService).find({ event: event as never, limit: 1000 }).then((events) => events.filter((item) => item.userId === userId));
+    server.app
+      .get(AuditService)
+      .find({ event: event as never, limit: 1000 })
+      .then((events) => events.filter((item) => item.userId === userId));
 
   async function postJson(jar: CookieJar, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { Cookie: jar.header(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { Cookie: jar.header(), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     jar.store(response);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
@@ -58,7 +69,9 @@ describe('account page: factors, and no password for federated people', () => {
     const auth = new SoftAuthenticator({ origin: server.baseUrl });
     const csrf = (await browse(jar, `${server.baseUrl}/account/passkeys`)).html.match(/data-csrf-token="([^"]+)"/)![1];
     const options = await postJson(jar, '/account/passkeys/options', { csrf_token: csrf });
-    expect((await postJson(jar, '/account/passkeys', { csrf_token: csrf, credential: auth.create(options.body as never) })).status).toBe(201);
+    expect((await postJson(jar, '/account/passkeys', { csrf_token: csrf, credential: auth.create(options.body as never) })).status).toBe(
+      201,
+    );
     const after = section((await browse(jar, `${server.baseUrl}/account`)).html);
     expect(after).toMatch(/app is <strong>on<\/strong>/);
     expect(after).toContain('You have <strong>1</strong> passkey(s).');
@@ -109,7 +122,16 @@ describe('account page: factors, and no password for federated people', () => {
   it('a reset request for a federated person answers as always, mails no link but where to sign in, and no link works for them', async () => {
     const username = `federated-${randomUUID().slice(0, 8)}`;
     const email = `${username}@example.org`;
-    const user = await server.app.get(UsersService).create({ username, password: null, displayName: 'Fed Erated', fhirUser: `Patient/${await insertPatient(server, 'Federated')}`, role: 'patient', email });
+    const user = await server.app
+      .get(UsersService)
+      .create({
+        username,
+        password: null,
+        displayName: 'Fed Erated',
+        fhirUser: `Patient/${await insertPatient(server, 'Federated')}`,
+        role: 'patient',
+        email,
+      });
     const local = await patient();
     await server.app.get(UsersService).update(local.user.id, { email: `${local.username}@example.org` });
 
@@ -130,15 +152,19 @@ describe('account page: factors, and no password for federated people', () => {
     expect(await auditEvents('password_reset_requested', user.id)).toEqual([
       expect.objectContaining({ outcome: 'failure', detail: { reason: 'no_local_password', mailed: true } }),
     ]);
-    const [tokens] = await server.app.get(DataSource).query('SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1', [user.id]);
+    const [tokens] = await server.app
+      .get(DataSource)
+      .query('SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1', [user.id]);
     expect(tokens.n).toBe(0);
 
     // A link that exists anyway (issued before the account became federated) sets no password.
     const token = 'A'.repeat(43);
-    await server.app.get(DataSource).query(
-      `INSERT INTO password_reset_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '10 minutes')`,
-      [hashToken(token), user.id],
-    );
+    await server.app
+      .get(DataSource)
+      .query(`INSERT INTO password_reset_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '10 minutes')`, [
+        hashToken(token),
+        user.id,
+      ]);
     const jar = new CookieJar();
     const confirm = await browse(jar, `${server.baseUrl}/password-reset/confirm?token=${token}`);
     expect(confirm).toMatchObject({ status: 400, title: 'Link expired' });

@@ -25,7 +25,10 @@ describe('passkeys as a second factor', () => {
 
   const query = <T>(sql: string, parameters: unknown[]): Promise<T[]> => server.app.get(DataSource).query(sql, parameters);
   const auditEvents = (event: string, userId: string) =>
-    server.app.get(AuditService).find({ event: event as never, limit: 1000 }).then((events) => events.filter((item) => item.userId === userId));
+    server.app
+      .get(AuditService)
+      .find({ event: event as never, limit: 1000 })
+      .then((events) => events.filter((item) => item.userId === userId));
 
   async function post(jar: CookieJar, path: string, body: unknown): Promise<{ status: number; body: Json }> {
     const response = await fetch(`${server.baseUrl}${path}`, {
@@ -48,7 +51,10 @@ describe('passkeys as a second factor', () => {
     const jar = await signedInJar(server.baseUrl, who);
     const csrf = csrfOf((await browse(jar, `${server.baseUrl}/account/passkeys`)).html);
     const options = await post(jar, '/account/passkeys/options', { csrf_token: csrf });
-    const added = await post(jar, '/account/passkeys', { csrf_token: csrf, credential: auth.create(options.body as { challenge: string; user: { id: string } }) });
+    const added = await post(jar, '/account/passkeys', {
+      csrf_token: csrf,
+      credential: auth.create(options.body as { challenge: string; user: { id: string } }),
+    });
     expect(added.status).toBe(201);
     return { ...who, auth };
   }
@@ -63,7 +69,10 @@ describe('passkeys as a second factor', () => {
     return { jar, page, csrf: csrfOf(page.html) };
   }
 
-  async function options(jar: CookieJar, csrf: string): Promise<{ challenge: string; allowCredentials?: Array<{ id: string }>; userVerification?: string }> {
+  async function options(
+    jar: CookieJar,
+    csrf: string,
+  ): Promise<{ challenge: string; allowCredentials?: Array<{ id: string }>; userVerification?: string }> {
     const answer = await post(jar, '/login/two-factor/passkey/options', { csrf_token: csrf });
     expect(answer.status).toBe(200);
     return answer.body as never;
@@ -84,10 +93,16 @@ describe('passkeys as a second factor', () => {
     expect(done).toEqual({ status: 200, body: { location: '/account' } });
     expect(await isSignedIn(server.baseUrl, jar)).toBe(true);
 
-    const [session] = await query<{ amr: string[]; method: string }>('SELECT amr, method FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [who.user.id]);
+    const [session] = await query<{ amr: string[]; method: string }>(
+      'SELECT amr, method FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [who.user.id],
+    );
     expect(session).toEqual({ amr: ['pwd', 'hwk', 'user', 'mfa'], method: 'password' });
     expect(await auditEvents('mfa_verified', who.user.id)).toEqual([
-      expect.objectContaining({ outcome: 'success', detail: expect.objectContaining({ factor: 'passkey', amr: ['pwd', 'hwk', 'user', 'mfa'] }) }),
+      expect.objectContaining({
+        outcome: 'success',
+        detail: expect.objectContaining({ factor: 'passkey', amr: ['pwd', 'hwk', 'user', 'mfa'] }),
+      }),
     ]);
     // The pending sign-in is over: the same answer again finds nothing to complete.
     expect((await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: who.auth.get(requested) })).status).toBe(401);
@@ -99,25 +114,39 @@ describe('passkeys as a second factor', () => {
     const { jar, csrf } = await atSecondStep(who);
     const done = await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: synced.get(await options(jar, csrf)) });
     expect(done.status).toBe(200);
-    const [session] = await query<{ amr: string[] }>('SELECT amr FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [who.user.id]);
+    const [session] = await query<{ amr: string[] }>('SELECT amr FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [
+      who.user.id,
+    ]);
     expect(session.amr).toEqual(['pwd', 'swk', 'user', 'mfa']);
   });
 
   it('refuses without a pending sign-in, with a wrong CSRF token, and from a browser that only copied the pending cookie', async () => {
     const who = await personWithPasskey();
     const nobody = new CookieJar();
-    expect(await post(nobody, '/login/two-factor/passkey/options', { csrf_token: 'x' })).toMatchObject({ status: 401, body: { error: 'expired' } });
+    expect(await post(nobody, '/login/two-factor/passkey/options', { csrf_token: 'x' })).toMatchObject({
+      status: 401,
+      body: { error: 'expired' },
+    });
     expect((await post(nobody, '/login/two-factor/passkey', { csrf_token: 'x', credential: {} })).status).toBe(401);
     // A password-signed-in session is not a pending sign-in either.
-    const signedIn = await signedInJar(server.baseUrl, await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Plain')}`));
+    const signedIn = await signedInJar(
+      server.baseUrl,
+      await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Plain')}`),
+    );
     expect((await post(signedIn, '/login/two-factor/passkey/options', { csrf_token: 'x' })).status).toBe(401);
 
     const { jar, csrf } = await atSecondStep(who);
-    expect(await post(jar, '/login/two-factor/passkey/options', { csrf_token: 'wrong' })).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    expect(await post(jar, '/login/two-factor/passkey/options', { csrf_token: 'wrong' })).toMatchObject({
+      status: 403,
+      body: { error: 'csrf' },
+    });
     const requested = await options(jar, csrf);
     // Another browser with the pending cookie but its own browser cookie: the pending sign-in is not found.
     const thief = new CookieJar();
-    const pendingCookie = jar.header().split('; ').find((pair) => pair.startsWith('smart_auth_pending='))!;
+    const pendingCookie = jar
+      .header()
+      .split('; ')
+      .find((pair) => pair.startsWith('smart_auth_pending='))!;
     await browse(thief, `${server.baseUrl}/login`);
     const stolen = await fetch(`${server.baseUrl}/login/two-factor/passkey`, {
       method: 'POST',
@@ -136,7 +165,10 @@ describe('passkeys as a second factor', () => {
     const refused = await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: attacker.auth.get(requested) });
     expect(refused).toMatchObject({ status: 401, body: { error: 'failed' } });
     // Also with the user handle left out (the second-factor ceremony does not require it).
-    const noHandle = await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: attacker.auth.get(requested, { userHandle: null }) });
+    const noHandle = await post(jar, '/login/two-factor/passkey', {
+      csrf_token: csrf,
+      credential: attacker.auth.get(requested, { userHandle: null }),
+    });
     expect(noHandle.status).toBe(401);
     expect(await isSignedIn(server.baseUrl, jar)).toBe(false);
     expect(await auditEvents('mfa_failed', victim.user.id)).toEqual(
@@ -162,7 +194,14 @@ describe('passkeys as a second factor', () => {
     const loginCsrf = csrfOf((await browse(second.jar, `${server.baseUrl}/login`)).html, 'name="csrf_token" value');
     const passwordless = await post(second.jar, '/login/passkey/options', { csrf_token: loginCsrf });
     expect(passwordless.status).toBe(200);
-    expect((await post(second.jar, '/login/two-factor/passkey', { csrf_token: second.csrf, credential: who.auth.get(passwordless.body as { challenge: string }) })).status).toBe(401);
+    expect(
+      (
+        await post(second.jar, '/login/two-factor/passkey', {
+          csrf_token: second.csrf,
+          credential: who.auth.get(passwordless.body as { challenge: string }),
+        })
+      ).status,
+    ).toBe(401);
     expect(await isSignedIn(server.baseUrl, second.jar)).toBe(false);
   });
 
@@ -177,7 +216,10 @@ describe('passkeys as a second factor', () => {
     }
     expect(answers).toEqual([401, 401, 401, 401, 401]);
     // The pending sign-in is gone: even the right passkey needs the password again.
-    expect(await post(jar, '/login/two-factor/passkey/options', { csrf_token: csrf })).toMatchObject({ status: 401, body: { error: 'expired' } });
+    expect(await post(jar, '/login/two-factor/passkey/options', { csrf_token: csrf })).toMatchObject({
+      status: 401,
+      body: { error: 'expired' },
+    });
     expect(await auditEvents('mfa_failed', who.user.id)).toHaveLength(5);
   });
 
@@ -191,7 +233,9 @@ describe('passkeys as a second factor', () => {
     const enrol = await browse(jar, `${server.baseUrl}/login/two-factor/enrol`, { csrf_token: csrf, otp: '123456' });
     expect(enrol.title).toBe('Two-step verification');
     expect(enrol.html).not.toContain('data-totp-secret');
-    expect((await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: who.auth.get(await options(jar, csrf)) })).status).toBe(200);
+    expect(
+      (await post(jar, '/login/two-factor/passkey', { csrf_token: csrf, credential: who.auth.get(await options(jar, csrf)) })).status,
+    ).toBe(200);
     expect(await isSignedIn(server.baseUrl, jar)).toBe(true);
   });
 });
