@@ -34,6 +34,24 @@
     return data;
   }
 
+  // The assertion as JSON (WebAuthn §5.1 toJSON shape): what both sign-in routes verify.
+  function assertionJson(credential) {
+    var response = credential.response;
+    return {
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: toBase64url(response.clientDataJSON),
+        authenticatorData: toBase64url(response.authenticatorData),
+        signature: toBase64url(response.signature),
+        userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined,
+      },
+    };
+  }
+
   function explain(error) {
     if (error && error.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out.';
     if (error && error.name === 'InvalidStateError') return 'This authenticator already holds a passkey for your account.';
@@ -66,25 +84,29 @@
       var credential = await navigator.credentials.get({
         publicKey: Object.assign({}, options, { challenge: toBuffer(options.challenge), allowCredentials: descriptors(options.allowCredentials) }),
       });
-      var response = credential.response;
       var result = await postJson('/login/passkey', {
         csrf_token: csrf,
         authorization_request: button.dataset.authorizationRequest,
         return_to: button.dataset.returnTo,
-        credential: {
-          id: credential.id,
-          rawId: toBase64url(credential.rawId),
-          type: credential.type,
-          authenticatorAttachment: credential.authenticatorAttachment || undefined,
-          clientExtensionResults: {},
-          response: {
-            clientDataJSON: toBase64url(response.clientDataJSON),
-            authenticatorData: toBase64url(response.authenticatorData),
-            signature: toBase64url(response.signature),
-            userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined,
-          },
-        },
+        credential: assertionJson(credential),
       });
+      return result.location;
+    });
+  });
+
+  // Second-factor page: after the password, one of this person's own credentials (the server lists them).
+  document.querySelectorAll('[data-passkey-second-factor]').forEach(function (button) {
+    var area = button.closest('[data-passkey-area]');
+    if (!supported || !area) return;
+    area.hidden = false;
+    document.querySelectorAll('[data-passkey-unsupported]').forEach(function (note) { note.hidden = true; });
+    run(button, area.querySelector('[data-passkey-status]'), async function () {
+      var csrf = button.dataset.csrfToken;
+      var options = await postJson('/login/two-factor/passkey/options', { csrf_token: csrf });
+      var credential = await navigator.credentials.get({
+        publicKey: Object.assign({}, options, { challenge: toBuffer(options.challenge), allowCredentials: descriptors(options.allowCredentials) }),
+      });
+      var result = await postJson('/login/two-factor/passkey', { csrf_token: csrf, credential: assertionJson(credential) });
       return result.location;
     });
   });

@@ -17,9 +17,10 @@ const CHANGE_ERRORS: Record<Exclude<ChangeOutcome['kind'], 'changed' | 'weak'>, 
   wrong: { message: 'Your current password is not correct.', status: 400 },
   throttled: { message: 'There were too many attempts. Please try again later.', status: 429 },
   busy: { message: 'The server is busy checking other passwords. Please try again in a few seconds.', status: 503 },
+  no_local_password: { message: 'You sign in through your organisation, so there is no password here to change.', status: 400 },
 };
 
-/** The signed-in person's account page: password, sign-in sessions, a way to the connected apps. */
+/** The signed-in person's account page: password, sign-in sessions, second factors and passkeys, connected apps. */
 @ApiExcludeController()
 @Controller('account')
 export class AccountController {
@@ -79,7 +80,7 @@ export class AccountController {
   }
 
   private async render(reply: FastifyReply, signedIn: SignedInUser, extra: { notice?: string; passwordError?: string }, status = 200): Promise<void> {
-    const sessions = await this.account.sessionsOf(signedIn);
+    const [sessions, security] = await Promise.all([this.account.sessionsOf(signedIn), this.account.securityOf(signedIn)]);
     sendPage(
       reply,
       'account',
@@ -93,7 +94,7 @@ export class AccountController {
         otherSessions: sessions.some((session) => !session.current),
         minLength: PASSWORD_MIN_LENGTH,
         maxLength: PASSWORD_MAX_LENGTH,
-        // Security keys and authenticator apps: their section's data goes here (its place in views/account.hbs is marked).
+        security,
         ...extra,
       },
       status,

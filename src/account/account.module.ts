@@ -7,12 +7,14 @@ import { PasswordResetController } from './password-reset.controller';
 import { PasswordResetService } from './password-reset.service';
 import { ClientsModule } from '../clients/clients.module';
 import { AuditModule } from '../audit/audit.module';
+import { MfaModule } from '../mfa';
+import { PasskeysModule } from '../passkeys';
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Local accounts: the self-service account page (/account) and password reset by e-mail (/password-reset). */
 @Module({
-  imports: [AuditModule, ClientsModule, AuthorizeModule],
+  imports: [AuditModule, ClientsModule, AuthorizeModule, MfaModule, PasskeysModule],
   controllers: [AccountController, PasswordResetController],
   providers: [AccountService, PasswordResetService, Mailer],
   exports: [AccountService, PasswordResetService],

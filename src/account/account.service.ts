@@ -3,7 +3,9 @@ import { AuditService } from '../audit/audit.service';
 import { SignedInUser } from '../authorize/browser-session.service';
 import { LoginSessionService } from '../authorize/login-session.service';
 import { LoginThrottleService } from '../authorize/login-throttle.service';
-import { UsersService } from '../clients/users.service';
+import { hasLocalPassword, UsersService } from '../clients/users.service';
+import { TotpService } from '../mfa';
+import { PasskeysService } from '../passkeys';
 import { QueueBusyError } from '../common/concurrency/bounded-queue';
 
 export interface SessionRow {
@@ -17,7 +19,19 @@ export interface SessionRow {
   userAgent: string | null;
 }
 
-export type ChangeOutcome = { kind: 'changed'; sessionsEnded: number } | { kind: 'wrong' | 'throttled' | 'busy' } | { kind: 'weak'; message: string };
+export type ChangeOutcome =
+  | { kind: 'changed'; sessionsEnded: number }
+  | { kind: 'wrong' | 'throttled' | 'busy' | 'no_local_password' }
+  | { kind: 'weak'; message: string };
+
+/** The account page's "Security keys and authenticator apps" section. */
+export interface SecurityOverview {
+  /** False for people who sign in through an identity provider: no password here, no second step after one. */
+  localPassword: boolean;
+  authenticatorApp: boolean;
+  passkeysAvailable: boolean;
+  passkeys: number;
+}
 
 const METHODS: Record<string, string> = { password: 'Password sign-in', 'ehr-launch': 'Launched from an EHR (no browser sign-in)' };
 
@@ -29,7 +43,15 @@ export class AccountService {
     private readonly sessions: LoginSessionService,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
+    private readonly totp: TotpService,
+    private readonly passkeys: PasskeysService,
   ) {}
+
+  async securityOf(signedIn: SignedInUser): Promise<SecurityOverview> {
+    const { user } = signedIn;
+    const [authenticatorApp, passkeys] = await Promise.all([this.totp.isEnrolled(user.id), this.passkeys.list(user.id)]);
+    return { localPassword: hasLocalPassword(user), authenticatorApp, passkeysAvailable: this.passkeys.available, passkeys: passkeys.length };
+  }
 
   async sessionsOf(signedIn: SignedInUser): Promise<SessionRow[]> {
     const sessions = await this.sessions.listActiveForUser(signedIn.user.id);
@@ -50,6 +72,9 @@ export class AccountService {
    */
   async changePassword(signedIn: SignedInUser, currentPassword: string, newPassword: string, ip: string): Promise<ChangeOutcome> {
     const { user } = signedIn;
+    // Someone who signs in through an identity provider has no password here, and cannot be given one: a local
+    // password would be a second way in that the organisation's sign-in (and its off-boarding) does not control.
+    if (!hasLocalPassword(user)) return { kind: 'no_local_password' };
     const problem = this.users.passwordProblem(newPassword, user);
     if (problem) return { kind: 'weak', message: problem };
     const decision = await this.throttle.decide(user.username, ip);

@@ -7,12 +7,12 @@ import { LoginSessionService } from '../authorize/login-session.service';
 import { LoginThrottleService } from '../authorize/login-throttle.service';
 import { addressKey } from '../clients/registration/address-key';
 import { UserEntity } from '../clients/user.entity';
-import { UsersService } from '../clients/users.service';
+import { hasLocalPassword, UsersService } from '../clients/users.service';
 import { BoundedQueue, QueueBusyError } from '../common/concurrency/bounded-queue';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
 import { Mailer } from '../common/mail/mailer';
 import { AppConfig } from '../config/app-config';
-import { resetMail } from './password-reset.mail';
+import { noLocalPasswordMail, resetMail } from './password-reset.mail';
 
 /** Limits of password reset (docs/authorize.md, "Password reset by e-mail"). */
 export const RESET_LIMITS = {
@@ -91,7 +91,9 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [hashToken(token)],
     );
     const user = rows[0] ? await this.users.findById(rows[0].user_id) : null;
-    return user?.enabled ? user : null;
+    // A link never gives a password to someone who signs in through an identity provider (even one issued
+    // before the account became federated).
+    return user?.enabled && hasLocalPassword(user) ? user : null;
   }
 
   /**
@@ -138,6 +140,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user?.id ?? null, ip, detail: { reason: user ? 'no_email_or_disabled' : 'no_account' } });
       return;
     }
+    if (!hasLocalPassword(user)) return this.explainNoLocalPassword(user, ip);
     const token = randomToken();
     const issued: unknown[] = await this.dataSource.query(
       `WITH recent AS (SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1 AND created_at > now() - make_interval(secs => $2))
@@ -160,5 +163,30 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       return;
     }
     await this.audit.record({ event: 'password_reset_requested', outcome: 'success', userId: user.id, ip });
+  }
+
+  /**
+   * Someone who signs in through an identity provider has no password here and gets none: a local password
+   * would be a way in that their organisation's sign-in (and its off-boarding) does not control. They get a mail
+   * saying so instead of a link, at most `perAccount` per window (counted like links), so the page answers alike.
+   */
+  private async explainNoLocalPassword(user: UserEntity, ip: string): Promise<void> {
+    const admitted: unknown[] = await this.dataSource.query(
+      `WITH recent AS (SELECT count(*)::int AS n FROM password_reset_requests WHERE throttle_key = $1 AND created_at > now() - make_interval(secs => $2))
+       INSERT INTO password_reset_requests (throttle_key) SELECT $1 FROM recent WHERE recent.n < $3 RETURNING true AS admitted`,
+      [`account:${user.id}`, RESET_LIMITS.windowSeconds, RESET_LIMITS.perAccount],
+    );
+    if (admitted.length === 0) {
+      this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
+      return;
+    }
+    let mailed = true;
+    try {
+      await this.mailer.send({ to: user.email as string, ...noLocalPasswordMail(user, this.config.url('/login')) });
+    } catch (error) {
+      this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
+      mailed = false;
+    }
+    this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'no_local_password', mailed } });
   }
 }

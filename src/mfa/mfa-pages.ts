@@ -41,7 +41,7 @@ export class MfaPages {
     sendPage(reply, 'recovery-codes', 'Save your recovery codes', { codes, notice, ...next });
   }
 
-  settings(reply: FastifyReply, page: { csrfToken: string; enrolled: boolean; remaining?: number; notice?: string; error?: string; status?: number }): void {
+  settings(reply: FastifyReply, page: { csrfToken: string; enrolled: boolean; remaining?: number; otherFactors?: boolean; notice?: string; error?: string; status?: number }): void {
     sendPage(reply, 'two-factor-settings', 'Two-step verification', page, page.status ?? 200);
   }
 }

@@ -15,7 +15,7 @@ import { RecoveryCodesService } from './recovery-codes.service';
 import { SecondFactorRegistry } from './second-factor.registry';
 import { TotpService } from './totp.service';
 
-export type FactorName = 'totp' | 'recovery_code';
+export type FactorName = 'totp' | 'recovery_code' | 'passkey';
 
 /**
  * The second step of a sign-in: who needs it (an enrolled factor, or MFA_REQUIRED_ROLES), starting it after the

@@ -107,7 +107,9 @@ export class TwoFactorAccountController {
   private async showSettings(reply: FastifyReply, signedIn: SignedInUser, extra: { notice?: string; error?: string; status?: number } = {}): Promise<void> {
     const enrolled = await this.totp.isEnrolled(signedIn.user.id);
     const remaining = enrolled ? await this.recoveryCodes.remaining(signedIn.user.id) : 0;
-    this.pages.settings(reply, { csrfToken: signedIn.csrfToken, enrolled, remaining, ...extra });
+    // Other kinds (passkeys) are managed on their own pages; this one says that they count.
+    const otherFactors = (await this.secondFactor.enrolledKinds(signedIn.user.id)).some((kind) => kind !== 'totp');
+    this.pages.settings(reply, { csrfToken: signedIn.csrfToken, enrolled, remaining, otherFactors, ...extra });
   }
 
   private async showEnrolment(reply: FastifyReply, signedIn: SignedInUser, error?: string, status?: number): Promise<void> {

@@ -11,6 +11,8 @@ const PATHS = new Set([
   '/account/passkeys',
   '/account/passkeys/rename',
   '/account/passkeys/remove',
+  '/login/two-factor/passkey/options',
+  '/login/two-factor/passkey',
 ]);
 
 function isPasskeyPost(request: FastifyRequest): boolean {

@@ -21,6 +21,8 @@ export interface SecondFactorResult {
   ok: boolean;
   /** RFC 8176 values of this assertion alone (e.g. ['hwk', 'user']); the caller adds its own (pwd, mfa). */
   amr: string[];
+  /** The passkey that answered (its row id, for the audit trail), when ok. */
+  passkeyId?: string;
 }
 
 /**
@@ -58,8 +60,7 @@ export class PasskeysService {
 
   /** Verifies the browser's assertion (JSON as posted) against a challenge from authenticationOptionsFor(userId, binding). */
   async verifyAuthenticationFor(userId: string, response: unknown, binding = ''): Promise<SecondFactorResult> {
-    const { ok, amr } = await this.authentication.verifyFor(userId, response, binding);
-    return { ok, amr };
+    return this.authentication.verifyFor(userId, response, binding);
   }
 
   rename(userId: string, passkeyId: string, name: string): Promise<boolean> {

@@ -113,4 +113,70 @@ describe('browser: passkeys with a virtual authenticator', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('uses the passkey as the second factor after a password, through a SMART authorization', async () => {
+    const { username, password, user } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Browsersecondfactor')}`);
+    const app = await createApp(server, { redirectUris: [CALLBACK] });
+    const { verifier, challenge } = pkce();
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.route(`${new URL(CALLBACK).origin}/**`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: 'app callback' }),
+    );
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    const signInWithPassword = async () => {
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.click('form[action="/login"] button[type="submit"]');
+    };
+    try {
+      // Enrol a passkey (the first password sign-in has no second step yet), then sign out.
+      await page.goto(`${server.baseUrl}/login?return_to=/account/passkeys`);
+      await signInWithPassword();
+      await page.waitForSelector('h1:text("Passkeys")');
+      await page.click('[data-passkey-add]');
+      await page.waitForURL(/\/account\/passkeys\?done=added$/);
+      await page.goto(`${server.baseUrl}/apps`);
+      await page.click('form[action="/logout"] button');
+      await page.waitForURL(`${server.baseUrl}/`);
+
+      // An authorization: password, then the second-factor page's passkey button, then consent.
+      const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/*.rs', redirect_uri: CALLBACK });
+      await page.goto(`${server.baseUrl}/authorize?${new URLSearchParams(params)}`);
+      await signInWithPassword();
+      await page.waitForURL(`${server.baseUrl}/login/two-factor`);
+      const button = page.locator('[data-passkey-second-factor]');
+      await button.waitFor({ state: 'visible' });
+      expect(await page.locator('[data-passkey-unsupported]').isHidden()).toBe(true);
+      await page.screenshot({ path: join(SCREENSHOTS, 'phone-14-second-factor-passkey.png'), fullPage: true });
+      await button.click();
+      await page.waitForSelector('button[value="approve"]');
+      await page.click('button[value="approve"]');
+      await page.waitForURL((url) => url.href.startsWith(CALLBACK));
+      const code = new URL(page.url()).searchParams.get('code') as string;
+
+      const token = await fetch(`${server.baseUrl}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code, redirect_uri: CALLBACK, code_verifier: verifier }).toString(),
+      });
+      expect(token.status).toBe(200);
+      const claims = decodeJwt(((await token.json()) as { id_token: string }).id_token);
+      expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+      expect(claims.acr).toBe('urn:smart-auth:acr:mfa');
+      expect(claims.sub).toBe(user.id);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });

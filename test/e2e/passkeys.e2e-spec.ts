@@ -269,6 +269,7 @@ describe('passkeys (WebAuthn)', () => {
     expect(await service.verifyAuthenticationFor(owner.user.id, auth.get(forOwner), 'browser-2')).toEqual({ ok: false, amr: [] });
     expect(await service.verifyAuthenticationFor(owner.user.id, auth.get(forOwner), 'browser-1')).toEqual({
       ok: true,
+      passkeyId: expect.any(String),
       amr: ['hwk', 'user', 'mfa'],
     });
     expect(await service.verifyAuthenticationFor(owner.user.id, auth.get(forOwner), 'browser-1')).toEqual({ ok: false, amr: [] });
@@ -307,6 +308,7 @@ describe('passkeys (WebAuthn)', () => {
     const options = must(await service.authenticationOptionsFor(who.user.id, 'b'));
     expect(await service.verifyAuthenticationFor(who.user.id, auth.clone({ userVerified: false }).get(options), 'b')).toEqual({
       ok: true,
+      passkeyId: expect.any(String),
       amr: ['hwk', 'user'],
     });
   });
