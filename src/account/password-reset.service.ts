@@ -177,7 +177,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [`account:${user.id}`, RESET_LIMITS.windowSeconds, RESET_LIMITS.perAccount],
     );
     if (admitted.length === 0) {
-      this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
+      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
       return;
     }
     let mailed = true;
@@ -187,6 +187,6 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
       mailed = false;
     }
-    this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'no_local_password', mailed } });
+    await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'no_local_password', mailed } });
   }
 }
