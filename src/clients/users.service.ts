@@ -144,7 +144,7 @@ export class UsersService {
     // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
     const storedHash = user && hasLocalPassword(user) ? user.passwordHash : await this.getDummyHash();
     const matches = await this.argon2.run(() => verify(storedHash, typeof password === 'string' ? password : '').catch(() => false));
-    return user && user.enabled && hasLocalPassword(user) && matches ? user : null;
+    return user?.enabled && hasLocalPassword(user) && matches ? user : null;
   }
 
   async create(command: CreateUserCommand): Promise<UserEntity> {

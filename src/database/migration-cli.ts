@@ -75,7 +75,7 @@ function writeMigrationIndex(dir: string): void {
 }
 
 function literal(query: string): string {
-  return '`' + query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${') + '`';
+  return `\`${query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${')}\``;
 }
 
 main().then(

@@ -113,7 +113,7 @@ export class LdapLoginController {
 
   private async ldapProvider(id: string): Promise<IdentityProviderEntity> {
     const provider = await this.providers.findById(id);
-    if (!provider || !provider.enabled || isOidc(provider.settings)) throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
+    if (!provider?.enabled || isOidc(provider.settings)) throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
     return provider;
   }
 }
