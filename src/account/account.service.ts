@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { SignedInUser } from '../authorize/browser-session.service';
 import { LoginSessionService } from '../authorize/login-session.service';
 import { LoginThrottleService } from '../authorize/login-throttle.service';
+import type { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { QueueBusyError } from '../common/concurrency/bounded-queue';
 
@@ -55,7 +56,7 @@ export class AccountService {
     const decision = await this.throttle.decide(user.username, ip);
     if (decision.kind === 'refuse') return { kind: 'throttled' };
     if (!(await this.throttle.wait(decision.delayMs))) return { kind: 'busy' };
-    let verified;
+    let verified: UserEntity | null;
     try {
       verified = await this.users.verifyPassword(user.username, currentPassword);
     } catch (error) {

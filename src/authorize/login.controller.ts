@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import type { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pages';
 import { BrowserSessionService } from './browser-session.service';
@@ -53,9 +54,12 @@ export class LoginController {
     if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     const decision = await this.throttle.decide(username, request.ip);
     if (decision.kind === 'refuse') return retry(GENERIC_FAILURE, 401);
-    const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
+    const busy = () => {
+      reply.header('Retry-After', '5');
+      return retry(BUSY, 503);
+    };
     if (!(await this.throttle.wait(decision.delayMs))) return busy();
-    let user;
+    let user: UserEntity | null;
     try {
       user = await this.users.verifyPassword(username, password);
     } catch (error) {
