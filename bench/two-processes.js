@@ -3,7 +3,7 @@
 const { clientKey } = require('./lib/assertions');
 const { measure, median, runOnce } = require('./lib/load');
 const { startOurServers } = require('./lib/our-server');
-const { basicAuthorization, expectStatus, FORM, form, introspection, json, tokenResponse, pooledFormPlan } = require('./lib/plans');
+const { basicAuthorization, expectStatus, FORM, form, introspection, tokenResponse, pooledFormPlan } = require('./lib/plans');
 const { SmartApi, call } = require('./fixtures/smart-api');
 const { Browser, mintCodes, pkce } = require('./fixtures/browser-flow');
 
@@ -134,7 +134,7 @@ async function runTwoProcesses({ settings, databaseUrl, workDir, log, stops }) {
     log(`  user-facing flow unavailable: ${error.message}`);
   }
 
-  const ccPlan = (server) =>
+  const ccPlan = (_server) =>
     pooledFormPlan({
       path: '/token',
       makeBodies: (count) => apis[0].assertionBodies(backend, count, { grant_type: 'client_credentials', scope: 'system/Patient.rs' }),

@@ -25,7 +25,7 @@ import { CreatePasswordResetTables1795660000002 } from './1795660000002-CreatePa
 import { CreatePasskeys1795670000000 } from './1795670000000-CreatePasskeys';
 
 // Every migration, in order. Written by `npm run migration:generate -- <Name>`.
-export const MIGRATIONS: Function[] = [
+export const MIGRATIONS: Array<new () => unknown> = [
   CreateSigningKeys1795324663240,
   CreateGrantsAndRevocations1795324866492,
   CreateAuthorizationTables1795325392735,

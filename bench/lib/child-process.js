@@ -29,7 +29,12 @@ async function startNode({ name, args, env, logFile, readyUrl, timeoutMs = 180_0
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = null;
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
+  const exit = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    }),
+  );
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -275,7 +275,10 @@ describe('measurePair (with a stand-in for autocannon)', () => {
 
   it('warms both up, then alternates the runs (A B, B A, A B) and reports each side separately', async () => {
     const order = [];
-    const runner = async ({ url }) => (order.push(url), result(url === 'a' ? 100 : 50 + order.length));
+    const runner = async ({ url }) => {
+      order.push(url);
+      return result(url === 'a' ? 100 : 50 + order.length);
+    };
     const [a, b] = await measurePair(side('a'), side('b'), settings, undefined, runner);
     expect(order).toEqual(['a', 'b', 'a', 'b', 'b', 'a', 'a', 'b']);
     expect(a).toMatchObject({ rps: 100 });

@@ -54,7 +54,7 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => JWT_RESOURCE,
       useGrantedResource: () => true,
-      getResourceServerInfo: (ctx, resourceIndicator) => {
+      getResourceServerInfo: (_ctx, resourceIndicator) => {
         if (resourceIndicator === OPAQUE_RESOURCE) {
           return { scope: SCOPE, audience: OPAQUE_RESOURCE, accessTokenFormat: 'opaque', accessTokenTTL: 300 };
         }

@@ -1,13 +1,12 @@
 // Main-thread (event-loop) cost of the per-request operations the profiles point at, against the
 // alternatives recommended in bench/README.md. Usage: node bench/profile/event-loop-cost.mjs
 // "main thread µs/op" is event-loop utilisation × wall time / operations, with 16 operations in flight.
-import { createPublicKey, generateKeyPairSync, sign, verify, webcrypto } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import * as jose from 'jose';
 
 const require = createRequire(import.meta.url);
-const { subtle } = webcrypto;
 const data = Buffer.alloc(600, 1);
 
 async function measure(label, count, operation) {

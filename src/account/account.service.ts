@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { SignedInUser } from '../authorize/browser-session.service';
 import { LoginSessionService } from '../authorize/login-session.service';
 import { LoginThrottleService } from '../authorize/login-throttle.service';
+import type { UserEntity } from '../clients/user.entity';
 import { hasLocalPassword, UsersService } from '../clients/users.service';
 import { TotpService } from '../mfa';
 import { PasskeysService } from '../passkeys';
@@ -80,7 +81,7 @@ export class AccountService {
     const decision = await this.throttle.decide(user.username, ip);
     if (decision.kind === 'refuse') return { kind: 'throttled' };
     if (!(await this.throttle.wait(decision.delayMs))) return { kind: 'busy' };
-    let verified;
+    let verified: UserEntity | null;
     try {
       verified = await this.users.verifyPassword(user.username, currentPassword);
     } catch (error) {

@@ -136,7 +136,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     // A username wins over another user's e-mail address of the same spelling (usernames may contain "@").
     const user = (await this.users.findByUsername(identifier)) ?? (await this.users.findByEmail(identifier));
     // The typed text is never recorded: it may be a password typed into the wrong field.
-    if (!user || !user.enabled || !user.email) {
+    if (!user?.enabled || !user.email) {
       await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user?.id ?? null, ip, detail: { reason: user ? 'no_email_or_disabled' : 'no_account' } });
       return;
     }

@@ -48,11 +48,13 @@ export class AuthorizePages {
     const common = { csrfToken: signedIn.csrfToken, authorizationRequest: serialize(request), clientName: request.client.name };
     switch (step.kind) {
       case 'patient-picker':
-        return sendPage(reply, 'patient-picker', 'Choose a patient', { ...common, patients: step.patients, search: step.search, error: step.error });
+        sendPage(reply, 'patient-picker', 'Choose a patient', { ...common, patients: step.patients, search: step.search, error: step.error });
+        return;
       case 'encounter-picker':
-        return sendPage(reply, 'encounter-picker', 'Choose an encounter', { ...common, patient: step.patient, encounters: step.encounters, error: step.error });
+        sendPage(reply, 'encounter-picker', 'Choose an encounter', { ...common, patient: step.patient, encounters: step.encounters, error: step.error });
+        return;
       case 'consent':
-        return sendPage(reply, 'consent', `Allow ${request.client.name}?`, {
+        sendPage(reply, 'consent', `Allow ${request.client.name}?`, {
           ...common,
           userName: signedIn.user.displayName,
           patient: step.patient,
@@ -63,6 +65,7 @@ export class AuthorizePages {
           redirectHost: URL.canParse(request.redirectUri) ? new URL(request.redirectUri).host : request.redirectUri,
           resourceServer: request.resourceServer,
         });
+        return;
     }
   }
 }

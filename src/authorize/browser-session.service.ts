@@ -89,7 +89,8 @@ export class BrowserSessionService {
       value = randomToken();
       reply.setCookie(BROWSER_COOKIE, value, this.cookieOptions(this.config.loginSessionTtl));
       // A second call in the same request (binding, then the form's CSRF token) must see the same value.
-      (request.cookies ??= {})[BROWSER_COOKIE] = reply.signCookie(value);
+      request.cookies ??= {};
+      request.cookies[BROWSER_COOKIE] = reply.signCookie(value);
     }
     return value;
   }

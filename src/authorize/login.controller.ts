@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
+import type { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { AuthorizePages, deserialize, isSerializedRequest } from './authorize-pages';
 import { BrowserSessionService } from './browser-session.service';
@@ -58,9 +59,12 @@ export class LoginController {
       await this.signInFailed(username, request.ip, 'throttled');
       return retry(GENERIC_FAILURE, 401);
     }
-    const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
+    const busy = () => {
+      reply.header('Retry-After', '5');
+      return retry(BUSY, 503);
+    };
     if (!(await this.throttle.wait(decision.delayMs))) return busy();
-    let user;
+    let user: UserEntity | null;
     try {
       user = await this.users.verifyPassword(username, password);
     } catch (error) {

@@ -13,11 +13,9 @@ class ClientIdTombstoned extends Error {}
 @Injectable()
 export class ClientRepository {
   private readonly clients: Repository<ClientEntity>;
-  private readonly secrets: Repository<ClientSecretEntity>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.clients = dataSource.getRepository(ClientEntity);
-    this.secrets = dataSource.getRepository(ClientSecretEntity);
   }
 
   findById(clientId: string, manager?: EntityManager): Promise<ClientEntity | null> {

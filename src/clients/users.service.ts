@@ -148,7 +148,7 @@ export class UsersService {
     // Unknown users cost the same argon2 verification, so timing does not reveal which usernames exist.
     const storedHash = user && hasLocalPassword(user) ? user.passwordHash : await this.getDummyHash();
     const matches = await this.argon2.run(() => verify(storedHash, typeof password === 'string' ? password : '').catch(() => false));
-    return user && user.enabled && hasLocalPassword(user) && matches ? user : null;
+    return user?.enabled && hasLocalPassword(user) && matches ? user : null;
   }
 
   // Each change commits in one transaction with its audit event (`by` says who made it), or not at all.

@@ -31,7 +31,7 @@ import { ResourceServerEntity } from '../resource-servers/resource-server.entity
 import { RefreshTokenEntity } from '../token/refresh-token.entity';
 
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
-export const ENTITIES: Function[] = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
+export const ENTITIES: Array<new () => unknown> = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
   LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,

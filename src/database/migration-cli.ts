@@ -70,12 +70,12 @@ function writeMigrationIndex(dir: string): void {
   const list = entries.map((entry) => `  ${entry.className},`).join('\n');
   writeFileSync(
     join(dir, 'index.ts'),
-    `${imports}\n\n// Every migration, in order. Written by \`npm run migration:generate -- <Name>\`.\nexport const MIGRATIONS: Function[] = [\n${list}\n];\n`,
+    `${imports}\n\n// Every migration, in order. Written by \`npm run migration:generate -- <Name>\`.\nexport const MIGRATIONS: Array<new () => unknown> = [\n${list}\n];\n`,
   );
 }
 
 function literal(query: string): string {
-  return '`' + query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${') + '`';
+  return `\`${query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${')}\``;
 }
 
 main().then(

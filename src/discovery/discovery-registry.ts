@@ -71,7 +71,8 @@ export class DiscoveryRegistry {
 
   /** The union of all contributions; the same object until the next contribution (do not modify it). */
   merged(): MergedDiscovery {
-    return (this.cached ??= this.merge());
+    this.cached ??= this.merge();
+    return this.cached;
   }
 
   private merge(): MergedDiscovery {

@@ -27,9 +27,15 @@ export class SmartConfigurationBuilder {
   private document(kind: string, build: (merged: MergedDiscovery) => Record<string, unknown>): Record<string, unknown> {
     const merged = this.registry.merged();
     let built = this.documents.get(merged);
-    if (!built) this.documents.set(merged, (built = new Map()));
+    if (!built) {
+      built = new Map();
+      this.documents.set(merged, built);
+    }
     let document = built.get(kind);
-    if (!document) built.set(kind, (document = Object.freeze(build(merged))));
+    if (!document) {
+      document = Object.freeze(build(merged));
+      built.set(kind, document);
+    }
     return document;
   }
 

@@ -80,7 +80,7 @@ export class FederationController {
 
   private async enabledProvider(id: string): Promise<IdentityProviderEntity> {
     const provider = await this.providers.findById(id);
-    if (!provider || !provider.enabled) throw new PageError(404, 'Sign-in unavailable', UNKNOWN);
+    if (!provider?.enabled) throw new PageError(404, 'Sign-in unavailable', UNKNOWN);
     return provider;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ServerMetadata } from 'openid-client';
 import { OutboundFetchError } from '../common/outbound/outbound-fetch.error';
 import { IdentityProviderEntity } from './identity-provider.entity';
 import { isOidc, OidcProviderSettings } from './identity-provider-settings';
@@ -32,7 +33,7 @@ export class IdentityProviderCheckService {
 
   private async checkOidc(provider: IdentityProviderEntity, settings: OidcProviderSettings): Promise<ProviderCheck> {
     const discoveryUrl = `${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    let metadata;
+    let metadata: ServerMetadata;
     try {
       metadata = (await this.clients.configuration(provider, { fresh: true })).serverMetadata();
     } catch (error) {

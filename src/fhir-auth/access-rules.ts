@@ -81,5 +81,5 @@ function referencesPatient(value: unknown, patientId: string): boolean {
 }
 
 function ownProperty(object: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }

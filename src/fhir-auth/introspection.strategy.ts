@@ -24,7 +24,10 @@ export class IntrospectionStrategy extends Strategy {
 
   override authenticate(request: { headers: Record<string, string | string[] | undefined> }): void {
     const presented = accessTokenOf(request.headers.authorization);
-    if (!presented) return this.fail(new Error('No auth token'), 401);
+    if (!presented) {
+      this.fail(new Error('No auth token'), 401);
+      return;
+    }
     this.contextFor(presented.token).then(
       (context) => (context ? this.success(context) : this.fail(new Error('inactive token'), 401)),
       (error: unknown) => this.error(error as Error),

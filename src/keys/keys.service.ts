@@ -46,7 +46,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly repository: SigningKeyRepository,
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly clock: Clock,
   ) {
     this.cipher = new PrivateKeyCipher(config.keyEncryptionSecret);

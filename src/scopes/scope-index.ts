@@ -33,8 +33,11 @@ export class ResourceScopeIndex<T extends IndexableScope> {
    */
   withConstraintsWithin(context: ScopeContext, constraints: readonly ScopeConstraint[], types?: readonly string[]): T[] {
     const found = new Set<T>();
-    if (types) for (const type of types) this.unconstrained.get(typeKey(context, type))?.forEach((scope) => found.add(scope));
-    else this.unconstrainedIn(context).forEach((scope) => found.add(scope));
+    if (types) {
+      for (const type of types) for (const scope of this.unconstrained.get(typeKey(context, type)) ?? []) found.add(scope);
+    } else {
+      for (const scope of this.unconstrainedIn(context)) found.add(scope);
+    }
     const wanted = countKeys(constraints);
     const checked = new Set<T>();
     for (const key of wanted.keys()) {

@@ -139,5 +139,5 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 // Only own properties: a constraint named `constructor` or `__proto__` must never reach the prototype.
 function ownProperty(object: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }

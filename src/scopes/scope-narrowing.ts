@@ -89,7 +89,9 @@ export function isSubsetOf(requested: readonly SmartScope[], original: readonly 
     // request lacks; their union must hold every requested letter.
     const types = scope.resourceType === '*' ? ['*'] : [scope.resourceType, '*'];
     const letters = new Set<Interaction>();
-    for (const item of index.withConstraintsWithin(scope.context, scope.constraints, types)) item.interactions.forEach((letter) => letters.add(letter));
+    for (const item of index.withConstraintsWithin(scope.context, scope.constraints, types)) {
+      for (const letter of item.interactions) letters.add(letter);
+    }
     return [...scope.interactions].every((letter) => letters.has(letter));
   });
 }
@@ -115,7 +117,9 @@ function narrowResourceScope(scope: ResourceScope, ceiling: readonly ResourceSco
     if (resourceType === undefined || constraints === undefined || interactions.length === 0) continue;
     const key = `${resourceType}\u0000${constraintsKey(constraints)}`;
     const same = pieces.get(key);
-    if (same) interactions.forEach((letter) => same.interactions.add(letter));
+    if (same) {
+      for (const letter of interactions) same.interactions.add(letter);
+    }
     else pieces.set(key, { context: scope.context, resourceType, constraints, interactions: new Set(interactions) });
   }
   const all = [...pieces.values()];

@@ -5,7 +5,7 @@ const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category|laborato
 
 function resource(token: string): ResourceScope {
   const scope = parseScope(token);
-  if (!scope || scope.kind !== 'resource') throw new Error(`${token} did not parse as a resource scope`);
+  if (scope?.kind !== 'resource') throw new Error(`${token} did not parse as a resource scope`);
   return scope;
 }
 

@@ -105,7 +105,7 @@ function parseLaunch(token: string): LaunchScope | null {
   if (query === undefined) return { kind: 'launch', raw: token, launchType: path };
   const constraints = parseQuery(query);
   // SMART 2.2 defines only `role` as a launch-scope parameter, and only once.
-  if (!constraints || constraints.length !== 1 || constraints[0].name !== 'role') return null;
+  if (constraints?.length !== 1 || constraints[0].name !== 'role') return null;
   return { kind: 'launch', raw: token, launchType: path, role: constraints[0].value };
 }
 

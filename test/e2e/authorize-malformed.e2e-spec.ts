@@ -56,7 +56,7 @@ describe('malformed input to the authorization pages', () => {
 
   it('POST /launch with a JSON array body or nested values is a 4xx', async () => {
     const ehr = await createEhr(server);
-    for (const body of ['{"fhirContext": [{"identifier": {"value": "\\u0000"}}], "target_client_id": "' + app.clientId + '"}', '{"intent": "a\\u0000b", "target_client_id": "' + app.clientId + '"}', '{"user": "x\\u0000", "target_client_id": "' + app.clientId + '"}', '[1]', '{"target_client_id": {"a": 1}}', '{"patient": ["x"], "target_client_id": "' + app.clientId + '"}', '{"fhirContext": "not json", "target_client_id": "' + app.clientId + '"}']) {
+    for (const body of [`{"fhirContext": [{"identifier": {"value": "\\u0000"}}], "target_client_id": "${app.clientId}"}`, `{"intent": "a\\u0000b", "target_client_id": "${app.clientId}"}`, `{"user": "x\\u0000", "target_client_id": "${app.clientId}"}`, '[1]', '{"target_client_id": {"a": 1}}', `{"patient": ["x"], "target_client_id": "${app.clientId}"}`, `{"fhirContext": "not json", "target_client_id": "${app.clientId}"}`]) {
       const response = await post('/launch', body, 'application/json', { Authorization: ehr.basic });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);

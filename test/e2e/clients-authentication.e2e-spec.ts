@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ClientAuthenticationService } from '../../src/clients/authentication/client-authentication.service';
 import { ClientsService } from '../../src/clients/clients.service';
-import { buildClientAssertion, clientAssertionFields, generateClientKey, JWT_BEARER } from '../utils/client-assertion';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;

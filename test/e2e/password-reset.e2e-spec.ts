@@ -156,7 +156,10 @@ describe('password reset by e-mail', () => {
           'Content-Length': Buffer.byteLength(body),
         },
       });
-      attack.on('response', (response) => (response.resume(), resolve(response.statusCode ?? 0)));
+      attack.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
       attack.on('error', reject);
       attack.end(body);
     });
@@ -301,7 +304,10 @@ describe('password reset with a mail server that never answers', () => {
   // slower than for a missing one (nor slow at all).
   let server: TestApp;
   const sockets = new Set<Socket>();
-  const silent = createServer((socket) => (sockets.add(socket), socket.on('close', () => sockets.delete(socket))));
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -74,7 +74,8 @@ describe('real client: openid-client with DPoP', () => {
       return new Response(null, { status: 204 });
     };
     const proofFor = async (url: URL, method: string): Promise<string> => {
-      const seen: string[] = (capturing = []);
+      const seen: string[] = [];
+      capturing = seen;
       try {
         await oidc.fetchProtectedResource(config, tokens.access_token, url, method, undefined, undefined, { DPoP });
       } finally {

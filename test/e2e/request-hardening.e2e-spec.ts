@@ -44,7 +44,7 @@ function rawExchange(server: TestApp, head: string, body: string | Buffer, waitM
       resolve({ response, closed });
     };
     socket.on('connect', () => {
-      socket.write(head.replace(/\n/g, '\r\n') + '\r\n');
+      socket.write(`${head.replace(/\n/g, '\r\n')}\r\n`);
       socket.write(body);
       if (trickle) drip = setInterval(() => socket.writable && socket.write('x'), trickle.everyMs);
     });

@@ -38,7 +38,12 @@ function descendants(pid: number): Array<{ pid: number; cmdline: string }> {
     }
   });
   const found: Array<{ pid: number; cmdline: string }> = [];
-  const walk = (parent: number) => all.filter((entry) => entry.ppid === parent).forEach((entry) => (found.push(entry), walk(entry.pid)));
+  const walk = (parent: number): void => {
+    for (const entry of all.filter((candidate) => candidate.ppid === parent)) {
+      found.push(entry);
+      walk(entry.pid);
+    }
+  };
   walk(pid);
   return found;
 }
@@ -103,7 +108,10 @@ function slowTokenRequest(port: number, body: string): { socket: Socket; routed:
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(true));
   });
 }

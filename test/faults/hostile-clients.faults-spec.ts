@@ -99,7 +99,7 @@ describe('hostile clients', () => {
   });
 
   it(`answers /health quickly while ${SLOW_CONNECTIONS} connections trickle their bodies`, async () => {
-    const body = 'grant_type=client_credentials&client_id=slow&client_secret=' + 'x'.repeat(2000);
+    const body = `grant_type=client_credentials&client_id=slow&client_secret=${'x'.repeat(2000)}`;
     const sockets: Socket[] = [];
     const closed = new Set<Socket>();
     const trickle = setInterval(() => {

@@ -71,7 +71,7 @@ describe('PostgreSQL stopped and started under load', () => {
       samples.push({ surface, started, ended: Date.now(), answer, error });
       return answer;
     };
-    const lane = (body: () => Promise<boolean | void>) =>
+    const lane = (body: () => Promise<unknown>) =>
       (async () => {
         while (!stopped) if ((await body()) === false) return;
       })();

@@ -54,7 +54,9 @@ export class ClientAssertionJtiRepository {
   private async recordMany(uses: JtiUse[]): Promise<boolean[]> {
     // ON CONFLICT DO UPDATE may not touch a row twice in one statement: a repeat within the batch is a replay.
     const first = new Map<string, number>();
-    uses.forEach((use, index) => first.has(keyOf(use)) || first.set(keyOf(use), index));
+    uses.forEach((use, index) => {
+      if (!first.has(keyOf(use))) first.set(keyOf(use), index);
+    });
     const unique = [...first.values()].map((index) => uses[index]);
     const rows = await queryPrepared<{ client_id: string; jti: string }>(this.dataSource, this.statement.name, this.statement.text, [
       unique.map((use) => use.clientId),

@@ -68,7 +68,6 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
   async verify(client: ClientEntity, request: ClientAuthenticationRequest, endpoint: ClientAuthenticationEndpoint): Promise<void> {
     const assertion = bodyParameter(request, 'client_assertion') as string;
     const header = this.header(assertion);
-    const alg = header.alg as string;
     if (header.jku !== undefined && header.jku !== client.jwksUri) {
       throw new InvalidClientError('The jku header does not match the registered jwks_uri');
     }

@@ -4,14 +4,20 @@ import { MicroBatcher } from './micro-batcher';
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
 describe('MicroBatcher', () => {
   it('writes items added in one turn with one call and answers each in order', async () => {
     const calls: number[][] = [];
-    const batcher = new MicroBatcher<number, number>(async (items) => (calls.push(items), items.map((n) => n * 10)));
+    const batcher = new MicroBatcher<number, number>(async (items) => {
+      calls.push(items);
+      return items.map((n) => n * 10);
+    });
     await expect(Promise.all([batcher.add(1), batcher.add(2), batcher.add(3)])).resolves.toEqual([10, 20, 30]);
     expect(calls).toEqual([[1, 2, 3]]);
   });
@@ -51,7 +57,13 @@ describe('MicroBatcher', () => {
 
   it('splits at maxBatch', async () => {
     const calls: number[][] = [];
-    const batcher = new MicroBatcher<number, number>(async (items) => (calls.push(items), items), { maxBatch: 2, maxInFlight: 4 });
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        calls.push(items);
+        return items;
+      },
+      { maxBatch: 2, maxInFlight: 4 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.add(n)));
     expect(calls).toEqual([[1, 2], [3, 4], [5]]);
   });

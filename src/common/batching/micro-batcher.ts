@@ -65,7 +65,9 @@ export class MicroBatcher<Item, Result> {
     try {
       const results = await this.write(batch.map((entry) => entry.item));
       if (results.length !== batch.length) throw new Error(`batch write returned ${results.length} results for ${batch.length} items`);
-      batch.forEach((entry, index) => entry.resolve(results[index]));
+      batch.forEach((entry, index) => {
+        entry.resolve(results[index]);
+      });
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }

@@ -3,7 +3,10 @@ import { BoundedQueue, QueueBusyError } from './bounded-queue';
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -14,7 +17,12 @@ describe('BoundedQueue', () => {
     const queue = new BoundedQueue({ concurrency: 2, maxWaiting: 10, maxWaitMs: 60_000 });
     const gates = [deferred<number>(), deferred<number>(), deferred<number>(), deferred<number>()];
     const started: number[] = [];
-    const results = gates.map((gate, index) => queue.run(() => (started.push(index), gate.promise)));
+    const results = gates.map((gate, index) =>
+      queue.run(() => {
+        started.push(index);
+        return gate.promise;
+      }),
+    );
     expect(started).toEqual([0, 1]);
     expect(queue.stats).toEqual({ running: 2, waiting: 2 });
     gates[1].resolve(1);

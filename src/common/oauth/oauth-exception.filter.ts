@@ -68,16 +68,21 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (reply.sent) return;
-    if (isSelfResponding(exception)) return exception.respond(reply, request);
+    if (isSelfResponding(exception)) {
+      exception.respond(reply, request);
+      return;
+    }
 
     const fhir = isUnderFhirBase(request.url);
     if (exception instanceof ServiceUnavailableError) {
       this.logger.error(`${exception.message}: ${exception.cause instanceof Error ? exception.cause.message : String(exception.cause)}`);
-      return this.unavailable(reply, request, fhir);
+      this.unavailable(reply, request, fhir);
+      return;
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-      return this.unavailable(reply, request, fhir);
+      this.unavailable(reply, request, fhir);
+      return;
     }
     if (exception instanceof PageError) {
       reply

@@ -15,6 +15,7 @@ import { IdentityProviderEntity } from '../identity-provider.entity';
 import { isOidc } from '../identity-provider-settings';
 import { IdentityProvidersService } from '../identity-providers.service';
 import { LdapDirectory, MAX_USERNAME_LENGTH } from './ldap-directory';
+import type { LdapOutcome } from './ldap-settings';
 import { ldapSettingsOf } from './ldap-settings.mapping';
 import { LdapSignInPages } from './ldap-sign-in.pages';
 
@@ -73,10 +74,13 @@ export class LdapLoginController {
     const account = `ldap:${provider.id}:${throttleName(username)}`;
     const decision = await this.throttle.decide(account, request.ip);
     if (decision.kind === 'refuse') return retry(GENERIC_FAILURE, 401);
-    const busy = () => (reply.header('Retry-After', '5'), retry(BUSY, 503));
+    const busy = () => {
+      reply.header('Retry-After', '5');
+      return retry(BUSY, 503);
+    };
     if (!(await this.throttle.wait(decision.delayMs))) return busy();
 
-    let outcome;
+    let outcome: LdapOutcome;
     try {
       const settings = ldapSettingsOf(provider, await this.providers.secretsOf(provider));
       outcome = await binds.run(() => this.directory.authenticate(settings, username, password));
@@ -113,7 +117,7 @@ export class LdapLoginController {
 
   private async ldapProvider(id: string): Promise<IdentityProviderEntity> {
     const provider = await this.providers.findById(id);
-    if (!provider || !provider.enabled || isOidc(provider.settings)) throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
+    if (!provider?.enabled || isOidc(provider.settings)) throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
     return provider;
   }
 }

@@ -82,7 +82,9 @@ export function customFetchThrough(fetcher: OutboundFetcher): oidc.CustomFetch {
     if (method !== 'GET' && method !== 'POST') throw new TypeError(`${method} is not used with identity providers`);
     // Typed as a record, but oauth4webapi hands over a Headers instance.
     const requestHeaders: Record<string, string> = {};
-    new Headers(options.headers as HeadersInit).forEach((value, name) => (requestHeaders[name] = value));
+    new Headers(options.headers as HeadersInit).forEach((value, name) => {
+      requestHeaders[name] = value;
+    });
     const response = await fetcher.request(url, { method, headers: requestHeaders, body: bodyOf(options.body) });
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {

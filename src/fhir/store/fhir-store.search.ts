@@ -132,7 +132,7 @@ function referencesOf(resources: Record<string, unknown>[], spec: IncludeSpec): 
   for (const resource of resources) {
     if (resource.resourceType !== spec.sourceType) continue;
     for (const element of elements) {
-      const value = Object.prototype.hasOwnProperty.call(resource, element) ? resource[element] : undefined;
+      const value = Object.hasOwn(resource, element) ? resource[element] : undefined;
       for (const item of Array.isArray(value) ? value : [value]) {
         const reference = typeof item === 'object' && item !== null ? (item as { reference?: unknown }).reference : undefined;
         const match = typeof reference === 'string' ? /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;

@@ -134,7 +134,7 @@ function parseOperations(patch: unknown, maxOperations: number): Operation[] {
     if (typeof op !== 'string' || !OPS.has(op)) throw new JsonPatchError('malformed', `${where}: op must be add, remove, replace, move, copy or test`);
     const operation: Operation = { op: op as Operation['op'], path: parsePointer(path, `${where}: path`) };
     if (op === 'add' || op === 'replace' || op === 'test') {
-      if (!Object.prototype.hasOwnProperty.call(raw, 'value')) throw new JsonPatchError('malformed', `${where}: ${op} needs a value`);
+      if (!Object.hasOwn(raw, 'value')) throw new JsonPatchError('malformed', `${where}: ${op} needs a value`);
       operation.value = (raw as { value: Json }).value;
     }
     if (op === 'move' || op === 'copy') {

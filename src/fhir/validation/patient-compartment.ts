@@ -38,7 +38,7 @@ export function compartmentWriteProblem(resource: Json, patientId: string, fhirB
   if (foreign !== undefined) return `Every reference to a Patient must be to Patient/${patientId} (found ${JSON.stringify(foreign.slice(0, 120))})`;
   if (resource.resourceType === 'Patient') return resource.id === patientId ? undefined : `Only Patient/${patientId} may be written`;
   const elements = COMPARTMENT[String(resource.resourceType)] ?? [];
-  const member = elements.some((element) => Object.prototype.hasOwnProperty.call(resource, element) && patientReferences(resource[element]).length > 0);
+  const member = elements.some((element) => Object.hasOwn(resource, element) && patientReferences(resource[element]).length > 0);
   return member ? undefined : `The resource is not in the compartment of Patient/${patientId}`;
 }
 

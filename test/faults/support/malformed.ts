@@ -19,7 +19,7 @@ const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const FHIR_TYPE = { 'Content-Type': 'application/fhir+json' };
 const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const NUL = Buffer.from([0]);
 const withNul = (text: string) => Buffer.concat([Buffer.from(text), NUL, Buffer.from('tail')]);
 
@@ -64,7 +64,7 @@ export function templates({ adminToken, fhirToken, clientId }: Credentials): Tem
     { name: 'POST /authorize: JSON', bytes: () => request('POST', '/authorize', JSON_TYPE, deepObject(3000)) },
     { name: 'PUT /authorize', bytes: () => request('PUT', '/authorize', FORM, 'x=1') },
     { name: 'POST /login: no CSRF token', bytes: () => request('POST', '/login', FORM, 'username=a&password=b') },
-    { name: 'POST /login: bad cookies', bytes: () => request('POST', '/login', { ...FORM, Cookie: '%%%;;;=;=%00; csrf=' + 'x'.repeat(3000) }, 'username=a&password=b&csrf_token=%00') },
+    { name: 'POST /login: bad cookies', bytes: () => request('POST', '/login', { ...FORM, Cookie: `%%%;;;=;=%00; csrf=${'x'.repeat(3000)}` }, 'username=a&password=b&csrf_token=%00') },
     { name: 'POST /login: JSON', bytes: () => request('POST', '/login', JSON_TYPE, '{"username":["a"],"password":{"$ne":1}}') },
     { name: 'POST /login: NUL', bytes: () => request('POST', '/login', FORM, withNul('username=admin&password=')) },
     { name: 'GET /login: NUL query', bytes: () => request('GET', '/login?next=%00&next=%ZZ') },
