@@ -11,7 +11,7 @@ import { AuthorizeRedirectError } from './authorize-redirect.error';
 import { AuthorizingUser } from './authorizing-user';
 import { ConsentItem, consentItems } from './consent-items';
 import { LaunchContext } from './launch-context.model';
-import { LaunchContextService } from './launch-context.service';
+import { LaunchRecordService } from './launch-record.service';
 import { EncounterSummary, PATIENT_DIRECTORY, PatientDirectory, PatientSummary } from './patient-directory';
 import { buildRedirectUrl } from '../common/oauth/redirect-url';
 import { SmartStyleService } from './smart-style.service';
@@ -40,7 +40,7 @@ export class AuthorizationFlowService {
     @Inject(PATIENT_DIRECTORY) private readonly directory: PatientDirectory,
     private readonly grants: GrantsService,
     private readonly codes: AuthorizationCodeService,
-    private readonly launches: LaunchContextService,
+    private readonly launches: LaunchRecordService,
     private readonly style: SmartStyleService,
     private readonly config: AppConfig,
     private readonly audit: AuditService,

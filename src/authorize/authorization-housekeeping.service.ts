@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuthorizationCodeService } from './authorization-code.service';
-import { LaunchContextService } from './launch-context.service';
+import { LaunchRecordService } from './launch-record.service';
 import { LoginSessionService } from './login-session.service';
 import { LoginThrottleService } from './login-throttle.service';
 
@@ -14,7 +14,7 @@ export class AuthorizationHousekeepingService implements OnModuleInit, OnModuleD
 
   constructor(
     private readonly codes: AuthorizationCodeService,
-    private readonly launches: LaunchContextService,
+    private readonly launches: LaunchRecordService,
     private readonly sessions: LoginSessionService,
     private readonly throttle: LoginThrottleService,
   ) {}

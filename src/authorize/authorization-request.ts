@@ -1,6 +1,6 @@
 import type { ClientEntity } from '../clients/client.entity';
 import type { SmartScope } from '../scopes';
-import type { LaunchContextEntity } from './launch-context.entity';
+import type { LaunchRecordEntity } from './launch-record.entity';
 
 /** A validated /authorize request: the client and redirect URI are trusted, scopes negotiated with the client ceiling. */
 export interface AuthorizationRequest {
@@ -23,7 +23,7 @@ export interface AuthorizationRequest {
   /** requested ∩ client ceiling (SMART App Launch 2.2 §SMART's scopes are used to delegate access), in the syntax the app asked for. */
   scopes: SmartScope[];
   launch?: string;
-  launchContext?: LaunchContextEntity;
+  launchContext?: LaunchRecordEntity;
   /** The original parameters, re-submitted by each page of the flow and validated again every time. */
   parameters: Record<string, string>;
 }

@@ -7,8 +7,8 @@ import { withinResourceServer } from '../resource-servers/resource-server-settin
 import { isResourceScope, LaunchScope, narrowScopes, parseScopes, scopeTooLarge, SmartScope } from '../scopes';
 import { AuthorizationRequest } from './authorization-request';
 import { AuthorizeRedirectError } from './authorize-redirect.error';
-import type { LaunchContextEntity } from './launch-context.entity';
-import { LaunchContextService } from './launch-context.service';
+import type { LaunchRecordEntity } from './launch-record.entity';
+import { LaunchRecordService } from './launch-record.service';
 import { isRegisteredRedirectUri } from '../common/oauth/redirect-url';
 
 export type RawParameters = Record<string, unknown>;
@@ -25,7 +25,7 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 export class AuthorizationRequestValidator {
   constructor(
     private readonly clients: ClientsService,
-    private readonly launches: LaunchContextService,
+    private readonly launches: LaunchRecordService,
     private readonly config: AppConfig,
     private readonly resourceServers: ResourceServersService,
   ) {}
@@ -80,7 +80,7 @@ export class AuthorizationRequestValidator {
     // A registered resource server's token carries at most the scopes it serves (RFC 8707 §2).
     const forTarget = withinResourceServer(scopes, target.ceiling);
     if (scopes.some(isResourceScope) && !forTarget.some(isResourceScope)) throw fail('invalid_scope', 'None of the requested resource scopes is served by that resource server.');
-    let launchContext: LaunchContextEntity | undefined;
+    let launchContext: LaunchRecordEntity | undefined;
     if (parameters.launch !== undefined) {
       launchContext = (await this.launches.findUsable(parameters.launch, client.clientId)) ?? undefined;
       if (!launchContext) throw fail('invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { AuthorizationRequest } from './authorization-request';
 import { FlowStep } from './authorization-flow.service';
 import { AuthorizingUser } from './authorizing-user';
-import { sendPage } from './html-reply';
+import { sendPage } from '../common/html/html-reply';
 import { SignInOptions } from './sign-in-options';
 
 /** Renders each step of the flow; the field names are the documented automation contract (docs/authorize.md). */

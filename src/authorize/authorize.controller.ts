@@ -12,8 +12,8 @@ import { constantTimeEquals } from '../common/crypto/random-token';
 import { AuthorizingUser } from './authorizing-user';
 import { BrowserSessionService } from './browser-session.service';
 import { IdTokenHintVerifier } from './id-token-hint.verifier';
-import { LaunchContextService } from './launch-context.service';
-import { field, fieldList } from './html-reply';
+import { LaunchRecordService } from './launch-record.service';
+import { field, fieldList } from '../common/html/form-fields';
 import { ROUTES } from '../common/http/routes';
 // From the files, not the mfa index: the index loads MfaModule, which loads this module (forwardRef both ways).
 import { requiresMultiFactor } from '../mfa/acr';
@@ -31,7 +31,7 @@ export class AuthorizeController {
     private readonly sessions: BrowserSessionService,
     private readonly users: UsersService,
     private readonly pages: AuthorizePages,
-    private readonly launches: LaunchContextService,
+    private readonly launches: LaunchRecordService,
     private readonly hints: IdTokenHintVerifier,
     private readonly secondFactor: SecondFactorService,
     private readonly clock: Clock,

@@ -18,7 +18,7 @@ import { KeysModule } from '../keys/keys.module';
 import { ResourceServersModule } from '../resource-servers/resource-servers.module';
 import { LaunchController } from './launch.controller';
 import { MfaModule } from '../mfa';
-import { LaunchContextService } from './launch-context.service';
+import { LaunchRecordService } from './launch-record.service';
 import { LoginController } from './login.controller';
 import { LoginSessionService } from './login-session.service';
 import { LoginThrottleService } from './login-throttle.service';
@@ -88,7 +88,7 @@ const SCOPES_SUPPORTED = [
     Clock,
     EhrLaunchService,
     IdTokenHintVerifier,
-    LaunchContextService,
+    LaunchRecordService,
     LoginSessionService,
     LoginThrottleService,
     SmartStyleService,
@@ -101,7 +101,7 @@ const SCOPES_SUPPORTED = [
     },
   ],
   // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa) and other sign-in methods.
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchContextService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages, SignInOptions],
+  exports: [AuthorizationCodeService, LoginSessionService, LaunchRecordService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages, SignInOptions],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

@@ -6,7 +6,8 @@ import { PageError } from '../common/html/page.error';
 import { GrantsService } from '../grants/grants.service';
 import { describeScope, parseScopes } from '../scopes';
 import { BrowserSessionService } from './browser-session.service';
-import { field, seeOther, sendPage } from './html-reply';
+import { seeOther, sendPage } from '../common/html/html-reply';
+import { field } from '../common/html/form-fields';
 import { ROUTES } from '../common/http/routes';
 
 // SMART App Launch 2.2 §Conformance: management_endpoint, where users see which apps have access and revoke it (ONC

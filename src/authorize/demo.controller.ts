@@ -8,7 +8,8 @@ import { OAuthError } from '../common/oauth/errors';
 import { AppConfig } from '../config/app-config';
 import { BrowserSessionService } from './browser-session.service';
 import { EhrLaunchService } from './ehr-launch.service';
-import { field, seeOther, sendPage } from './html-reply';
+import { seeOther, sendPage } from '../common/html/html-reply';
+import { field } from '../common/html/form-fields';
 import { PATIENT_DIRECTORY, PatientDirectory } from './patient-directory';
 import { buildRedirectUrl } from '../common/oauth/redirect-url';
 

@@ -4,7 +4,7 @@ import { UserEntity } from '../clients/user.entity';
 import { UsersService } from '../clients/users.service';
 import { InvalidRequestError } from '../common/oauth/errors';
 import { FhirContextItem, LaunchContext } from './launch-context.model';
-import { LAUNCH_TTL_SECONDS, LaunchContextService } from './launch-context.service';
+import { LAUNCH_TTL_SECONDS, LaunchRecordService } from './launch-record.service';
 import { PATIENT_DIRECTORY, PatientDirectory } from './patient-directory';
 import { hasControlCharacters } from '../common/text/control-characters';
 
@@ -30,7 +30,7 @@ export class EhrLaunchService {
   constructor(
     private readonly clients: ClientsService,
     private readonly users: UsersService,
-    private readonly launches: LaunchContextService,
+    private readonly launches: LaunchRecordService,
     @Inject(PATIENT_DIRECTORY) private readonly directory: PatientDirectory,
   ) {}
 

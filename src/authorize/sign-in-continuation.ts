@@ -1,6 +1,6 @@
 import { FastifyReply } from 'fastify';
 import { deserialize } from './authorize-pages';
-import { seeOther } from './html-reply';
+import { seeOther } from '../common/html/html-reply';
 
 /** Where a completed sign-in goes: back into the authorization request, else the local return path (or /apps). */
 export function continueAfterSignIn(reply: FastifyReply, authorizationRequest: string | null | undefined, returnTo: string | null | undefined): void {

@@ -3,7 +3,7 @@ import { PasswordResetTokenEntity } from '../account/password-reset-token.entity
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { BrandEntity } from '../brands/brand.entity';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
-import { LaunchContextEntity } from '../authorize/launch-context.entity';
+import { LaunchRecordEntity } from '../authorize/launch-record.entity';
 import { LoginFailureEntity } from '../authorize/login-failure.entity';
 import { LoginSessionEntity } from '../authorize/login-session.entity';
 import { ClientOriginEntity } from '../clients/client-origin.entity';
@@ -33,7 +33,7 @@ import { RefreshTokenEntity } from '../token/refresh-token.entity';
 // Every TypeORM entity, in one list shared by the app, the migration CLI and the tests.
 export const ENTITIES: Array<new () => unknown> = [SigningKeyEntity, GrantEntity, RevokedAccessTokenEntity,
   ClientEntity, ClientSecretEntity, UserEntity, InitialAccessTokenEntity, ClientAssertionJtiEntity, ClientOriginEntity,
-  LoginSessionEntity, LoginFailureEntity, LaunchContextEntity, AuthorizationCodeEntity,
+  LoginSessionEntity, LoginFailureEntity, LaunchRecordEntity, AuthorizationCodeEntity,
   RefreshTokenEntity, AuditEventEntity, DeletedClientIdEntity,
   FhirResourceEntity, FhirResourceHistoryEntity, ResourceServerEntity, BrandEntity,
   TotpFactorEntity, RecoveryCodeEntity, PendingSignInEntity, PasskeyCredentialEntity, PasskeyChallengeEntity,

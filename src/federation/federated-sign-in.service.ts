@@ -3,7 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { deserialize } from '../authorize/authorize-pages';
 import { BrowserSessionService } from '../authorize/browser-session.service';
-import { seeOther } from '../authorize/html-reply';
+import { seeOther } from '../common/html/html-reply';
 import { locationAfterSignIn } from '../authorize/sign-in-continuation';
 import { UserEntity, UserRole } from '../clients/user.entity';
 import { InvalidUserError, UsernameTakenError, UsersService } from '../clients/users.service';

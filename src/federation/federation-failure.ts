@@ -1,5 +1,5 @@
 import { FastifyReply } from 'fastify';
-import { sendPage } from '../authorize/html-reply';
+import { sendPage } from '../common/html/html-reply';
 
 /** Why a federated sign-in did not happen: an audit reason, and a readable page for the person. */
 export class FederationFailure extends Error {

@@ -3,7 +3,7 @@ import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { isSerializedRequest } from '../authorize/authorize-pages';
 import { BrowserSessionService } from '../authorize/browser-session.service';
-import { field } from '../authorize/html-reply';
+import { field } from '../common/html/form-fields';
 import { safeReturnTo } from '../authorize/sign-in-continuation';
 import { PageError } from '../common/html/page.error';
 import { FederatedSignInService } from './federated-sign-in.service';

@@ -6,7 +6,7 @@ import { InvalidRequestError } from '../common/oauth/errors';
 import { singleValuedParams } from '../token/form-params';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service';
-import { TokenRevocationService } from './token-revocation.service';
+import { RevocationEndpointService } from './revocation-endpoint.service';
 import { ROUTES } from '../common/http/routes';
 
 @ApiTags('oauth')
@@ -15,7 +15,7 @@ export class IntrospectionController {
   constructor(
     private readonly callers: IntrospectionCallerService,
     private readonly introspection: IntrospectionService,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocations: RevocationEndpointService,
     private readonly audit: AuditService,
   ) {}
 

@@ -5,7 +5,7 @@ import { TokenModule } from '../token/token.module';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionController } from './introspection.controller';
 import { IntrospectionService } from './introspection.service';
-import { TokenRevocationService } from './token-revocation.service';
+import { RevocationEndpointService } from './revocation-endpoint.service';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
 import { DiscoveryModule } from '../discovery/discovery.module';
@@ -15,7 +15,7 @@ import { ROUTES } from '../common/http/routes';
 @Module({
   imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule],
   controllers: [IntrospectionController],
-  providers: [Clock, IntrospectionCallerService, IntrospectionService, TokenRevocationService],
+  providers: [Clock, IntrospectionCallerService, IntrospectionService, RevocationEndpointService],
   exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {

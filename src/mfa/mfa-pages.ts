@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
-import { sendPage } from '../authorize/html-reply';
+import { sendPage } from '../common/html/html-reply';
 import { TotpEnrolment } from './totp.service';
 
 export interface SecondFactorPage {

@@ -3,7 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { AuthorizingUser } from '../authorize/authorizing-user';
 import { BrowserSessionService, SignedInUser } from '../authorize/browser-session.service';
-import { seeOther } from '../authorize/html-reply';
+import { seeOther } from '../common/html/html-reply';
 import { LoginMethod } from '../authorize/login-session.entity';
 import { continueAfterSignIn } from '../authorize/sign-in-continuation';
 import { UserEntity } from '../clients/user.entity';

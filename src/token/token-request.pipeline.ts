@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { parseScopes, scopeTooLarge } from '../scopes';
 import { claimedClientId } from './claimed-client-id';
 import { FormParams, isFormEncoded, singleValuedParams } from './form-params';
-import { GRANT_HANDLERS, GrantHandler } from './grants/grant-handler';
+import { GRANT_HANDLERS, GrantHandler } from './grant-types/grant-handler';
 import { TokenResponseBody } from './token-response';
 
 // The token endpoint as an ordered pipeline; the order decides which error a bad request gets (RFC 6749 §5.2):

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { AuthorizationCodeService } from '../../src/authorize/authorization-code.service';
 import { AuthorizationHousekeepingService } from '../../src/authorize/authorization-housekeeping.service';
-import { LaunchContextService } from '../../src/authorize/launch-context.service';
+import { LaunchRecordService } from '../../src/authorize/launch-record.service';
 import { LoginSessionService } from '../../src/authorize/login-session.service';
 import { createUser, unique } from '../utils/authorize-fixtures';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -25,7 +25,7 @@ describe('authorization housekeeping', () => {
     const input = { clientId: unique('app'), redirectUri: 'https://a.example.org/cb', codeChallenge: 'x'.repeat(43), scope: 'openid', launchContext: {}, aud: server.fhirBaseUrl, userId: user.id, loginSessionId: null, grantId };
     const oldCode = await codes.issue(input);
     const liveCode = await codes.issue(input);
-    const launches = server.app.get(LaunchContextService);
+    const launches = server.app.get(LaunchRecordService);
     const oldLaunch = await launches.create({ clientId: input.clientId, createdBy: 'ehr', userId: null, context: {} });
     const liveLaunch = await launches.create({ clientId: input.clientId, createdBy: 'ehr', userId: null, context: {} });
     const sessions = server.app.get(LoginSessionService);

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { isSerializedRequest } from '../../authorize/authorize-pages';
 import { BrowserSessionService } from '../../authorize/browser-session.service';
-import { field } from '../../authorize/html-reply';
+import { field } from '../../common/html/form-fields';
 import { LoginThrottleService } from '../../authorize/login-throttle.service';
 import { safeReturnTo } from '../../authorize/sign-in-continuation';
 import { BoundedQueue, QueueBusyError } from '../../common/concurrency/bounded-queue';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { BrowserSessionService } from '../../authorize/browser-session.service';
-import { sendPage } from '../../authorize/html-reply';
+import { sendPage } from '../../common/html/html-reply';
 import { IdentityProviderEntity } from '../identity-provider.entity';
 
 export interface LdapFormState {

@@ -3,7 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { deserialize } from '../../authorize/authorize-pages';
 import { BrowserSessionService } from '../../authorize/browser-session.service';
-import { seeOther } from '../../authorize/html-reply';
+import { seeOther } from '../../common/html/html-reply';
 import { OutboundFetchError } from '../../common/outbound/outbound-fetch.error';
 import { AppConfig } from '../../config/app-config';
 import { FederatedPerson } from '../federated-sign-in.service';

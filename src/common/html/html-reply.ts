@@ -1,6 +1,6 @@
 import { FastifyReply } from 'fastify';
-import { PageError } from '../common/html/page.error';
-import { PageRenderer } from '../common/html/page-renderer';
+import { PageError } from './page.error';
+import { PageRenderer } from './page-renderer';
 
 /** Pages of the authorization flow are personal and never cached (RFC 6749 §10.12 forms, RFC 9111). */
 export function sendPage(reply: FastifyReply, view: string, title: string, context: Record<string, unknown>, status = 200): void {
@@ -16,14 +16,4 @@ export function seeOther(reply: FastifyReply, location: string): void {
   // Fastify error (a 500); a URL reference is printable ASCII anyway (RFC 3986).
   if (!/^[\x21-\x7e]+$/.test(location)) throw new PageError(400, 'Invalid request', 'The request carried characters that cannot be part of an address.');
   reply.status(303).header('Cache-Control', 'no-store').header('Location', location).send();
-}
-
-/** A form field that may arrive once or several times. */
-export function fieldList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
-  return typeof value === 'string' ? [value] : [];
-}
-
-export function field(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }

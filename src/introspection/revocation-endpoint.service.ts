@@ -7,7 +7,7 @@ import { RefreshTokenRepository } from '../token/refresh-token.repository';
 
 // RFC 7009: only the client a token was issued to may revoke it; anything else is silently ignored (§2.2).
 @Injectable()
-export class TokenRevocationService {
+export class RevocationEndpointService {
   constructor(
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenRepository,

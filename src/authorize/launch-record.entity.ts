@@ -1,11 +1,15 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { LaunchContext } from './launch-context.model';
 
-/** An EHR launch (SMART App Launch: EHR launch): opaque, single-use, short-lived, bound to one target client. */
+/**
+ * The record behind an EHR launch value (SMART App Launch 2.2 §EHR Launch): opaque, single-use, short-lived,
+ * bound to one target client. "Launch context" is the context it carries into the token response (patient,
+ * encounter, …: launch-context.model.ts); this is the launch itself. The table keeps its original name.
+ */
 @Entity('launch_contexts')
 @Index('launch_contexts_launch_hash', ['launchHash'], { unique: true })
 @Index('launch_contexts_expires_at', ['expiresAt'])
-export class LaunchContextEntity {
+export class LaunchRecordEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 

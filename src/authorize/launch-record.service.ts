@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { hashToken, randomToken } from '../common/crypto/random-token';
 import { Clock } from '../common/time/clock';
-import { LaunchContextEntity } from './launch-context.entity';
+import { LaunchRecordEntity } from './launch-record.entity';
 import { LaunchContext } from './launch-context.model';
 
 // SMART App Launch: the launch value is opaque and short-lived; five minutes covers a sign-in and a consent page.
@@ -17,14 +17,14 @@ export interface CreateLaunch {
 }
 
 @Injectable()
-export class LaunchContextService {
-  private readonly launches: Repository<LaunchContextEntity>;
+export class LaunchRecordService {
+  private readonly launches: Repository<LaunchRecordEntity>;
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly clock: Clock,
   ) {
-    this.launches = dataSource.getRepository(LaunchContextEntity);
+    this.launches = dataSource.getRepository(LaunchRecordEntity);
   }
 
   /** Returns the opaque launch value; only its hash is stored. */
@@ -44,7 +44,7 @@ export class LaunchContextService {
   }
 
   /** The launch while it is unused, unexpired and issued for this client; null otherwise. */
-  async findUsable(launch: string, clientId: string): Promise<LaunchContextEntity | null> {
+  async findUsable(launch: string, clientId: string): Promise<LaunchRecordEntity | null> {
     if (!launch || launch.length > 512) return null;
     const found = await this.launches.findOneBy({ launchHash: hashToken(launch) });
     if (!found || found.consumedAt || found.expiresAt.getTime() <= this.clock.now() || found.clientId !== clientId) return null;
@@ -58,7 +58,7 @@ export class LaunchContextService {
   async bindToBrowser(launchId: string, clientId: string, browserHash: string): Promise<boolean> {
     const result = await this.launches
       .createQueryBuilder()
-      .update(LaunchContextEntity)
+      .update(LaunchRecordEntity)
       .set({ browserHash })
       .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', { launchId, clientId, now: new Date(this.clock.now()) })
       .andWhere('(browser_hash IS NULL OR browser_hash = :browserHash)', { browserHash })
@@ -68,11 +68,11 @@ export class LaunchContextService {
   }
 
   /** Single use: consumed atomically when the authorization code is issued. */
-  async consume(launch: string, clientId: string, manager?: EntityManager): Promise<LaunchContextEntity | null> {
-    const launches = manager?.getRepository(LaunchContextEntity) ?? this.launches;
+  async consume(launch: string, clientId: string, manager?: EntityManager): Promise<LaunchRecordEntity | null> {
+    const launches = manager?.getRepository(LaunchRecordEntity) ?? this.launches;
     const result = await launches
       .createQueryBuilder()
-      .update(LaunchContextEntity)
+      .update(LaunchRecordEntity)
       .set({ consumedAt: () => 'now()' })
       .where('launch_hash = :hash AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', {
         hash: hashToken(launch),
