@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../common/oauth/errors';
-import { singleValuedParams } from '../token/form-params';
+import { singleValuedParams } from '../token';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service';
 import { TokenRevocationService } from './token-revocation.service';

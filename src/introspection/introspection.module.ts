@@ -1,16 +1,16 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
-import { TokenModule } from '../token/token.module';
+import { AccessTokensModule } from '../access-tokens';
+import { TokenModule } from '../token';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionController } from './introspection.controller';
 import { IntrospectionService } from './introspection.service';
 import { TokenRevocationService } from './token-revocation.service';
 
 @Module({
-  imports: [TokenModule],
+  imports: [TokenModule, AccessTokensModule.forThisServer()],
   controllers: [IntrospectionController],
   providers: [IntrospectionCallerService, IntrospectionService, TokenRevocationService],
-  exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

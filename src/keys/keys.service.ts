@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomUUID } from 'node:crypto';
 import {
   CryptoKey,
   exportJWK,
@@ -23,7 +23,6 @@ interface LoadedKey {
   active: boolean;
   publicJwk: JWK;
   publicKey: CryptoKey;
-  publicKeyObject: KeyObject;
   privateKey: KeyObject | null;
 }
 
@@ -107,11 +106,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return payload;
   }
 
-  /** Public key as a Node KeyObject, for verifiers such as passport-jwt. */
-  async publicKeyObject(kid: string | undefined): Promise<KeyObject | undefined> {
-    return (await this.lookup(kid))?.publicKeyObject;
-  }
-
   private async publicKeyFor(kid: string | undefined): Promise<CryptoKey> {
     const key = await this.lookup(kid);
     if (!key) throw new Error('unknown signing key');
@@ -158,7 +152,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       active: row.retiredAt === null,
       publicJwk,
       publicKey: (await importJWK(publicJwk, row.alg)) as CryptoKey,
-      publicKeyObject: createPublicKey({ key: publicJwk as never, format: 'jwk' }),
       privateKey: row.retiredAt === null ? await this.loadPrivate(row) : null,
     };
   }

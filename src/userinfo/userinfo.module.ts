@@ -1,12 +1,12 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { DpopModule } from '../dpop/dpop.module';
-import { IntrospectionModule } from '../introspection/introspection.module';
+import { AccessTokensModule } from '../access-tokens';
 import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
 
 @Module({
-  imports: [IntrospectionModule, DpopModule],
+  imports: [AccessTokensModule.forThisServer(), DpopModule],
   controllers: [UserinfoController],
   providers: [UserinfoService],
 })
