@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { LRUCache } from 'lru-cache';
 import { availableParallelism } from 'node:os';
+import { BoundedCache } from '../common/cache/bounded-cache';
 import { BoundedQueue } from '../common/concurrency/bounded-queue';
 import { randomToken } from '../common/crypto/random-token';
+import { AppConfig } from '../config/app-config';
 import { isFhirId } from '../fhir-auth/r4-resource-types';
 import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
 import { UserEntity, UserRole } from './user.entity';
@@ -30,10 +31,6 @@ export class UsernameTakenError extends Error {
 }
 
 export class InvalidUserError extends Error {}
-
-// Hot-path lookups (FHIR guard, introspection, refresh) may be this stale in other processes; this process
-// forgets a user as soon as it changes it.
-export const USER_CACHE_MS = 5000;
 
 // A patient user is bound to their own Patient record; practitioners may be restricted to a list of patients.
 function checkConsistency(role: UserRole, fhirUser: string, restrictedToPatients: string[] | null | undefined): void {
@@ -64,12 +61,19 @@ export const PASSWORD_QUEUE_OPTIONS = {
 @Injectable()
 export class UsersService {
   private dummyHash: Promise<string> | null = null;
-  private readonly enabledCache = new LRUCache<string, { user: UserEntity | null }>({ max: 10_000, ttl: USER_CACHE_MS });
+  // Hot-path lookups (FHIR guard, introspection, refresh) may be CLIENT_CACHE_MS stale in other processes; this
+  // process forgets a user as soon as it changes it.
+  private readonly enabledCache: BoundedCache<string, { user: UserEntity | null }>;
   private readonly argon2 = new BoundedQueue(PASSWORD_QUEUE_OPTIONS);
 
-  constructor(private readonly repository: UserRepository) {}
+  constructor(
+    private readonly repository: UserRepository,
+    config: AppConfig,
+  ) {
+    this.enabledCache = new BoundedCache({ max: config.caches.clientMax, ttlMs: config.caches.clientMs });
+  }
 
-  /** The enabled user with this id, or null. Cached for at most USER_CACHE_MS (bounded LRU). */
+  /** The enabled user with this id, or null. Cached for at most CLIENT_CACHE_MS (bounded LRU). */
   async findEnabled(id: string): Promise<UserEntity | null> {
     const cached = this.enabledCache.get(id);
     if (cached) return cached.user;
