@@ -29,6 +29,9 @@ export interface AccessTokenCheck {
  */
 export abstract class AccessTokenVerifier {
   abstract verify(token: string, check?: AccessTokenCheck): Promise<AccessTokenVerdict>;
+
+  /** Tokens its one cache holds now, and at most (monitoring; the flood tests read it). */
+  abstract get cacheSize(): { size: number; max: number };
 }
 
 export const INVALID: AccessTokenVerdict = Object.freeze({ active: false, reason: 'invalid' });

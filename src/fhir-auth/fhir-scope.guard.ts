@@ -100,7 +100,9 @@ export class FhirScopeGuard implements CanActivate {
     // RFC 6750 §3.1: no credentials at all is not an invalid token; the challenge then carries no error code.
     if (!request.headers.authorization) return Promise.reject(missingTokenError(this.realm));
     return new Promise((resolve, reject) => {
-      const middleware = passport.authenticate(this.strategy, { session: false }, (error: unknown, user: unknown) => {
+      // passport assigns success/fail/error on the strategy object it is given: a fresh one per request, or
+      // concurrent verifications would answer each other's requests.
+      const middleware = passport.authenticate(Object.create(this.strategy) as Strategy, { session: false }, (error: unknown, user: unknown) => {
         // A token that is not honoured is 401; anything else (the database unreachable) is the server's error.
         if (error && !(error instanceof UnacceptableTokenError)) reject(error);
         else if (error || !user) reject(invalidTokenError(this.realm, describeFailure(error)));
