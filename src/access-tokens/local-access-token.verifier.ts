@@ -42,7 +42,7 @@ export class LocalAccessTokenVerifier extends SignedAccessTokenVerifier {
     if (state.revoked) return true;
     // Issue 12.6: asked on every use, through the clients module's own caches, so that disabling a client or a
     // user in this process ends its tokens at once (CLIENT_CACHE_MS in other processes).
-    const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
-    return !(await this.holders.isActive(holder));
+    entry.holder ??= { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
+    return !(await this.holders.isActive(entry.holder));
   }
 }

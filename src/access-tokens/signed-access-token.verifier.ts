@@ -8,6 +8,8 @@ export interface VerifiedEntry {
   active: AccessTokenVerdict & { active: true };
   /** The token's state as last read (this server: the revocation answer, when, at which local revision). */
   state?: { revoked: boolean; readAt: number; revision: number };
+  /** Who the token was issued to, as the holder check reads it (this server). */
+  holder?: { clientId: string; subject: string; userRole?: string; restrictedToPatients?: readonly string[] };
 }
 
 /**

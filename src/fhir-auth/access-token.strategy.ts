@@ -34,7 +34,7 @@ export class AuthorizationHeaderStrategy extends Strategy {
   override authenticate(request: { headers: Record<string, string | string[] | undefined> }): void {
     const presented = accessTokenOf(request.headers.authorization);
     if (!presented) return this.error(new UnacceptableTokenError('missing'));
-    this.verifyToken(presented.token, (error, user) => (error ? this.error(error as Error) : user ? this.success(user) : this.fail(401)));
+    this.verifyToken(presented.token, (error, user) => (user && !error ? this.success(user) : this.error((error as Error) ?? new UnacceptableTokenError('invalid'))));
   }
 }
 

@@ -1,15 +1,17 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport, { Strategy } from 'passport';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
-import { accessTokenOf, assertSenderConstraint, DPOP_PROOF_VERIFIER } from './dpop-sender-constraint';
+import { accessTokenOf, assertSenderConstraint, DPOP_PROOF_VERIFIER, PresentedToken } from './dpop-sender-constraint';
 import { invalidTokenError, missingTokenError, OperationOutcomeError } from './operation-outcome.error';
-import { SMART_BEARER, UnacceptableTokenError } from './access-token.strategy';
+import { SMART_BEARER, SMART_BEARER_STRATEGY, UnacceptableTokenError } from './access-token.strategy';
 import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
+
+let guards = 0;
 
 // The context the onRequest hook verified, so the guard (same request, after the body) does not verify twice.
 const VERIFIED = Symbol('verifiedAccessToken');
@@ -23,7 +25,7 @@ interface GuardedRequest {
   routeOptions?: { url?: string };
   user?: unknown;
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
-  [VERIFIED]?: { token: string; smart: SmartContext };
+  [VERIFIED]?: { authorization: unknown; presented: PresentedToken | undefined; smart: SmartContext };
 }
 
 // SMART Q8: the CapabilityStatement and the SMART configuration are read without a token (their
@@ -36,23 +38,36 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
  * AccessTokenVerifier, which also refuses revoked tokens), checks DPoP binding and the scope (SMART Q1–Q4).
  */
 @Injectable()
-export class FhirScopeGuard implements CanActivate {
+export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
   private readonly basePath: string;
   private readonly realm: string;
   private readonly resourceBaseUrl: string;
+  private readonly proofOptions: { realm: string; resourceBaseUrl: string; basePath: string };
+  private readonly strategyName: string;
+  private readonly passportMiddleware: (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly policy: FhirAccessPolicy,
     @Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions,
-    // The strategy instance itself, not a name in passport's process-wide registry: two servers in one
-    // process (gateway tests) each keep their own issuer and audience.
-    @Inject(SMART_BEARER) private readonly strategy: Strategy,
+    // This module's strategy instance (its verifier, issuer and audience), not the name @nestjs/passport registers
+    // it under: two servers in one process (gateway tests) each keep their own.
+    @Inject(SMART_BEARER) strategy: Strategy,
     @Inject(DPOP_PROOF_VERIFIER) private readonly dpop: DpopProofVerifier,
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
     this.resourceBaseUrl = options.publicBaseUrl ?? options.audience;
+    this.proofOptions = { realm: this.realm, resourceBaseUrl: this.resourceBaseUrl, basePath: this.basePath };
+    // passport derives a fresh object from a strategy registered by name for every request, so concurrent
+    // verifications never share callbacks; the name is this guard's own.
+    this.strategyName = `${SMART_BEARER_STRATEGY}-${++guards}`;
+    passport.use(this.strategyName, strategy);
+    this.passportMiddleware = passport.authenticate(this.strategyName, { session: false, assignProperty: 'smart', authInfo: false }) as typeof this.passportMiddleware;
+  }
+
+  onModuleDestroy(): void {
+    passport.unuse(this.strategyName);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -84,31 +99,31 @@ export class FhirScopeGuard implements CanActivate {
   }
 
   private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
-    const token = accessTokenOf(request.headers.authorization)?.token;
-    const earlier = request[VERIFIED];
-    let smart = earlier && earlier.token === token ? earlier.smart : undefined;
-    if (!smart) {
-      smart = await this.authenticate(request, reply);
-      if (token) request[VERIFIED] = { token, smart };
+    const authorization = request.headers.authorization;
+    let verified = request[VERIFIED];
+    if (!verified || verified.authorization !== authorization) {
+      const smart = await this.authenticate(request, reply);
+      verified = { authorization, presented: accessTokenOf(authorization), smart };
+      request[VERIFIED] = verified;
     }
     // RFC 9449 §7: beside the token's verification, the proof of possession for a DPoP-bound token.
-    await assertSenderConstraint(this.dpop, request, smart, { realm: this.realm, resourceBaseUrl: this.resourceBaseUrl, basePath: this.basePath });
-    return smart;
+    await assertSenderConstraint(this.dpop, request, verified.smart, this.proofOptions, verified.presented);
+    return verified.smart;
   }
 
   private authenticate(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
     // RFC 6750 §3.1: no credentials at all is not an invalid token; the challenge then carries no error code.
     if (!request.headers.authorization) return Promise.reject(missingTokenError(this.realm));
+    // The strategy reads only the headers; passport's per-request properties (login, logout, the user) go on this
+    // object rather than on Fastify's request, whose shape every later handler shares.
+    const attempt: { headers: GuardedRequest['headers']; smart?: SmartContext } = { headers: request.headers };
     return new Promise((resolve, reject) => {
-      // passport assigns success/fail/error on the strategy object it is given: a fresh one per request, or
-      // concurrent verifications would answer each other's requests.
-      const middleware = passport.authenticate(Object.create(this.strategy) as Strategy, { session: false }, (error: unknown, user: unknown) => {
+      this.passportMiddleware(attempt, reply, (error?: unknown) => {
         // A token that is not honoured is 401; anything else (the database unreachable) is the server's error.
-        if (error && !(error instanceof UnacceptableTokenError)) reject(error);
-        else if (error || !user) reject(invalidTokenError(this.realm, describeFailure(error)));
-        else resolve(user as SmartContext);
-      }) as (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
-      middleware(request, reply, (error) => reject(error ?? invalidTokenError(this.realm, describeFailure(undefined))));
+        if (error instanceof UnacceptableTokenError || (!error && !attempt.smart)) reject(invalidTokenError(this.realm, describeFailure(error)));
+        else if (error) reject(error);
+        else resolve(attempt.smart as SmartContext);
+      });
     });
   }
 
