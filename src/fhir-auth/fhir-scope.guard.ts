@@ -41,7 +41,7 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
 export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
   private readonly basePath: string;
   private readonly realm: string;
-  private readonly resourceBaseUrl: string;
+  // RFC 9449 §4.3: what a DPoP proof's htu is checked against (the public FHIR base, never the Host header).
   private readonly proofOptions: { realm: string; resourceBaseUrl: string; basePath: string };
   private readonly strategyName: string;
   private readonly passportMiddleware: (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
@@ -57,8 +57,7 @@ export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
-    this.resourceBaseUrl = options.publicBaseUrl ?? options.audience;
-    this.proofOptions = { realm: this.realm, resourceBaseUrl: this.resourceBaseUrl, basePath: this.basePath };
+    this.proofOptions = { realm: this.realm, resourceBaseUrl: options.publicBaseUrl ?? options.audience, basePath: this.basePath };
     // passport derives a fresh object from a strategy registered by name for every request, so concurrent
     // verifications never share callbacks; the name is this guard's own.
     this.strategyName = `${SMART_BEARER_STRATEGY}-${++guards}`;
