@@ -10,7 +10,7 @@ const { Browser, mintCodes, pkce } = require('./fixtures/browser-flow');
 const BACKEND_SCOPE = 'system/Patient.crs system/Observation.rs';
 const APP_SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs';
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
-// A revocation must reach every process within this bound (RevocationService caches answers for 2 s).
+// A revocation must reach every process within this bound (the access-token verifier reuses revocation answers for 2 s).
 const MAX_REVOCATION_LAG_MS = 5000;
 
 /** Runs one plan against every process at once; combined req/s is the sum. Median of `runs`. */
@@ -71,7 +71,7 @@ async function correctnessChecks({ a, b, backend, app }) {
     if (before.body?.active !== true) throw new Error('token not active at B before revocation');
     await a.revoke(app.client, tokens.access_token);
     const revokedAt = Date.now();
-    // Each process caches revocation answers briefly (RevocationService, REVOCATION_CACHE_MS), so B may honour
+    // Each process caches revocation answers briefly (AccessTokenVerifier, TOKEN_STATE_CACHE_MS), so B may honour
     // the token for that long; the check polls and reports how long B took.
     const within = async (probe) => {
       for (;;) {

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { EntityManager } from 'typeorm';
 import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
+import { BoundedCache } from '../common/cache/bounded-cache';
+import { AppConfig } from '../config/app-config';
 import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
-import { Clock } from '../common/time/clock';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
 import { ClientRepository } from './client.repository';
 import { hasControlCharacters } from '../common/text/control-characters';
 
-// Hot-path lookups may be this stale in other processes; this process invalidates on every change.
-export const CLIENT_CACHE_MS = 5000;
 export const DEFAULT_SECRET_ROTATION_OVERLAP_SECONDS = 24 * 3600;
 export const SECRET_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
@@ -62,35 +60,44 @@ export class ClientIdTakenError extends Error {
   }
 }
 
-interface Cached<T> {
-  value: T;
-  at: number;
-}
-
+/**
+ * Hot-path lookups are cached per process, bounded (CLIENT_CACHE_MAX entries each) and for CLIENT_CACHE_MS
+ * (5 s): that is how stale they may be in other processes; this process invalidates on every change.
+ */
 @Injectable()
 export class ClientsService {
-  private readonly clientCache = new Map<string, Cached<ClientEntity | null>>();
-  private readonly secretCache = new Map<string, Cached<string[]>>();
+  private readonly clientCache: BoundedCache<string, { value: ClientEntity | null }>;
+  private readonly secretCache: BoundedCache<string, string[]>;
   // Origin → whether an enabled, verified client redirects there (CORS); bounded whatever origins callers send.
-  private readonly originCache = new LRUCache<string, boolean>({ max: 5000, ttl: CLIENT_CACHE_MS });
+  private readonly originCache: BoundedCache<string, boolean>;
   private readonly deletionListeners: Array<(clientId: string, manager: EntityManager) => Promise<void>> = [];
-  private readonly deletedCache = new LRUCache<string, boolean>({ max: 10_000, ttl: CLIENT_CACHE_MS });
+  private readonly deletedCache: BoundedCache<string, boolean>;
 
   constructor(
     private readonly repository: ClientRepository,
-    private readonly clock: Clock,
     private readonly audit: AuditService,
-  ) {}
+    config: AppConfig,
+  ) {
+    const bounds = { max: config.caches.clientMax, ttlMs: config.caches.clientMs };
+    this.clientCache = new BoundedCache(bounds);
+    this.secretCache = new BoundedCache(bounds);
+    this.originCache = new BoundedCache(bounds);
+    this.deletedCache = new BoundedCache(bounds);
+  }
+
+  /** Entries held by the client lookup cache now, and at most (monitoring, tests). */
+  get cacheSize(): { size: number; max: number } {
+    return { size: this.clientCache.size, max: this.clientCache.max };
+  }
 
   /** The enabled client with this id, or null. Cached for at most CLIENT_CACHE_MS. */
   async findEnabled(clientId: string): Promise<ClientEntity | null> {
     if (!isPlausibleClientId(clientId)) return null;
     const cached = this.clientCache.get(clientId);
-    if (cached && this.clock.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    if (cached) return cached.value;
     const client = await this.repository.findById(clientId);
     const value = client?.enabled ? client : null;
-    if (this.clientCache.size > 10_000) this.clientCache.clear();
-    this.clientCache.set(clientId, { value, at: this.clock.now() });
+    this.clientCache.set(clientId, { value });
     return value;
   }
 
@@ -263,10 +270,9 @@ export class ClientsService {
 
   private async activeSecretHashes(clientId: string): Promise<string[]> {
     const cached = this.secretCache.get(clientId);
-    if (cached && this.clock.now() - cached.at < CLIENT_CACHE_MS) return cached.value;
+    if (cached) return cached;
     const hashes = await this.repository.activeSecretHashes(clientId);
-    if (this.secretCache.size > 10_000) this.secretCache.clear();
-    this.secretCache.set(clientId, { value: hashes, at: this.clock.now() });
+    this.secretCache.set(clientId, hashes);
     return hashes;
   }
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { LRUCache } from 'lru-cache';
 import { availableParallelism } from 'node:os';
 import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
+import { BoundedCache } from '../common/cache/bounded-cache';
 import { BoundedQueue } from '../common/concurrency/bounded-queue';
 import { randomToken } from '../common/crypto/random-token';
+import { AppConfig } from '../config/app-config';
 import { isFhirId } from '../fhir-auth/r4-resource-types';
 import { MAX_RESTRICTED_PATIENTS } from '../fhir-auth/smart-context.claims';
 import { passwordProblem } from './password-policy';
@@ -104,15 +105,20 @@ export const PASSWORD_QUEUE_OPTIONS = {
 @Injectable()
 export class UsersService {
   private dummyHash: Promise<string> | null = null;
-  private readonly enabledCache = new LRUCache<string, { user: UserEntity | null }>({ max: 10_000, ttl: USER_CACHE_MS });
+  // Hot-path lookups (FHIR guard, introspection, refresh) may be CLIENT_CACHE_MS stale in other processes; this
+  // process forgets a user as soon as it changes it.
+  private readonly enabledCache: BoundedCache<string, { user: UserEntity | null }>;
   private readonly argon2 = new BoundedQueue(PASSWORD_QUEUE_OPTIONS);
 
   constructor(
     private readonly repository: UserRepository,
     private readonly audit: AuditService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.enabledCache = new BoundedCache({ max: config.caches.clientMax, ttlMs: config.caches.clientMs });
+  }
 
-  /** The enabled user with this id, or null. Cached for at most USER_CACHE_MS (bounded LRU). */
+  /** The enabled user with this id, or null. Cached for at most CLIENT_CACHE_MS (bounded LRU). */
   async findEnabled(id: string): Promise<UserEntity | null> {
     const cached = this.enabledCache.get(id);
     if (cached) return cached.user;

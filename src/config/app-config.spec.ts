@@ -15,6 +15,8 @@ describe('AppConfig', () => {
     expect(new AppConfig({ JTI_COMMIT: 'async' }).jtiCommit).toBe('async');
     expect(config.mfaRequiredRoles).toEqual([]);
     expect(new AppConfig({ MFA_REQUIRED_ROLES: 'practitioner, admin' }).mfaRequiredRoles).toEqual(['practitioner', 'admin']);
+    expect(config.caches).toEqual({ tokenMax: 10_000, tokenStateMs: 2000, clientMax: 10_000, clientMs: 5000 });
+    expect(new AppConfig({ TOKEN_STATE_CACHE_MS: '150', CLIENT_CACHE_MAX: '500' }).caches).toMatchObject({ tokenStateMs: 150, clientMax: 500 });
   });
 
   it('strips a trailing slash from PUBLIC_URL and derives the FHIR base', () => {
@@ -33,6 +35,9 @@ describe('AppConfig', () => {
     [{ REGISTRATION_POLICY: 'sometimes' }, 'REGISTRATION_POLICY'],
     [{ JTI_COMMIT: 'maybe' }, 'JTI_COMMIT'],
     [{ DATABASE_STATEMENT_TIMEOUT: '10s' }, 'DATABASE_STATEMENT_TIMEOUT'],
+    [{ TOKEN_STATE_CACHE_MS: '0' }, 'TOKEN_STATE_CACHE_MS'],
+    [{ TOKEN_CACHE_MAX: '1' }, 'TOKEN_CACHE_MAX'],
+    [{ CLIENT_CACHE_MS: '2s' }, 'CLIENT_CACHE_MS'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.org' }, 'PUBLIC_URL'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org' }, 'COOKIE_SECRET'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET'],

@@ -5,6 +5,17 @@ import { relyingPartyFor, WebAuthnRelyingParty } from './webauthn-relying-party'
 
 export type RegistrationPolicy = 'open' | 'protected' | 'closed';
 
+export interface CacheSettings {
+  /** Access tokens remembered by the verifier (TOKEN_CACHE_MAX). */
+  tokenMax: number;
+  /** How long a token's revocation state is reused before it is read again, in ms (TOKEN_STATE_CACHE_MS). */
+  tokenStateMs: number;
+  /** Clients, client secrets, origins and users remembered, per cache (CLIENT_CACHE_MAX). */
+  clientMax: number;
+  /** How long a client or user lookup is reused in a process that did not make the change, in ms (CLIENT_CACHE_MS). */
+  clientMs: number;
+}
+
 // Typed, validated configuration. Injected everywhere as `AppConfig`.
 export class AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -67,6 +78,8 @@ export class AppConfig {
   readonly smtpUrl: string | undefined;
   /** From address of the server's e-mail; required with SMTP_URL. */
   readonly mailFrom: string | undefined;
+  /** In-process caches (docs/architecture.md "Caches"): bounded by entries and by lifetime. */
+  readonly caches: CacheSettings;
 
   constructor(raw: Record<string, string | undefined>) {
     const env = validateEnvironment(raw);
@@ -131,6 +144,12 @@ export class AppConfig {
     if (this.smtpUrl && !this.mailFrom) {
       throw new ConfigurationError('Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (e.g. "Example Health <no-reply@example.org>")');
     }
+    this.caches = {
+      tokenMax: env.TOKEN_CACHE_MAX ?? 10_000,
+      tokenStateMs: env.TOKEN_STATE_CACHE_MS ?? 2000,
+      clientMax: env.CLIENT_CACHE_MAX ?? 10_000,
+      clientMs: env.CLIENT_CACHE_MS ?? 5000,
+    };
     if (this.nodeEnv === 'production' && this.outboundAllowHttpLoopback) {
       throw new ConfigurationError('Invalid configuration:\n  OUTBOUND_ALLOW_HTTP_LOOPBACK: must not be true when NODE_ENV=production');
     }

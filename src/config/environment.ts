@@ -124,6 +124,18 @@ export class EnvironmentVariables {
   MAIL_FROM?: string;
   @IsOptional() @IsIn(['true', 'false'])
   LOCAL_SIGN_IN?: string;
+
+  @IsOptional() @IsInt() @Min(10) @Max(1_000_000)
+  TOKEN_CACHE_MAX?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(60_000)
+  TOKEN_STATE_CACHE_MS?: number;
+
+  @IsOptional() @IsInt() @Min(10) @Max(1_000_000)
+  CLIENT_CACHE_MAX?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(60_000)
+  CLIENT_CACHE_MS?: number;
 }
 
 export class ConfigurationError extends Error {

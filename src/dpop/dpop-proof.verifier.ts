@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../common/cache/bounded-cache';
 
 /** RFC 9449 §5.1 dpop_signing_alg_values_supported: asymmetric algorithms only (§4.2: never `none` or a MAC). */
 export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'] as const;
@@ -61,10 +61,10 @@ export interface DpopReplayStore {
  * so a flood of fresh proofs could evict a recent one — size it above the proofs accepted per window.
  */
 export class MemoryDpopReplayStore implements DpopReplayStore {
-  private readonly seen: LRUCache<string, true>;
+  private readonly seen: BoundedCache<string, true>;
 
   constructor(max = 100_000) {
-    this.seen = new LRUCache<string, true>({ max, ttl: (DPOP_PROOF_MAX_AGE_SECONDS + 2 * CLOCK_SKEW_SECONDS) * 1000 });
+    this.seen = new BoundedCache<string, true>({ max, ttlMs: (DPOP_PROOF_MAX_AGE_SECONDS + 2 * CLOCK_SKEW_SECONDS) * 1000 });
   }
 
   async recordOnce(key: string, jti: string): Promise<boolean> {

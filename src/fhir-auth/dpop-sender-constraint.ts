@@ -15,10 +15,23 @@ interface ProofRequest {
   [CHECKED]?: string;
 }
 
-/** The access token of an `Authorization: Bearer …` or `Authorization: DPoP …` header. */
-export function accessTokenOf(authorization: unknown): { scheme: 'bearer' | 'dpop'; token: string } | undefined {
-  const match = /^(Bearer|DPoP)\s+(\S+)$/i.exec(String(authorization ?? ''));
-  return match ? { scheme: match[1].toLowerCase() as 'bearer' | 'dpop', token: match[2] } : undefined;
+export interface PresentedToken {
+  scheme: 'bearer' | 'dpop';
+  token: string;
+}
+
+/**
+ * The access token of an `Authorization: Bearer …` or `Authorization: DPoP …` header (scheme case-insensitive,
+ * RFC 9110 §11.1), or undefined. Read on every FHIR request, so by position rather than a pattern over the token;
+ * the only whitespace a field value can hold is SP and HTAB (RFC 9110 §5.5).
+ */
+export function accessTokenOf(authorization: unknown): PresentedToken | undefined {
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^(Bearer|DPoP)[ \t]+/i.exec(authorization);
+  if (!match) return undefined;
+  const token = authorization.slice(match[0].length);
+  if (token === '' || token.includes(' ') || token.includes('\t')) return undefined;
+  return { scheme: match[1].length === 6 ? 'bearer' : 'dpop', token };
 }
 
 /**
@@ -31,8 +44,8 @@ export async function assertSenderConstraint(
   request: ProofRequest,
   smart: SmartContext,
   options: { realm: string; resourceBaseUrl: string; basePath: string },
+  presented = accessTokenOf(request.headers.authorization),
 ): Promise<void> {
-  const presented = accessTokenOf(request.headers.authorization);
   if (!presented) return;
   if (!smart.dpopJkt) {
     if (presented.scheme === 'dpop') throw dpopChallenge(options.realm, 'invalid_token', 'The access token is not DPoP-bound');

@@ -1,19 +1,20 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { TokenExpiredError } from 'jsonwebtoken';
 import passport, { Strategy } from 'passport';
 import { FhirAccessPolicy } from './fhir-access.policy';
 import { FHIR_ACCESS_KEY, FhirAccessRequirement, FROM_ROUTE, PUBLIC_FHIR_ROUTE_KEY } from './fhir-access.decorator';
 import { FHIR_AUTH_OPTIONS, FhirAuthOptions } from './fhir-auth.options';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
-import { accessTokenOf, assertSenderConstraint, DPOP_PROOF_VERIFIER } from './dpop-sender-constraint';
+import { accessTokenOf, assertSenderConstraint, DPOP_PROOF_VERIFIER, PresentedToken } from './dpop-sender-constraint';
 import { invalidTokenError, missingTokenError, OperationOutcomeError } from './operation-outcome.error';
-import { IntrospectionStrategy } from './introspection.strategy';
+import { SMART_BEARER, SMART_BEARER_STRATEGY, UnacceptableTokenError } from './access-token.strategy';
 import { isResourceType } from './r4-resource-types';
 import { SMART_CONTEXT_PROPERTY, SmartContext } from './smart-context';
-import { SMART_BEARER } from './smart-jwt.strategy';
-import { TOKEN_REVOCATION_CHECK, TokenRevocationCheck } from './signing-key.source';
-import { VerifiedTokenCache } from '../common/cache/verified-token.cache';
+
+let guards = 0;
+
+// The context the onRequest hook verified, so the guard (same request, after the body) does not verify twice.
+const VERIFIED = Symbol('verifiedAccessToken');
 
 interface GuardedRequest {
   method?: string;
@@ -24,6 +25,7 @@ interface GuardedRequest {
   routeOptions?: { url?: string };
   user?: unknown;
   [SMART_CONTEXT_PROPERTY]?: SmartContext;
+  [VERIFIED]?: { authorization: unknown; presented: PresentedToken | undefined; smart: SmartContext };
 }
 
 // SMART App Launch 2.2 §Retrieve .well-known/smart-configuration: the CapabilityStatement and the SMART configuration
@@ -33,30 +35,40 @@ const PUBLIC_PATHS = [/^\/metadata\/?(\?|$)/, /^\/\.well-known\//];
 
 /**
  * Global guard. Under the FHIR base it denies by default: a route must declare @RequiresFhirAccess
- * (or be public). It verifies the bearer token, refuses revoked tokens and checks the scope (SMART App Launch 2.2 §Access FHIR API).
+ * (or be public). It authenticates the access token through its passport strategy (AccessTokenStrategy: the
+ * AccessTokenVerifier, which also refuses revoked tokens), checks DPoP binding and the scope (SMART App Launch
+ * 2.2 §Access FHIR API).
  */
 @Injectable()
-export class FhirScopeGuard implements CanActivate {
+export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
   private readonly basePath: string;
   private readonly realm: string;
-  private readonly resourceBaseUrl: string;
-  // Introspection answers already carry revocation (and are cached by the strategy), so tokens are not cached here.
-  private readonly verified: VerifiedTokenCache<SmartContext> | undefined;
+  // RFC 9449 §4.3: what a DPoP proof's htu is checked against (the public FHIR base, never the Host header).
+  private readonly proofOptions: { realm: string; resourceBaseUrl: string; basePath: string };
+  private readonly strategyName: string;
+  private readonly passportMiddleware: (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly policy: FhirAccessPolicy,
     @Inject(FHIR_AUTH_OPTIONS) options: FhirAuthOptions,
-    @Inject(TOKEN_REVOCATION_CHECK) private readonly revocation: TokenRevocationCheck,
-    // The strategy instance itself, not a name in passport's process-wide registry: two servers in one
-    // process (gateway tests) each keep their own issuer and audience.
-    @Inject(SMART_BEARER) private readonly strategy: Strategy,
+    // This module's strategy instance (its verifier, issuer and audience), not the name @nestjs/passport registers
+    // it under: two servers in one process (gateway tests) each keep their own.
+    @Inject(SMART_BEARER) strategy: Strategy,
     @Inject(DPOP_PROOF_VERIFIER) private readonly dpop: DpopProofVerifier,
   ) {
     this.basePath = (options.basePath ?? '/fhir').replace(/\/+$/, '');
     this.realm = options.realm ?? options.audience;
-    this.resourceBaseUrl = options.publicBaseUrl ?? options.audience;
-    this.verified = strategy instanceof IntrospectionStrategy ? undefined : new VerifiedTokenCache<SmartContext>();
+    this.proofOptions = { realm: this.realm, resourceBaseUrl: options.publicBaseUrl ?? options.audience, basePath: this.basePath };
+    // passport derives a fresh object from a strategy registered by name for every request, so concurrent
+    // verifications never share callbacks; the name is this guard's own.
+    this.strategyName = `${SMART_BEARER_STRATEGY}-${++guards}`;
+    passport.use(this.strategyName, strategy);
+    this.passportMiddleware = passport.authenticate(this.strategyName, { session: false, assignProperty: 'smart', authInfo: false }) as typeof this.passportMiddleware;
+  }
+
+  onModuleDestroy(): void {
+    passport.unuse(this.strategyName);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -71,7 +83,6 @@ export class FhirScopeGuard implements CanActivate {
       if (PUBLIC_PATHS.some((pattern) => pattern.test(below))) return true;
     }
     const smart = await this.verifiedContext(request, context.switchToHttp().getResponse());
-    if (await this.revocation.isRevoked(smart.jti, smart.grantId, smart)) throw invalidTokenError(this.realm, 'The access token has been revoked');
     request[SMART_CONTEXT_PROPERTY] = smart;
     if (!requirement) throw new OperationOutcomeError(403, 'forbidden', 'This FHIR route declares no access requirement and is refused');
     this.checkRequirement(requirement, request, smart);
@@ -80,36 +91,40 @@ export class FhirScopeGuard implements CanActivate {
 
   /**
    * The onRequest hook's check, before the body is read (no anonymous body parsing): under the FHIR base and outside the public
-   * paths, the same verification canActivate runs; a failure throws the same 401.
+   * paths, the same verification canActivate runs (and then reuses for this request); a failure throws the same 401.
    */
   async verifyBeforeBody(request: Pick<GuardedRequest, 'url' | 'headers'>, reply: unknown, path = request.url): Promise<void> {
     const below = this.pathBelowBase(path);
     if (below === undefined || PUBLIC_PATHS.some((pattern) => pattern.test(below))) return;
-    const smart = await this.verifiedContext(request as GuardedRequest, reply);
-    if (await this.revocation.isRevoked(smart.jti, smart.grantId, smart)) throw invalidTokenError(this.realm, 'The access token has been revoked');
+    await this.verifiedContext(request as GuardedRequest, reply);
   }
 
   private async verifiedContext(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
-    const token = accessTokenOf(request.headers.authorization)?.token;
-    let smart = token ? this.verified?.get(token) : undefined;
-    if (!smart) {
-      smart = await this.authenticate(request, reply);
-      if (token) this.verified?.set(token, smart, smart.expiresAt);
+    const authorization = request.headers.authorization;
+    let verified = request[VERIFIED];
+    if (!verified || verified.authorization !== authorization) {
+      const smart = await this.authenticate(request, reply);
+      verified = { authorization, presented: accessTokenOf(authorization), smart };
+      request[VERIFIED] = verified;
     }
     // RFC 9449 §7: beside the token's verification, the proof of possession for a DPoP-bound token.
-    await assertSenderConstraint(this.dpop, request, smart, { realm: this.realm, resourceBaseUrl: this.resourceBaseUrl, basePath: this.basePath });
-    return smart;
+    await assertSenderConstraint(this.dpop, request, verified.smart, this.proofOptions, verified.presented);
+    return verified.smart;
   }
 
   private authenticate(request: GuardedRequest, reply: unknown): Promise<SmartContext> {
     // RFC 6750 §3.1: no credentials at all is not an invalid token; the challenge then carries no error code.
     if (!request.headers.authorization) return Promise.reject(missingTokenError(this.realm));
+    // The strategy reads only the headers; passport's per-request properties (login, logout, the user) go on this
+    // object rather than on Fastify's request, whose shape every later handler shares.
+    const attempt: { headers: GuardedRequest['headers']; smart?: SmartContext } = { headers: request.headers };
     return new Promise((resolve, reject) => {
-      const middleware = passport.authenticate(this.strategy, { session: false }, (error: unknown, user: unknown, info: unknown) => {
-        if (error || !user) reject(invalidTokenError(this.realm, describeFailure(error ?? info)));
-        else resolve(user as SmartContext);
-      }) as (request: unknown, reply: unknown, next: (error?: unknown) => void) => void;
-      middleware(request, reply, (error) => reject(error ?? invalidTokenError(this.realm, describeFailure(undefined))));
+      this.passportMiddleware(attempt, reply, (error?: unknown) => {
+        // A token that is not honoured is 401; anything else (the database unreachable) is the server's error.
+        if (error instanceof UnacceptableTokenError || (!error && !attempt.smart)) reject(invalidTokenError(this.realm, describeFailure(error)));
+        else if (error) reject(error);
+        else resolve(attempt.smart as SmartContext);
+      });
     });
   }
 
@@ -131,9 +146,10 @@ export class FhirScopeGuard implements CanActivate {
   }
 }
 
-function describeFailure(reason: unknown): string {
-  if (reason instanceof TokenExpiredError) return 'The access token has expired';
-  const message = reason instanceof Error ? reason.message : '';
-  if (message === 'No auth token') return 'A bearer access token is required';
+function describeFailure(error: unknown): string {
+  const reason = error instanceof UnacceptableTokenError ? error.reason : 'invalid';
+  if (reason === 'expired') return 'The access token has expired';
+  if (reason === 'revoked') return 'The access token has been revoked';
+  if (reason === 'missing') return 'A bearer access token is required';
   return 'The access token is malformed, not signed by this server, or not issued for this FHIR server';
 }

@@ -2,6 +2,7 @@ export { accessRulesFor, inPatientCompartment, patientIdOfFhirUser, resourceAllo
 export { ANY_TYPE, FROM_ROUTE, PublicFhirRoute, RequiresFhirAccess, type FhirAccessRequirement } from './fhir-access.decorator';
 export { FhirAccessPolicy } from './fhir-access.policy';
 export { FHIR_AUTH_OPTIONS, type FhirAuthOptions, type IntrospectionOptions } from './fhir-auth.options';
+export { AccessTokenStrategy, SMART_BEARER_STRATEGY } from './access-token.strategy';
 export { FhirAuthModule } from './fhir-auth.module';
 export { FhirScopeGuard } from './fhir-scope.guard';
 export { OperationOutcomeFilter } from './operation-outcome.filter';

@@ -1,3 +1,5 @@
+import type { AccessTokenClaims } from '../access-tokens';
+import { BoundedCache } from '../common/cache/bounded-cache';
 import { parseScopes, SmartScope } from '../scopes';
 import { isFhirId } from './r4-resource-types';
 import { SmartContext, UserRole } from './smart-context';
@@ -5,45 +7,38 @@ import { SmartContext, UserRole } from './smart-context';
 /** Most patient ids a token's `restricted_to_patients` claim may carry (the users table enforces the same bound). */
 export const MAX_RESTRICTED_PATIENTS = 100;
 
-const parsedScopes = new Map<string, SmartScope[]>();
+// Tokens of one grant share a scope string: parse each distinct string once (the hot path), bounded.
+const parsedScopes = new BoundedCache<string, SmartScope[]>({ max: 1000, ttlMs: 3600_000 });
 
 /**
- * Builds the SMART context from access-token claims (docs/architecture.md, RFC 9068); undefined when a
- * required claim is missing or has the wrong type.
+ * The SMART context of a verified access token (docs/architecture.md, RFC 9068); undefined when a claim the
+ * context needs cannot be read (a restriction that is not a list of FHIR ids must not become "no restriction").
  */
-export function smartContextFromClaims(claims: Record<string, unknown>): SmartContext | undefined {
-  const { jti, sub, client_id: clientId, scope, exp } = claims;
-  if (!isText(jti) || !isText(sub) || !isText(clientId) || typeof scope !== 'string' || typeof exp !== 'number') return undefined;
-  const role = claims.user_role;
-  const restriction = claims.restricted_to_patients;
-  // A restriction that cannot be read must not turn into "no restriction": refuse the token instead.
+export function smartContextFromClaims(claims: AccessTokenClaims): SmartContext | undefined {
+  const restriction: unknown = claims.restricted_to_patients;
   if (restriction !== undefined && !isPatientList(restriction)) return undefined;
-  // RFC 9449 §6: a confirmation the server cannot read must not make a bound token a bearer one.
-  const cnf = claims.cnf;
-  if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || !isText((cnf as Record<string, unknown>).jkt))) return undefined;
-  const dpopJkt = cnf === undefined ? undefined : ((cnf as Record<string, unknown>).jkt as string);
+  const role: unknown = claims.user_role;
   return {
-    clientId,
-    subject: sub,
+    clientId: claims.client_id,
+    subject: claims.sub,
     userRole: role === 'patient' || role === 'practitioner' ? (role as UserRole) : undefined,
     fhirUser: optionalText(claims.fhirUser),
     patient: optionalText(claims.patient),
     encounter: optionalText(claims.encounter),
     ...(restriction === undefined ? {} : { restrictedToPatients: restriction }),
-    scopes: scopesOf(scope),
+    scopes: scopesOf(claims.scope),
     grantId: optionalText(claims.grant_id),
-    jti,
-    expiresAt: exp,
-    ...(dpopJkt === undefined ? {} : { dpopJkt }),
+    jti: claims.jti,
+    expiresAt: claims.exp,
+    // RFC 9449 §6: the reader already refused a `cnf` without a readable `jkt`.
+    ...(claims.cnf === undefined ? {} : { dpopJkt: claims.cnf.jkt }),
   };
 }
 
-// Tokens of one grant share a scope string; parse each distinct string once (bounded, for the hot path).
 function scopesOf(scope: string): SmartScope[] {
   let scopes = parsedScopes.get(scope);
   if (!scopes) {
     scopes = parseScopes(scope).scopes;
-    if (parsedScopes.size >= 1000) parsedScopes.clear();
     parsedScopes.set(scope, scopes);
   }
   return scopes;
@@ -53,10 +48,6 @@ function isPatientList(value: unknown): value is string[] {
   return Array.isArray(value) && value.length <= MAX_RESTRICTED_PATIENTS && value.every(isFhirId);
 }
 
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
-}
-
 function optionalText(value: unknown): string | undefined {
-  return isText(value) ? value : undefined;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
+import { AccessTokenVerifier } from '../access-tokens';
 import { AuditService } from '../audit/audit.service';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
 import { ClientsService } from '../clients/clients.service';
 import { InsufficientScopeError, InvalidClientError, InvalidTokenError } from '../common/oauth/errors';
-import { RevocationService } from '../revocation/revocation.service';
+import { AppConfig } from '../config/app-config';
 import { parseScopes, SmartScope } from '../scopes';
-import { AccessTokenService } from '../token/access-token.service';
-import { FormParams } from '../token/form-params';
-import { claimedClientId } from '../token/claimed-client-id';
+import { claimedClientId, FormParams } from '../token';
 
 /**
  * Who asks: an authenticated client, or a bearer token with an introspection scope. Either sees its own client's
@@ -35,8 +34,8 @@ function grantsIntrospection(scope: SmartScope): boolean {
 export class IntrospectionCallerService {
   constructor(
     private readonly clientAuthentication: ClientAuthenticationService,
-    private readonly accessTokens: AccessTokenService,
-    private readonly revocation: RevocationService,
+    private readonly accessTokens: AccessTokenVerifier,
+    private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly clients: ClientsService,
   ) {}
@@ -73,10 +72,9 @@ export class IntrospectionCallerService {
   private async bearerCaller(token: string): Promise<IntrospectionCaller> {
     // RFC 8707: a token minted for another resource server must not become a credential here (that server
     // could replay it), so only a token for this server's FHIR base.
-    const claims = await this.accessTokens.verify(token, { ownAudienceOnly: true });
-    if (!claims || (await this.revocation.isRevoked(claims.jti, claims.grant_id))) {
-      throw new InvalidTokenError('The bearer token is invalid, expired or revoked');
-    }
+    const verdict = await this.accessTokens.verify(token, { audience: this.config.fhirBaseUrl });
+    if (!verdict.active) throw new InvalidTokenError('The bearer token is invalid, expired or revoked');
+    const { claims } = verdict;
     if (!parseScopes(claims.scope).scopes.some(grantsIntrospection)) {
       throw new InsufficientScopeError(INTROSPECTION_SCOPE, `Introspection needs the ${INTROSPECTION_SCOPE} or system/*.rs scope`);
     }

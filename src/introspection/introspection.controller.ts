@@ -3,7 +3,7 @@ import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { InvalidRequestError } from '../common/oauth/errors';
-import { singleValuedParams } from '../token/form-params';
+import { singleValuedParams } from '../token';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service';
 import { RevocationEndpointService } from './revocation-endpoint.service';

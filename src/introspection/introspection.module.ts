@@ -1,7 +1,8 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/time/clock';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
-import { TokenModule } from '../token/token.module';
+import { AccessTokensModule } from '../access-tokens';
+import { TokenModule } from '../token';
 import { IntrospectionCallerService } from './introspection-caller.service';
 import { IntrospectionController } from './introspection.controller';
 import { IntrospectionService } from './introspection.service';
@@ -13,10 +14,9 @@ import { RevocationModule } from '../revocation/revocation.module';
 import { ROUTES } from '../common/http/routes';
 
 @Module({
-  imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule],
+  imports: [AuditModule, ClientsModule, DiscoveryModule, RevocationModule, TokenModule, AccessTokensModule.forThisServer()],
   controllers: [IntrospectionController],
   providers: [Clock, IntrospectionCallerService, IntrospectionService, RevocationEndpointService],
-  exports: [IntrospectionService],
 })
 export class IntrospectionModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

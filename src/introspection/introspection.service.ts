@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { AccessTokenVerifier } from '../access-tokens';
 import { TokenHolderService } from '../clients/token-holder.service';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
-import { RevocationService } from '../revocation/revocation.service';
-import { AccessTokenClaims, AccessTokenService } from '../token/access-token.service';
-import { pickLaunchContext } from '../token/launch-context';
-import { RefreshTokenRepository } from '../token/refresh-token.repository';
+import { pickLaunchContext, RefreshTokenRepository } from '../token';
 import { IntrospectionCaller } from './introspection-caller.service';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -17,9 +15,8 @@ const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 @Injectable()
 export class IntrospectionService {
   constructor(
-    private readonly accessTokens: AccessTokenService,
+    private readonly accessTokens: AccessTokenVerifier,
     private readonly refreshTokens: RefreshTokenRepository,
-    private readonly revocation: RevocationService,
     private readonly holders: TokenHolderService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -29,24 +26,12 @@ export class IntrospectionService {
     return token.split('.').length === 3 ? this.accessToken(token, caller) : this.refreshToken(token, caller);
   }
 
-  /**
-   * The claims of an access token this server issued that is still in force: verified, not revoked (itself or its
-   * grant), and its client and user still enabled. The one check for introspection and userinfo.
-   */
-  async activeAccessToken(token: string): Promise<AccessTokenClaims | null> {
-    const claims = await this.accessTokens.verify(token);
-    if (!claims) return null;
-    if (await this.revocation.isRevoked(claims.jti, claims.grant_id, claims.client_id)) return null;
-    // A disabled client or user (or a narrowed restriction) ends the token here as at the FHIR guard: access ends when it is withdrawn.
-    const holder = { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
-    return (await this.holders.isActive(holder)) ? claims : null;
-  }
-
   private async accessToken(token: string, caller: IntrospectionCaller): Promise<IntrospectionResponse> {
-    const verified = await this.accessTokens.verify(token);
-    if (!verified || !visibleTo(caller, verified.client_id)) return INACTIVE;
-    const claims = await this.activeAccessToken(token);
-    if (!claims) return INACTIVE;
+    // The FHIR guard's definition (AccessTokenVerifier), for any audience this server issued: signature, exp,
+    // revoked token or grant, deleted or disabled client, disabled user, narrowed restriction.
+    const verdict = await this.accessTokens.verify(token);
+    if (!verdict.active || !visibleTo(caller, verdict.claims.client_id)) return INACTIVE;
+    const { claims } = verdict;
     // What a resource server needs to confine access as the built-in guard does (docs/tokens.md): the token
     // kind, the user's role, fhirUser, the patient restriction and the launch context.
     const response: Record<string, unknown> = {

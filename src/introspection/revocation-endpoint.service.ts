@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { ClientEntity } from '../clients/client.entity';
+import { AccessTokenVerifier } from '../access-tokens';
 import { RevocationService } from '../revocation/revocation.service';
-import { AccessTokenService } from '../token/access-token.service';
-import { RefreshTokenRepository } from '../token/refresh-token.repository';
+import { RefreshTokenRepository } from '../token';
 
 // RFC 7009: only the client a token was issued to may revoke it; anything else is silently ignored (§2.2).
 @Injectable()
 export class RevocationEndpointService {
   constructor(
-    private readonly accessTokens: AccessTokenService,
+    private readonly accessTokens: AccessTokenVerifier,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
@@ -22,7 +22,9 @@ export class RevocationEndpointService {
   }
 
   private async revokeAccessToken(token: string, client: ClientEntity, ip: string | null): Promise<void> {
-    const claims = await this.accessTokens.verify(token);
+    // An authentic, unexpired token of this client, honoured or not: one withdrawn otherwise (say a disabled user)
+    // must be revoked too, or re-enabling would bring it back.
+    const { claims } = await this.accessTokens.verify(token);
     if (!claims || claims.client_id !== client.clientId) return;
     // The revocation and its audit event commit together, or neither does (the request then fails).
     await this.audit.transaction(async (manager) => {

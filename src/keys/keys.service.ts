@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomUUID } from 'node:crypto';
 import {
   CryptoKey,
   exportJWK,
@@ -24,7 +24,6 @@ interface LoadedKey {
   active: boolean;
   publicJwk: JWK;
   publicKey: CryptoKey;
-  publicKeyObject: KeyObject;
   privateKey: KeyObject | null;
 }
 
@@ -109,11 +108,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return payload;
   }
 
-  /** Public key as a Node KeyObject, for verifiers such as passport-jwt. */
-  async publicKeyObject(kid: string | undefined): Promise<KeyObject | undefined> {
-    return (await this.lookup(kid))?.publicKeyObject;
-  }
-
   private async publicKeyFor(kid: string | undefined): Promise<CryptoKey> {
     const key = await this.lookup(kid);
     if (!key) throw new Error('unknown signing key');
@@ -160,7 +154,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       active: row.retiredAt === null,
       publicJwk,
       publicKey: (await importJWK(publicJwk, row.alg)) as CryptoKey,
-      publicKeyObject: createPublicKey({ key: publicJwk as never, format: 'jwk' }),
       privateKey: row.retiredAt === null ? await this.loadPrivate(row) : null,
     };
   }

@@ -52,7 +52,7 @@ export class TokenIssuerService {
   }
 
   async issue(input: IssueInput): Promise<TokenResponseBody> {
-    // Read afresh (cached ≤ USER_CACHE_MS) on every issuance: a refresh picks up a disabled user or a changed restriction.
+    // Read afresh (cached ≤ CLIENT_CACHE_MS) on every issuance: a refresh picks up a disabled user or a changed restriction.
     const user = input.userId ? await this.users.findEnabled(input.userId) : null;
     if (input.userId && !user) throw new InvalidGrantError('The user of this grant is unknown or disabled');
     const restrictedToPatients = user?.role === 'practitioner' ? user.restrictedToPatients : null;

@@ -38,7 +38,7 @@ const PURGE_INTERVAL_MS = 3600_000;
     ...GRANT_HANDLER_TYPES,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANT_HANDLER_TYPES },
   ],
-  exports: [AccessTokenService, RefreshTokenRepository],
+  exports: [RefreshTokenRepository],
 })
 export class TokenModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TokenModule.name);

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryRegistry } from '../discovery/discovery-registry';
 import { DpopModule } from '../dpop/dpop.module';
-import { IntrospectionModule } from '../introspection/introspection.module';
+import { AccessTokensModule } from '../access-tokens';
 import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
 import { ClientsModule } from '../clients/clients.module';
@@ -9,7 +9,7 @@ import { DiscoveryModule } from '../discovery/discovery.module';
 import { ROUTES } from '../common/http/routes';
 
 @Module({
-  imports: [ClientsModule, DiscoveryModule, IntrospectionModule, DpopModule],
+  imports: [AccessTokensModule.forThisServer(), ClientsModule, DiscoveryModule, DpopModule],
   controllers: [UserinfoController],
   providers: [UserinfoService],
 })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { AccessTokenVerifier } from '../access-tokens';
 import { InsufficientScopeError, InvalidTokenError } from '../common/oauth/errors';
 import { UsersService } from '../clients/users.service';
 import { AppConfig } from '../config/app-config';
 import { DpopProofError, DpopProofVerifier } from '../dpop';
-import { IntrospectionService } from '../introspection/introspection.service';
 import { MissingBearerTokenError } from './missing-bearer-token.error';
 import { ROUTES } from '../common/http/routes';
 
@@ -21,7 +21,7 @@ export interface PresentedToken {
 @Injectable()
 export class UserinfoService {
   constructor(
-    private readonly introspection: IntrospectionService,
+    private readonly accessTokens: AccessTokenVerifier,
     private readonly users: UsersService,
     private readonly dpop: DpopProofVerifier,
     private readonly config: AppConfig,
@@ -30,8 +30,9 @@ export class UserinfoService {
   async claims(presented: PresentedToken | undefined): Promise<Record<string, unknown>> {
     if (presented === undefined) throw new MissingBearerTokenError(REALM);
     // The same check as introspection and the FHIR guard: signature, expiry, revocation, disabled client or user.
-    const claims = await this.introspection.activeAccessToken(presented.token);
-    if (!claims) throw new InvalidTokenError('The access token is invalid, expired or revoked', REALM);
+    const verdict = await this.accessTokens.verify(presented.token);
+    if (!verdict.active) throw new InvalidTokenError('The access token is invalid, expired or revoked', REALM);
+    const { claims } = verdict;
     await this.assertSenderConstraint(presented, claims.cnf?.jkt);
     const scopes = new Set(claims.scope.split(' '));
     if (!scopes.has('openid')) throw new InsufficientScopeError('openid', 'The access token was not issued with the openid scope', REALM);

@@ -83,6 +83,17 @@ describe('FHIR scope guard', () => {
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  it('verifies concurrent first uses of distinct tokens each for its own request', async () => {
+    // Every token is new to the verifier, so all are verified at once; each request must get its own answer
+    // (passport keeps a strategy's callbacks on the object it is handed, so the guard hands it one per request).
+    const readers = await Promise.all(Array.from({ length: 12 }, () => mintAccessToken(server, { scope: 'system/Patient.r' })));
+    const others = await Promise.all(Array.from({ length: 12 }, () => mintAccessToken(server, { scope: 'system/Observation.rs' })));
+    const statuses = await Promise.all(
+      readers.flatMap((reader, i) => [reader, others[i]]).map(async (token) => (await fhirFetch(server, `/Patient/${patientId}`, token)).status),
+    );
+    expect(statuses).toEqual(readers.flatMap(() => [200, 403]));
+  });
+
   it('answers 403 insufficient_scope naming a scope that would do', async () => {
     const token = await mintAccessToken(server, { scope: 'system/Observation.rs' });
     const response = await fhirFetch(server, `/Patient/${patientId}`, token);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../../common/cache/bounded-cache';
 import { OutboundFetcher } from '../../common/outbound/outbound-fetcher';
 import { OutboundJsonCache } from '../../common/outbound/outbound-json.cache';
 import { Clock } from '../../common/time/clock';
@@ -18,13 +18,15 @@ const REFRESH_INTERVAL_MS = 60_000;
 @Injectable()
 export class ClientJwksResolver {
   private readonly documents: OutboundJsonCache<ClientJwk[]>;
-  private readonly lastRefresh = new LRUCache<string, number>({ max: 10_000 });
+  // When each client last caused a refetch; an entry is useless once the interval has passed.
+  private readonly lastRefresh: BoundedCache<string, number>;
 
   constructor(
     fetcher: OutboundFetcher,
     private readonly clock: Clock,
   ) {
     this.documents = new OutboundJsonCache(fetcher, clock, { parse: jwkSetKeys });
+    this.lastRefresh = new BoundedCache<string, number>({ max: 10_000, ttlMs: REFRESH_INTERVAL_MS, clock });
   }
 
   async keysFor(client: ClientEntity): Promise<{ keys: ClientJwk[]; fromCache: boolean }> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import { Transform } from 'node:stream';
+import { BoundedCache } from '../../common/cache/bounded-cache';
 import { OAuthError } from '../../common/oauth/errors';
 import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
@@ -36,12 +36,15 @@ function tooLarge(): OAuthError {
 // and a small body limit, so nobody can register thousands of clients or upload megabytes of keys.
 @Injectable()
 export class RegistrationLimitsHooks {
-  private readonly windows = new LRUCache<string, Window>({ max: MAX_TRACKED_ADDRESSES });
+  // An address's window is forgotten when it ends (a new one starts at the next attempt anyway).
+  private readonly windows: BoundedCache<string, Window>;
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.windows = new BoundedCache<string, Window>({ max: MAX_TRACKED_ADDRESSES, ttlMs: Math.max(1, config.registrationRateWindow * 1000) });
+  }
 
   /** Counts one attempt; returns 0 when allowed, else the seconds until the address may try again. */
   take(address: string, now = this.clock.now()): number {

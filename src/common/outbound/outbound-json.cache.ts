@@ -38,7 +38,14 @@ export class OutboundJsonCache<T> {
     this.minimumSeconds = options.minimumSeconds ?? 300;
     this.maximumSeconds = options.maximumSeconds ?? 24 * 3600;
     this.failureSeconds = options.failureSeconds ?? 30;
-    this.entries = new LRUCache<string, Entry<T>>({ maxSize: options.maxBytes ?? 32 * 1024 * 1024, max: 10_000 });
+    // Bounded by bytes, entries and time: no entry outlives the longest lifetime it can be given.
+    this.entries = new LRUCache<string, Entry<T>>({
+      maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+      max: 10_000,
+      ttl: Math.max(this.minimumSeconds, this.maximumSeconds, this.failureSeconds) * 1000,
+      perf: clock,
+      ttlResolution: 0,
+    });
   }
 
   /** `refresh` skips a cached document (the caller rate-limits that). */
