@@ -6,7 +6,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition|@scure/base|@noble/hashes|oidc-provider)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|openid-client|oauth4webapi|content-disposition|@scure/base|@noble/hashes|oidc-provider)/)',
+  ],
 };
 
 module.exports = {

@@ -18,7 +18,19 @@ const { runTwoProcesses } = require('./two-processes');
 const log = (line) => process.stdout.write(`${line}\n`);
 
 function command(settings) {
-  const env = ['BENCH_LARGE', 'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_PROCESSES', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG', 'JTI_COMMIT']
+  const env = [
+    'BENCH_LARGE',
+    'BENCH_DURATION',
+    'BENCH_WARMUP',
+    'BENCH_RUNS',
+    'BENCH_CONNECTIONS',
+    'BENCH_HIGH_CONNECTIONS',
+    'BENCH_ONLY',
+    'BENCH_PROCESSES',
+    'BENCH_LOG_LEVEL',
+    'BENCH_ACCESS_TOKEN_ALG',
+    'JTI_COMMIT',
+  ]
     .filter((name) => process.env[name])
     .map((name) => `${name}=${process.env[name]}`);
   if (settings.databaseUrl) env.push('DATABASE_URL=…');
@@ -27,7 +39,8 @@ function command(settings) {
 
 async function main() {
   const settings = readSettings();
-  if (!existsSync(join(ROOT, 'dist', 'src', 'main.js'))) throw new Error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
+  if (!existsSync(join(ROOT, 'dist', 'src', 'main.js')))
+    throw new Error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
   const selected = (id) => settings.only.length === 0 || settings.only.includes(id);
   const rows = ROWS.filter((row) => (row.optional || (row.scale && !settings.large) ? settings.only.includes(row.id) : selected(row.id)));
   const stops = [];
@@ -39,7 +52,7 @@ async function main() {
     settings: { ...settings, databaseUrl: settings.databaseUrl ? '(set)' : undefined },
     notes: [
       'smart-auth runs as `node dist/src/main.js` with NODE_ENV=development (production requires an https PUBLIC_URL; this harness talks HTTP over loopback) and LOG_LEVEL=warn; its state (assertion jtis, codes, refresh tokens, revocations) is durable in PostgreSQL.',
-      'The load generator (autocannon, in this process), PostgreSQL and the server share the machine\'s cores.',
+      "The load generator (autocannon, in this process), PostgreSQL and the server share the machine's cores.",
       'The peer is node-oidc-provider with its in-memory adapter (nothing durable), RS256 JWT access tokens; its introspection rows use a second resource with opaque tokens because it does not introspect JWT access tokens.',
     ],
     crypto: [],
@@ -68,7 +81,15 @@ async function main() {
         const ours = await startOurServers({ settings, databaseUrl: database.url, workDir: work.dir, count: 1 });
         stops.unshift(() => ours.stop());
         log(`smart-auth at ${ours.servers[0].baseUrl} (log: ${ours.servers[0].handle.logFile})`);
-        ourScenarios = await prepareOurs({ settings, server: ours, databaseUrl: database.url, workDir: work.dir, rows: ourRows, log, stops });
+        ourScenarios = await prepareOurs({
+          settings,
+          server: ours,
+          databaseUrl: database.url,
+          workDir: work.dir,
+          rows: ourRows,
+          log,
+          stops,
+        });
       }
       const needPeer = !settings.skipPeer && rows.some((row) => !row.ceiling);
       const peer = needPeer ? await startPeer({ workDir: work.dir }) : null;
@@ -101,7 +122,8 @@ async function main() {
         };
         const ourScenario = ourScenarios?.[row.id] ?? { unavailable: 'not prepared' };
         const peerScenario = !row.ceiling && !row.peerFrom ? peer?.scenarios[row.id] : undefined;
-        const companion = row.alternateWith && rows.some((other) => other.id === row.alternateWith) ? ourScenarios?.[row.alternateWith] : undefined;
+        const companion =
+          row.alternateWith && rows.some((other) => other.id === row.alternateWith) ? ourScenarios?.[row.alternateWith] : undefined;
         if (row.ceiling) {
           entry.ours = await run('bare NestJS', bare?.scenario);
         } else if (alternated[row.id]) {
@@ -123,7 +145,11 @@ async function main() {
             settings,
             log,
           );
-          for (const [label, side] of [['smart-auth', entry.ours], ['oidc-provider', entry.peer]]) if (side.error) entry.notes.push(`${label}: failed (${side.error})`);
+          for (const [label, side] of [
+            ['smart-auth', entry.ours],
+            ['oidc-provider', entry.peer],
+          ])
+            if (side.error) entry.notes.push(`${label}: failed (${side.error})`);
           peerResults[row.id] = entry.peer;
           if (peerScenario.note) entry.notes.push(peerScenario.note);
           if (ourScenario.note) entry.notes.push(ourScenario.note);
@@ -147,7 +173,8 @@ async function main() {
       log('');
       log(markdownTable(report.rows));
       log('');
-      for (const target of report.targets) log(`${target.met === null ? 'n/a' : target.met ? 'MET' : 'MISSED'} — ${target.name}: ${target.detail}`);
+      for (const target of report.targets)
+        log(`${target.met === null ? 'n/a' : target.met ? 'MET' : 'MISSED'} — ${target.name}: ${target.detail}`);
     }
   } finally {
     for (const stop of stops) await stop().catch((error) => log(`stop failed: ${error.message}`));

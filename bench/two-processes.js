@@ -16,17 +16,26 @@ const MAX_REVOCATION_LAG_MS = 5000;
 /** Runs one plan against every process at once; combined req/s is the sum. Median of `runs`. */
 async function measureCombined(servers, makePlan, settings, log) {
   const runAll = (duration) =>
-    Promise.all(servers.map(async (server) => runOnce({ url: server.baseUrl, connections: settings.connections, duration, plan: await makePlan(server) })));
+    Promise.all(
+      servers.map(async (server) =>
+        runOnce({ url: server.baseUrl, connections: settings.connections, duration, plan: await makePlan(server) }),
+      ),
+    );
   await runAll(settings.warmup);
   const runs = [];
   for (let index = 0; index < settings.runs; index += 1) {
     const results = await runAll(settings.duration);
     runs.push(results);
-    log(`    run ${index + 1}: ${results.map((r) => r.rps.toFixed(0)).join(' + ')} = ${results.reduce((sum, r) => sum + r.rps, 0).toFixed(0)} req/s`);
+    log(
+      `    run ${index + 1}: ${results.map((r) => r.rps.toFixed(0)).join(' + ')} = ${results.reduce((sum, r) => sum + r.rps, 0).toFixed(0)} req/s`,
+    );
   }
   return {
     combined: Math.round(median(runs.map((results) => results.reduce((sum, r) => sum + r.rps, 0)))),
-    perProcess: servers.map((_, index) => ({ rps: Math.round(median(runs.map((r) => r[index].rps))), p99: median(runs.map((r) => r[index].p99)) })),
+    perProcess: servers.map((_, index) => ({
+      rps: Math.round(median(runs.map((r) => r[index].rps))),
+      p99: median(runs.map((r) => r[index].p99)),
+    })),
     errors: runs.flat().reduce((sum, r) => sum + r.errors, 0),
   };
 }
@@ -50,7 +59,11 @@ async function correctnessChecks({ a, b, backend, app }) {
     return `B: ${replay.status} ${replay.body.error}`;
   });
   if (!app) {
-    checks.push({ name: 'revocation and code redemption across processes', ok: false, detail: 'the user-facing flow could not be prepared' });
+    checks.push({
+      name: 'revocation and code redemption across processes',
+      ok: false,
+      detail: 'the user-facing flow could not be prepared',
+    });
     return checks;
   }
   await check('a code redeemed at process A is refused at process B', async () => {
@@ -58,7 +71,11 @@ async function correctnessChecks({ a, b, backend, app }) {
     await a.exchangeCode(app.client, code, app.verifier);
     const again = await call(
       `${b.baseUrl}/token`,
-      { method: 'POST', headers: { 'content-type': FORM, authorization: app.basic }, body: form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: app.verifier }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': FORM, authorization: app.basic },
+        body: form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: app.verifier }),
+      },
       [400],
     );
     if (again.body?.error !== 'invalid_grant') throw new Error(`B answered ${again.status} ${again.text}`);
@@ -67,7 +84,11 @@ async function correctnessChecks({ a, b, backend, app }) {
   await check('an access token revoked at process A is inactive at process B (introspection) and refused by its FHIR guard', async () => {
     const [code] = await app.codes(1);
     const tokens = await a.exchangeCode(app.client, code, app.verifier);
-    const before = await call(`${b.baseUrl}/introspect`, { method: 'POST', headers: { 'content-type': FORM, authorization: app.basic }, body: form({ token: tokens.access_token }) }, [200]);
+    const before = await call(
+      `${b.baseUrl}/introspect`,
+      { method: 'POST', headers: { 'content-type': FORM, authorization: app.basic }, body: form({ token: tokens.access_token }) },
+      [200],
+    );
     if (before.body?.active !== true) throw new Error('token not active at B before revocation');
     await a.revoke(app.client, tokens.access_token);
     const revokedAt = Date.now();
@@ -76,17 +97,23 @@ async function correctnessChecks({ a, b, backend, app }) {
     const within = async (probe) => {
       for (;;) {
         if (await probe()) return Date.now() - revokedAt;
-        if (Date.now() - revokedAt > MAX_REVOCATION_LAG_MS) throw new Error(`B still honoured the token ${MAX_REVOCATION_LAG_MS} ms after the revocation`);
+        if (Date.now() - revokedAt > MAX_REVOCATION_LAG_MS)
+          throw new Error(`B still honoured the token ${MAX_REVOCATION_LAG_MS} ms after the revocation`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
     const introspected = await within(async () => {
-      const after = await call(`${b.baseUrl}/introspect`, { method: 'POST', headers: { 'content-type': FORM, authorization: app.basic }, body: form({ token: tokens.access_token }) }, [200]);
+      const after = await call(
+        `${b.baseUrl}/introspect`,
+        { method: 'POST', headers: { 'content-type': FORM, authorization: app.basic }, body: form({ token: tokens.access_token }) },
+        [200],
+      );
       return after.body?.active === false;
     });
     let status = 0;
     const guarded = await within(async () => {
-      status = (await fetch(`${b.baseUrl}/fhir/Patient/${app.patientId}`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status;
+      status = (await fetch(`${b.baseUrl}/fhir/Patient/${app.patientId}`, { headers: { authorization: `Bearer ${tokens.access_token}` } }))
+        .status;
       return [401, 403, 404].includes(status);
     });
     return `B: introspection active=false after ${introspected} ms, FHIR read ${status} after ${guarded} ms`;
@@ -117,7 +144,9 @@ async function prepareApp(a, patientId) {
 async function runTwoProcesses({ settings, databaseUrl, workDir, log, stops }) {
   const group = await startOurServers({ settings, databaseUrl, workDir, count: settings.processes });
   stops.unshift(() => group.stop());
-  const apis = group.servers.map((server) => new SmartApi({ baseUrl: server.baseUrl, publicUrl: group.publicUrl, adminToken: group.adminToken }));
+  const apis = group.servers.map(
+    (server) => new SmartApi({ baseUrl: server.baseUrl, publicUrl: group.publicUrl, adminToken: group.adminToken }),
+  );
   const [a, b] = apis;
   log(`${settings.processes} smart-auth processes: ${group.servers.map((s) => s.baseUrl).join(', ')} (issuer ${group.publicUrl})`);
   const backend = await a.registerBackendService(clientKey('RS384'), BACKEND_SCOPE);
@@ -141,7 +170,9 @@ async function runTwoProcesses({ settings, databaseUrl, workDir, log, stops }) {
       check: tokenResponse,
     });
   /** @type {{ id: string, title: string, plan: (server: object) => (count: number) => Promise<import('./lib/load').Plan> }[]} */
-  const scenarios = [{ id: 'cc-private-key-jwt-rs384', title: 'client_credentials, private_key_jwt RS384', plan: (server) => ccPlan(server) }];
+  const scenarios = [
+    { id: 'cc-private-key-jwt-rs384', title: 'client_credentials, private_key_jwt RS384', plan: (server) => ccPlan(server) },
+  ];
   if (patientId) {
     const token = await a.backendToken(backend, BACKEND_SCOPE);
     scenarios.push({
@@ -160,7 +191,14 @@ async function runTwoProcesses({ settings, databaseUrl, workDir, log, stops }) {
       id: 'introspect-active',
       title: 'Introspection, active token',
       plan: () => async () => ({
-        requests: [{ method: 'POST', path: '/introspect', headers: { authorization: app.basic, 'content-type': FORM }, body: form({ token: tokens.access_token }) }],
+        requests: [
+          {
+            method: 'POST',
+            path: '/introspect',
+            headers: { authorization: app.basic, 'content-type': FORM },
+            body: form({ token: tokens.access_token }),
+          },
+        ],
         check: introspection(true),
       }),
     });

@@ -14,7 +14,9 @@ export class AddClientApprovalAndVerified1795400000000 implements MigrationInter
       `UPDATE "clients" SET "scope" = array_to_string(ARRAY(SELECT s FROM unnest(string_to_array("scope", ' ')) AS s WHERE s <> '' AND left(s, 2) <> '__'), ' ')
         WHERE "registration_access_token_hash" IS NOT NULL`,
     );
-    await queryRunner.query(`UPDATE "clients" SET "scope" = '' WHERE "registration_access_token_hash" IS NOT NULL AND 'client_credentials' = ANY("grant_types")`);
+    await queryRunner.query(
+      `UPDATE "clients" SET "scope" = '' WHERE "registration_access_token_hash" IS NOT NULL AND 'client_credentials' = ANY("grant_types")`,
+    );
     // Operator-created clients (no registration access token) were reviewed by an operator.
     await queryRunner.query(
       `UPDATE "clients" SET "approved_scope" = "scope", "approved_grant_types" = "grant_types", "verified" = ("registration_access_token_hash" IS NULL)`,

@@ -4,7 +4,9 @@ export class CreateClientOrigins1795400100000 implements MigrationInterface {
   name = 'CreateClientOrigins1795400100000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "client_origins" ("client_id" text NOT NULL, "origin" text NOT NULL, CONSTRAINT "client_origins_pkey" PRIMARY KEY ("client_id", "origin"))`);
+    await queryRunner.query(
+      `CREATE TABLE "client_origins" ("client_id" text NOT NULL, "origin" text NOT NULL, CONSTRAINT "client_origins_pkey" PRIMARY KEY ("client_id", "origin"))`,
+    );
     await queryRunner.query(`CREATE INDEX "client_origins_origin" ON "client_origins" ("origin") `);
     // Backfill from the registered redirect URIs: scheme and host lower-cased, default ports dropped, as URL.origin.
     await queryRunner.query(

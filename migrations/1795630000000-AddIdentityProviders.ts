@@ -29,7 +29,9 @@ export class AddIdentityProviders1795630000000 implements MigrationInterface {
       "email" text,
       "created_at" timestamptz NOT NULL DEFAULT now(),
       "last_sign_in_at" timestamptz)`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "federated_identities_provider_subject" ON "federated_identities" ("provider_id", "subject")`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "federated_identities_provider_subject" ON "federated_identities" ("provider_id", "subject")`,
+    );
     await queryRunner.query(`CREATE INDEX "federated_identities_user" ON "federated_identities" ("user_id")`);
     await queryRunner.query(`CREATE TABLE "federation_flows" (
       "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),

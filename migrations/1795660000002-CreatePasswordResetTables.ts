@@ -13,7 +13,9 @@ export class CreatePasswordResetTables1795660000002 implements MigrationInterfac
     await queryRunner.query(
       `CREATE TABLE "password_reset_requests" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "throttle_key" text NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_password_reset_requests" PRIMARY KEY ("id"))`,
     );
-    await queryRunner.query(`CREATE INDEX "password_reset_requests_key_created_at" ON "password_reset_requests" ("throttle_key", "created_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "password_reset_requests_key_created_at" ON "password_reset_requests" ("throttle_key", "created_at")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

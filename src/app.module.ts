@@ -24,8 +24,26 @@ import { SeedModule } from './seed/seed.module';
 import { TokenModule } from './token/token.module';
 
 // Feature modules, by protocol surface.
-const FEATURE_MODULES = [KeysModule, RevocationModule, HealthModule, ClientsModule, AdminModule, SeedModule, GrantsModule, AuthorizeModule, AuditModule, TokenModule, IntrospectionModule, UserinfoModule, FhirModule, ResourceServersModule, BrandsModule,
-  PasskeysModule, AccountModule, FederationModule];
+const FEATURE_MODULES = [
+  KeysModule,
+  RevocationModule,
+  HealthModule,
+  ClientsModule,
+  AdminModule,
+  SeedModule,
+  GrantsModule,
+  AuthorizeModule,
+  AuditModule,
+  TokenModule,
+  IntrospectionModule,
+  UserinfoModule,
+  FhirModule,
+  ResourceServersModule,
+  BrandsModule,
+  PasskeysModule,
+  AccountModule,
+  FederationModule,
+];
 
 @Module({})
 export class AppModule {

@@ -26,7 +26,11 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   applyRequestTimeout(app.getHttpServer(), config.requestTimeout);
   await app.register(fastifyCookie, {
     // Outside production: processes sharing a DATABASE_URL derive the same secret; the embedded database has one process.
-    secret: config.cookieSecret ?? (config.databaseUrl ? createHash('sha256').update(`smart-auth-cookie:${config.databaseUrl}`).digest('hex') : randomBytes(32).toString('hex')),
+    secret:
+      config.cookieSecret ??
+      (config.databaseUrl
+        ? createHash('sha256').update(`smart-auth-cookie:${config.databaseUrl}`).digest('hex')
+        : randomBytes(32).toString('hex')),
   });
   if (PUBLIC_DIR) {
     registerCanonicalStaticPaths(app.getHttpAdapter().getInstance(), '/static/');
@@ -41,7 +45,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
       transform: true,
       forbidUnknownValues: false,
       exceptionFactory: (errors) =>
-        new BadRequestException(errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: `${error.property} is invalid` }))),
+        new BadRequestException(
+          errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: `${error.property} is invalid` })),
+        ),
     }),
   );
 

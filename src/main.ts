@@ -14,17 +14,18 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 async function bootstrap(): Promise<void> {
   const config = new AppConfig(process.env);
   const database = await resolveDatabase(config);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(database.url),
-    new FastifyAdapter(fastifyOptions()),
-    { bufferLogs: true },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(database.url), new FastifyAdapter(fastifyOptions()), {
+    bufferLogs: true,
+  });
   await configureApp(app);
   const logger = new Logger('Bootstrap');
   logger.log(`Database: ${database.description}`);
   await app.listen(config.port, config.host);
   logger.log(`smart-auth listening on ${config.host}:${config.port}; issuer ${config.issuer}; FHIR base ${config.fhirBaseUrl}`);
-  if (config.nodeEnv !== 'production') logger.log(`Open ${config.issuer}/ in a browser${config.demoPages ? ' (demo pages on)' : ''}; API description at ${config.issuer}/docs`);
+  if (config.nodeEnv !== 'production')
+    logger.log(
+      `Open ${config.issuer}/ in a browser${config.demoPages ? ' (demo pages on)' : ''}; API description at ${config.issuer}/docs`,
+    );
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -55,7 +56,7 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigurationError) {
     console.error(error.message);
   } else {
-    console.error('smart-auth failed to start:', error instanceof Error ? error.message : (String(error ?? '') || 'unknown error'));
+    console.error('smart-auth failed to start:', error instanceof Error ? error.message : String(error ?? '') || 'unknown error');
   }
   process.exit(1);
 });

@@ -56,7 +56,11 @@ async function main() {
       FhirStoreService,
       FhirWriteValidator,
       FhirAccessPolicy,
-      { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config) => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },
+      {
+        provide: FHIR_AUTH_OPTIONS,
+        inject: [AppConfig],
+        useFactory: (config) => ({ issuer: config.issuer, audience: config.fhirBaseUrl }),
+      },
     ],
   })(UnguardedFhirModule);
   const app = await NestFactory.create(UnguardedFhirModule, new FastifyAdapter(fastifyOptions()), { bufferLogs: true });

@@ -41,7 +41,11 @@ async function assertionPool({ key, clientId, audience, count, lifetimeSeconds =
       const now = Math.floor(Date.now() / 1000);
       const payload = b64({ iss: clientId, sub: clientId, aud: audience, jti: randomUUID(), iat: now, exp: now + lifetimeSeconds });
       const input = `${header}.${payload}`;
-      jobs.push(signAsync(spec, Buffer.from(input), key.privateKey).then((signature) => (out[index] = `${input}.${signature.toString('base64url')}`)));
+      jobs.push(
+        signAsync(spec, Buffer.from(input), key.privateKey).then(
+          (signature) => (out[index] = `${input}.${signature.toString('base64url')}`),
+        ),
+      );
     }
     await Promise.all(jobs);
   }

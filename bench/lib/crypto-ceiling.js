@@ -50,15 +50,29 @@ async function measureCryptoCeiling(seconds = 1) {
     const verifyKey = spec.dsaEncoding ? { key: publicKey, dsaEncoding: spec.dsaEncoding } : publicKey;
     const signature = sign(spec.hash, DATA, signKey);
     if (alg === 'RS256' || alg === 'ES256') {
-      rows.push(row(`${alg} sign, one core (sync)`, timeSync(seconds, () => sign(spec.hash, DATA, signKey))));
+      rows.push(
+        row(
+          `${alg} sign, one core (sync)`,
+          timeSync(seconds, () => sign(spec.hash, DATA, signKey)),
+        ),
+      );
       rows.push(
         row(
           `${alg} sign, thread pool (async, all cores)`,
-          await timeAsync(seconds, 8, () => new Promise((resolve, reject) => sign(spec.hash, DATA, signKey, (error) => (error ? reject(error) : resolve())))),
+          await timeAsync(
+            seconds,
+            8,
+            () => new Promise((resolve, reject) => sign(spec.hash, DATA, signKey, (error) => (error ? reject(error) : resolve()))),
+          ),
         ),
       );
     }
-    rows.push(row(`${alg} verify, one core (sync)`, timeSync(seconds, () => verify(spec.hash, DATA, verifyKey, signature))));
+    rows.push(
+      row(
+        `${alg} verify, one core (sync)`,
+        timeSync(seconds, () => verify(spec.hash, DATA, verifyKey, signature)),
+      ),
+    );
   }
   rows.push(...(await joseRows(seconds)));
   return rows;
@@ -71,7 +85,14 @@ async function joseRows(seconds) {
   for (const alg of ['RS256', 'ES256']) {
     const { privateKey } = KEYS[alg].pair();
     const key = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg }, alg);
-    const payload = { iss: 'http://127.0.0.1', sub: 'client', aud: 'http://127.0.0.1/fhir', scope: 'system/Patient.rs', jti: 'x', client_id: 'client' };
+    const payload = {
+      iss: 'http://127.0.0.1',
+      sub: 'client',
+      aud: 'http://127.0.0.1/fhir',
+      scope: 'system/Patient.rs',
+      jti: 'x',
+      client_id: 'client',
+    };
     out.push(
       row(
         `${alg} jose SignJWT (WebCrypto), concurrency 8`,

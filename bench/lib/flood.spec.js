@@ -26,7 +26,14 @@ describe('startFlood', () => {
   });
 
   it('counts a rejected attempt as an error and carries on', async () => {
-    const flood = startFlood({ concurrency: 1, attempt: async (index) => { await nextTurn(); if (index === 0) throw new Error('refused'); return 200; } });
+    const flood = startFlood({
+      concurrency: 1,
+      attempt: async (index) => {
+        await nextTurn();
+        if (index === 0) throw new Error('refused');
+        return 200;
+      },
+    });
     for (let turn = 0; turn < 5; turn += 1) await nextTurn();
     const summary = await flood.stop();
     expect(summary.counts.error).toBe(1);
@@ -40,7 +47,15 @@ describe('duringFlood', () => {
     /** @type {import('./flood').FloodSummary | null} */
     let summary = null;
     const result = await duringFlood(
-      { concurrency: 2, attempt: async () => { await nextTurn(); attemptsDuringWork += 1; return 401; }, onSummary: (value) => (summary = value) },
+      {
+        concurrency: 2,
+        attempt: async () => {
+          await nextTurn();
+          attemptsDuringWork += 1;
+          return 401;
+        },
+        onSummary: (value) => (summary = value),
+      },
       async () => {
         for (let turn = 0; turn < 10; turn += 1) await nextTurn();
         return 'measured';
@@ -55,9 +70,19 @@ describe('duringFlood', () => {
     /** @type {import('./flood').FloodSummary | null} */
     let summary = null;
     await expect(
-      duringFlood({ concurrency: 1, attempt: async () => { await nextTurn(); return 401; }, onSummary: (value) => (summary = value) }, async () => {
-        throw new Error('run failed');
-      }),
+      duringFlood(
+        {
+          concurrency: 1,
+          attempt: async () => {
+            await nextTurn();
+            return 401;
+          },
+          onSummary: (value) => (summary = value),
+        },
+        async () => {
+          throw new Error('run failed');
+        },
+      ),
     ).rejects.toThrow('run failed');
     expect(summary).not.toBeNull();
   });

@@ -123,7 +123,9 @@ function measurement(scenario, settings, log = () => undefined, runner = runOnce
       }
       runs.push(run);
       estimate = Math.max(estimate, run.rps);
-      log(`    ${prefix}run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`);
+      log(
+        `    ${prefix}run ${index + 1}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}${run.cpuMicros === null ? '' : `, server CPU ${run.cpuMicros.toFixed(0)} µs/req`}${run.exhausted ? ' (pool exhausted)' : ''}`,
+      );
     },
     result: () => summariseRuns({ runs, warm, connections }),
   };
@@ -177,7 +179,15 @@ function summariseRuns({ runs, warm, connections }) {
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
     connections,
-    runs: runs.map(({ rps, p50, p99, errors, non2xx, exhausted, cpuMicros }) => ({ rps: Math.round(rps), p50, p99, errors, non2xx, exhausted, cpuMicros: cpuMicros === null ? null : Math.round(cpuMicros) })),
+    runs: runs.map(({ rps, p50, p99, errors, non2xx, exhausted, cpuMicros }) => ({
+      rps: Math.round(rps),
+      p50,
+      p99,
+      errors,
+      non2xx,
+      exhausted,
+      cpuMicros: cpuMicros === null ? null : Math.round(cpuMicros),
+    })),
     warmup: { rps: Math.round(warm.rps), errors: warm.errors },
     ...(samples.length ? { errorSamples: samples } : {}),
   };

@@ -3,10 +3,28 @@
 const { countResponse, measure, measurePair, median, pool, summariseRun, summariseRuns } = require('./load');
 
 const newCounts = () => ({ responses: 0, wrong: 0, samples: [] });
-const autocannonResult = (overrides = {}) => ({ duration: 2, errors: 0, timeouts: 0, non2xx: 0, latency: { p50: 3, p99: 9 }, ...overrides });
+const autocannonResult = (overrides = {}) => ({
+  duration: 2,
+  errors: 0,
+  timeouts: 0,
+  non2xx: 0,
+  latency: { p50: 3, p99: 9 },
+  ...overrides,
+});
 
 /** A run as runOnce reports it. */
-const run = (overrides = {}) => ({ rps: 100, p50: 1, p99: 5, errors: 0, non2xx: 0, responses: 500, cpuMicros: 100, samples: [], exhausted: false, ...overrides });
+const run = (overrides = {}) => ({
+  rps: 100,
+  p50: 1,
+  p99: 5,
+  errors: 0,
+  non2xx: 0,
+  responses: 500,
+  cpuMicros: 100,
+  samples: [],
+  exhausted: false,
+  ...overrides,
+});
 
 describe('median', () => {
   it('takes the middle value of an odd count, whatever the order', () => {
@@ -34,13 +52,29 @@ describe('countResponse', () => {
 
   it('counts a response that passes the check as correct', () => {
     const counts = newCounts();
-    expect(countResponse(counts, plan(() => true), 200, '{}', {})).toBe(true);
+    expect(
+      countResponse(
+        counts,
+        plan(() => true),
+        200,
+        '{}',
+        {},
+      ),
+    ).toBe(true);
     expect(counts).toEqual({ responses: 1, wrong: 0, samples: [] });
   });
 
   it('counts a response that fails the check as wrong and keeps it as a sample', () => {
     const counts = newCounts();
-    expect(countResponse(counts, plan(() => false), 400, '{"error":"invalid_client"}', {})).toBe(false);
+    expect(
+      countResponse(
+        counts,
+        plan(() => false),
+        400,
+        '{"error":"invalid_client"}',
+        {},
+      ),
+    ).toBe(false);
     expect(counts).toEqual({ responses: 1, wrong: 1, samples: [{ status: 400, body: '{"error":"invalid_client"}' }] });
   });
 
@@ -55,8 +89,20 @@ describe('countResponse', () => {
 
   it('treats a truthy-but-not-true check result as correct and a falsy one as wrong', () => {
     const counts = newCounts();
-    countResponse(counts, plan(() => 'yes'), 200, '', {});
-    countResponse(counts, plan(() => undefined), 200, '', {});
+    countResponse(
+      counts,
+      plan(() => 'yes'),
+      200,
+      '',
+      {},
+    );
+    countResponse(
+      counts,
+      plan(() => undefined),
+      200,
+      '',
+      {},
+    );
     expect(counts).toMatchObject({ responses: 2, wrong: 1 });
   });
 
@@ -68,7 +114,14 @@ describe('countResponse', () => {
 
   it('keeps at most three samples, each body cut to 300 characters', () => {
     const counts = newCounts();
-    for (let index = 0; index < 5; index += 1) countResponse(counts, plan(() => false), 500, 'x'.repeat(1000), {});
+    for (let index = 0; index < 5; index += 1)
+      countResponse(
+        counts,
+        plan(() => false),
+        500,
+        'x'.repeat(1000),
+        {},
+      );
     expect(counts.wrong).toBe(5);
     expect(counts.samples).toHaveLength(3);
     expect(counts.samples[0].body).toHaveLength(300);
@@ -77,7 +130,15 @@ describe('countResponse', () => {
 
 describe('summariseRun', () => {
   const summary = (overrides = {}) =>
-    summariseRun({ counts: { responses: 1000, wrong: 0, samples: [] }, result: autocannonResult(), duration: 5, cpuBefore: null, cpuAfter: null, exhausted: false, ...overrides });
+    summariseRun({
+      counts: { responses: 1000, wrong: 0, samples: [] },
+      result: autocannonResult(),
+      duration: 5,
+      cpuBefore: null,
+      cpuAfter: null,
+      exhausted: false,
+      ...overrides,
+    });
 
   it('computes req/s from correct responses only', () => {
     const result = summary({ counts: { responses: 1000, wrong: 100, samples: [] } });
@@ -122,7 +183,11 @@ describe('summariseRuns', () => {
   const warm = { rps: 123.4, errors: 50 };
 
   it('reports the median run, not the mean, for req/s, p50, p99 and CPU', () => {
-    const runs = [run({ rps: 100, p50: 1, p99: 30, cpuMicros: 900 }), run({ rps: 1000.4, p50: 9, p99: 4, cpuMicros: 100 }), run({ rps: 200.6, p50: 2, p99: 10, cpuMicros: 300 })];
+    const runs = [
+      run({ rps: 100, p50: 1, p99: 30, cpuMicros: 900 }),
+      run({ rps: 1000.4, p50: 9, p99: 4, cpuMicros: 100 }),
+      run({ rps: 200.6, p50: 2, p99: 10, cpuMicros: 300 }),
+    ];
     expect(summariseRuns({ runs, warm, connections: 10 })).toMatchObject({ rps: 201, p50: 2, p99: 10, cpuMicros: 300 });
   });
 
@@ -213,7 +278,10 @@ describe('measure (with a stand-in for autocannon)', () => {
   it('repeats a run whose single-use inputs ran out with a larger pool, and reports the repeat', async () => {
     const log = jest.fn();
     const s = scenario();
-    const runner = scripted(run({ rps: 1000 }), [run({ rps: 400, errors: 900, exhausted: true, responses: 25000 }), run({ rps: 4000, responses: 20000 })]);
+    const runner = scripted(run({ rps: 1000 }), [
+      run({ rps: 400, errors: 900, exhausted: true, responses: 25000 }),
+      run({ rps: 4000, responses: 20000 }),
+    ]);
     const result = await measure(s, { ...settings, runs: 1 }, log, runner);
     expect(runner).toHaveBeenCalledTimes(3);
     const [, first, second] = s.prepare.mock.calls.map(([count]) => count);

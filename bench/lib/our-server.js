@@ -35,7 +35,17 @@ async function startDatabase(settings, workDir) {
  * @param {{ settings: object, databaseUrl: string, workDir: string, count: number, label?: string, extraEnv?: Record<string, string>,
  *   shared?: { publicUrl?: string, adminToken?: string, cookieSecret?: string }, script?: string, readyPath?: string }} options
  */
-async function startOurServers({ settings, databaseUrl, workDir, count, label = 'smart-auth', extraEnv = {}, shared = {}, script = MAIN, readyPath = '/health/ready' }) {
+async function startOurServers({
+  settings,
+  databaseUrl,
+  workDir,
+  count,
+  label = 'smart-auth',
+  extraEnv = {},
+  shared = {},
+  script = MAIN,
+  readyPath = '/health/ready',
+}) {
   const ports = [];
   for (let index = 0; index < count; index += 1) ports.push(await freePort());
   const publicUrl = shared.publicUrl ?? `http://127.0.0.1:${ports[0]}`;

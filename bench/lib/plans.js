@@ -55,7 +55,10 @@ function pooledFormPlan({ path, headers = {}, makeBodies, check }) {
   };
 }
 
-const expectStatus = (status, /** @type {(body: string) => boolean} */ predicate = () => true) => (actual, body) => actual === status && predicate(body);
+const expectStatus =
+  (status, /** @type {(body: string) => boolean} */ predicate = () => true) =>
+  (actual, body) =>
+    actual === status && predicate(body);
 const tokenResponse = expectStatus(200, (body) => typeof json(body)?.access_token === 'string');
 const introspection = (active) => expectStatus(200, (body) => json(body)?.active === active);
 

@@ -6,7 +6,8 @@ const { join } = require('node:path');
 
 const fmt = (value, digits = 0) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
 // A side that failed has no rps: no ratio rather than NaN.
-const ratio = (ours, peer) => (Number.isFinite(ours?.rps) && Number.isFinite(peer?.rps) && peer.rps > 0 ? Number((ours.rps / peer.rps).toFixed(2)) : null);
+const ratio = (ours, peer) =>
+  Number.isFinite(ours?.rps) && Number.isFinite(peer?.rps) && peer.rps > 0 ? Number((ours.rps / peer.rps).toFixed(2)) : null;
 
 function machine() {
   const list = cpus();
@@ -23,14 +24,19 @@ function markdownTable(rows) {
   const head =
     '| Scenario | Conns | Ours req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | Peer req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | Ours/peer |';
   const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
-  const lines = rows.map((row) =>
-    `| ${row.title} | ${row.connections ?? '—'} | ${side(row.ours).join(' | ')} | ${side(row.peer).join(' | ')} | ${row.ratio === null ? '—' : `${row.ratio}×`} |`,
+  const lines = rows.map(
+    (row) =>
+      `| ${row.title} | ${row.connections ?? '—'} | ${side(row.ours).join(' | ')} | ${side(row.peer).join(' | ')} | ${row.ratio === null ? '—' : `${row.ratio}×`} |`,
   );
   return [head, rule, ...lines].join('\n');
 }
 
 function cryptoTable(rows) {
-  return ['| Operation | ops/s | ms/op |', '|---|---:|---:|', ...rows.map((row) => `| ${row.name} | ${row.opsPerSecond} | ${row.msPerOp} |`)].join('\n');
+  return [
+    '| Operation | ops/s | ms/op |',
+    '|---|---:|---:|',
+    ...rows.map((row) => `| ${row.name} | ${row.opsPerSecond} | ${row.msPerOp} |`),
+  ].join('\n');
 }
 
 function twoProcessSection(two) {
@@ -64,7 +70,9 @@ function markdown(report) {
     '',
     ...report.notes.map((note) => `- ${note}`),
     '',
-    report.targets.length ? `## Targets\n\n${report.targets.map((t) => `- ${t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED'} — ${t.name}: ${t.detail}`).join('\n')}` : '',
+    report.targets.length
+      ? `## Targets\n\n${report.targets.map((t) => `- ${t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED'} — ${t.name}: ${t.detail}`).join('\n')}`
+      : '',
     '',
     '## Crypto ceiling (this machine)',
     '',

@@ -6,7 +6,11 @@ const { join } = require('node:path');
 const { fmt, markdown, markdownTable, ratio, twoProcessSection, write } = require('./report');
 
 /** The cells of one Markdown table line. */
-const cells = (line) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+const cells = (line) =>
+  line
+    .split('|')
+    .slice(1, -1)
+    .map((cell) => cell.trim());
 
 const figure = (overrides = {}) => ({ rps: 1537, p50: 4.25, p99: 25, errors: 0, non2xx: 0, cpuMicros: 621, ...overrides });
 
@@ -44,7 +48,13 @@ describe('ratio', () => {
 
 describe('markdownTable', () => {
   const rows = [
-    { title: 'client_credentials, private_key_jwt RS384', connections: 10, ours: figure(), peer: figure({ rps: 1698, p50: 5, p99: 11.04, cpuMicros: 827, errors: 2, non2xx: 1 }), ratio: 0.91 },
+    {
+      title: 'client_credentials, private_key_jwt RS384',
+      connections: 10,
+      ours: figure(),
+      peer: figure({ rps: 1698, p50: 5, p99: 11.04, cpuMicros: 827, errors: 2, non2xx: 1 }),
+      ratio: 0.91,
+    },
     { title: 'client_credentials, client_secret_basic', connections: 10, ours: null, peer: figure({ rps: 2546 }), ratio: null },
     { title: 'authorization_code exchange', connections: 10, ours: figure({ cpuMicros: null }), peer: null, ratio: null },
     { title: 'FHIR read', ours: { error: 'boom' }, peer: null, ratio: null },
@@ -54,9 +64,20 @@ describe('markdownTable', () => {
   it('has a header, a rule and one line per row, all with the same 15 columns', () => {
     expect(lines).toHaveLength(2 + rows.length);
     expect(cells(lines[0])).toEqual([
-      'Scenario', 'Conns',
-      'Ours req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU µs/req',
-      'Peer req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU µs/req',
+      'Scenario',
+      'Conns',
+      'Ours req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'CPU µs/req',
+      'Peer req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'CPU µs/req',
       'Ours/peer',
     ]);
     expect(cells(lines[1])).toEqual(['---', ...Array(14).fill('---:')]);
@@ -64,7 +85,23 @@ describe('markdownTable', () => {
   });
 
   it('prints both sides and the ratio of a measured row', () => {
-    expect(cells(lines[2])).toEqual(['client_credentials, private_key_jwt RS384', '10', '1537', '4.3', '25.0', '0', '0', '621', '1698', '5.0', '11.0', '2', '1', '827', '0.91×']);
+    expect(cells(lines[2])).toEqual([
+      'client_credentials, private_key_jwt RS384',
+      '10',
+      '1537',
+      '4.3',
+      '25.0',
+      '0',
+      '0',
+      '621',
+      '1698',
+      '5.0',
+      '11.0',
+      '2',
+      '1',
+      '827',
+      '0.91×',
+    ]);
   });
 
   it('prints "—" for a side with no figure, for a missing CPU figure and for a missing ratio', () => {
@@ -83,12 +120,33 @@ describe('twoProcessSection', () => {
   const two = {
     processes: 2,
     rows: [
-      { title: 'client_credentials, private_key_jwt RS384', connections: 10, single: { rps: 1500.4 }, combined: 1611, perProcess: [{ rps: 800, p99: 31.26 }, { rps: 811, p99: 29 }], errors: 0 },
-      { title: 'FHIR read through the guard', connections: 10, single: null, combined: 6000, perProcess: [{ p99: 4 }, { p99: 5 }], errors: 3 },
+      {
+        title: 'client_credentials, private_key_jwt RS384',
+        connections: 10,
+        single: { rps: 1500.4 },
+        combined: 1611,
+        perProcess: [
+          { rps: 800, p99: 31.26 },
+          { rps: 811, p99: 29 },
+        ],
+        errors: 0,
+      },
+      {
+        title: 'FHIR read through the guard',
+        connections: 10,
+        single: null,
+        combined: 6000,
+        perProcess: [{ p99: 4 }, { p99: 5 }],
+        errors: 3,
+      },
     ],
     checks: [
       { name: 'a code redeemed at process A is refused at process B', ok: true, detail: 'B: 400 invalid_grant' },
-      { name: 'an access token revoked at A is inactive at B', ok: false, detail: 'B still honoured the token 5000 ms after the revocation' },
+      {
+        name: 'an access token revoked at A is inactive at B',
+        ok: false,
+        detail: 'B still honoured the token 5000 ms after the revocation',
+      },
       { name: 'no detail', ok: true },
     ],
   };
@@ -102,7 +160,14 @@ describe('twoProcessSection', () => {
 
   it('has a heading and a table naming the process count', () => {
     expect(lines[0]).toBe('## 2 server processes on one database');
-    expect(cells(lines[2])).toEqual(['Scenario', 'Conns per process', 'One process req/s', '2 processes, combined req/s', 'p99 ms per process', 'errors']);
+    expect(cells(lines[2])).toEqual([
+      'Scenario',
+      'Conns per process',
+      'One process req/s',
+      '2 processes, combined req/s',
+      'p99 ms per process',
+      'errors',
+    ]);
   });
 
   it('prints one process alone, the combined figure and p99 of each process', () => {
@@ -112,7 +177,9 @@ describe('twoProcessSection', () => {
 
   it('lists each cross-process check as PASS or FAIL with its detail', () => {
     expect(text).toContain('- PASS — a code redeemed at process A is refused at process B (B: 400 invalid_grant)');
-    expect(text).toContain('- FAIL — an access token revoked at A is inactive at B (B still honoured the token 5000 ms after the revocation)');
+    expect(text).toContain(
+      '- FAIL — an access token revoked at A is inactive at B (B still honoured the token 5000 ms after the revocation)',
+    );
     expect(lines[lines.length - 1]).toBe('- PASS — no detail');
   });
 });
@@ -139,7 +206,9 @@ describe('markdown and write', () => {
     expect(text).toContain('median of 3 runs of 5 s after a 2 s warm-up');
     expect(text).toContain('| JWKS | 10 | 29658 |');
     expect(text).toContain('- a note');
-    expect(text).toContain('## Targets\n\n- MET — ratio target: d1\n- MISSED — p99 target: d2\n- n/a — basic target: no figure on one side');
+    expect(text).toContain(
+      '## Targets\n\n- MET — ratio target: d1\n- MISSED — p99 target: d2\n- n/a — basic target: no figure on one side',
+    );
     expect(text).toContain('| RS256 sign, one core (sync) | 3450 | 0.29 |');
     expect(text).not.toContain('server processes on one database');
   });

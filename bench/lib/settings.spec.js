@@ -4,8 +4,18 @@ const { join } = require('node:path');
 const { readSettings } = require('./settings');
 
 const VARIABLES = [
-  'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS', 'BENCH_PROCESSES',
-  'BENCH_ONLY', 'BENCH_SKIP_PEER', 'BENCH_LOG_LEVEL', 'BENCH_ACCESS_TOKEN_ALG', 'DATABASE_URL', 'BENCH_RESULTS_DIR',
+  'BENCH_DURATION',
+  'BENCH_WARMUP',
+  'BENCH_RUNS',
+  'BENCH_CONNECTIONS',
+  'BENCH_HIGH_CONNECTIONS',
+  'BENCH_PROCESSES',
+  'BENCH_ONLY',
+  'BENCH_SKIP_PEER',
+  'BENCH_LOG_LEVEL',
+  'BENCH_ACCESS_TOKEN_ALG',
+  'DATABASE_URL',
+  'BENCH_RESULTS_DIR',
   'BENCH_CPU_PROF_DIR',
 ];
 const saved = {};
@@ -56,11 +66,19 @@ describe('readSettings', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(withEnv({ BENCH_DURATION: '', BENCH_PROCESSES: '', BENCH_ONLY: '', BENCH_LOG_LEVEL: '', DATABASE_URL: '' })).toMatchObject({ duration: 5, processes: 1, only: [], logLevel: 'warn', databaseUrl: undefined });
+    expect(withEnv({ BENCH_DURATION: '', BENCH_PROCESSES: '', BENCH_ONLY: '', BENCH_LOG_LEVEL: '', DATABASE_URL: '' })).toMatchObject({
+      duration: 5,
+      processes: 1,
+      only: [],
+      logLevel: 'warn',
+      databaseUrl: undefined,
+    });
   });
 
   it('reads numbers, keeping fractional seconds and rounding counts', () => {
-    expect(withEnv({ BENCH_DURATION: '0.5', BENCH_WARMUP: '1.5', BENCH_RUNS: '5', BENCH_CONNECTIONS: '16.4', BENCH_HIGH_CONNECTIONS: '100' })).toMatchObject({
+    expect(
+      withEnv({ BENCH_DURATION: '0.5', BENCH_WARMUP: '1.5', BENCH_RUNS: '5', BENCH_CONNECTIONS: '16.4', BENCH_HIGH_CONNECTIONS: '100' }),
+    ).toMatchObject({
       duration: 0.5,
       warmup: 1.5,
       runs: 5,
@@ -69,7 +87,12 @@ describe('readSettings', () => {
     });
   });
 
-  it.each([['2', 2], ['4', 4], ['2.4', 2], [' 3 ', 3]])('reads BENCH_PROCESSES=%j as %d', (raw, processes) => {
+  it.each([
+    ['2', 2],
+    ['4', 4],
+    ['2.4', 2],
+    [' 3 ', 3],
+  ])('reads BENCH_PROCESSES=%j as %d', (raw, processes) => {
     expect(withEnv({ BENCH_PROCESSES: raw }).processes).toBe(processes);
   });
 
@@ -78,12 +101,15 @@ describe('readSettings', () => {
     expect(() => readSettings()).toThrow(`BENCH_PROCESSES must be a positive number, got ${JSON.stringify(raw)}`);
   });
 
-  it.each(['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS'])('refuses a non-positive %s', (name) => {
-    process.env[name] = '0';
-    expect(() => readSettings()).toThrow(new RegExp(`^${name} must be a positive number`));
-    process.env[name] = 'abc';
-    expect(() => readSettings()).toThrow(name);
-  });
+  it.each(['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_RUNS', 'BENCH_CONNECTIONS', 'BENCH_HIGH_CONNECTIONS'])(
+    'refuses a non-positive %s',
+    (name) => {
+      process.env[name] = '0';
+      expect(() => readSettings()).toThrow(new RegExp(`^${name} must be a positive number`));
+      process.env[name] = 'abc';
+      expect(() => readSettings()).toThrow(name);
+    },
+  );
 
   // 0 < BENCH_RUNS < 0.5 would round to 0 runs (a median of nothing).
   it('refuses a BENCH_RUNS that rounds to no run at all', () => {
@@ -109,7 +135,19 @@ describe('readSettings', () => {
 
   it('passes strings through', () => {
     expect(
-      withEnv({ BENCH_LOG_LEVEL: 'info', BENCH_ACCESS_TOKEN_ALG: 'RS256', DATABASE_URL: 'postgres://u@h/db', BENCH_RESULTS_DIR: '/tmp/r', BENCH_CPU_PROF_DIR: '/tmp/p' }),
-    ).toMatchObject({ logLevel: 'info', accessTokenAlg: 'RS256', databaseUrl: 'postgres://u@h/db', resultsDir: '/tmp/r', cpuProfileDir: '/tmp/p' });
+      withEnv({
+        BENCH_LOG_LEVEL: 'info',
+        BENCH_ACCESS_TOKEN_ALG: 'RS256',
+        DATABASE_URL: 'postgres://u@h/db',
+        BENCH_RESULTS_DIR: '/tmp/r',
+        BENCH_CPU_PROF_DIR: '/tmp/p',
+      }),
+    ).toMatchObject({
+      logLevel: 'info',
+      accessTokenAlg: 'RS256',
+      databaseUrl: 'postgres://u@h/db',
+      resultsDir: '/tmp/r',
+      cpuProfileDir: '/tmp/p',
+    });
   });
 });

@@ -9,7 +9,14 @@ function evaluateTargets(report) {
     const entry = row(id);
     if (!entry) return;
     const met = ok(entry.ours) && ok(entry.peer) ? entry.ours.rps >= factor * entry.peer.rps : null;
-    targets.push({ name, met, detail: met === null ? 'no figure on one side' : `ours ${entry.ours.rps}/s vs peer ${entry.peer.rps}/s = ${entry.ratio}× (target ${factor}×)` });
+    targets.push({
+      name,
+      met,
+      detail:
+        met === null
+          ? 'no figure on one side'
+          : `ours ${entry.ours.rps}/s vs peer ${entry.peer.rps}/s = ${entry.ratio}× (target ${factor}×)`,
+    });
   };
   ratioTarget('cc-basic', 1.5, 'client_credentials (Basic) ≥ 1.5× oidc-provider in-memory');
   ratioTarget('cc-private-key-jwt-rs384', 1.5, 'client_credentials (private_key_jwt RS384) ≥ 1.5× oidc-provider in-memory');
@@ -18,13 +25,21 @@ function evaluateTargets(report) {
   for (const id of ['cc-basic', 'cc-private-key-jwt-rs384', 'cc-private-key-jwt-es384']) {
     const entry = row(id);
     if (entry && ok(entry.ours)) {
-      targets.push({ name: `p99 < 20 ms at ${entry.connections} connections (${entry.title})`, met: entry.ours.p99 < 20, detail: `p99 ${entry.ours.p99} ms` });
+      targets.push({
+        name: `p99 < 20 ms at ${entry.connections} connections (${entry.title})`,
+        met: entry.ours.p99 < 20,
+        detail: `p99 ${entry.ours.p99} ms`,
+      });
     }
   }
   for (const id of ['cc-basic-c50', 'cc-private-key-jwt-rs384-c50']) {
     const entry = row(id);
     if (entry && ok(entry.ours)) {
-      targets.push({ name: `p99 < 50 ms at ${entry.connections} connections (${entry.title})`, met: entry.ours.p99 < 50, detail: `p99 ${entry.ours.p99} ms` });
+      targets.push({
+        name: `p99 < 50 ms at ${entry.connections} connections (${entry.title})`,
+        met: entry.ours.p99 < 50,
+        detail: `p99 ${entry.ours.p99} ms`,
+      });
     }
   }
 
@@ -55,7 +70,11 @@ function evaluateTargets(report) {
   }
   const es384 = row('cc-private-key-jwt-es384');
   if (es384 && ok(es384.ours)) {
-    targets.push({ name: 'ES384 client assertions reported separately from RS384', met: true, detail: `ours ${es384.ours.rps}/s, p99 ${es384.ours.p99} ms` });
+    targets.push({
+      name: 'ES384 client assertions reported separately from RS384',
+      met: true,
+      detail: `ours ${es384.ours.rps}/s, p99 ${es384.ours.p99} ms`,
+    });
   }
   return targets;
 }

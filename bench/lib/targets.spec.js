@@ -19,7 +19,15 @@ const RS256_CEILING = 'RS256 sign, one core (sync)';
 
 const figure = (rps, extra = {}) => ({ rps, p50: 2, p99: 10, errors: 0, non2xx: 0, cpuMicros: null, ...extra });
 /** A result row as run.js builds it (the ratio through report.ratio). */
-const row = (id, ours, peer = null, connections = id.endsWith('-c50') ? 50 : 10) => ({ id, title: TITLES[id], connections, ours, peer, ratio: ratio(ours, peer), notes: [] });
+const row = (id, ours, peer = null, connections = id.endsWith('-c50') ? 50 : 10) => ({
+  id,
+  title: TITLES[id],
+  connections,
+  ours,
+  peer,
+  ratio: ratio(ours, peer),
+  notes: [],
+});
 const evaluate = (rows, crypto = []) => evaluateTargets({ rows, crypto });
 const only = (targets, fragment) => {
   const found = targets.filter((target) => target.name.includes(fragment));
@@ -28,7 +36,8 @@ const only = (targets, fragment) => {
 };
 
 describe('ratio targets (≥ 1.5× and ≥ 2× oidc-provider)', () => {
-  const rs384 = (ours, peer) => only(evaluate([row('cc-private-key-jwt-rs384', figure(ours), figure(peer))]), 'private_key_jwt RS384) ≥ 1.5×');
+  const rs384 = (ours, peer) =>
+    only(evaluate([row('cc-private-key-jwt-rs384', figure(ours), figure(peer))]), 'private_key_jwt RS384) ≥ 1.5×');
 
   it('is MET at exactly 1.5×', () => {
     expect(rs384(1500, 1000).met).toBe(true);
@@ -64,7 +73,11 @@ describe('ratio targets (≥ 1.5× and ≥ 2× oidc-provider)', () => {
       [figure(0), figure(1000)],
     ]) {
       const target = only(evaluate([row('cc-basic', ours, peer)]), 'client_credentials (Basic)');
-      expect(target).toEqual({ name: 'client_credentials (Basic) ≥ 1.5× oidc-provider in-memory', met: null, detail: 'no figure on one side' });
+      expect(target).toEqual({
+        name: 'client_credentials (Basic) ≥ 1.5× oidc-provider in-memory',
+        met: null,
+        detail: 'no figure on one side',
+      });
     }
   });
 
@@ -77,7 +90,9 @@ describe('latency targets (p99 < 20 ms at 10 connections, < 50 ms at 50)', () =>
   const p99 = (id, value) => evaluate([row(id, figure(1000, { p99: value }))]).filter((target) => target.name.startsWith('p99'));
 
   it('is MET just under 20 ms and MISSED at exactly 20 ms', () => {
-    expect(p99('cc-private-key-jwt-rs384', 19.99)).toEqual([{ name: 'p99 < 20 ms at 10 connections (client_credentials, private_key_jwt RS384)', met: true, detail: 'p99 19.99 ms' }]);
+    expect(p99('cc-private-key-jwt-rs384', 19.99)).toEqual([
+      { name: 'p99 < 20 ms at 10 connections (client_credentials, private_key_jwt RS384)', met: true, detail: 'p99 19.99 ms' },
+    ]);
     expect(p99('cc-private-key-jwt-rs384', 20)[0].met).toBe(false);
     expect(p99('cc-private-key-jwt-es384', 20)[0].met).toBe(false);
     expect(p99('cc-private-key-jwt-es384', 12)[0].met).toBe(true);
@@ -85,14 +100,22 @@ describe('latency targets (p99 < 20 ms at 10 connections, < 50 ms at 50)', () =>
   });
 
   it('judges the high-concurrency rows against 50 ms, MISSED at exactly 50 ms', () => {
-    expect(p99('cc-private-key-jwt-rs384-c50', 30)).toEqual([{ name: 'p99 < 50 ms at 50 connections (client_credentials, private_key_jwt RS384, high concurrency)', met: true, detail: 'p99 30 ms' }]);
+    expect(p99('cc-private-key-jwt-rs384-c50', 30)).toEqual([
+      {
+        name: 'p99 < 50 ms at 50 connections (client_credentials, private_key_jwt RS384, high concurrency)',
+        met: true,
+        detail: 'p99 30 ms',
+      },
+    ]);
     expect(p99('cc-private-key-jwt-rs384-c50', 49.9)[0].met).toBe(true);
     expect(p99('cc-private-key-jwt-rs384-c50', 50)[0].met).toBe(false);
     expect(p99('cc-basic-c50', 50)[0].met).toBe(false);
   });
 
   it('names the connections the row ran at', () => {
-    expect(evaluate([row('cc-private-key-jwt-rs384', figure(1000), null, 16)])[1].name).toBe('p99 < 20 ms at 16 connections (client_credentials, private_key_jwt RS384)');
+    expect(evaluate([row('cc-private-key-jwt-rs384', figure(1000), null, 16)])[1].name).toBe(
+      'p99 < 20 ms at 16 connections (client_credentials, private_key_jwt RS384)',
+    );
   });
 
   it('has no latency target for a row with no figure of ours (Basic is not offered by smart-auth)', () => {
@@ -135,18 +158,26 @@ describe('token issuance per core ≥ 75% of the RS256 signing ceiling', () => {
   it('prefers the RS256-access-token row and falls back to the RS384 row', () => {
     const both = [row('cc-private-key-jwt-rs384', figure(3500)), row('cc-rs256-access-tokens', figure(1000))];
     expect(issuance(both, ceiling(4000)).met).toBe(false);
-    expect(issuance([row('cc-private-key-jwt-rs384', figure(3500))], ceiling(4000))).toMatchObject({ met: true, detail: expect.stringContaining(TITLES['cc-private-key-jwt-rs384']) });
+    expect(issuance([row('cc-private-key-jwt-rs384', figure(3500))], ceiling(4000))).toMatchObject({
+      met: true,
+      detail: expect.stringContaining(TITLES['cc-private-key-jwt-rs384']),
+    });
   });
 
   it('is left out without the crypto ceiling or without a figure of ours', () => {
     expect(issuance([row('cc-rs256-access-tokens', figure(3000))], [])).toBeUndefined();
-    expect(issuance([row('cc-rs256-access-tokens', figure(3000))], [{ name: 'RS256 sign, thread pool', opsPerSecond: 10 }])).toBeUndefined();
+    expect(
+      issuance([row('cc-rs256-access-tokens', figure(3000))], [{ name: 'RS256 sign, thread pool', opsPerSecond: 10 }]),
+    ).toBeUndefined();
     expect(issuance([row('cc-rs256-access-tokens', { error: 'failed' })], ceiling(4000))).toBeUndefined();
   });
 });
 
 describe('a guarded FHIR read costs ≤ 15% of the unguarded read', () => {
-  const guard = (guarded, unguarded) => evaluate([row('fhir-read', guarded), row('fhir-read-unguarded', unguarded)]).find((target) => target.name.startsWith('a guarded FHIR read'));
+  const guard = (guarded, unguarded) =>
+    evaluate([row('fhir-read', guarded), row('fhir-read-unguarded', unguarded)]).find((target) =>
+      target.name.startsWith('a guarded FHIR read'),
+    );
 
   it('is MET under 15% and MISSED above', () => {
     expect(guard(figure(9000), figure(10000)).met).toBe(true);
@@ -180,7 +211,11 @@ describe('a guarded FHIR read costs ≤ 15% of the unguarded read', () => {
 describe('ES384 client assertions reported separately', () => {
   it('is MET whenever the ES384 row has a figure of ours, and left out otherwise', () => {
     const targets = evaluate([row('cc-private-key-jwt-es384', figure(1018, { p99: 25 }), figure(1070))]);
-    expect(targets.find((target) => target.name.startsWith('ES384'))).toEqual({ name: 'ES384 client assertions reported separately from RS384', met: true, detail: 'ours 1018/s, p99 25 ms' });
+    expect(targets.find((target) => target.name.startsWith('ES384'))).toEqual({
+      name: 'ES384 client assertions reported separately from RS384',
+      met: true,
+      detail: 'ours 1018/s, p99 25 ms',
+    });
     expect(evaluate([row('cc-private-key-jwt-es384', { error: 'failed' })])).toEqual([]);
   });
 });

@@ -15,7 +15,12 @@ export const JWT_RESOURCE = 'https://fhir.bench.invalid/fhir';
 export const OPAQUE_RESOURCE = 'urn:bench:opaque';
 const SCOPE = 'system/Patient.rs system/Observation.rs';
 
-const signingKey = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'peer-rs256', alg: 'RS256', use: 'sig' };
+const signingKey = {
+  ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+  kid: 'peer-rs256',
+  alg: 'RS256',
+  use: 'sig',
+};
 
 const backendClient = (extra) => ({
   grant_types: ['client_credentials'],
@@ -28,7 +33,11 @@ const backendClient = (extra) => ({
 const provider = new Provider(issuer, {
   jwks: { keys: [signingKey] },
   clients: [
-    backendClient({ client_id: clients.basic.clientId, client_secret: clients.basic.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }),
+    backendClient({
+      client_id: clients.basic.clientId,
+      client_secret: clients.basic.clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+    }),
     backendClient({
       client_id: clients.rs384.clientId,
       token_endpoint_auth_method: 'private_key_jwt',

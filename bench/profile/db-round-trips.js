@@ -17,10 +17,18 @@ const log = (line) => process.stdout.write(`${line}\n`);
 async function main() {
   const settings = readSettings();
   const requests = Number(process.env.BENCH_ROUND_TRIP_REQUESTS || 200);
-  const rows = ROWS.filter((row) => !row.ceiling && !row.connections && !row.peerFrom && !row.optional && (settings.only.length === 0 || settings.only.includes(row.id)));
+  const rows = ROWS.filter(
+    (row) =>
+      !row.ceiling && !row.connections && !row.peerFrom && !row.optional && (settings.only.length === 0 || settings.only.includes(row.id)),
+  );
   const work = makeWorkDir();
   const stops = [];
-  const lines = [`# PostgreSQL round trips per request`, '', `${requests} sequential requests per scenario, one connection; \`node bench/profile/db-round-trips.js\`.`, ''];
+  const lines = [
+    `# PostgreSQL round trips per request`,
+    '',
+    `${requests} sequential requests per scenario, one connection; \`node bench/profile/db-round-trips.js\`.`,
+    '',
+  ];
   try {
     const database = await startDatabase(settings, work.dir);
     stops.push(() => database.stop());
@@ -37,9 +45,15 @@ async function main() {
       const result = await runOnce({ url: scenario.url, connections: 1, amount: requests, plan });
       const { roundTrips, statements } = counter.snapshot();
       const answered = result.responses || 1;
-      lines.push(`## ${row.title}`, '', `${(roundTrips / answered).toFixed(2)} round trips per request (${answered} responses, ${result.errors} errors)`, '');
+      lines.push(
+        `## ${row.title}`,
+        '',
+        `${(roundTrips / answered).toFixed(2)} round trips per request (${answered} responses, ${result.errors} errors)`,
+        '',
+      );
       lines.push('| per request | statement |', '|---:|---|');
-      for (const [text, count] of statements.slice(0, 12)) lines.push(`| ${(count / answered).toFixed(2)} | \`${text.replace(/\|/g, '\\|')}\` |`);
+      for (const [text, count] of statements.slice(0, 12))
+        lines.push(`| ${(count / answered).toFixed(2)} | \`${text.replace(/\|/g, '\\|')}\` |`);
       lines.push('');
       log(`${row.title}: ${(roundTrips / answered).toFixed(2)} round trips/request`);
     }

@@ -42,21 +42,41 @@ const n = Number(process.env.COUNT || 2000);
 
 console.log('Client assertion key (PrivateKeyJwtAuthenticator.verify imports it on every request):');
 await measure('  RSA JWK, jose importJWK (per request today)', n, () => jose.importJWK({ ...rsaJwk, alg: 'RS384' }, 'RS384'));
-await measure('  P-384 JWK, jose importJWK (per request today)', Math.ceil(n / 4), () => jose.importJWK({ ...p384Jwk, alg: 'ES384' }, 'ES384'));
+await measure('  P-384 JWK, jose importJWK (per request today)', Math.ceil(n / 4), () =>
+  jose.importJWK({ ...p384Jwk, alg: 'ES384' }, 'ES384'),
+);
 await measure('  RSA JWK, crypto.createPublicKey (once per key if cached)', n, async () => createPublicKey({ key: rsaJwk, format: 'jwk' }));
 console.log('Client assertion signature, RS384:');
 await measure('  jose jwtVerify over WebCrypto (today)', n, () => jose.jwtVerify(rs384Assertion, rsaVerifyKey));
-await measure('  crypto.verify with a callback (thread pool)', n, () => new Promise((resolve) => verify('sha384', data, rsa.publicKey, rs384Signature, resolve)));
+await measure(
+  '  crypto.verify with a callback (thread pool)',
+  n,
+  () => new Promise((resolve) => verify('sha384', data, rsa.publicKey, rs384Signature, resolve)),
+);
 console.log('Access token signature, ES256:');
-await measure('  jose SignJWT over WebCrypto (KeysService.sign today)', n, () => new jose.SignJWT({ scope: 'system/Patient.rs' }).setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'at+jwt' }).sign(es256Key));
-await measure('  crypto.sign with a callback (thread pool)', n, () => new Promise((resolve) => sign('sha256', data, { key: p256.privateKey, dsaEncoding: 'ieee-p1363' }, resolve)));
-await measure('  crypto.verify, synchronous (passport-jwt in the FHIR guard)', n, async () => verify('sha256', data, { key: p256.publicKey, dsaEncoding: 'ieee-p1363' }, es256Signature));
+await measure('  jose SignJWT over WebCrypto (KeysService.sign today)', n, () =>
+  new jose.SignJWT({ scope: 'system/Patient.rs' }).setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'at+jwt' }).sign(es256Key),
+);
+await measure(
+  '  crypto.sign with a callback (thread pool)',
+  n,
+  () => new Promise((resolve) => sign('sha256', data, { key: p256.privateKey, dsaEncoding: 'ieee-p1363' }, resolve)),
+);
+await measure('  crypto.verify, synchronous (passport-jwt in the FHIR guard)', n, async () =>
+  verify('sha256', data, { key: p256.publicKey, dsaEncoding: 'ieee-p1363' }, es256Signature),
+);
 await measure('  Map lookup of an already verified token (a verified-token cache)', n, async () => new Map([['t', 1]]).get('t'));
 
 const helmet = require('helmet');
-const options = { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'self'"], formAction: null, upgradeInsecureRequests: null } } };
+const options = {
+  contentSecurityPolicy: {
+    directives: { defaultSrc: ["'self'"], frameAncestors: ["'self'"], formAction: null, upgradeInsecureRequests: null },
+  },
+};
 const response = { setHeader() {}, removeHeader() {} };
 const built = helmet(options);
 console.log('Security headers:');
-await measure('  helmet(options)(req, res) per request (@fastify/helmet today)', n, async () => helmet(options)({}, response, () => undefined));
+await measure('  helmet(options)(req, res) per request (@fastify/helmet today)', n, async () =>
+  helmet(options)({}, response, () => undefined),
+);
 await measure('  helmet built once, applied per request', n, async () => built({}, response, () => undefined));

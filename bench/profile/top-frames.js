@@ -59,7 +59,9 @@ function summarise(profile, count, filter) {
       .filter(([name]) => !skip(name) && (!filter || name.includes(filter)))
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([name, micros]) => `${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+      .map(
+        ([name, micros]) => `${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+      );
   const idle = [...bySelf].filter(([name]) => /^\((idle|program|garbage collector)\)/.test(name));
   return [
     `Sampled ${(total / 1e6).toFixed(1)} s; ${idle.map(([name, micros]) => `${name.split(' ')[0]} ${((micros / total) * 100).toFixed(1)}%`).join(', ')}`,

@@ -48,7 +48,9 @@ async function load(databaseUrl, { patients, perPatient }, log) {
     );
     await client.query('ANALYZE fhir_resources');
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM fhir_resources WHERE resource_type = 'Observation'`);
-    log(`  store: ${rows[0].n} Observations (${patients} bench patients × ${perPatient} loaded in ${Math.round((Date.now() - started) / 1000)} s)`);
+    log(
+      `  store: ${rows[0].n} Observations (${patients} bench patients × ${perPatient} loaded in ${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   } finally {
     await client.end();
   }

@@ -4,7 +4,17 @@ const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const { clientKey } = require('../lib/assertions');
 const { startOurServers } = require('../lib/our-server');
-const { basicAuthorization, expectStatus, fixedPlan, form, introspection, json, pooledFormPlan, tokenResponse, FORM } = require('../lib/plans');
+const {
+  basicAuthorization,
+  expectStatus,
+  fixedPlan,
+  form,
+  introspection,
+  json,
+  pooledFormPlan,
+  tokenResponse,
+  FORM,
+} = require('../lib/plans');
 const { SmartApi } = require('../fixtures/smart-api');
 const { Browser, mintCodes, parseForm, pkce } = require('../fixtures/browser-flow');
 const { duringFlood } = require('../lib/flood');
@@ -75,7 +85,9 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
   const api = new SmartApi({ baseUrl, publicUrl: server.publicUrl, adminToken: server.adminToken });
   const scenario = (prepare, extra = {}) => ({ url: baseUrl, pid: server.servers[0].handle.pid, prepare, ...extra });
   const scenarios = {
-    discovery: scenario(fixedPlan({ path: '/fhir/.well-known/smart-configuration', check: expectStatus(200, (body) => !!json(body)?.token_endpoint) })),
+    discovery: scenario(
+      fixedPlan({ path: '/fhir/.well-known/smart-configuration', check: expectStatus(200, (body) => !!json(body)?.token_endpoint) }),
+    ),
     jwks: scenario(fixedPlan({ path: '/.well-known/jwks.json', check: expectStatus(200, (body) => Array.isArray(json(body)?.keys)) })),
   };
 
@@ -97,7 +109,17 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       const flood = await signInFlood(api);
       scenarios['cc-basic-login-flood'] = scenario(ccBasic, {
         around: (work) =>
-          duringFlood({ ...flood, onSummary: ({ attempts, counts }) => (scenarios['cc-basic-login-flood'].note = `ours: ${attempts} sign-ins by ${flood.concurrency} sprayers during the row (${Object.entries(counts).map(([status, n]) => `${n}× ${status}`).join(', ')}); 503 = refused by the bounded argon2 queue`) }, work),
+          duringFlood(
+            {
+              ...flood,
+              onSummary: ({ attempts, counts }) =>
+                (scenarios['cc-basic-login-flood'].note =
+                  `ours: ${attempts} sign-ins by ${flood.concurrency} sprayers during the row (${Object.entries(counts)
+                    .map(([status, n]) => `${n}× ${status}`)
+                    .join(', ')}); 503 = refused by the bounded argon2 queue`),
+            },
+            work,
+          ),
       });
     }
   }
@@ -125,7 +147,12 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
     });
     stops.unshift(() => rs256.stop());
-    scenarios['cc-rs256-access-tokens'] = { url: rs256.servers[0].baseUrl, pid: rs256.servers[0].handle.pid, prepare: ccPlan(rs384), note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)' };
+    scenarios['cc-rs256-access-tokens'] = {
+      url: rs256.servers[0].baseUrl,
+      pid: rs256.servers[0].handle.pid,
+      prepare: ccPlan(rs384),
+      note: 'ours: ACCESS_TOKEN_SIGNING_ALG=RS256 (a second process on the same database)',
+    };
   }
 
   let logInfo = null;
@@ -140,12 +167,29 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       shared: { publicUrl: server.publicUrl, adminToken: server.adminToken, cookieSecret: server.cookieSecret },
     });
     stops.unshift(() => logInfo.stop());
-    scenarios['jwks-log-info'] = { ...scenarios.jwks, url: logInfo.servers[0].baseUrl, pid: logInfo.servers[0].handle.pid, note: 'ours: a second process at LOG_LEVEL=info' };
+    scenarios['jwks-log-info'] = {
+      ...scenarios.jwks,
+      url: logInfo.servers[0].baseUrl,
+      pid: logInfo.servers[0].handle.pid,
+      note: 'ours: a second process at LOG_LEVEL=info',
+    };
   }
 
   const backendToken = () => api.backendToken(rs384, BACKEND_SCOPE);
   let patientId = null;
-  if (needs(rows, 'fhir-read', 'fhir-read-unguarded', 'fhir-search', 'authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked', 'introspect-active-log-info')) {
+  if (
+    needs(
+      rows,
+      'fhir-read',
+      'fhir-read-unguarded',
+      'fhir-search',
+      'authorization-code',
+      'refresh-token',
+      'introspect-active',
+      'introspect-revoked',
+      'introspect-active-log-info',
+    )
+  ) {
     try {
       patientId = await api.createPatient(await backendToken());
     } catch (error) {
@@ -157,7 +201,9 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
     check: expectStatus(200, (body) => typeof json(body)?.resourceType === 'string'),
   });
   const noPatient = { unavailable: 'no Patient could be created through the FHIR API' };
-  scenarios['fhir-read'] = patientId ? scenario(fhirPlan(`/fhir/Patient/${patientId}`), { note: 'ours: system/Patient.rs backend token' }) : noPatient;
+  scenarios['fhir-read'] = patientId
+    ? scenario(fhirPlan(`/fhir/Patient/${patientId}`), { note: 'ours: system/Patient.rs backend token' })
+    : noPatient;
   scenarios['fhir-search'] = patientId ? scenario(fhirPlan(`/fhir/Patient?_id=${patientId}`)) : noPatient;
   scenarios['fhir-read-unguarded'] = noPatient;
   if (patientId && needs(rows, 'fhir-read-unguarded')) {
@@ -197,7 +243,8 @@ async function prepareOurs({ settings, server, databaseUrl, workDir, rows, log, 
       Object.assign(scenarios, await appScenarios({ api, patientId: appPatientId, settings, log, scenario, logInfo }));
     } catch (error) {
       log(`  user-facing flow unavailable: ${error.message}`);
-      for (const id of ['authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked']) scenarios[id] = { unavailable: `preparation failed: ${error.message}` };
+      for (const id of ['authorization-code', 'refresh-token', 'introspect-active', 'introspect-revoked'])
+        scenarios[id] = { unavailable: `preparation failed: ${error.message}` };
     }
   }
   return scenarios;
@@ -216,7 +263,13 @@ async function appScenarios({ api, patientId, settings, log, scenario, logInfo }
   const revoked = await exchange();
   await api.revoke(flow.app, revoked.access_token);
   const introspect = (token, isActive) =>
-    fixedPlan({ method: 'POST', path: '/introspect', headers: { authorization: basic, 'content-type': FORM }, body: form({ token }), check: introspection(isActive) });
+    fixedPlan({
+      method: 'POST',
+      path: '/introspect',
+      headers: { authorization: basic, 'content-type': FORM },
+      body: form({ token }),
+      check: introspection(isActive),
+    });
 
   // Rotation: every response's refresh_token goes back into the queue, so each connection walks its own chain.
   const refreshQueue = [];
@@ -231,7 +284,10 @@ async function appScenarios({ api, patientId, settings, log, scenario, logInfo }
           method: 'POST',
           path: '/token',
           headers: { authorization: basic, 'content-type': FORM },
-          setupRequest: (request) => ({ ...request, body: form({ grant_type: 'refresh_token', refresh_token: refreshQueue.shift() ?? 'queue-empty' }) }),
+          setupRequest: (request) => ({
+            ...request,
+            body: form({ grant_type: 'refresh_token', refresh_token: refreshQueue.shift() ?? 'queue-empty' }),
+          }),
           onResponse: (status, body) => {
             const next = json(body)?.refresh_token;
             if (status === 200 && next) refreshQueue.push(next);
@@ -245,7 +301,12 @@ async function appScenarios({ api, patientId, settings, log, scenario, logInfo }
   const introspectActive = introspect(active.access_token, true);
   const extra = {};
   if (logInfo) {
-    extra['introspect-active-log-info'] = { url: logInfo.servers[0].baseUrl, pid: logInfo.servers[0].handle.pid, prepare: introspectActive, note: 'ours: a second process at LOG_LEVEL=info (one JSON line per request to a file)' };
+    extra['introspect-active-log-info'] = {
+      url: logInfo.servers[0].baseUrl,
+      pid: logInfo.servers[0].handle.pid,
+      prepare: introspectActive,
+      note: 'ours: a second process at LOG_LEVEL=info (one JSON line per request to a file)',
+    };
   }
   return {
     ...extra,
@@ -257,11 +318,16 @@ async function appScenarios({ api, patientId, settings, log, scenario, logInfo }
           const started = Date.now();
           const codes = await takeCodes(count);
           log(`    minted ${count} codes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-          return codes.map((code) => form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: flow.verifier }));
+          return codes.map((code) =>
+            form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: flow.verifier }),
+          );
         },
         check: tokenResponse,
       }),
-      { initialEstimate: 800, note: `ours: codes minted beforehand through GET /authorize with a signed-in session and a remembered grant (${flow.mintRate}/s); scope "${APP_SCOPE}" (id_token RS256 + refresh token)` },
+      {
+        initialEstimate: 800,
+        note: `ours: codes minted beforehand through GET /authorize with a signed-in session and a remembered grant (${flow.mintRate}/s); scope "${APP_SCOPE}" (id_token RS256 + refresh token)`,
+      },
     ),
     'refresh-token': scenario(refreshPlan, { note: 'ours: each connection rotates its own refresh-token chain' }),
     'introspect-active': scenario(introspectActive, { note: 'ours: JWT access token, signature + revocation check' }),

@@ -95,9 +95,13 @@ async function startPeer({ workDir }) {
       'cc-basic-c50': scenario(ccBasic, { connections: 'high' }),
       'cc-private-key-jwt-rs384': scenario(ccAssertion(clients.rs384)),
       'cc-private-key-jwt-es384': scenario(ccAssertion(clients.es384), { initialEstimate: 1500 }),
-      'introspect-active': scenario(introspect(opaqueToken, true), { note: 'peer: opaque token (oidc-provider does not introspect JWT access tokens)' }),
+      'introspect-active': scenario(introspect(opaqueToken, true), {
+        note: 'peer: opaque token (oidc-provider does not introspect JWT access tokens)',
+      }),
       'introspect-revoked': scenario(introspect(revokedToken, false), { note: 'peer: opaque token, revoked' }),
-      discovery: scenario(fixedPlan({ path: '/.well-known/openid-configuration', check: expectStatus(200) }), { note: 'peer: openid-configuration' }),
+      discovery: scenario(fixedPlan({ path: '/.well-known/openid-configuration', check: expectStatus(200) }), {
+        note: 'peer: openid-configuration',
+      }),
       jwks: scenario(fixedPlan({ path: '/jwks', check: expectStatus(200) })),
     },
   };

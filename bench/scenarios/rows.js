@@ -13,7 +13,11 @@ const ROWS = [
   // The same token request while 16 sprayers send wrong passwords to /login (argon2), each attempt from its own
   // X-Forwarded-For address so that no throttle stops it before the password check (issue 11 item 6).
   { id: 'cc-basic-login-flood', title: 'client_credentials, client_secret_basic, during a sign-in flood (16 sprayers)' },
-  { id: 'cc-rs256-access-tokens', title: 'client_credentials, private_key_jwt RS384, RS256 access tokens (like the peer)', peerFrom: 'cc-private-key-jwt-rs384' },
+  {
+    id: 'cc-rs256-access-tokens',
+    title: 'client_credentials, private_key_jwt RS384, RS256 access tokens (like the peer)',
+    peerFrom: 'cc-private-key-jwt-rs384',
+  },
   { id: 'authorization-code', title: 'authorization_code exchange (client_secret_basic, PKCE)' },
   { id: 'refresh-token', title: 'refresh_token rotation (client_secret_basic)' },
   { id: 'introspect-active', title: 'Introspection, active token (client_secret_basic caller)' },
@@ -26,11 +30,27 @@ const ROWS = [
   // Observations for the `-small` rows, then 200,000 (2,000 patients) are loaded for the `-large` rows.
   { id: 'fhir-scale-search-patient-small', title: 'FHIR search Observation?patient={id}&_count=10, 200 Observations stored', scale: true },
   { id: 'fhir-scale-search-code-small', title: 'FHIR search Observation?code={loinc}&_count=10, 200 Observations stored', scale: true },
-  { id: 'fhir-scale-search-patient-code-small', title: 'FHIR search Observation?patient={id}&code={loinc}, 200 Observations stored', scale: true },
+  {
+    id: 'fhir-scale-search-patient-code-small',
+    title: 'FHIR search Observation?patient={id}&code={loinc}, 200 Observations stored',
+    scale: true,
+  },
   { id: 'fhir-scale-read-small', title: 'FHIR read Observation/{id}, 200 Observations stored', scale: true },
-  { id: 'fhir-scale-search-patient-large', title: 'FHIR search Observation?patient={id}&_count=10, 200,000 Observations stored', scale: true },
-  { id: 'fhir-scale-search-code-large', title: 'FHIR search Observation?code={loinc}&_count=10 (1,000 matches), 200,000 Observations stored', scale: true },
-  { id: 'fhir-scale-search-patient-code-large', title: 'FHIR search Observation?patient={id}&code={loinc}, 200,000 Observations stored', scale: true },
+  {
+    id: 'fhir-scale-search-patient-large',
+    title: 'FHIR search Observation?patient={id}&_count=10, 200,000 Observations stored',
+    scale: true,
+  },
+  {
+    id: 'fhir-scale-search-code-large',
+    title: 'FHIR search Observation?code={loinc}&_count=10 (1,000 matches), 200,000 Observations stored',
+    scale: true,
+  },
+  {
+    id: 'fhir-scale-search-patient-code-large',
+    title: 'FHIR search Observation?patient={id}&code={loinc}, 200,000 Observations stored',
+    scale: true,
+  },
   { id: 'fhir-scale-read-large', title: 'FHIR read Observation/{id}, 200,000 Observations stored', scale: true },
   { id: 'cc-private-key-jwt-rs384-large', title: 'client_credentials, private_key_jwt RS384, 200,000 Observations stored', scale: true },
   { id: 'bare-nest', title: 'Framework ceiling: bare NestJS on Fastify, one JSON route', ceiling: true },

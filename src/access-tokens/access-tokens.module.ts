@@ -39,7 +39,9 @@ export class AccessTokensModule {
           provide: AccessTokenVerifier,
           useFactory: (): AccessTokenVerifier =>
             // Introspection answers `active: false` for revoked tokens, so it is preferred when both are given.
-            introspection ? new IntrospectionAccessTokenVerifier({ ...options, introspection }) : new JwksAccessTokenVerifier({ ...options, jwksUri: jwksUri as string }),
+            introspection
+              ? new IntrospectionAccessTokenVerifier({ ...options, introspection })
+              : new JwksAccessTokenVerifier({ ...options, jwksUri: jwksUri as string }),
         },
       ],
       exports: [AccessTokenVerifier],

@@ -24,7 +24,12 @@ export class LocalAccessTokenVerifier extends SignedAccessTokenVerifier {
     config: AppConfig,
     clock: Clock,
   ) {
-    super({ ...DEFAULT_ACCESS_TOKEN_CACHE, max: config.caches.tokenMax, stateTtlMs: config.caches.tokenStateMs }, config.issuer, undefined, clock);
+    super(
+      { ...DEFAULT_ACCESS_TOKEN_CACHE, max: config.caches.tokenMax, stateTtlMs: config.caches.tokenStateMs },
+      config.issuer,
+      undefined,
+      clock,
+    );
   }
 
   protected verifyJwt(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
@@ -42,7 +47,12 @@ export class LocalAccessTokenVerifier extends SignedAccessTokenVerifier {
     if (state.revoked) return true;
     // Access ends when the decision behind it ends: asked on every use, through the clients module's own caches, so that disabling a client or a
     // user in this process ends its tokens at once (CLIENT_CACHE_MS in other processes).
-    entry.holder ??= { clientId: claims.client_id, subject: claims.sub, userRole: claims.user_role, restrictedToPatients: claims.restricted_to_patients };
+    entry.holder ??= {
+      clientId: claims.client_id,
+      subject: claims.sub,
+      userRole: claims.user_role,
+      restrictedToPatients: claims.restricted_to_patients,
+    };
     return !(await this.holders.isActive(entry.holder));
   }
 }

@@ -3,8 +3,16 @@ const MAX_BYTES = 1024 * 1024;
 const TIMEOUT_MS = 5000;
 
 /** One bounded JSON exchange with the authorization server: 5 s, at most 1 MiB, no redirects followed. */
-export async function fetchJson(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<unknown> {
-  const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS), headers: { Accept: 'application/json', ...init.headers } });
+export async function fetchJson(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<unknown> {
+  const response = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+    headers: { Accept: 'application/json', ...init.headers },
+  });
   if (!response.ok) {
     await response.body?.cancel();
     throw new Error(`${url} answered ${response.status}`);

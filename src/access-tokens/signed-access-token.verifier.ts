@@ -1,6 +1,13 @@
 import { errors, JWTPayload, JWTVerifyOptions } from 'jose';
 import { AccessTokenCache, AccessTokenCacheSettings } from './access-token.cache';
-import { ACCESS_TOKEN_TYP, AccessTokenClaims, hasAudience, MAX_ACCESS_TOKEN_LENGTH, readAccessTokenClaims, REQUIRED_ACCESS_TOKEN_CLAIMS } from './access-token.claims';
+import {
+  ACCESS_TOKEN_TYP,
+  AccessTokenClaims,
+  hasAudience,
+  MAX_ACCESS_TOKEN_LENGTH,
+  readAccessTokenClaims,
+  REQUIRED_ACCESS_TOKEN_CLAIMS,
+} from './access-token.claims';
 import { AccessTokenCheck, AccessTokenVerdict, AccessTokenVerifier, EXPIRED, INVALID } from './access-token-verifier';
 
 export interface VerifiedEntry {

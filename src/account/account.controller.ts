@@ -42,7 +42,8 @@ export class AccountController {
     const signedIn = await this.signedIn(request, reply, body);
     if (!signedIn) return;
     const password = field(body.password) ?? '';
-    if (password !== (field(body.password_confirmation) ?? password)) return this.render(reply, signedIn, { passwordError: 'The two new passwords do not match.' }, 400);
+    if (password !== (field(body.password_confirmation) ?? password))
+      return this.render(reply, signedIn, { passwordError: 'The two new passwords do not match.' }, 400);
     const outcome = await this.account.changePassword(signedIn, field(body.current_password) ?? '', password, request.ip);
     if (outcome.kind === 'changed') return seeOther(reply, '/account?done=password');
     if (outcome.kind === 'weak') return this.render(reply, signedIn, { passwordError: outcome.message }, 400);
@@ -64,7 +65,11 @@ export class AccountController {
     const signedIn = await this.signedIn(request, reply, body);
     if (!signedIn) return;
     if (!(await this.account.endSession(signedIn, field(body.session_id) ?? '', request.ip))) {
-      throw new PageError(404, 'Not found', 'That session does not exist, has already ended, or is the one you are using (sign out instead).');
+      throw new PageError(
+        404,
+        'Not found',
+        'That session does not exist, has already ended, or is the one you are using (sign out instead).',
+      );
     }
     seeOther(reply, '/account?done=session#sessions');
   }
@@ -76,11 +81,17 @@ export class AccountController {
       seeOther(reply, SIGN_IN);
       return null;
     }
-    if (!this.browser.sessionCsrfValid(signedIn, body?.csrf_token)) throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
+    if (!this.browser.sessionCsrfValid(signedIn, body?.csrf_token))
+      throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
     return signedIn;
   }
 
-  private async render(reply: FastifyReply, signedIn: SignedInUser, extra: { notice?: string; passwordError?: string }, status = 200): Promise<void> {
+  private async render(
+    reply: FastifyReply,
+    signedIn: SignedInUser,
+    extra: { notice?: string; passwordError?: string },
+    status = 200,
+  ): Promise<void> {
     const [sessions, security] = await Promise.all([this.account.sessionsOf(signedIn), this.account.securityOf(signedIn)]);
     sendPage(
       reply,

@@ -27,7 +27,10 @@ export class AccountModule implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes used and expired reset links (after a day) and old reset-request counts once an hour. */
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.resets.purgeOld().catch((error: Error) => this.logger.warn(`Purge failed: ${error.message}`)), PURGE_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.resets.purgeOld().catch((error: Error) => this.logger.warn(`Purge failed: ${error.message}`)),
+      PURGE_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 

@@ -51,7 +51,12 @@ export class AccountService {
   async securityOf(signedIn: SignedInUser): Promise<SecurityOverview> {
     const { user } = signedIn;
     const [authenticatorApp, passkeys] = await Promise.all([this.totp.isEnrolled(user.id), this.passkeys.list(user.id)]);
-    return { localPassword: hasLocalPassword(user), authenticatorApp, passkeysAvailable: this.passkeys.available, passkeys: passkeys.length };
+    return {
+      localPassword: hasLocalPassword(user),
+      authenticatorApp,
+      passkeysAvailable: this.passkeys.available,
+      passkeys: passkeys.length,
+    };
   }
 
   async sessionsOf(signedIn: SignedInUser): Promise<SessionRow[]> {
@@ -90,20 +95,38 @@ export class AccountService {
     }
     if (verified?.id !== user.id) {
       await this.throttle.recordFailure(user.username, ip);
-      await this.audit.record({ event: 'password_changed', outcome: 'failure', userId: user.id, ip, detail: { reason: 'wrong_current_password' } });
+      await this.audit.record({
+        event: 'password_changed',
+        outcome: 'failure',
+        userId: user.id,
+        ip,
+        detail: { reason: 'wrong_current_password' },
+      });
       return { kind: 'wrong' };
     }
     await this.throttle.clearAccount(user.username, ip);
     await this.users.resetPassword(user.id, newPassword);
     const sessionsEnded = await this.sessions.endAllForUser(user.id, signedIn.session.id);
-    await this.audit.record({ event: 'password_changed', outcome: 'success', userId: user.id, ip, detail: { sessions_ended: sessionsEnded } });
+    await this.audit.record({
+      event: 'password_changed',
+      outcome: 'success',
+      userId: user.id,
+      ip,
+      detail: { sessions_ended: sessionsEnded },
+    });
     return { kind: 'changed', sessionsEnded };
   }
 
   /** Ends every session of the person but this one; online_access refresh tokens hanging on them stop working. */
   async endOtherSessions(signedIn: SignedInUser, ip: string): Promise<number> {
     const ended = await this.sessions.endAllForUser(signedIn.user.id, signedIn.session.id);
-    await this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: ended } });
+    await this.audit.record({
+      event: 'sessions_ended',
+      outcome: 'success',
+      userId: signedIn.user.id,
+      ip,
+      detail: { sessions_ended: ended },
+    });
     return ended;
   }
 
@@ -111,7 +134,14 @@ export class AccountService {
   async endSession(signedIn: SignedInUser, sessionId: string, ip: string): Promise<boolean> {
     if (sessionId === signedIn.session.id) return false;
     const ended = await this.sessions.endForUser(signedIn.user.id, sessionId);
-    if (ended) await this.audit.record({ event: 'sessions_ended', outcome: 'success', userId: signedIn.user.id, ip, detail: { sessions_ended: 1, session_id: sessionId } });
+    if (ended)
+      await this.audit.record({
+        event: 'sessions_ended',
+        outcome: 'success',
+        userId: signedIn.user.id,
+        ip,
+        detail: { sessions_ended: 1, session_id: sessionId },
+      });
     return ended;
   }
 }

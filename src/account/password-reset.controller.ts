@@ -38,16 +38,21 @@ export class PasswordResetController {
     this.configured();
     const form = body && typeof body === 'object' ? body : {};
     const returnTo = localReturnTo(form.return_to);
-    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return this.showRequestForm(request, reply, returnTo, 'The form expired. Please try again.', 400);
+    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token))
+      return this.showRequestForm(request, reply, returnTo, 'The form expired. Please try again.', 400);
     const identifier = (field(form.username) || field(form.email) || '').trim();
-    if (!identifier || identifier.length > 254 || !isStorableText(identifier)) return this.showRequestForm(request, reply, returnTo, 'Enter your username or e-mail address.', 400);
+    if (!identifier || identifier.length > 254 || !isStorableText(identifier))
+      return this.showRequestForm(request, reply, returnTo, 'Enter your username or e-mail address.', 400);
     // The address limit is the only answer that differs, and it says nothing about any account.
     if (!(await this.resets.admit(request.ip))) {
       reply.header('Retry-After', String(RESET_LIMITS.windowSeconds));
       return this.showRequestForm(request, reply, returnTo, 'Too many reset requests came from your network. Please try again later.', 429);
     }
     this.resets.request(identifier, request.ip, returnTo, this.sessions.browserBinding(request, reply));
-    sendPage(reply, 'password-reset-sent', 'Check your e-mail', { minutes: RESET_LIMITS.linkLifetimeSeconds / 60, signInUrl: signInLink(returnTo) });
+    sendPage(reply, 'password-reset-sent', 'Check your e-mail', {
+      minutes: RESET_LIMITS.linkLifetimeSeconds / 60,
+      signInUrl: signInLink(returnTo),
+    });
   }
 
   /** Opening the link only shows the form (mail scanners follow links); the POST uses the link up. */
@@ -64,8 +69,10 @@ export class PasswordResetController {
     const form = body && typeof body === 'object' ? body : {};
     const token = field(form.token) ?? '';
     const password = field(form.password) ?? '';
-    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return this.showPasswordForm(request, reply, token, 'The form expired. Please try again.', 400);
-    if (password !== (field(form.password_confirmation) ?? password)) return this.showPasswordForm(request, reply, token, 'The two passwords do not match.', 400);
+    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token))
+      return this.showPasswordForm(request, reply, token, 'The form expired. Please try again.', 400);
+    if (password !== (field(form.password_confirmation) ?? password))
+      return this.showPasswordForm(request, reply, token, 'The two passwords do not match.', 400);
     const outcome = await this.resets.complete(token, password, request.ip, this.sessions.browserBinding(request, reply));
     if (outcome.kind === 'invalid') throw new PageError(400, 'Link expired', EXPIRED);
     if (outcome.kind === 'weak') return this.showPasswordForm(request, reply, token, outcome.message, 400);
@@ -78,11 +85,23 @@ export class PasswordResetController {
 
   private showRequestForm(request: FastifyRequest, reply: FastifyReply, returnTo: string | null, error?: string, status = 200): void {
     const csrfToken = this.sessions.anonymousCsrfToken(request, reply);
-    sendPage(reply, 'password-reset-request', 'Reset your password', { csrfToken, returnTo, error, signInUrl: signInLink(returnTo) }, status);
+    sendPage(
+      reply,
+      'password-reset-request',
+      'Reset your password',
+      { csrfToken, returnTo, error, signInUrl: signInLink(returnTo) },
+      status,
+    );
   }
 
   private showPasswordForm(request: FastifyRequest, reply: FastifyReply, token: string, error?: string, status = 200): void {
     const csrfToken = this.sessions.anonymousCsrfToken(request, reply);
-    sendPage(reply, 'password-reset-form', 'Choose a new password', { csrfToken, token, error, hint: POLICY_HINT, minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }, status);
+    sendPage(
+      reply,
+      'password-reset-form',
+      'Choose a new password',
+      { csrfToken, token, error, hint: POLICY_HINT, minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH },
+      status,
+    );
   }
 }

@@ -1,7 +1,11 @@
 import { UserEntity } from '../clients/user.entity';
 
 /** The reset e-mail: plain text, so nothing in it is rendered or fetched by the mail client. */
-export function resetMail(user: Pick<UserEntity, 'displayName' | 'username'>, link: string, minutes: number): { subject: string; text: string } {
+export function resetMail(
+  user: Pick<UserEntity, 'displayName' | 'username'>,
+  link: string,
+  minutes: number,
+): { subject: string; text: string } {
   return {
     subject: 'Reset your password',
     text: [
@@ -19,7 +23,10 @@ export function resetMail(user: Pick<UserEntity, 'displayName' | 'username'>, li
 }
 
 /** The answer to a reset request for someone who signs in through an identity provider: no link, where to go. */
-export function noLocalPasswordMail(user: Pick<UserEntity, 'displayName' | 'username'>, signInUrl: string): { subject: string; text: string } {
+export function noLocalPasswordMail(
+  user: Pick<UserEntity, 'displayName' | 'username'>,
+  signInUrl: string,
+): { subject: string; text: string } {
   return {
     subject: 'Your password is managed by your organisation',
     text: [

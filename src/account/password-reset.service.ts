@@ -76,7 +76,8 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const delivery = this.deliveries
       .run(() => this.deliver(identifier, ip, returnTo, browser))
       .catch((error: unknown) => {
-        if (error instanceof QueueBusyError) this.logger.warn('Password reset requests are arriving faster than mail can be sent; one was dropped');
+        if (error instanceof QueueBusyError)
+          this.logger.warn('Password reset requests are arriving faster than mail can be sent; one was dropped');
         else this.logger.error(`Password reset delivery failed: ${(error as Error).message}`);
       });
     this.pending.add(delivery);
@@ -106,10 +107,11 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const problem = this.users.passwordProblem(password, user);
     if (problem) return { kind: 'weak', message: problem };
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
-    const [redeemed]: [Array<{ user_id: string; return_to: string | null; return_browser: string | null }>, number] = await this.dataSource.query(
-      `UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id, return_to, return_browser`,
-      [hashToken(token as string)],
-    );
+    const [redeemed]: [Array<{ user_id: string; return_to: string | null; return_browser: string | null }>, number] =
+      await this.dataSource.query(
+        `UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id, return_to, return_browser`,
+        [hashToken(token as string)],
+      );
     if (redeemed.length === 0 || redeemed[0].user_id !== user.id) return { kind: 'invalid' };
     await this.users.resetPassword(user.id, password);
     await this.dataSource.query(`UPDATE password_reset_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
@@ -123,7 +125,9 @@ export class PasswordResetService implements BeforeApplicationShutdown {
 
   async purgeOld(): Promise<void> {
     await this.dataSource.query(`DELETE FROM password_reset_tokens WHERE coalesce(used_at, expires_at) < now() - interval '1 day'`);
-    await this.dataSource.query(`DELETE FROM password_reset_requests WHERE created_at < now() - make_interval(secs => $1)`, [RESET_LIMITS.windowSeconds]);
+    await this.dataSource.query(`DELETE FROM password_reset_requests WHERE created_at < now() - make_interval(secs => $1)`, [
+      RESET_LIMITS.windowSeconds,
+    ]);
   }
 
   /** Lets queued deliveries finish (at most a few seconds) before the database pool closes. */
@@ -137,7 +141,13 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const user = (await this.users.findByUsername(identifier)) ?? (await this.users.findByEmail(identifier));
     // The typed text is never recorded: it may be a password typed into the wrong field.
     if (!user?.enabled || !user.email) {
-      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user?.id ?? null, ip, detail: { reason: user ? 'no_email_or_disabled' : 'no_account' } });
+      await this.audit.record({
+        event: 'password_reset_requested',
+        outcome: 'failure',
+        userId: user?.id ?? null,
+        ip,
+        detail: { reason: user ? 'no_email_or_disabled' : 'no_account' },
+      });
       return;
     }
     if (!hasLocalPassword(user)) return this.explainNoLocalPassword(user, ip);
@@ -149,7 +159,13 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [user.id, RESET_LIMITS.windowSeconds, hashToken(token), returnTo, RESET_LIMITS.linkLifetimeSeconds, RESET_LIMITS.perAccount, browser],
     );
     if (issued.length === 0) {
-      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
+      await this.audit.record({
+        event: 'password_reset_requested',
+        outcome: 'failure',
+        userId: user.id,
+        ip,
+        detail: { reason: 'throttled' },
+      });
       return;
     }
     // The link is built from PUBLIC_URL, never from the request's Host header (a forged Host would mail the
@@ -159,7 +175,13 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       await this.mailer.send({ to: user.email, ...resetMail(user, link, RESET_LIMITS.linkLifetimeSeconds / 60) });
     } catch (error) {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
-      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'mail_failed' } });
+      await this.audit.record({
+        event: 'password_reset_requested',
+        outcome: 'failure',
+        userId: user.id,
+        ip,
+        detail: { reason: 'mail_failed' },
+      });
       return;
     }
     await this.audit.record({ event: 'password_reset_requested', outcome: 'success', userId: user.id, ip });
@@ -177,7 +199,13 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [`account:${user.id}`, RESET_LIMITS.windowSeconds, RESET_LIMITS.perAccount],
     );
     if (admitted.length === 0) {
-      await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'throttled' } });
+      await this.audit.record({
+        event: 'password_reset_requested',
+        outcome: 'failure',
+        userId: user.id,
+        ip,
+        detail: { reason: 'throttled' },
+      });
       return;
     }
     let mailed = true;
@@ -187,6 +215,12 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
       mailed = false;
     }
-    await this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId: user.id, ip, detail: { reason: 'no_local_password', mailed } });
+    await this.audit.record({
+      event: 'password_reset_requested',
+      outcome: 'failure',
+      userId: user.id,
+      ip,
+      detail: { reason: 'no_local_password', mailed },
+    });
   }
 }

@@ -6,7 +6,15 @@ import { OutboundPolicy } from '../common/outbound/outbound-policy';
 import { ClientMetadataDto } from './dto/client-metadata.dto';
 
 const RFC_FIELDS = [
-  'client_name', 'redirect_uris', 'token_endpoint_auth_method', 'grant_types', 'response_types', 'scope', 'jwks', 'jwks_uri', 'launch_url',
+  'client_name',
+  'redirect_uris',
+  'token_endpoint_auth_method',
+  'grant_types',
+  'response_types',
+  'scope',
+  'jwks',
+  'jwks_uri',
+  'launch_url',
 ] as const;
 
 /**
@@ -35,7 +43,8 @@ export function clientSettingsFrom(dto: ClientMetadataDto, existing: ClientEntit
     ...settings,
     ...(dto.access_token_ttl !== undefined ? { accessTokenTtl: dto.access_token_ttl } : {}),
     ...(dto.refresh_token_ttl !== undefined ? { refreshTokenTtl: dto.refresh_token_ttl } : {}),
-    allowRefreshTokens: dto.allow_refresh_tokens ?? (existing && dto.grant_types === undefined ? existing.allowRefreshTokens : settings.allowRefreshTokens),
+    allowRefreshTokens:
+      dto.allow_refresh_tokens ?? (existing && dto.grant_types === undefined ? existing.allowRefreshTokens : settings.allowRefreshTokens),
     ...(dto.may_create_launch_contexts !== undefined ? { mayCreateLaunchContexts: dto.may_create_launch_contexts } : {}),
     ...(dto.may_introspect_any_token !== undefined ? { mayIntrospectAnyToken: dto.may_introspect_any_token } : {}),
     ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),

@@ -22,7 +22,11 @@ export class AdminClientsController {
   @ApiOperation({ summary: 'Create a client; a generated client_secret is returned once' })
   async create(@Body() dto: CreateClientDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     try {
-      const created = await this.clients.create(clientSettingsFrom(dto, undefined, outboundPolicyOf(this.config)), { clientId: dto.client_id }, adminApi(ip));
+      const created = await this.clients.create(
+        clientSettingsFrom(dto, undefined, outboundPolicyOf(this.config)),
+        { clientId: dto.client_id },
+        adminApi(ip),
+      );
       return adminClientView(created.client, { clientSecret: created.clientSecret });
     } catch (error) {
       if (error instanceof ClientIdTakenError) throw new ConflictException(error.message);
@@ -72,11 +76,19 @@ export class AdminClientsController {
   @Post(':clientId/rotate-secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new client secret; the previous one stays valid for overlap_seconds (default 24 h)' })
-  async rotateSecret(@Param('clientId') clientId: string, @Body() dto: RotateSecretDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+  async rotateSecret(
+    @Param('clientId') clientId: string,
+    @Body() dto: RotateSecretDto,
+    @Ip() ip: string,
+  ): Promise<Record<string, unknown>> {
     await this.existing(clientId);
     const rotated = await this.clients.rotateSecret(clientId, dto?.overlap_seconds, adminApi(ip));
     if (!rotated) throw new ConflictException('The client does not authenticate with a secret');
-    return { client_id: clientId, client_secret: rotated.clientSecret, previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString() };
+    return {
+      client_id: clientId,
+      client_secret: rotated.clientSecret,
+      previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString(),
+    };
   }
 
   @Delete(':clientId')

@@ -1,4 +1,16 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  Ip,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { adminApi } from '../audit/audit.service';
 import { UserEntity } from '../clients/user.entity';
@@ -17,16 +29,19 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user (the password must meet the password policy and is stored as an argon2id hash)' })
   async create(@Body() dto: CreateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
-      this.users.create({
-        username: dto.username,
-        password: dto.password,
-        displayName: dto.display_name,
-        fhirUser: dto.fhir_user,
-        role: dto.role,
-        restrictedToPatients: dto.restricted_to_patients ?? null,
-        enabled: dto.enabled,
-        email: dto.email ?? null,
-      }, adminApi(ip)),
+      this.users.create(
+        {
+          username: dto.username,
+          password: dto.password,
+          displayName: dto.display_name,
+          fhirUser: dto.fhir_user,
+          role: dto.role,
+          restrictedToPatients: dto.restricted_to_patients ?? null,
+          enabled: dto.enabled,
+          email: dto.email ?? null,
+        },
+        adminApi(ip),
+      ),
     );
     return adminUserView(user);
   }
@@ -47,14 +62,18 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Update a user' })
   async update(@Param('id') id: string, @Body() dto: UpdateUserDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     const user = await this.guard(() =>
-      this.users.update(id, {
-        displayName: dto.display_name,
-        fhirUser: dto.fhir_user,
-        role: dto.role,
-        restrictedToPatients: dto.restricted_to_patients,
-        enabled: dto.enabled,
-        email: dto.email,
-      }, adminApi(ip)),
+      this.users.update(
+        id,
+        {
+          displayName: dto.display_name,
+          fhirUser: dto.fhir_user,
+          role: dto.role,
+          restrictedToPatients: dto.restricted_to_patients,
+          enabled: dto.enabled,
+          email: dto.email,
+        },
+        adminApi(ip),
+      ),
     );
     return adminUserView(this.found(user, id));
   }

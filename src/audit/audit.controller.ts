@@ -13,7 +13,10 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit trail: tokens issued, refreshed, revoked and introspected, failed authentication, reuse detection, consent, sign-in factors, passkeys, password resets, federated sign-ins, and changes to clients, users, resource servers and the brand' })
+  @ApiOperation({
+    summary:
+      'Audit trail: tokens issued, refreshed, revoked and introspected, failed authentication, reuse detection, consent, sign-in factors, passkeys, password resets, federated sign-ins, and changes to clients, users, resource servers and the brand',
+  })
   async list(
     @Query('client_id') clientId?: string,
     @Query('event') event?: string,

@@ -107,7 +107,12 @@ export class AuditService implements BeforeApplicationShutdown {
    * Its parameters are numbered from `firstParameter`. The event commits or fails with the statement; the caller
    * turns a failure of that statement into `writeError(…)`.
    */
-  eventPerRow(source: string, record: Pick<AuditRecord, 'event' | 'outcome' | 'clientId' | 'ip'>, detailColumns: Record<string, string>, firstParameter: number): StatementEvent {
+  eventPerRow(
+    source: string,
+    record: Pick<AuditRecord, 'event' | 'outcome' | 'clientId' | 'ip'>,
+    detailColumns: Record<string, string>,
+    firstParameter: number,
+  ): StatementEvent {
     const names = [source, ...Object.values(detailColumns)];
     if (!names.every((name) => SQL_NAME.test(name))) throw new Error('eventPerRow takes plain SQL names');
     const row = toRow(record);
@@ -127,7 +132,11 @@ export class AuditService implements BeforeApplicationShutdown {
   }
 
   async find(query: AuditQuery): Promise<AuditEventEntity[]> {
-    const builder = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event').orderBy('event.at', 'DESC').limit(query.limit);
+    const builder = this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .orderBy('event.at', 'DESC')
+      .limit(query.limit);
     if (query.clientId) builder.andWhere('event.client_id = :clientId', { clientId: query.clientId });
     if (query.event) builder.andWhere('event.event = :event', { event: query.event });
     if (query.before) builder.andWhere('event.at < :before', { before: query.before });
@@ -151,7 +160,14 @@ export class AuditService implements BeforeApplicationShutdown {
       return rows.map(() => null);
     } catch (error) {
       if (rows.length === 1 || isDatabaseUnavailable(error)) return rows.map(() => error);
-      return Promise.all(rows.map((row) => this.insert(null, [row]).then(() => null, (failure: unknown) => failure)));
+      return Promise.all(
+        rows.map((row) =>
+          this.insert(null, [row]).then(
+            () => null,
+            (failure: unknown) => failure,
+          ),
+        ),
+      );
     }
   }
 

@@ -50,7 +50,8 @@ export class AuthorizationFlowService {
     const step = await this.nextStep(request, who, choices, ip);
     // OIDC Core §3.1.2.6: with prompt=none nothing may be shown to the user.
     if (request.prompt.has('none') && step.kind === 'consent') throw this.fail(request, 'consent_required', 'Consent is required.');
-    if (request.prompt.has('none') && step.kind !== 'redirect') throw this.fail(request, 'interaction_required', 'A choice by the user is required.');
+    if (request.prompt.has('none') && step.kind !== 'redirect')
+      throw this.fail(request, 'interaction_required', 'A choice by the user is required.');
     return step;
   }
 
@@ -60,7 +61,8 @@ export class AuthorizationFlowService {
     let patient: PatientSummary | null = null;
     if (launched.patient) {
       // The EHR chooses the patient, but never beyond what the signed-in user may see.
-      if (!mayAccessPatient(user, launched.patient)) throw this.fail(request, 'access_denied', 'The signed-in user may not access the launch patient.');
+      if (!mayAccessPatient(user, launched.patient))
+        throw this.fail(request, 'access_denied', 'The signed-in user may not access the launch patient.');
       patient = (await this.directory.findPatient(launched.patient)) ?? { id: launched.patient, name: launched.patient };
     } else if (needsPatient(request.scopes)) {
       if (user.role === 'patient') {
@@ -80,7 +82,12 @@ export class AuthorizationFlowService {
       if (encounters.length > 0) {
         const chosen = encounters.find((item) => item.id === choices.encounter);
         if (!chosen) {
-          return { kind: 'encounter-picker', patient, encounters, error: choices.encounter ? 'Choose one of the listed encounters.' : undefined };
+          return {
+            kind: 'encounter-picker',
+            patient,
+            encounters,
+            error: choices.encounter ? 'Choose one of the listed encounters.' : undefined,
+          };
         }
         encounter = chosen.id;
       }
@@ -99,7 +106,12 @@ export class AuthorizationFlowService {
       // A remembered grant covering every requested scope skips the consent page (RFC 6749 §10.2).
       // Grants do not record a resource server, so a token for a registered one always asks (RFC 8707).
       remembered = await this.grants.findActive(user.id, request.client.clientId);
-      if (!remembered || request.prompt.has('consent') || request.resourceServer !== undefined || !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)) {
+      if (
+        !remembered ||
+        request.prompt.has('consent') ||
+        request.resourceServer !== undefined ||
+        !isSubsetOf(request.scopes, parseScopes(remembered.scope).scopes)
+      ) {
         return { kind: 'consent', patient, encounter, items: consentItems(request.scopes) };
       }
       granted = request.scopes;
@@ -120,7 +132,11 @@ export class AuthorizationFlowService {
         await this.audit.record({ event: 'consent_granted', outcome: 'success', clientId, grantId, userId: user.id, ip, detail }, manager);
       }
       if (request.launch !== undefined && !(await this.launches.consume(request.launch, clientId, manager))) {
-        throw this.fail(request, 'invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
+        throw this.fail(
+          request,
+          'invalid_request',
+          'The launch value is unknown, expired, already used or issued for another application.',
+        );
       }
       const issued = await this.codes.issue(
         {
@@ -165,10 +181,16 @@ export class AuthorizationFlowService {
     const search = (choices.patientSearch ?? '').slice(0, 100);
     const candidates = user.restrictedToPatients
       ? (await Promise.all(user.restrictedToPatients.map((id) => this.directory.findPatient(id)))).filter(
-          (found): found is PatientSummary => !!found && (!search || `${found.id} ${found.name}`.toLowerCase().includes(search.toLowerCase())),
+          (found): found is PatientSummary =>
+            !!found && (!search || `${found.id} ${found.name}`.toLowerCase().includes(search.toLowerCase())),
         )
       : await this.directory.searchPatients(search, PICKER_LIMIT);
-    return { kind: 'patient-picker', patients: candidates, search, error: choices.patient ? 'Choose one of the listed patients.' : undefined };
+    return {
+      kind: 'patient-picker',
+      patients: candidates,
+      search,
+      error: choices.patient ? 'Choose one of the listed patients.' : undefined,
+    };
   }
 
   private launchContext(launched: LaunchContext, patient: PatientSummary | null, encounter: string | undefined): LaunchContext {
@@ -185,12 +207,21 @@ export class AuthorizationFlowService {
 
   /** `afterConsent`: the person has seen the consent page; before that an unverified app's errors are pages. */
   fail(request: AuthorizationRequest, error: string, description: string, afterConsent = false): AuthorizeRedirectError {
-    return new AuthorizeRedirectError(request.redirectUri, error, description, request.state, this.config.issuer, !afterConsent && !request.client.verified);
+    return new AuthorizeRedirectError(
+      request.redirectUri,
+      error,
+      description,
+      request.state,
+      this.config.issuer,
+      !afterConsent && !request.client.verified,
+    );
   }
 }
 
 function needsPatient(scopes: readonly SmartScope[]): boolean {
-  return scopes.some((scope) => (isResourceScope(scope) && scope.context === 'patient') || (scope.kind === 'launch' && scope.launchType === 'patient'));
+  return scopes.some(
+    (scope) => (isResourceScope(scope) && scope.context === 'patient') || (scope.kind === 'launch' && scope.launchType === 'patient'),
+  );
 }
 
 function needsEncounter(scopes: readonly SmartScope[]): boolean {

@@ -29,7 +29,12 @@ export class AuthorizationHousekeepingService implements OnModuleInit, OnModuleD
   }
 
   async purge(): Promise<void> {
-    const results = await Promise.allSettled([this.codes.purgeExpired(), this.launches.purgeExpired(), this.sessions.purgeEnded(), this.throttle.purgeOld()]);
+    const results = await Promise.allSettled([
+      this.codes.purgeExpired(),
+      this.launches.purgeExpired(),
+      this.sessions.purgeEnded(),
+      this.throttle.purgeOld(),
+    ]);
     for (const result of results) {
       if (result.status === 'rejected') this.logger.warn(`Purge failed: ${(result.reason as Error).message}`);
     }

@@ -13,7 +13,23 @@ import { isRegisteredRedirectUri } from '../common/oauth/redirect-url';
 
 export type RawParameters = Record<string, unknown>;
 
-const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method', 'launch', 'nonce', 'prompt', 'max_age', 'id_token_hint', 'acr_values'];
+const KNOWN = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'aud',
+  'resource',
+  'code_challenge',
+  'code_challenge_method',
+  'launch',
+  'nonce',
+  'prompt',
+  'max_age',
+  'id_token_hint',
+  'acr_values',
+];
 const MAX_LENGTH = 4096;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
@@ -39,7 +55,11 @@ export class AuthorizationRequestValidator {
     if (!client) throw new PageError(400, 'Unknown application', `No enabled application is registered with client_id "${clientId}".`);
     const redirectUri = raw.redirect_uri;
     if (typeof redirectUri !== 'string' || !isRegisteredRedirectUri(client.redirectUris, redirectUri)) {
-      throw new PageError(400, 'Invalid redirect URI', `The redirect_uri is missing or is not registered for "${client.name}", so this server will not send you there.`);
+      throw new PageError(
+        400,
+        'Invalid redirect URI',
+        `The redirect_uri is missing or is not registered for "${client.name}", so this server will not send you there.`,
+      );
     }
 
     const state = typeof raw.state === 'string' ? raw.state : undefined;
@@ -53,7 +73,8 @@ export class AuthorizationRequestValidator {
       if (value === undefined) continue;
       // RFC 6749 §3.1: parameters must not be repeated. RFC 8707 §2 allows several resources; this server
       // issues a token for one, and says so with invalid_target.
-      if (typeof value !== 'string') throw fail(name === 'resource' ? 'invalid_target' : 'invalid_request', `The ${name} parameter must appear once.`);
+      if (typeof value !== 'string')
+        throw fail(name === 'resource' ? 'invalid_target' : 'invalid_request', `The ${name} parameter must appear once.`);
       if (value.length > MAX_LENGTH) throw fail('invalid_request', `The ${name} parameter is too long.`);
       if (value.includes('\u0000')) throw fail('invalid_request', `The ${name} parameter contains a NUL character.`);
       parameters[name] = value;
@@ -74,16 +95,19 @@ export class AuthorizationRequestValidator {
       throw fail('invalid_request', 'prompt must be none, or any of login, consent and select_account.');
     }
     // OIDC Core §3.1.2.1: max_age is a whole number of seconds.
-    if (parameters.max_age !== undefined && !/^\d{1,9}$/.test(parameters.max_age)) throw fail('invalid_request', 'max_age must be a number of seconds.');
+    if (parameters.max_age !== undefined && !/^\d{1,9}$/.test(parameters.max_age))
+      throw fail('invalid_request', 'max_age must be a number of seconds.');
 
     const scopes = this.negotiateScopes(parameters, client.scope, fail);
     // A registered resource server's token carries at most the scopes it serves (RFC 8707 §2).
     const forTarget = withinResourceServer(scopes, target.ceiling);
-    if (scopes.some(isResourceScope) && !forTarget.some(isResourceScope)) throw fail('invalid_scope', 'None of the requested resource scopes is served by that resource server.');
+    if (scopes.some(isResourceScope) && !forTarget.some(isResourceScope))
+      throw fail('invalid_scope', 'None of the requested resource scopes is served by that resource server.');
     let launchContext: LaunchRecordEntity | undefined;
     if (parameters.launch !== undefined) {
       launchContext = (await this.launches.findUsable(parameters.launch, client.clientId)) ?? undefined;
-      if (!launchContext) throw fail('invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
+      if (!launchContext)
+        throw fail('invalid_request', 'The launch value is unknown, expired, already used or issued for another application.');
     }
 
     return {
@@ -110,11 +134,17 @@ export class AuthorizationRequestValidator {
   // for a counterfeit resource server.
   private async target(parameters: Record<string, string>, fail: (error: string, description: string) => Error): Promise<TokenTarget> {
     const values = [parameters.aud, parameters.resource].filter((value): value is string => value !== undefined);
-    if (values.length === 0) throw fail('invalid_request', `aud is required: this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`);
+    if (values.length === 0)
+      throw fail(
+        'invalid_request',
+        `aud is required: this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`,
+      );
     const targets = await Promise.all(values.map((value) => this.resourceServers.resolve(value)));
     const [first] = targets;
-    if (!first || targets.some((target) => !target)) throw fail('invalid_target', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`);
-    if (targets.some((target) => target?.audience !== first.audience)) throw fail('invalid_target', 'aud and resource name different resource servers.');
+    if (!first || targets.some((target) => !target))
+      throw fail('invalid_target', `aud must be this server's FHIR base URL (${this.config.fhirBaseUrl}) or a registered resource server.`);
+    if (targets.some((target) => target?.audience !== first.audience))
+      throw fail('invalid_target', 'aud and resource name different resource servers.');
     return first;
   }
 

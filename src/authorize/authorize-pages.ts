@@ -20,7 +20,12 @@ export class AuthorizePages {
     return this.config.localSignIn;
   }
 
-  async login(reply: FastifyReply, request: AuthorizationRequest | null, csrfToken: string, extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {}): Promise<void> {
+  async login(
+    reply: FastifyReply,
+    request: AuthorizationRequest | null,
+    csrfToken: string,
+    extra: { error?: string; username?: string; returnTo?: string; status?: number; authorizationRequest?: string } = {},
+  ): Promise<void> {
     const identityProviders = await this.signInOptions.list();
     sendPage(
       reply,
@@ -35,7 +40,9 @@ export class AuthorizePages {
         username: extra.username,
         // The "Sign in with a passkey" button (public/passkeys.js shows it where the browser has WebAuthn).
         passkeys: this.config.webauthnRelyingParty !== null,
-        forgotPasswordUrl: this.config.passwordResetByEmail ? forgotPasswordUrl(extra.returnTo, request ? serialize(request) : extra.authorizationRequest) : undefined,
+        forgotPasswordUrl: this.config.passwordResetByEmail
+          ? forgotPasswordUrl(extra.returnTo, request ? serialize(request) : extra.authorizationRequest)
+          : undefined,
         localSignIn: this.config.localSignIn,
         identityProviders,
         noSignIn: !this.config.localSignIn && identityProviders.length === 0,
@@ -44,14 +51,29 @@ export class AuthorizePages {
     );
   }
 
-  step(reply: FastifyReply, request: AuthorizationRequest, signedIn: Pick<AuthorizingUser, 'user' | 'csrfToken'>, step: Exclude<FlowStep, { kind: 'redirect' }>): void {
+  step(
+    reply: FastifyReply,
+    request: AuthorizationRequest,
+    signedIn: Pick<AuthorizingUser, 'user' | 'csrfToken'>,
+    step: Exclude<FlowStep, { kind: 'redirect' }>,
+  ): void {
     const common = { csrfToken: signedIn.csrfToken, authorizationRequest: serialize(request), clientName: request.client.name };
     switch (step.kind) {
       case 'patient-picker':
-        sendPage(reply, 'patient-picker', 'Choose a patient', { ...common, patients: step.patients, search: step.search, error: step.error });
+        sendPage(reply, 'patient-picker', 'Choose a patient', {
+          ...common,
+          patients: step.patients,
+          search: step.search,
+          error: step.error,
+        });
         return;
       case 'encounter-picker':
-        sendPage(reply, 'encounter-picker', 'Choose an encounter', { ...common, patient: step.patient, encounters: step.encounters, error: step.error });
+        sendPage(reply, 'encounter-picker', 'Choose an encounter', {
+          ...common,
+          patient: step.patient,
+          encounters: step.encounters,
+          error: step.error,
+        });
         return;
       case 'consent':
         sendPage(reply, 'consent', `Allow ${request.client.name}?`, {

@@ -86,7 +86,12 @@ export class AuthorizeController {
     // OIDC Core §3.1.2.1: prompt=login asks for a fresh sign-in, unless the EHR launch itself named the user.
     if (authorization.prompt.has('login') && !who?.viaLaunch) who = null;
     // OIDC Core §3.1.2.1 max_age: an authentication longer ago than max_age seconds (max_age=0: any) is re-done.
-    if (who && authorization.maxAge !== undefined && (authorization.maxAge === 0 || this.clock.now() - who.authTime.getTime() > authorization.maxAge * 1000)) who = null;
+    if (
+      who &&
+      authorization.maxAge !== undefined &&
+      (authorization.maxAge === 0 || this.clock.now() - who.authTime.getTime() > authorization.maxAge * 1000)
+    )
+      who = null;
     // OIDC Core §3.1.2.1 id_token_hint: the app expects that person; someone else signed in is not used silently.
     if (authorization.idTokenHint !== undefined) {
       const subject = await this.hints.subject(authorization.idTokenHint);
@@ -105,15 +110,30 @@ export class AuthorizeController {
    * launch's identity cannot, so that is unmet_authentication_requirements (OpenID Connect Core Unmet
    * Authentication Requirements 1.0); with prompt=none it is interaction_required (§3.1.2.6).
    */
-  private async authenticationSufficient(authorization: AuthorizationRequest, who: AuthorizingUser, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  private async authenticationSufficient(
+    authorization: AuthorizationRequest,
+    who: AuthorizingUser,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<boolean> {
     if (!requiresMultiFactor(authorization.acrValues) || who.amr.includes('mfa')) return true;
-    if (who.viaLaunch) throw this.flow.fail(authorization, 'unmet_authentication_requirements', 'Multi-factor authentication was requested, and the EHR launch cannot provide it.');
+    if (who.viaLaunch)
+      throw this.flow.fail(
+        authorization,
+        'unmet_authentication_requirements',
+        'Multi-factor authentication was requested, and the EHR launch cannot provide it.',
+      );
     if (authorization.prompt.has('none')) throw this.flow.fail(authorization, 'interaction_required', 'A second factor is required.');
     await this.secondFactor.beginStepUp(request, reply, who, serialize(authorization));
     return false;
   }
 
-  private async proceed(authorization: AuthorizationRequest, who: AuthorizingUser, choices: FlowChoices, reply: FastifyReply): Promise<void> {
+  private async proceed(
+    authorization: AuthorizationRequest,
+    who: AuthorizingUser,
+    choices: FlowChoices,
+    reply: FastifyReply,
+  ): Promise<void> {
     const step = await this.flow.advance(authorization, who, choices, reply.request.ip ?? null);
     if (step.kind === 'redirect') {
       reply.status(302).header('Cache-Control', 'no-store').header('Location', step.location).send();
@@ -125,11 +145,19 @@ export class AuthorizeController {
   // EHR launch policy (docs/authorize.md): the launch is bound to the first browser presenting it; a launch
   // naming its user lets that user authorize this one request without a password, because the EHR that created
   // it authenticated as a client allowed to create launch contexts. It never starts a sign-in session.
-  private async authorizingUser(authorization: AuthorizationRequest, request: FastifyRequest, reply: FastifyReply): Promise<AuthorizingUser | null> {
+  private async authorizingUser(
+    authorization: AuthorizationRequest,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<AuthorizingUser | null> {
     const current = await this.sessions.current(request);
     const launch = authorization.launchContext;
     if (launch) {
-      const bound = await this.launches.bindToBrowser(launch.id, authorization.client.clientId, this.sessions.browserBinding(request, reply));
+      const bound = await this.launches.bindToBrowser(
+        launch.id,
+        authorization.client.clientId,
+        this.sessions.browserBinding(request, reply),
+      );
       if (!bound) throw this.flow.fail(authorization, 'invalid_request', LAUNCH_UNUSABLE);
       if (launch.userId && current?.user.id !== launch.userId) {
         const user = await this.users.findById(launch.userId);

@@ -76,7 +76,16 @@ const SCOPES_SUPPORTED = [
 ];
 
 @Module({
-  imports: [ClientsModule, DiscoveryModule, GrantsModule, AuditModule, KeysModule, ResourceServersModule, FhirModule, forwardRef(() => MfaModule)],
+  imports: [
+    ClientsModule,
+    DiscoveryModule,
+    GrantsModule,
+    AuditModule,
+    KeysModule,
+    ResourceServersModule,
+    FhirModule,
+    forwardRef(() => MfaModule),
+  ],
   controllers: [AuthorizeController, LoginController, LaunchController, SmartStyleController, ConnectedAppsController, DemoController],
   providers: [
     AuthorizationCodeService,
@@ -101,7 +110,17 @@ const SCOPES_SUPPORTED = [
     },
   ],
   // BrowserSessionService, LoginThrottleService and AuthorizePages: for the second step of a sign-in (src/mfa) and other sign-in methods.
-  exports: [AuthorizationCodeService, LoginSessionService, LaunchRecordService, SmartStyleService, PATIENT_DIRECTORY, BrowserSessionService, LoginThrottleService, AuthorizePages, SignInOptions],
+  exports: [
+    AuthorizationCodeService,
+    LoginSessionService,
+    LaunchRecordService,
+    SmartStyleService,
+    PATIENT_DIRECTORY,
+    BrowserSessionService,
+    LoginThrottleService,
+    AuthorizePages,
+    SignInOptions,
+  ],
 })
 export class AuthorizeModule implements OnModuleInit {
   constructor(private readonly registry: DiscoveryRegistry) {}

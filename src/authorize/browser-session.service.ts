@@ -38,7 +38,10 @@ export class BrowserSessionService {
 
   /** `amr` (RFC 8176) says how the person proved who they are; a password alone is `pwd`. */
   async signIn(reply: FastifyReply, user: UserEntity, method: LoginMethod, amr: string[] = defaultAmr(method)): Promise<SignedInUser> {
-    const { session, token } = await this.sessions.start(user.id, method, amr, { ip: reply.request.ip, userAgent: reply.request.headers['user-agent'] });
+    const { session, token } = await this.sessions.start(user.id, method, amr, {
+      ip: reply.request.ip,
+      userAgent: reply.request.headers['user-agent'],
+    });
     reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(this.config.loginSessionTtl));
     return { session, user, csrfToken: csrfFor(token) };
   }
@@ -51,7 +54,15 @@ export class BrowserSessionService {
 
   /** The signed-in browser as the authorizer of a request; auth_time is when the session's sign-in happened. */
   asAuthorizingUser(signedIn: SignedInUser): AuthorizingUser {
-    return { user: signedIn.user, csrfToken: signedIn.csrfToken, authTime: signedIn.session.createdAt, method: signedIn.session.method, amr: signedIn.session.amr ?? [], viaLaunch: false, loginSessionId: async () => signedIn.session.id };
+    return {
+      user: signedIn.user,
+      csrfToken: signedIn.csrfToken,
+      authTime: signedIn.session.createdAt,
+      method: signedIn.session.method,
+      amr: signedIn.session.amr ?? [],
+      viaLaunch: false,
+      loginSessionId: async () => signedIn.session.id,
+    };
   }
 
   /**

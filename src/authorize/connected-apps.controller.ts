@@ -34,14 +34,20 @@ export class ConnectedAppsController {
         scopes: parseScopes(grant.scope).scopes.map(describeScope),
       })),
     );
-    sendPage(reply, 'apps', 'Connected apps', { userName: signedIn.user.displayName, csrfToken: signedIn.csrfToken, grants: rows, revoked: revoked === '1' });
+    sendPage(reply, 'apps', 'Connected apps', {
+      userName: signedIn.user.displayName,
+      csrfToken: signedIn.csrfToken,
+      grants: rows,
+      revoked: revoked === '1',
+    });
   }
 
   @Post('revoke')
   async revoke(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signedIn = await this.sessions.current(request);
     if (!signedIn) return seeOther(reply, '/login?return_to=/apps');
-    if (!this.sessions.sessionCsrfValid(signedIn, body?.csrf_token)) throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
+    if (!this.sessions.sessionCsrfValid(signedIn, body?.csrf_token))
+      throw new PageError(403, 'Form expired', 'This form is no longer valid. Reload the page and try again.');
     const revoked = await this.grants.revoke(field(body?.grant_id) ?? '', signedIn.user.id, request.ip ?? null);
     if (!revoked) throw new PageError(404, 'Not found', 'That app connection does not exist or was already revoked.');
     seeOther(reply, '/apps?revoked=1');

@@ -28,7 +28,11 @@ describe('consentItems', () => {
     ]);
     expect(observation.alternatives.every((alternative) => !alternative.checked)).toBe(true);
     expect(observation.alternatives[1].description).toBe('Only vital signs');
-    expect(condition.alternatives.map((alternative) => alternative.scope.split('|')[1])).toEqual(['problem-list-item', 'encounter-diagnosis', 'health-concern']);
+    expect(condition.alternatives.map((alternative) => alternative.scope.split('|')[1])).toEqual([
+      'problem-list-item',
+      'encounter-diagnosis',
+      'health-concern',
+    ]);
     expect(patient.alternatives).toEqual([]);
   });
 

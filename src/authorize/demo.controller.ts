@@ -49,7 +49,8 @@ export class DemoController {
   @Post('ehr')
   async launch(@Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     this.requireDemo();
-    if (!this.sessions.anonymousCsrfValid(request, body?.csrf_token)) throw new PageError(403, 'Form expired', 'Reload the launcher and try again.');
+    if (!this.sessions.anonymousCsrfValid(request, body?.csrf_token))
+      throw new PageError(403, 'Form expired', 'Reload the launcher and try again.');
     const client = await this.clients.findEnabled(field(body?.client_id) ?? '');
     if (!client?.launchUrl) throw new PageError(400, 'Unknown app', 'Choose a registered app with a launch URL.');
     // The launcher signs its user in without a password, so it may name only the users the demo seed created.

@@ -42,7 +42,8 @@ export class EhrLaunchService {
     const context: LaunchContext = {};
     const patient = text(request.patient, 'patient', 64);
     if (patient !== undefined) {
-      if (!FHIR_ID.test(patient) || !(await this.directory.findPatient(patient))) throw new InvalidRequestError('patient is not a known Patient id');
+      if (!FHIR_ID.test(patient) || !(await this.directory.findPatient(patient)))
+        throw new InvalidRequestError('patient is not a known Patient id');
       context.patient = patient;
     }
     const encounter = text(request.encounter, 'encounter', 64);
@@ -116,28 +117,35 @@ function parseFhirContext(value: unknown): FhirContextItem[] | undefined {
   if (JSON.stringify(items).includes('\\u0000')) throw new InvalidRequestError('fhirContext must not contain NUL characters');
   return items.map((item) => {
     if (typeof item === 'string' && RELATIVE_REFERENCE.test(item)) return { reference: item };
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InvalidRequestError('fhirContext items must be objects');
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new InvalidRequestError('fhirContext items must be objects');
     const { reference, canonical, identifier, type, role } = item as Record<string, unknown>;
     const result: FhirContextItem = {};
     if (reference !== undefined) {
-      if (typeof reference !== 'string' || !RELATIVE_REFERENCE.test(reference)) throw new InvalidRequestError('fhirContext reference must be a relative reference such as Observation/123');
+      if (typeof reference !== 'string' || !RELATIVE_REFERENCE.test(reference))
+        throw new InvalidRequestError('fhirContext reference must be a relative reference such as Observation/123');
       result.reference = reference;
     }
     if (canonical !== undefined) {
-      if (typeof canonical !== 'string' || !/^https?:\/\/\S+$/.test(canonical)) throw new InvalidRequestError('fhirContext canonical must be an absolute URL');
+      if (typeof canonical !== 'string' || !/^https?:\/\/\S+$/.test(canonical))
+        throw new InvalidRequestError('fhirContext canonical must be an absolute URL');
       result.canonical = canonical;
     }
     if (identifier !== undefined) {
-      if (typeof identifier !== 'object' || identifier === null || Array.isArray(identifier)) throw new InvalidRequestError('fhirContext identifier must be an object');
+      if (typeof identifier !== 'object' || identifier === null || Array.isArray(identifier))
+        throw new InvalidRequestError('fhirContext identifier must be an object');
       result.identifier = identifier as Record<string, unknown>;
     }
-    if (!result.reference && !result.canonical && !result.identifier) throw new InvalidRequestError('each fhirContext item needs reference, canonical or identifier');
+    if (!result.reference && !result.canonical && !result.identifier)
+      throw new InvalidRequestError('each fhirContext item needs reference, canonical or identifier');
     if (type !== undefined) {
-      if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type)) throw new InvalidRequestError('fhirContext type must be a FHIR resource type');
+      if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type))
+        throw new InvalidRequestError('fhirContext type must be a FHIR resource type');
       result.type = type;
     }
     if (role !== undefined) {
-      if (typeof role !== 'string' || role === '' || role.length > 512) throw new InvalidRequestError('fhirContext role must be a non-empty URI');
+      if (typeof role !== 'string' || role === '' || role.length > 512)
+        throw new InvalidRequestError('fhirContext role must be a non-empty URI');
       result.role = role;
     }
     return result;

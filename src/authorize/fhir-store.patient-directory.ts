@@ -48,7 +48,8 @@ export class FhirStorePatientDirectory implements PatientDirectory {
 // anything, and one such patient must not break the picker or consent page for everyone.
 function toPatient(id: string, resource: Json): PatientSummary {
   const names = prop(resource, 'name');
-  const name = (Array.isArray(names) ? names : []).find((candidate): candidate is Json => typeof candidate === 'object' && candidate !== null) ?? {};
+  const name =
+    (Array.isArray(names) ? names : []).find((candidate): candidate is Json => typeof candidate === 'object' && candidate !== null) ?? {};
   const given = Array.isArray(name.given) ? name.given : [];
   const text = asText(name.text) ?? [...given, name.family].map(asText).filter(Boolean).join(' ');
   return { id, name: text || id, birthDate: asText(prop(resource, 'birthDate')), gender: asText(prop(resource, 'gender')) };
@@ -60,9 +61,14 @@ function toEncounter(id: string, resource: Json): EncounterSummary {
   const codings = prop(type, 'coding');
   const coding = Array.isArray(codings) ? codings[0] : undefined;
   const kind = prop(resource, 'class');
-  const label = asText(prop(type, 'text')) ?? asText(prop(coding, 'display')) ?? asText(prop(kind, 'display')) ?? asText(prop(kind, 'code'));
+  const label =
+    asText(prop(type, 'text')) ?? asText(prop(coding, 'display')) ?? asText(prop(kind, 'display')) ?? asText(prop(kind, 'code'));
   const start = asText(prop(prop(resource, 'period'), 'start'));
-  return { id, label: [label, asText(prop(resource, 'status'))].filter(Boolean).join(' · ') || id, period: start ? start.slice(0, 10) : undefined };
+  return {
+    id,
+    label: [label, asText(prop(resource, 'status'))].filter(Boolean).join(' · ') || id,
+    period: start ? start.slice(0, 10) : undefined,
+  };
 }
 
 /** A property of a JSON object, or undefined for anything else (null, strings, numbers). */

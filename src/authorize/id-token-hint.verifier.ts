@@ -16,7 +16,12 @@ export class IdTokenHintVerifier {
   async subject(hint: string): Promise<string | null> {
     if (hint.length > 4096 || hint.split('.').length !== 3) return null;
     try {
-      const payload = await this.keys.verify(hint, { issuer: this.config.issuer, typ: 'JWT', clockTolerance: HINT_MAX_EXPIRED, requiredClaims: ['sub', 'aud'] });
+      const payload = await this.keys.verify(hint, {
+        issuer: this.config.issuer,
+        typ: 'JWT',
+        clockTolerance: HINT_MAX_EXPIRED,
+        requiredClaims: ['sub', 'aud'],
+      });
       return typeof payload.sub === 'string' ? payload.sub : null;
     } catch {
       return null;

@@ -32,12 +32,12 @@ export class LaunchRecordService {
     const launch = randomToken();
     await this.launches.save(
       this.launches.create({
-      launchHash: hashToken(launch),
-      clientId: input.clientId,
-      createdBy: input.createdBy,
-      userId: input.userId,
-      context: input.context,
-      expiresAt: new Date(this.clock.now() + LAUNCH_TTL_SECONDS * 1000),
+        launchHash: hashToken(launch),
+        clientId: input.clientId,
+        createdBy: input.createdBy,
+        userId: input.userId,
+        context: input.context,
+        expiresAt: new Date(this.clock.now() + LAUNCH_TTL_SECONDS * 1000),
       }),
     );
     return launch;
@@ -60,7 +60,11 @@ export class LaunchRecordService {
       .createQueryBuilder()
       .update(LaunchRecordEntity)
       .set({ browserHash })
-      .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', { launchId, clientId, now: new Date(this.clock.now()) })
+      .where('id = :launchId AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', {
+        launchId,
+        clientId,
+        now: new Date(this.clock.now()),
+      })
       .andWhere('(browser_hash IS NULL OR browser_hash = :browserHash)', { browserHash })
       .returning(['id'])
       .execute();

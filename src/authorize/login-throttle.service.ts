@@ -28,7 +28,10 @@ export class LoginThrottleService {
   private readonly accountKeySecret: Buffer;
   private delayed = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, config: AppConfig) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
     // KEY_ENCRYPTION_SECRET is required in production (and generated for the embedded development server), so
     // every process derives the same key; without one (tests, development on DATABASE_URL) the key is per process.
     const secret = config.keyEncryptionSecret ?? config.cookieSecret;
@@ -63,7 +66,11 @@ export class LoginThrottleService {
 
   async recordFailure(username: string, ip: string): Promise<void> {
     const account = this.accountKey(username);
-    await this.dataSource.query(`INSERT INTO login_failures (throttle_key) VALUES ($1), ($2), ($3)`, [account, pairKey(account, ip), ipKey(ip)]);
+    await this.dataSource.query(`INSERT INTO login_failures (throttle_key) VALUES ($1), ($2), ($3)`, [
+      account,
+      pairKey(account, ip),
+      ipKey(ip),
+    ]);
   }
 
   /** After a successful sign-in: the person proved the password, so the account's and this pair's counts restart. */
@@ -73,7 +80,9 @@ export class LoginThrottleService {
   }
 
   async purgeOld(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_failures WHERE created_at < now() - make_interval(secs => $1)`, [THROTTLE_LIMITS.windowSeconds]);
+    await this.dataSource.query(`DELETE FROM login_failures WHERE created_at < now() - make_interval(secs => $1)`, [
+      THROTTLE_LIMITS.windowSeconds,
+    ]);
   }
 
   private accountKey(username: string): string {

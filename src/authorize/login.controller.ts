@@ -45,14 +45,24 @@ export class LoginController {
     const authorizationRequest = field(form.authorization_request);
     const returnTo = safeReturnTo(form.return_to);
     const retry = (error: string, status: number) =>
-      this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error, username, returnTo, status, authorizationRequest });
+      this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), {
+        error,
+        username,
+        returnTo,
+        status,
+        authorizationRequest,
+      });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
     // LOCAL_SIGN_IN=false: only identity providers sign people in; the form is neither shown nor accepted.
     if (!this.pages.localSignIn) return retry('Sign-in with a username and password is turned off here.', 403);
     // CR/LF or non-Latin-1 text here would reach the Location header (a raw 500, or header injection); refused before signing in.
     if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest)) {
-      return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), { error: 'The sign-in request was malformed. Please start again from the app.', returnTo, status: 400 });
+      return this.pages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), {
+        error: 'The sign-in request was malformed. Please start again from the app.',
+        returnTo,
+        status: 400,
+      });
     }
     if (!username || !password || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
     const decision = await this.throttle.decide(username, request.ip);
@@ -79,7 +89,16 @@ export class LoginController {
     }
     await this.throttle.clearAccount(username, request.ip);
     // A person with a second factor (or whose role requires one) is not signed in yet: the second step follows.
-    if (await this.secondFactor.interceptSignIn(request, reply, user, { method: 'password', amr: ['pwd'] }, { authorizationRequest, returnTo })) return;
+    if (
+      await this.secondFactor.interceptSignIn(
+        request,
+        reply,
+        user,
+        { method: 'password', amr: ['pwd'] },
+        { authorizationRequest, returnTo },
+      )
+    )
+      return;
     await this.sessions.signIn(reply, user, 'password');
     continueAfterSignIn(reply, authorizationRequest, returnTo);
   }
@@ -100,6 +119,9 @@ export class LoginController {
     await this.sessions.signOut(request, reply);
     // From the consent page: start the same authorization again, now at the sign-in page.
     const authorizationRequest = field(body?.authorization_request);
-    seeOther(reply, authorizationRequest && Object.keys(deserialize(authorizationRequest)).length ? `/authorize?${authorizationRequest}` : '/');
+    seeOther(
+      reply,
+      authorizationRequest && Object.keys(deserialize(authorizationRequest)).length ? `/authorize?${authorizationRequest}` : '/',
+    );
   }
 }

@@ -3,13 +3,18 @@ import { deserialize } from './authorize-pages';
 import { seeOther } from '../common/html/html-reply';
 
 /** Where a completed sign-in goes: back into the authorization request, else the local return path (or /apps). */
-export function continueAfterSignIn(reply: FastifyReply, authorizationRequest: string | null | undefined, returnTo: string | null | undefined): void {
+export function continueAfterSignIn(
+  reply: FastifyReply,
+  authorizationRequest: string | null | undefined,
+  returnTo: string | null | undefined,
+): void {
   seeOther(reply, locationAfterSignIn(authorizationRequest, returnTo));
 }
 
 /** The same place as a URL, for sign-ins finished by a script (passkeys) rather than a form post. */
 export function locationAfterSignIn(authorizationRequest: string | null | undefined, returnTo: string | null | undefined): string {
-  if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length) return `/authorize?${withoutLoginPrompt(authorizationRequest)}`;
+  if (authorizationRequest && Object.keys(deserialize(authorizationRequest)).length)
+    return `/authorize?${withoutLoginPrompt(authorizationRequest)}`;
   return returnTo ?? '/apps';
 }
 

@@ -71,8 +71,18 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     const errors = await validate(dto, { whitelist: true, forbidUnknownValues: false });
     if (errors.length) throw new InvalidBrandError(errors.flatMap(messagesOf));
     // Shown to patients by other people's apps: printable text only (the markdown description may break lines).
-    const texts = [dto.name, dto.logo_url, dto.portal_url, dto.portal_name, ...(dto.aliases ?? []), ...(dto.identifiers ?? []).flatMap((id) => [id.system, id.value])];
-    if (texts.some((text) => text !== undefined && !isStorableText(text)) || (dto.portal_description !== undefined && !isStorableText(dto.portal_description.replace(/[\n\r\t]/g, ' ')))) {
+    const texts = [
+      dto.name,
+      dto.logo_url,
+      dto.portal_url,
+      dto.portal_name,
+      ...(dto.aliases ?? []),
+      ...(dto.identifiers ?? []).flatMap((id) => [id.system, id.value]),
+    ];
+    if (
+      texts.some((text) => text !== undefined && !isStorableText(text)) ||
+      (dto.portal_description !== undefined && !isStorableText(dto.portal_description.replace(/[\n\r\t]/g, ' ')))
+    ) {
       throw new InvalidBrandError(['brand text may not contain control characters']);
     }
     const settings: BrandSettings = {
@@ -86,7 +96,10 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     };
     await this.audit.transaction(async (manager) => {
       await manager.getRepository(BrandEntity).upsert({ id: ROW_ID, settings, updatedAt: new Date() }, ['id']);
-      await this.audit.record({ event: 'brand_updated', outcome: 'success', ip: by.ip, detail: { by: by.actor, name: settings.name } }, manager);
+      await this.audit.record(
+        { event: 'brand_updated', outcome: 'success', ip: by.ip, detail: { by: by.actor, name: settings.name } },
+        manager,
+      );
     });
     await this.reload();
     return settings;
@@ -111,7 +124,12 @@ export class BrandsService implements OnApplicationBootstrap, OnModuleDestroy {
     } else if (!before || before.updatedAt.getTime() !== row.updatedAt.getTime()) {
       const body = JSON.stringify(buildBrandBundle(row.settings, row.updatedAt, this.config));
       // IG brands: servers SHOULD send a weak ETag.
-      this.published = { settings: row.settings, updatedAt: row.updatedAt, body, etag: `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+      this.published = {
+        settings: row.settings,
+        updatedAt: row.updatedAt,
+        body,
+        etag: `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      };
     }
     if (before !== this.published) this.registry.contribute('brands', () => this.contribution());
   }

@@ -14,7 +14,10 @@ export async function withApplication<T>(work: (app: INestApplicationContext) =>
   const config = new AppConfig(process.env);
   const database = await resolveDatabase(config);
   try {
-    const app = await NestFactory.create(AppModule.forRoot(database.url), new FastifyAdapter(fastifyOptions()), { logger: false, abortOnError: false });
+    const app = await NestFactory.create(AppModule.forRoot(database.url), new FastifyAdapter(fastifyOptions()), {
+      logger: false,
+      abortOnError: false,
+    });
     try {
       await app.init();
       return await work(app);

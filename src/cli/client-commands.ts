@@ -51,7 +51,10 @@ export function registerClientCommands(program: Command): void {
     .description('Register a client; prints its client_id and (for secret methods) the client_secret, shown once')
     .requiredOption('--name <name>', 'client name')
     .option('--type <type>', `one of ${TYPES.join(', ')}`, 'public')
-    .option('--auth-method <method>', 'token_endpoint_auth_method (default from --type; a backend-service may use client_secret_basic or client_secret_post)')
+    .option(
+      '--auth-method <method>',
+      'token_endpoint_auth_method (default from --type; a backend-service may use client_secret_basic or client_secret_post)',
+    )
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
     .option('--launch-url <url>', 'EHR launch URL')
     .option('--scope <scopes>', 'allowed scopes; for backend services the pre-authorized system/ scopes')
@@ -61,7 +64,7 @@ export function registerClientCommands(program: Command): void {
     .option('--access-token-ttl <seconds>', 'access token lifetime', seconds)
     .option('--refresh-token-ttl <seconds>', 'refresh token lifetime', seconds)
     .option('--may-create-launch-contexts', 'allow POST /launch (EHR)')
-    .option('--may-introspect-any-token', 'allow introspecting other clients\' tokens')
+    .option('--may-introspect-any-token', "allow introspecting other clients' tokens")
     .option('--table', 'print a table instead of JSON')
     .action(async (options: CreateOptions) => {
       if (!TYPES.includes(options.type)) throw new InvalidArgumentError(`--type must be one of ${TYPES.join(', ')}`);
@@ -77,7 +80,10 @@ export function registerClientCommands(program: Command): void {
         jwks_uri: options.jwksUri,
       };
       // Operator-created, like the admin API: a backend service may also use a secret (RFC 6749 §4.4).
-      const settings = validateClientMetadata(metadata, { trustedRegistration: true, outbound: outboundPolicyOf(new AppConfig(process.env)) });
+      const settings = validateClientMetadata(metadata, {
+        trustedRegistration: true,
+        outbound: outboundPolicyOf(new AppConfig(process.env)),
+      });
       const created = await withApplication((app) =>
         app.get(ClientsService).create(
           {
@@ -103,7 +109,13 @@ export function registerClientCommands(program: Command): void {
       print(
         options.table
           ? rows.map(({ client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris }) => ({
-              client_id, client_name, type, token_endpoint_auth_method, enabled, verified, redirect_uris,
+              client_id,
+              client_name,
+              type,
+              token_endpoint_auth_method,
+              enabled,
+              verified,
+              redirect_uris,
             }))
           : rows,
         options,
@@ -128,13 +140,23 @@ export function registerClientCommands(program: Command): void {
     .action(async (clientId: string, options: { overlap: number; table?: boolean }) => {
       const rotated = await withApplication((app) => app.get(ClientsService).rotateSecret(clientId, options.overlap));
       if (!rotated) throw new Error(`No client ${clientId} that authenticates with a secret`);
-      print({ client_id: clientId, client_secret: rotated.clientSecret, previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString() }, options);
+      print(
+        {
+          client_id: clientId,
+          client_secret: rotated.clientSecret,
+          previous_secrets_expire_at: rotated.previousSecretsExpireAt.toISOString(),
+        },
+        options,
+      );
     });
 
   program
     .command('clients:update <clientId>')
     .description('Grant scopes to a client or mark it verified, as PATCH /admin/clients/{client_id} does')
-    .option('--scope <scopes>', 'the scope ceiling (for backend services the pre-authorized system/ scopes); also what RFC 7592 PUT stays within')
+    .option(
+      '--scope <scopes>',
+      'the scope ceiling (for backend services the pre-authorized system/ scopes); also what RFC 7592 PUT stays within',
+    )
     .option('--verified', 'mark the client reviewed by an operator (consent page, CORS)')
     .option('--no-verified', 'mark the client unverified')
     .option('--table', 'print a table instead of JSON')
@@ -143,7 +165,10 @@ export function registerClientCommands(program: Command): void {
         const clients = app.get(ClientsService);
         const existing = await clients.findById(clientId);
         if (!existing) throw new Error(`No client ${clientId}`);
-        return clients.update(clientId, clientSettingsFrom({ scope: options.scope, verified: options.verified }, existing, outboundPolicyOf(app.get(AppConfig))));
+        return clients.update(
+          clientId,
+          clientSettingsFrom({ scope: options.scope, verified: options.verified }, existing, outboundPolicyOf(app.get(AppConfig))),
+        );
       });
       if (!updated) throw new Error(`No client ${clientId}`);
       print(adminClientView(updated.client, { clientSecret: updated.clientSecret }), options);
@@ -167,7 +192,13 @@ export function registerClientCommands(program: Command): void {
         }),
       );
       print(
-        { initial_access_token: issued.token, id: issued.id, single_use: issued.singleUse, scope: issued.scope, expires_at: issued.expiresAt?.toISOString() ?? null },
+        {
+          initial_access_token: issued.token,
+          id: issued.id,
+          single_use: issued.singleUse,
+          scope: issued.scope,
+          expires_at: issued.expiresAt?.toISOString() ?? null,
+        },
         options,
       );
     });

@@ -41,7 +41,10 @@ export function registerIdentityProviderCommands(program: Command): void {
     .option('--table', 'print a table instead of JSON')
     .action(async (options: { table?: boolean }) => {
       const providers = await withApplication((app) => app.get(IdentityProvidersService).list());
-      print(providers.map((provider) => identityProviderView(provider, publicUrl())), options);
+      print(
+        providers.map((provider) => identityProviderView(provider, publicUrl())),
+        options,
+      );
     });
 
   program
@@ -66,10 +69,17 @@ export function registerIdentityProviderCommands(program: Command): void {
       print(identityProviderView(provider, publicUrl()));
     });
 
-  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     program
       .command(`identity-providers:${name}`)
-      .description(name === 'enable' ? 'Offer an identity provider on the sign-in page again' : 'Stop sign-ins through an identity provider and end the sessions it began')
+      .description(
+        name === 'enable'
+          ? 'Offer an identity provider on the sign-in page again'
+          : 'Stop sign-ins through an identity provider and end the sessions it began',
+      )
       .argument('<id>')
       .action(async (id: string) => {
         const provider = await withApplication((app) => app.get(IdentityProvidersService).update(id, { enabled }));
@@ -132,7 +142,8 @@ export function registerIdentityProviderCommands(program: Command): void {
     .argument('<id>')
     .argument('<linkId>')
     .action(async (id: string, linkId: string) => {
-      if (!(await withApplication((app) => app.get(FederatedIdentitiesService).remove(id, linkId)))) throw new Error(`No link ${linkId} at ${id}`);
+      if (!(await withApplication((app) => app.get(FederatedIdentitiesService).remove(id, linkId))))
+        throw new Error(`No link ${linkId} at ${id}`);
       print({ unlinked: linkId });
     });
 }
@@ -150,7 +161,10 @@ async function checked<T extends object>(type: new () => T, json: unknown): Prom
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('--file must hold a JSON object');
   const dto = plainToInstance(type, json);
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  if (errors.length) throw new Error(errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: `${error.property} is invalid` })).join('; '));
+  if (errors.length)
+    throw new Error(
+      errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: `${error.property} is invalid` })).join('; '),
+    );
   return dto;
 }
 

@@ -48,7 +48,10 @@ program
       const fhirResources = await app.get(FhirDemoSeeder).seed();
       return { ...seeded, created: [...seeded.created, ...(fhirResources ? [`${fhirResources} FHIR resources`] : [])] };
     });
-    const rows = [...result.created.map((item) => ({ item, status: 'created' })), ...result.existing.map((item) => ({ item, status: 'existing' }))];
+    const rows = [
+      ...result.created.map((item) => ({ item, status: 'created' })),
+      ...result.existing.map((item) => ({ item, status: 'existing' })),
+    ];
     print(options.table ? rows : result, options);
   });
 

@@ -7,7 +7,9 @@ import { print } from './cli-output';
 export function registerMfaCommands(program: Command): void {
   program
     .command('users:reset-factors')
-    .description("Remove a person's second factors (authenticator app, recovery codes) so they can sign in with the password and enrol again; audited")
+    .description(
+      "Remove a person's second factors (authenticator app, recovery codes) so they can sign in with the password and enrol again; audited",
+    )
     .argument('<user>', 'username or user id')
     .option('--table', 'print a table instead of JSON')
     .action(async (who: string, options: { table?: boolean }) => {

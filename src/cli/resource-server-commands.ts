@@ -24,7 +24,9 @@ export function registerResourceServerCommands(program: Command): void {
     .option('--table', 'print a table instead of JSON')
     .action(async (options: CreateOptions) => {
       const server = await withApplication((app) =>
-        app.get(ResourceServersService).create({ baseUrl: options.baseUrl, audience: options.audience, scope: options.scope, enabled: !options.disabled }),
+        app
+          .get(ResourceServersService)
+          .create({ baseUrl: options.baseUrl, audience: options.audience, scope: options.scope, enabled: !options.disabled }),
       );
       print(resourceServerView(server), options);
     });
@@ -38,7 +40,10 @@ export function registerResourceServerCommands(program: Command): void {
       print(servers.map(resourceServerView), options);
     });
 
-  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     program
       .command(`resource-servers:${name}`)
       .description(`${name === 'enable' ? 'Enable' : 'Disable'} a resource server by id`)

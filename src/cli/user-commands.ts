@@ -22,11 +22,17 @@ export function registerUserCommands(program: Command): void {
     .command('users:create')
     .description('Create a user; without --password one is generated and printed once')
     .requiredOption('--username <username>', 'login name (case-insensitive)')
-    .option('--password <password>', 'password (visible in the process list; omit to generate one); at least 12 characters, not a common password')
+    .option(
+      '--password <password>',
+      'password (visible in the process list; omit to generate one); at least 12 characters, not a common password',
+    )
     .requiredOption('--display-name <name>', 'name shown to the user')
     .requiredOption('--fhir-user <reference>', 'e.g. Practitioner/123 or Patient/abc')
     .option('--role <role>', 'patient or practitioner', 'practitioner')
-    .option('--restricted-to-patients <ids>', 'comma-separated Patient ids a practitioner may see (at most 100; carried in every access token)')
+    .option(
+      '--restricted-to-patients <ids>',
+      'comma-separated Patient ids a practitioner may see (at most 100; carried in every access token)',
+    )
     .option('--email <address>', 'where password reset links are sent (unique regardless of case)')
     .option('--table', 'print a table instead of JSON')
     .action(async (options: CreateUserOptions) => {
@@ -42,7 +48,12 @@ export function registerUserCommands(program: Command): void {
           displayName: options.displayName,
           fhirUser: options.fhirUser,
           role: options.role,
-          restrictedToPatients: options.restrictedToPatients ? options.restrictedToPatients.split(',').map((id) => id.trim()).filter(Boolean) : null,
+          restrictedToPatients: options.restrictedToPatients
+            ? options.restrictedToPatients
+                .split(',')
+                .map((id) => id.trim())
+                .filter(Boolean)
+            : null,
           email: options.email ?? null,
         }),
       );

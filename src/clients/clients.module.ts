@@ -47,7 +47,14 @@ import { ROUTES } from '../common/http/routes';
     ClientAuthenticationService,
     TokenHolderService,
   ],
-  exports: [ClientsService, UsersService, ClientAuthenticationService, InitialAccessTokensService, TokenHolderService, ClientAssertionJtiRepository],
+  exports: [
+    ClientsService,
+    UsersService,
+    ClientAuthenticationService,
+    InitialAccessTokensService,
+    TokenHolderService,
+    ClientAssertionJtiRepository,
+  ],
 })
 export class ClientsModule implements OnModuleInit {
   constructor(

@@ -137,7 +137,14 @@ export class ClientsService {
       );
       if (!inserted) throw new ClientIdTakenError(clientId);
       const client = (await this.repository.findById(clientId, manager)) as ClientEntity;
-      const detail = { by: by.actor, name: client.name, token_endpoint_auth_method: client.tokenEndpointAuthMethod, grant_types: client.grantTypes, scope: client.scope, verified: client.verified };
+      const detail = {
+        by: by.actor,
+        name: client.name,
+        token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+        grant_types: client.grantTypes,
+        scope: client.scope,
+        verified: client.verified,
+      };
       await this.audit.record({ event: 'client_created', outcome: 'success', clientId, ip: by.ip, detail }, manager);
       return client;
     });
@@ -149,7 +156,11 @@ export class ClientsService {
    * Applies the changes; when the client now authenticates with a secret and has none, one is generated
    * and returned (shown once).
    */
-  update(clientId: string, changes: Partial<ClientSettings>, by: AuditActor = OPERATOR): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+  update(
+    clientId: string,
+    changes: Partial<ClientSettings>,
+    by: AuditActor = OPERATOR,
+  ): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
     return this.change(clientId, this.columns(changes), by, true);
   }
 
@@ -161,7 +172,12 @@ export class ClientsService {
     return this.setEnabled(clientId, false, by);
   }
 
-  private async change(clientId: string, columns: Partial<ClientEntity>, by: AuditActor, issueSecret: boolean): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
+  private async change(
+    clientId: string,
+    columns: Partial<ClientEntity>,
+    by: AuditActor,
+    issueSecret: boolean,
+  ): Promise<{ client: ClientEntity; clientSecret: string | null } | null> {
     const existing = await this.repository.findById(clientId);
     if (!existing) return null;
     try {
@@ -169,7 +185,11 @@ export class ClientsService {
         const client = await this.repository.update(clientId, columns, manager);
         if (!client) return null;
         let clientSecret: string | null = null;
-        if (issueSecret && SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) && (await this.repository.activeSecretHashes(clientId, manager)).length === 0) {
+        if (
+          issueSecret &&
+          SECRET_AUTH_METHODS.includes(client.tokenEndpointAuthMethod) &&
+          (await this.repository.activeSecretHashes(clientId, manager)).length === 0
+        ) {
           clientSecret = randomToken(32);
           await this.repository.rotateSecret(clientId, hashToken(clientSecret), 0, manager);
         }
@@ -229,7 +249,10 @@ export class ClientsService {
     try {
       const previousSecretsExpireAt = await this.audit.transaction(async (manager) => {
         const expireAt = await this.repository.rotateSecret(clientId, hashToken(clientSecret), overlap, manager);
-        await this.audit.record({ event: 'client_secret_rotated', outcome: 'success', clientId, ip: by.ip, detail: { by: by.actor, overlap_seconds: overlap } }, manager);
+        await this.audit.record(
+          { event: 'client_secret_rotated', outcome: 'success', clientId, ip: by.ip, detail: { by: by.actor, overlap_seconds: overlap } },
+          manager,
+        );
         return expireAt;
       });
       return { clientSecret, previousSecretsExpireAt };
@@ -241,7 +264,8 @@ export class ClientsService {
   /** Constant-time comparison of the presented secret's hash against every active secret of the client. */
   async verifySecret(clientId: string, secret: string): Promise<boolean> {
     const presented = hashToken(secret);
-    const matches = (hashes: string[]): boolean => hashes.reduce((matched, stored) => constantTimeEquals(presented, stored) || matched, false);
+    const matches = (hashes: string[]): boolean =>
+      hashes.reduce((matched, stored) => constantTimeEquals(presented, stored) || matched, false);
     if (matches(await this.activeSecretHashes(clientId))) return true;
     // A secret rotated in by another process is accepted at once rather than after the cache expires.
     this.secretCache.delete(clientId);
@@ -288,13 +312,30 @@ export class ClientsService {
       if (settings[key] !== undefined) (columns as Record<string, unknown>)[key] = settings[key];
     };
     for (const key of [
-      'name', 'type', 'tokenEndpointAuthMethod', 'redirectUris', 'launchUrl', 'grantTypes', 'scope', 'jwks', 'jwksUri',
-      'metadata', 'refreshTokenTtl', 'allowRefreshTokens', 'mayCreateLaunchContexts', 'mayIntrospectAnyToken', 'enabled',
-      'approvedScope', 'approvedGrantTypes', 'verified',
-    ] as const) assign(key);
+      'name',
+      'type',
+      'tokenEndpointAuthMethod',
+      'redirectUris',
+      'launchUrl',
+      'grantTypes',
+      'scope',
+      'jwks',
+      'jwksUri',
+      'metadata',
+      'refreshTokenTtl',
+      'allowRefreshTokens',
+      'mayCreateLaunchContexts',
+      'mayIntrospectAnyToken',
+      'enabled',
+      'approvedScope',
+      'approvedGrantTypes',
+      'verified',
+    ] as const)
+      assign(key);
     if (settings.accessTokenTtl !== undefined) {
       // Per-client lifetimes never exceed what the keys service signs for.
-      columns.accessTokenTtl = settings.accessTokenTtl === null ? null : Math.min(settings.accessTokenTtl, MAX_SIGNED_TOKEN_LIFETIME_SECONDS);
+      columns.accessTokenTtl =
+        settings.accessTokenTtl === null ? null : Math.min(settings.accessTokenTtl, MAX_SIGNED_TOKEN_LIFETIME_SECONDS);
     }
     return columns;
   }
@@ -306,5 +347,7 @@ function isPlausibleClientId(clientId: unknown): clientId is string {
 
 /** The names of the settings a change actually alters (never their values: a jwks or a URL may be long). */
 function changedKeys(existing: ClientEntity, columns: Partial<ClientEntity>): string[] {
-  return Object.keys(columns).filter((key) => JSON.stringify(existing[key as keyof ClientEntity]) !== JSON.stringify(columns[key as keyof ClientEntity]));
+  return Object.keys(columns).filter(
+    (key) => JSON.stringify(existing[key as keyof ClientEntity]) !== JSON.stringify(columns[key as keyof ClientEntity]),
+  );
 }

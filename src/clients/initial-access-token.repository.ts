@@ -7,7 +7,9 @@ import { InitialAccessTokenEntity } from './initial-access-token.entity';
 export class InitialAccessTokenRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(token: Pick<InitialAccessTokenEntity, 'tokenHash' | 'description' | 'singleUse' | 'expiresAt' | 'scope'>): Promise<InitialAccessTokenEntity> {
+  async insert(
+    token: Pick<InitialAccessTokenEntity, 'tokenHash' | 'description' | 'singleUse' | 'expiresAt' | 'scope'>,
+  ): Promise<InitialAccessTokenEntity> {
     const repository = this.dataSource.getRepository(InitialAccessTokenEntity);
     const result = await repository.insert(token);
     return repository.findOneByOrFail({ id: result.identifiers[0].id as string });

@@ -27,12 +27,16 @@ const MAX_SCOPE_LENGTH = 4000;
 /** Operator-chosen ceilings are well-formed SMART scopes; internal `__` scopes are granted per client only. */
 export function checkCeilingScope(scope: string | null | undefined): string | null {
   if (scope === undefined || scope === null) return null;
-  if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH) throw new InvalidScopeError(`scope must be a string of at most ${MAX_SCOPE_LENGTH} characters`);
+  if (typeof scope !== 'string' || scope.length > MAX_SCOPE_LENGTH)
+    throw new InvalidScopeError(`scope must be a string of at most ${MAX_SCOPE_LENGTH} characters`);
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidScopeError(`Malformed scopes: ${invalid.join(' ')}`);
   if (scopes.length === 0) throw new InvalidScopeError('scope must name at least one scope');
   const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
-  if (internal.length > 0) throw new InvalidScopeError(`Internal scopes are granted to a client by an operator, not through registration: ${formatScopes(internal)}`);
+  if (internal.length > 0)
+    throw new InvalidScopeError(
+      `Internal scopes are granted to a client by an operator, not through registration: ${formatScopes(internal)}`,
+    );
   return formatScopes(scopes);
 }
 

@@ -2,7 +2,12 @@ import { PASSWORD_MAX_LENGTH, passwordProblem } from './password-policy';
 
 describe('password policy (NIST SP 800-63B §5.1.1.2)', () => {
   it('accepts long passphrases without composition rules', () => {
-    for (const password of ['correct horse battery staple', 'all lower case words here', 'Ünïcödé pässwörd ☃ ok', `${'x'.repeat(4)}yz1234567890`]) {
+    for (const password of [
+      'correct horse battery staple',
+      'all lower case words here',
+      'Ünïcödé pässwörd ☃ ok',
+      `${'x'.repeat(4)}yz1234567890`,
+    ]) {
       expect(passwordProblem(password)).toBeNull();
     }
   });
@@ -24,7 +29,15 @@ describe('password policy (NIST SP 800-63B §5.1.1.2)', () => {
   });
 
   it('refuses repetitive and sequential passwords', () => {
-    for (const password of ['aaaaaaaaaaaa', 'abababababab', '112211221122', 'abcdefghijklm', 'ZYXWVUTSRQPO', '123456789012', '987654321098']) {
+    for (const password of [
+      'aaaaaaaaaaaa',
+      'abababababab',
+      '112211221122',
+      'abcdefghijklm',
+      'ZYXWVUTSRQPO',
+      '123456789012',
+      '987654321098',
+    ]) {
       expect(passwordProblem(password)).toMatch(/repeats or runs/);
     }
   });

@@ -34,17 +34,20 @@ export function passwordProblem(password: unknown, context: PasswordContext = {}
   if (password.length > 2 * PASSWORD_MAX_LENGTH) return `Choose a password of at most ${PASSWORD_MAX_LENGTH} characters.`;
   // §5.1.1.2: each Unicode code point counts as one character.
   const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) return `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
+  if (length < PASSWORD_MIN_LENGTH)
+    return `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
   if (length > PASSWORD_MAX_LENGTH) return `Choose a password of at most ${PASSWORD_MAX_LENGTH} characters.`;
   const lower = password.toLowerCase();
-  if (new Set(lower).size < 4 || isSequence(lower)) return 'That password repeats or runs through characters (like "aaaa" or "abcd…"). Choose another one.';
+  if (new Set(lower).size < 4 || isSequence(lower))
+    return 'That password repeats or runs through characters (like "aaaa" or "abcd…"). Choose another one.';
   // A common password with digits or symbols added around it ("Password!2024") is just as guessable.
   const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
   if (isCommon(lower) || (core.length >= MIN_CORE_LENGTH && isCommon(core))) {
     return 'That password is on a list of commonly used or breached passwords. Choose another one.';
   }
   for (const word of contextWords(context)) {
-    if (lower.includes(word)) return 'Choose a password that does not contain your username, your e-mail address or the name of this service.';
+    if (lower.includes(word))
+      return 'Choose a password that does not contain your username, your e-mail address or the name of this service.';
   }
   return null;
 }

@@ -64,6 +64,8 @@ export class UniqueUserFieldError extends Error {
 
 function uniqueFieldError(error: unknown): unknown {
   if (!isUniqueViolation(error)) return error;
-  const constraint = (error as { driverError?: { constraint?: string }; constraint?: string }).driverError?.constraint ?? (error as { constraint?: string }).constraint;
+  const constraint =
+    (error as { driverError?: { constraint?: string }; constraint?: string }).driverError?.constraint ??
+    (error as { constraint?: string }).constraint;
   return new UniqueUserFieldError(constraint === 'users_email_lower' ? 'email' : 'username');
 }

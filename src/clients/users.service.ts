@@ -56,7 +56,10 @@ export function normalizeEmail(value: string | null | undefined): string | null 
   if (value === null || value === undefined) return null;
   const email = value.trim();
   if (email === '') return null;
-  if (email.length > EMAIL_MAX_LENGTH || !/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/.test(email)) {
+  if (
+    email.length > EMAIL_MAX_LENGTH ||
+    !/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/.test(email)
+  ) {
     throw new InvalidUserError('email must be an e-mail address such as name@example.org (at most 254 characters)');
   }
   return email;
@@ -181,7 +184,16 @@ export class UsersService {
           manager,
         );
         if (!user) throw new UsernameTakenError(command.username);
-        await this.audit.record({ event: 'user_created', outcome: 'success', userId: user.id, ip: by.ip, detail: { by: by.actor, role: user.role, enabled: user.enabled } }, manager);
+        await this.audit.record(
+          {
+            event: 'user_created',
+            outcome: 'success',
+            userId: user.id,
+            ip: by.ip,
+            detail: { by: by.actor, role: user.role, enabled: user.enabled },
+          },
+          manager,
+        );
         return user;
       }),
     );
@@ -202,12 +214,17 @@ export class UsersService {
     if (changes.restrictedToPatients !== undefined) columns.restrictedToPatients = changes.restrictedToPatients;
     if (changes.enabled !== undefined) columns.enabled = changes.enabled;
     if (changes.email !== undefined) columns.email = normalizeEmail(changes.email);
-    const changed = Object.keys(columns).filter((key) => JSON.stringify(existing[key as keyof UserEntity]) !== JSON.stringify(columns[key as keyof UserEntity]));
+    const changed = Object.keys(columns).filter(
+      (key) => JSON.stringify(existing[key as keyof UserEntity]) !== JSON.stringify(columns[key as keyof UserEntity]),
+    );
     try {
       return await this.unique(existing.username, () =>
         this.audit.transaction(async (manager) => {
           const updated = await this.repository.update(id, columns, manager);
-          await this.audit.record({ event: 'user_updated', outcome: 'success', userId: id, ip: by.ip, detail: { by: by.actor, changed } }, manager);
+          await this.audit.record(
+            { event: 'user_updated', outcome: 'success', userId: id, ip: by.ip, detail: { by: by.actor, changed } },
+            manager,
+          );
           return updated;
         }),
       );
@@ -223,13 +240,23 @@ export class UsersService {
   async resetPassword(id: string, password?: string, by: AuditActor = OPERATOR): Promise<{ user: UserEntity; password: string } | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
-    if (!hasLocalPassword(existing)) throw new InvalidUserError('This user signs in through an identity provider and has no local password');
+    if (!hasLocalPassword(existing))
+      throw new InvalidUserError('This user signs in through an identity provider and has no local password');
     if (password !== undefined) checkPassword(password, existing.username, existing.email);
     const newPassword = password ?? randomToken(18);
     const passwordHash = await hash(newPassword, ARGON2_OPTIONS);
     const user = await this.audit.transaction(async (manager) => {
       const updated = await this.repository.update(id, { passwordHash }, manager);
-      await this.audit.record({ event: 'user_password_reset', outcome: 'success', userId: id, ip: by.ip, detail: { by: by.actor, generated: password === undefined } }, manager);
+      await this.audit.record(
+        {
+          event: 'user_password_reset',
+          outcome: 'success',
+          userId: id,
+          ip: by.ip,
+          detail: { by: by.actor, generated: password === undefined },
+        },
+        manager,
+      );
       return updated;
     });
     this.enabledCache.delete(id);

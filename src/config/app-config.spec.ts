@@ -16,7 +16,10 @@ describe('AppConfig', () => {
     expect(config.mfaRequiredRoles).toEqual([]);
     expect(new AppConfig({ MFA_REQUIRED_ROLES: 'practitioner, admin' }).mfaRequiredRoles).toEqual(['practitioner', 'admin']);
     expect(config.caches).toEqual({ tokenMax: 10_000, tokenStateMs: 2000, clientMax: 10_000, clientMs: 5000 });
-    expect(new AppConfig({ TOKEN_STATE_CACHE_MS: '150', CLIENT_CACHE_MAX: '500' }).caches).toMatchObject({ tokenStateMs: 150, clientMax: 500 });
+    expect(new AppConfig({ TOKEN_STATE_CACHE_MS: '150', CLIENT_CACHE_MAX: '500' }).caches).toMatchObject({
+      tokenStateMs: 150,
+      clientMax: 500,
+    });
   });
 
   it('strips a trailing slash from PUBLIC_URL and derives the FHIR base', () => {
@@ -58,18 +61,31 @@ describe('AppConfig', () => {
   });
 
   it('starts in production with both secrets set', () => {
-    const config = new AppConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32), KEY_ENCRYPTION_SECRET: 'k'.repeat(32) });
+    const config = new AppConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://auth.example.org',
+      COOKIE_SECRET: 'c'.repeat(32),
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(32),
+    });
     expect(config.keyEncryptionSecret).toBe('k'.repeat(32));
   });
 
   it('trusts no proxy by default, and the addresses and CIDRs TRUST_PROXY lists', () => {
     expect(new AppConfig({}).trustProxy).toEqual([]);
-    expect(new AppConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8 ::1 fd00::/8' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+    expect(new AppConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8 ::1 fd00::/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ]);
   });
 
   it('offers password reset by e-mail only with SMTP_URL (and MAIL_FROM)', () => {
     expect(new AppConfig({}).passwordResetByEmail).toBe(false);
-    const config = new AppConfig({ SMTP_URL: 'smtps://user:p%40ss@mail.example.org:465', MAIL_FROM: 'Example Health <no-reply@example.org>' });
+    const config = new AppConfig({
+      SMTP_URL: 'smtps://user:p%40ss@mail.example.org:465',
+      MAIL_FROM: 'Example Health <no-reply@example.org>',
+    });
     expect(config.passwordResetByEmail).toBe(true);
     expect(config.mailFrom).toBe('Example Health <no-reply@example.org>');
   });

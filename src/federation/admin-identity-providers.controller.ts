@@ -1,4 +1,16 @@
-import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { UsersService } from '../clients/users.service';
@@ -24,7 +36,9 @@ export class AdminIdentityProvidersController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Add an identity provider (oidc or ldap); secrets are write-only (the record shows client_secret_set / bind_password_set)' })
+  @ApiOperation({
+    summary: 'Add an identity provider (oidc or ldap); secrets are write-only (the record shows client_secret_set / bind_password_set)',
+  })
   async create(@Body() dto: CreateIdentityProviderDto): Promise<Record<string, unknown>> {
     return this.view(await guard(() => this.providers.create(dto)));
   }
@@ -58,7 +72,9 @@ export class AdminIdentityProvidersController {
 
   @Post(':id/test')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Check the settings against the provider (OIDC discovery and keys, LDAP bind and search); problems in plain words' })
+  @ApiOperation({
+    summary: 'Check the settings against the provider (OIDC discovery and keys, LDAP bind and search); problems in plain words',
+  })
   async test(@Param('id') id: string): Promise<ProviderCheck> {
     return this.checks.check(await this.found(id));
   }
@@ -106,7 +122,8 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof IdentityProviderTakenError || error instanceof IdentityProviderConflictError) throw new ConflictException(error.message);
+    if (error instanceof IdentityProviderTakenError || error instanceof IdentityProviderConflictError)
+      throw new ConflictException(error.message);
     if (error instanceof InvalidIdentityProviderError) throw new BadRequestException(error.message);
     throw error;
   }

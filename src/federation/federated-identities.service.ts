@@ -25,9 +25,20 @@ export class FederatedIdentitiesService {
     return this.links.find({ where: { providerId }, order: { createdAt: 'ASC' } });
   }
 
-  async link(providerId: string, subject: string, userId: string, seen: { username?: string | null; email?: string | null } = {}): Promise<FederatedIdentityEntity> {
+  async link(
+    providerId: string,
+    subject: string,
+    userId: string,
+    seen: { username?: string | null; email?: string | null } = {},
+  ): Promise<FederatedIdentityEntity> {
     try {
-      const result = await this.links.insert({ providerId, subject, userId, upstreamUsername: seen.username ?? null, email: seen.email ?? null });
+      const result = await this.links.insert({
+        providerId,
+        subject,
+        userId,
+        upstreamUsername: seen.username ?? null,
+        email: seen.email ?? null,
+      });
       return (await this.links.findOneBy({ id: result.identifiers[0].id as string }))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new FederatedIdentityTakenError(`subject ${subject} at ${providerId} is already linked`);

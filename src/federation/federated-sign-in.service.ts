@@ -57,13 +57,25 @@ export class FederatedSignInService {
     const name = provider.displayName;
     const decision = roleFor(provider, person.groups);
     if ('problem' in decision) {
-      throw new FederationFailure(403, decision.problem, 'Not allowed here', `Your account at ${name} is not in a group that may use this service.`);
+      throw new FederationFailure(
+        403,
+        decision.problem,
+        'Not allowed here',
+        `Your account at ${name} is not in a group that may use this service.`,
+      );
     }
     const fhirUser = await this.fhirUsers.resolve(provider, person.fhirUser, decision.role);
-    if (!fhirUser) throw new FederationFailure(403, 'no-fhir-user', 'Account not set up', `Your account at ${name} does not name your health record here. Ask the administrator.`);
+    if (!fhirUser)
+      throw new FederationFailure(
+        403,
+        'no-fhir-user',
+        'Account not set up',
+        `Your account at ${name} does not name your health record here. Ask the administrator.`,
+      );
 
     const user = await this.localUser(provider, person, decision.role, fhirUser);
-    if (!user.enabled) throw new FederationFailure(403, 'user-disabled', 'Account disabled', 'This account is disabled. Ask the administrator.');
+    if (!user.enabled)
+      throw new FederationFailure(403, 'user-disabled', 'Account disabled', 'This account is disabled. Ask the administrator.');
     const signedIn = await this.sessions.signIn(context.reply, user, 'federated', person.amr);
     await this.federatedSessions.record(signedIn.session.id, provider.id);
     await this.record(provider, context, 'success', user.id, { subject: person.subject });
@@ -71,30 +83,64 @@ export class FederatedSignInService {
   }
 
   /** Audits a refused federated sign-in (the page itself is the caller's). */
-  async recordFailure(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, reason: string, detail?: string): Promise<void> {
+  async recordFailure(
+    provider: IdentityProviderEntity | string,
+    context: Pick<SignInContext, 'request' | 'authorizationRequest'>,
+    reason: string,
+    detail?: string,
+  ): Promise<void> {
     await this.record(provider, context, 'failure', null, { reason, ...(detail ? { detail: detail.slice(0, 300) } : {}) });
   }
 
-  private async localUser(provider: IdentityProviderEntity, person: FederatedPerson, role: UserRole, fhirUser: string): Promise<UserEntity> {
+  private async localUser(
+    provider: IdentityProviderEntity,
+    person: FederatedPerson,
+    role: UserRole,
+    fhirUser: string,
+  ): Promise<UserEntity> {
     const seen = { username: person.username, email: person.email };
     const displayName = person.displayName ?? person.username ?? `${provider.displayName} user`;
     const link = await this.identities.find(provider.id, person.subject);
     if (link) {
       const user = await this.users.findById(link.userId);
-      if (!user) throw new FederationFailure(403, 'user-missing', 'Account not set up', 'The account linked to this sign-in no longer exists. Ask the administrator.');
+      if (!user)
+        throw new FederationFailure(
+          403,
+          'user-missing',
+          'Account not set up',
+          'The account linked to this sign-in no longer exists. Ask the administrator.',
+        );
       await this.identities.signedIn(link, seen);
       if (!user.enabled) return user;
       // Upstream is the source of truth for these three: changes there apply at the next sign-in.
       if (user.role === role && user.fhirUser === fhirUser && user.displayName === displayName) return user;
       try {
-        return (await this.users.update(user.id, { role, fhirUser, displayName, ...(role === 'patient' ? { restrictedToPatients: null } : {}) })) ?? user;
+        return (
+          (await this.users.update(user.id, {
+            role,
+            fhirUser,
+            displayName,
+            ...(role === 'patient' ? { restrictedToPatients: null } : {}),
+          })) ?? user
+        );
       } catch (error) {
-        if (error instanceof InvalidUserError) throw new FederationFailure(403, 'inconsistent-user', 'Account not set up', `Your account at ${provider.displayName} does not fit the account here. Ask the administrator.`);
+        if (error instanceof InvalidUserError)
+          throw new FederationFailure(
+            403,
+            'inconsistent-user',
+            'Account not set up',
+            `Your account at ${provider.displayName} does not fit the account here. Ask the administrator.`,
+          );
         throw error;
       }
     }
     if (provider.provisioning !== 'create') {
-      throw new FederationFailure(403, 'not-linked', 'Account not set up', `Your account at ${provider.displayName} is not set up for this service. Ask the administrator to link it.`);
+      throw new FederationFailure(
+        403,
+        'not-linked',
+        'Account not set up',
+        `Your account at ${provider.displayName} is not set up for this service. Ask the administrator to link it.`,
+      );
     }
     const created = await this.createUser(provider, person, role, fhirUser, displayName);
     try {
@@ -112,7 +158,13 @@ export class FederatedSignInService {
   }
 
   // The local username is only a label (these users have no password): "<upstream username>@<provider>".
-  private async createUser(provider: IdentityProviderEntity, person: FederatedPerson, role: UserRole, fhirUser: string, displayName: string): Promise<UserEntity> {
+  private async createUser(
+    provider: IdentityProviderEntity,
+    person: FederatedPerson,
+    role: UserRole,
+    fhirUser: string,
+    displayName: string,
+  ): Promise<UserEntity> {
     const base = (person.username ?? '').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 60) || `user-${randomToken(6)}`;
     for (const candidate of [`${base}@${provider.id}`, `${base}-${randomToken(4)}@${provider.id}`]) {
       try {
@@ -125,7 +177,13 @@ export class FederatedSignInService {
     throw new FederationFailure(503, 'username-taken', 'Try again', 'The account could not be created right now. Please try again.');
   }
 
-  private async record(provider: IdentityProviderEntity | string, context: Pick<SignInContext, 'request' | 'authorizationRequest'>, outcome: 'success' | 'failure', userId: string | null, detail: Record<string, unknown>): Promise<void> {
+  private async record(
+    provider: IdentityProviderEntity | string,
+    context: Pick<SignInContext, 'request' | 'authorizationRequest'>,
+    outcome: 'success' | 'failure',
+    userId: string | null,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
     const clientId = context.authorizationRequest ? deserialize(context.authorizationRequest).client_id : undefined;
     await this.audit.record({
       event: 'federated_sign_in',

@@ -17,5 +17,11 @@ export class FederationFailure extends Error {
 /** The page shown for a failure, with a way back to the sign-in page (keeping the app's request). */
 export function sendFailurePage(reply: FastifyReply, failure: FederationFailure, authorizationRequest: string | null | undefined): void {
   const retry = authorizationRequest ? `/authorize?${authorizationRequest}` : '/login';
-  sendPage(reply, 'federation-error', failure.heading, { heading: failure.heading, detail: failure.detail, status: failure.status, retry }, failure.status);
+  sendPage(
+    reply,
+    'federation-error',
+    failure.heading,
+    { heading: failure.heading, detail: failure.detail, status: failure.status, retry },
+    failure.status,
+  );
 }

@@ -31,12 +31,19 @@ export class FederationController {
 
   @Post(':id/start')
   @ApiExcludeEndpoint()
-  async start(@Param('id') id: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async start(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const form = body && typeof body === 'object' ? body : {};
     const authorizationRequest = field(form.authorization_request) ?? null;
     const pending: PendingSignIn = { authorizationRequest, returnTo: safeReturnTo(form.return_to) ?? null };
-    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) throw new PageError(403, 'Form expired', 'The sign-in form expired. Go back and try again.');
-    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest)) throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
+    if (!this.sessions.anonymousCsrfValid(request, form.csrf_token))
+      throw new PageError(403, 'Form expired', 'The sign-in form expired. Go back and try again.');
+    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest))
+      throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
     const provider = await this.enabledProvider(id);
     if (!isOidc(provider.settings)) return this.ldapPages.form(provider, request, reply, pending);
     try {
@@ -70,12 +77,18 @@ export class FederationController {
   @ApiOperation({ summary: 'Public key smart-auth signs its client assertions with at this OIDC provider (private_key_jwt)' })
   async jwks(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const provider = await this.providers.findById(id);
-    const publicJwk = provider && isOidc(provider.settings) && provider.settings.tokenEndpointAuthMethod === 'private_key_jwt' ? provider.settings.publicJwk : null;
+    const publicJwk =
+      provider && isOidc(provider.settings) && provider.settings.tokenEndpointAuthMethod === 'private_key_jwt'
+        ? provider.settings.publicJwk
+        : null;
     if (!publicJwk) {
       reply.status(404).header('Content-Type', 'application/json').send({ error: 'not_found', error_description: 'No such key set' });
       return;
     }
-    reply.header('Content-Type', 'application/json').header('Cache-Control', 'public, max-age=300').send({ keys: [publicJwk] });
+    reply
+      .header('Content-Type', 'application/json')
+      .header('Cache-Control', 'public, max-age=300')
+      .send({ keys: [publicJwk] });
   }
 
   private async enabledProvider(id: string): Promise<IdentityProviderEntity> {

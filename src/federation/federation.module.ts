@@ -49,6 +49,8 @@ export class FederationModule implements OnModuleInit {
 
   onModuleInit(): void {
     // The sign-in page offers every enabled provider ("Sign in with …").
-    this.signInOptions.register(async () => (await this.providers.listEnabled()).map((provider) => ({ id: provider.id, label: provider.displayName })));
+    this.signInOptions.register(async () =>
+      (await this.providers.listEnabled()).map((provider) => ({ id: provider.id, label: provider.displayName })),
+    );
   }
 }

@@ -43,15 +43,19 @@ export class IdentityProviderCheckService {
     const lists = (name: string) => (Array.isArray(metadata[name]) ? (metadata[name] as unknown[]) : null);
     if (!metadata.authorization_endpoint) problems.push('The provider names no authorization_endpoint.');
     if (!metadata.token_endpoint) problems.push('The provider names no token_endpoint.');
-    if (lists('response_types_supported') && !lists('response_types_supported')!.includes('code')) problems.push('The provider does not support the authorization code flow (response_types_supported lacks "code").');
+    if (lists('response_types_supported') && !lists('response_types_supported')!.includes('code'))
+      problems.push('The provider does not support the authorization code flow (response_types_supported lacks "code").');
     const pkce = lists('code_challenge_methods_supported');
     if (pkce && !pkce.includes('S256')) problems.push('The provider does not support PKCE with S256 (code_challenge_methods_supported).');
     const methods = lists('token_endpoint_auth_methods_supported');
     if (methods && !methods.includes(settings.tokenEndpointAuthMethod)) {
-      problems.push(`The provider does not accept ${settings.tokenEndpointAuthMethod} at its token endpoint (it accepts ${methods.join(', ')}).`);
+      problems.push(
+        `The provider does not accept ${settings.tokenEndpointAuthMethod} at its token endpoint (it accepts ${methods.join(', ')}).`,
+      );
     }
     const algorithms = lists('id_token_signing_alg_values_supported');
-    if (algorithms && !algorithms.includes('RS256')) problems.push(`The provider does not sign ID tokens with RS256 (it offers ${algorithms.join(', ')}).`);
+    if (algorithms && !algorithms.includes('RS256'))
+      problems.push(`The provider does not sign ID tokens with RS256 (it offers ${algorithms.join(', ')}).`);
     if (!metadata.jwks_uri) problems.push('The provider names no jwks_uri, so its ID tokens cannot be verified.');
     else {
       try {
@@ -65,7 +69,13 @@ export class IdentityProviderCheckService {
     return {
       ok: problems.length === 0,
       problems,
-      details: { issuer: metadata.issuer, authorization_endpoint: metadata.authorization_endpoint, token_endpoint: metadata.token_endpoint, userinfo_endpoint: metadata.userinfo_endpoint ?? null, jwks_uri: metadata.jwks_uri ?? null },
+      details: {
+        issuer: metadata.issuer,
+        authorization_endpoint: metadata.authorization_endpoint,
+        token_endpoint: metadata.token_endpoint,
+        userinfo_endpoint: metadata.userinfo_endpoint ?? null,
+        jwks_uri: metadata.jwks_uri ?? null,
+      },
     };
   }
 }
@@ -76,9 +86,11 @@ function explain(error: unknown): string {
   for (let current = error; current && reasons.length < 4; current = (current as { cause?: unknown }).cause) {
     const text = current instanceof OutboundFetchError ? current.detail : current instanceof Error ? current.message : String(current);
     // openid-client's and the fetcher's generic wrappers say nothing the cause does not.
-    if (text && !reasons.includes(text) && !['The document could not be retrieved', 'something went wrong'].includes(text)) reasons.push(text);
+    if (text && !reasons.includes(text) && !['The document could not be retrieved', 'something went wrong'].includes(text))
+      reasons.push(text);
   }
   const text = reasons.join(': ') || 'unknown error';
-  if (/resolves to .* not allowed|must not point to/.test(text)) return `${text} (the address is on a private network: set allow_private_network on this provider if that is intended)`;
+  if (/resolves to .* not allowed|must not point to/.test(text))
+    return `${text} (the address is on a private network: set allow_private_network on this provider if that is intended)`;
   return text;
 }

@@ -14,7 +14,13 @@ export interface ClaimMap {
   email: string;
 }
 
-export const DEFAULT_CLAIMS: ClaimMap = { username: 'preferred_username', displayName: 'name', fhirUser: 'fhirUser', roles: 'groups', email: 'email' };
+export const DEFAULT_CLAIMS: ClaimMap = {
+  username: 'preferred_username',
+  displayName: 'name',
+  fhirUser: 'fhirUser',
+  roles: 'groups',
+  email: 'email',
+};
 
 /** fhirUser found by an identifier the upstream gives (e.g. an employee number) in the FHIR store. */
 export interface FhirUserLookup {
@@ -78,7 +84,8 @@ export function checkRoleMap(value: unknown): Record<string, UserRole> {
 }
 
 export function checkClaimName(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !CLAIM_NAME.test(value)) fail(`${name} must be a claim or attribute name (letters, digits and _ . : ; -)`);
+  if (typeof value !== 'string' || !CLAIM_NAME.test(value))
+    fail(`${name} must be a claim or attribute name (letters, digits and _ . : ; -)`);
   return value;
 }
 
@@ -102,7 +109,8 @@ export function checkIssuer(value: unknown, allowHttpLoopback: boolean): string 
   if (typeof value !== 'string' || value.length > 500 || !URL.canParse(value)) fail('issuer must be an absolute https URL');
   const url = new URL(value);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttpLoopback && loopback)) fail('issuer must be an absolute https URL');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttpLoopback && loopback))
+    fail('issuer must be an absolute https URL');
   if (url.username || url.password || url.search || url.hash) fail('issuer must not carry credentials, a query or a fragment');
   return value;
 }
@@ -110,12 +118,14 @@ export function checkIssuer(value: unknown, allowHttpLoopback: boolean): string 
 export function checkLdapUrl(value: unknown): string {
   if (typeof value !== 'string' || value.length > 500 || !URL.canParse(value)) fail('url must be an ldap:// or ldaps:// URL');
   const url = new URL(value);
-  if (!['ldap:', 'ldaps:'].includes(url.protocol) || url.username || url.password) fail('url must be an ldap:// or ldaps:// URL without credentials');
+  if (!['ldap:', 'ldaps:'].includes(url.protocol) || url.username || url.password)
+    fail('url must be an ldap:// or ldaps:// URL without credentials');
   return value;
 }
 
 export function checkUserFilter(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 1000 || !value.includes('{username}')) fail('user_filter must contain {username}, e.g. (uid={username})');
+  if (typeof value !== 'string' || value.length > 1000 || !value.includes('{username}'))
+    fail('user_filter must contain {username}, e.g. (uid={username})');
   if (!/^\(.*\)$/.test(value)) fail('user_filter must be an LDAP filter in parentheses (RFC 4515)');
   return value;
 }

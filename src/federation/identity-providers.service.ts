@@ -67,19 +67,26 @@ export class IdentityProvidersService {
   async update(id: string, input: IdentityProviderInput): Promise<IdentityProviderEntity | null> {
     const existing = await this.findById(id);
     if (!existing) return null;
-    if (input.id !== undefined && input.id !== id) throw new InvalidIdentityProviderError('id cannot change (it is part of the redirect URI registered upstream)');
-    if (input.type !== undefined && input.type !== existing.type) throw new InvalidIdentityProviderError('type cannot change; create another provider');
+    if (input.id !== undefined && input.id !== id)
+      throw new InvalidIdentityProviderError('id cannot change (it is part of the redirect URI registered upstream)');
+    if (input.type !== undefined && input.type !== existing.type)
+      throw new InvalidIdentityProviderError('type cannot change; create another provider');
     const changes = providerChanges(input, existing, this.config.outboundAllowHttpLoopback);
     const before = existing.settings;
     const after = changes.columns.settings;
     // OIDC Core §2: `sub` is unique only within its issuer; links made at one issuer must not name people at another.
     if (after && isOidc(before) && isOidc(after) && after.issuer !== before.issuer && (await this.linkCount(id)) > 0) {
-      throw new IdentityProviderConflictError('issuer cannot change while people are linked to this provider (their subjects belong to the old issuer); remove the links or create a new provider');
+      throw new IdentityProviderConflictError(
+        'issuer cannot change while people are linked to this provider (their subjects belong to the old issuer); remove the links or create a new provider',
+      );
     }
     const wasEnabled = existing.enabled;
     const secrets = await this.secretsOf(existing);
     const updated = this.providers.merge(existing, changes.columns, { updatedAt: new Date() });
-    await this.applySecrets(updated, { secret: changes.secret !== undefined ? changes.secret : secrets.secret, privateJwk: secrets.privateJwk });
+    await this.applySecrets(updated, {
+      secret: changes.secret !== undefined ? changes.secret : secrets.secret,
+      privateJwk: secrets.privateJwk,
+    });
     await this.providers.save(updated);
     // Disabling a provider ends the sign-in sessions it began (docs/federation.md).
     if (wasEnabled && changes.columns.enabled === false) await this.sessions.endAllOf(id);
@@ -137,5 +144,8 @@ async function signingKey(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES256' }, publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' } };
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES256' },
+    publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' },
+  };
 }

@@ -34,7 +34,11 @@ describe('access rules', () => {
   });
 
   it('confines a restricted practitioner to the allowed patients, and user/ scopes without a role to nothing', () => {
-    const restricted = context('user/Observation.rs patient/Observation.rs', { userRole: 'practitioner', restrictedToPatients: ['a', 'b'], patient: 'c' });
+    const restricted = context('user/Observation.rs patient/Observation.rs', {
+      userRole: 'practitioner',
+      restrictedToPatients: ['a', 'b'],
+      patient: 'c',
+    });
     const rules = accessRulesFor(restricted, 'Observation', 's');
     // patient/ scopes for a patient outside the restriction grant nothing; user/ scopes one rule per allowed patient.
     expect(rules.map((rule) => rule.patient)).toEqual(['a', 'b']);
@@ -42,7 +46,9 @@ describe('access rules', () => {
     expect(resourceAllowed(observation('c', 'laboratory'), rules)).toBe(false);
     expect(accessRulesFor({ ...restricted, restrictedToPatients: [] }, 'Observation', 's')).toEqual([]);
     expect(accessRulesFor(context('user/Observation.rs'), 'Observation', 's')).toEqual([]);
-    expect(accessRulesFor(context('user/Practitioner.rs', { userRole: 'practitioner', restrictedToPatients: [] }), 'Practitioner', 'r')).toEqual([]);
+    expect(
+      accessRulesFor(context('user/Practitioner.rs', { userRole: 'practitioner', restrictedToPatients: [] }), 'Practitioner', 'r'),
+    ).toEqual([]);
   });
 
   it('applies granular constraints and the interaction letter', () => {

@@ -15,7 +15,14 @@ export const COMPARTMENT_ELEMENTS = ['subject', 'patient', 'beneficiary', 'indiv
 // SMART App Launch 2.2 §Patient-specific scopes: resources outside every patient compartment that patient-facing apps
 // may still read (e.g. the practitioner who ordered something, the medication it names).
 export const SHARED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
-  'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication', 'Substance', 'HealthcareService', 'Endpoint',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'Medication',
+  'Substance',
+  'HealthcareService',
+  'Endpoint',
 ]);
 
 /**
@@ -44,7 +51,8 @@ export function accessRulesFor(context: SmartContext, resourceType: string, inte
 export function resourceAllowed(resource: Record<string, unknown>, rules: readonly AccessRule[]): boolean {
   return rules.some(
     (rule) =>
-      resourceMatchesConstraints(resource, rule.constraints) && (rule.patient === undefined || inPatientCompartment(resource, rule.patient)),
+      resourceMatchesConstraints(resource, rule.constraints) &&
+      (rule.patient === undefined || inPatientCompartment(resource, rule.patient)),
   );
 }
 

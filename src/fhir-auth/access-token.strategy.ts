@@ -37,7 +37,9 @@ export class AuthorizationHeaderStrategy extends Strategy {
       this.error(new UnacceptableTokenError('missing'));
       return;
     }
-    this.verifyToken(presented.token, (error, user) => (user && !error ? this.success(user) : this.error((error as Error) ?? new UnacceptableTokenError('invalid'))));
+    this.verifyToken(presented.token, (error, user) =>
+      user && !error ? this.success(user) : this.error((error as Error) ?? new UnacceptableTokenError('invalid')),
+    );
   }
 }
 

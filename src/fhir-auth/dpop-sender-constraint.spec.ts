@@ -8,8 +8,17 @@ describe('accessTokenOf', () => {
     expect(accessTokenOf('dpop\tabc')).toEqual({ scheme: 'dpop', token: 'abc' });
   });
 
-  it.each([undefined, '', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer abc ', ' Bearer abc', 'Basic abc', 'Bearerabc', 'MAC abc', ['Bearer abc']])(
-    'refuses %j',
-    (header) => expect(accessTokenOf(header)).toBeUndefined(),
-  );
+  it.each([
+    undefined,
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer a b',
+    'Bearer abc ',
+    ' Bearer abc',
+    'Basic abc',
+    'Bearerabc',
+    'MAC abc',
+    ['Bearer abc'],
+  ])('refuses %j', (header) => expect(accessTokenOf(header)).toBeUndefined());
 });

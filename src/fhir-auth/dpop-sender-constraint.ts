@@ -51,14 +51,19 @@ export async function assertSenderConstraint(
     if (presented.scheme === 'dpop') throw dpopChallenge(options.realm, 'invalid_token', 'The access token is not DPoP-bound');
     return;
   }
-  if (presented.scheme !== 'dpop') throw dpopChallenge(options.realm, 'invalid_token', 'The access token is DPoP-bound: send it as Authorization: DPoP with a proof');
+  if (presented.scheme !== 'dpop')
+    throw dpopChallenge(options.realm, 'invalid_token', 'The access token is DPoP-bound: send it as Authorization: DPoP with a proof');
   if (request[CHECKED] === presented.token) return;
   try {
     const proof = DpopProofVerifier.headerValue(request.headers.dpop);
     if (proof === undefined) throw new DpopProofError('A DPoP proof is required with a DPoP-bound token');
     // §4.3 check 9: htu is the public URL of this resource, built from the configured base, not from Host.
     const below = request.url.startsWith(options.basePath) ? request.url.slice(options.basePath.length) : request.url;
-    const { jkt } = await verifier.verify(proof, { htm: String(request.method ?? '').toUpperCase(), htu: `${options.resourceBaseUrl.replace(/\/+$/, '')}${below}`, accessToken: presented.token });
+    const { jkt } = await verifier.verify(proof, {
+      htm: String(request.method ?? '').toUpperCase(),
+      htu: `${options.resourceBaseUrl.replace(/\/+$/, '')}${below}`,
+      accessToken: presented.token,
+    });
     if (jkt !== smart.dpopJkt) throw new DpopProofError('The DPoP proof is not signed by the key the token is bound to');
   } catch (error) {
     if (error instanceof DpopProofError) throw dpopChallenge(options.realm, 'invalid_dpop_proof', error.description);

@@ -20,13 +20,16 @@ export class FhirAccessPolicy {
 
   isPermitted(context: SmartContext, resourceType: string, interaction: Interaction, contexts?: readonly ScopeContext[]): boolean {
     if (resourceType === ANY_TYPE) {
-      return context.scopes.some((scope) => isResourceScope(scope) && scope.interactions.has(interaction) && (!contexts || contexts.includes(scope.context)));
+      return context.scopes.some(
+        (scope) => isResourceScope(scope) && scope.interactions.has(interaction) && (!contexts || contexts.includes(scope.context)),
+      );
     }
     return permittingScopes(context.scopes, resourceType, interaction, contexts).length > 0;
   }
 
   assertPermitted(context: SmartContext, resourceType: string, interaction: Interaction, contexts?: readonly ScopeContext[]): void {
-    if (!this.isPermitted(context, resourceType, interaction, contexts)) throw this.insufficientScope(context, resourceType, interaction, contexts);
+    if (!this.isPermitted(context, resourceType, interaction, contexts))
+      throw this.insufficientScope(context, resourceType, interaction, contexts);
   }
 
   rules(context: SmartContext, resourceType: string, interaction: Interaction): AccessRule[] {
@@ -34,7 +37,12 @@ export class FhirAccessPolicy {
   }
 
   /** 403 naming a scope that would do (RFC 6750 §3.1). */
-  insufficientScope(context: SmartContext, resourceType: string, interaction: Interaction, contexts?: readonly ScopeContext[]): OperationOutcomeError {
+  insufficientScope(
+    context: SmartContext,
+    resourceType: string,
+    interaction: Interaction,
+    contexts?: readonly ScopeContext[],
+  ): OperationOutcomeError {
     const scopeContext = contexts?.[0] ?? (context.patient ? 'patient' : context.userRole ? 'user' : 'system');
     return insufficientScopeError(this.realm, requiredScopeFor(resourceType === ANY_TYPE ? '*' : resourceType, interaction, scopeContext));
   }
@@ -42,6 +50,11 @@ export class FhirAccessPolicy {
   /** A resource the token may not touch: 403 with the scope that would cover it. */
   forbiddenResource(context: SmartContext, resourceType: string, interaction: Interaction): OperationOutcomeError {
     const error = this.insufficientScope(context, resourceType, interaction);
-    return new OperationOutcomeError(403, 'forbidden', `The access token does not cover this ${resourceType} (compartment or granular scope)`, error.headers);
+    return new OperationOutcomeError(
+      403,
+      'forbidden',
+      `The access token does not cover this ${resourceType} (compartment or granular scope)`,
+      error.headers,
+    );
   }
 }

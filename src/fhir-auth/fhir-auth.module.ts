@@ -39,7 +39,10 @@ export class FhirAuthModule implements OnModuleInit {
   // Fastify only (and none in a bare application context): refuse unauthenticated requests before the body.
   onModuleInit(): void {
     const instance: unknown = this.adapterHost.httpAdapter?.getInstance();
-    if (typeof (instance as FastifyInstance | undefined)?.addHook === 'function' && typeof (instance as FastifyInstance).hasContentTypeParser === 'function') {
+    if (
+      typeof (instance as FastifyInstance | undefined)?.addHook === 'function' &&
+      typeof (instance as FastifyInstance).hasContentTypeParser === 'function'
+    ) {
       registerBearerBeforeBody(instance as FastifyInstance, this.guard);
     }
   }
@@ -51,9 +54,17 @@ export class FhirAuthModule implements OnModuleInit {
       imports: [ClientsModule, PassportModule, AccessTokensModule.forThisServer()],
       providers: [
         ...SHARED_PROVIDERS,
-        { provide: FHIR_AUTH_OPTIONS, inject: [AppConfig], useFactory: (config: AppConfig): FhirAuthOptions => ({ issuer: config.issuer, audience: config.fhirBaseUrl }) },
+        {
+          provide: FHIR_AUTH_OPTIONS,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig): FhirAuthOptions => ({ issuer: config.issuer, audience: config.fhirBaseUrl }),
+        },
         // DPoP proofs are recorded in the database every process of this server shares (as at /token).
-        { provide: DPOP_PROOF_VERIFIER, inject: [ClientAssertionJtiRepository], useFactory: (seen: ClientAssertionJtiRepository) => new DpopProofVerifier(seen) },
+        {
+          provide: DPOP_PROOF_VERIFIER,
+          inject: [ClientAssertionJtiRepository],
+          useFactory: (seen: ClientAssertionJtiRepository) => new DpopProofVerifier(seen),
+        },
       ],
       exports: EXPORTS,
     };
@@ -81,5 +92,6 @@ export class FhirAuthModule implements OnModuleInit {
 // RFC 8707, RFC 9068 §4: each resource server accepts only tokens minted for its own audience. An empty audience would make
 // the JWT verifier skip the check, so it is refused at startup instead.
 function requireAudience(options: FhirAuthOptions): void {
-  if (typeof options.audience !== 'string' || options.audience.trim() === '') throw new Error('FhirAuthModule.forRoot needs the audience of this resource server');
+  if (typeof options.audience !== 'string' || options.audience.trim() === '')
+    throw new Error('FhirAuthModule.forRoot needs the audience of this resource server');
 }

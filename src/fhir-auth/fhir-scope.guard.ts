@@ -64,7 +64,11 @@ export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
     // verifications never share callbacks; the name is this guard's own.
     this.strategyName = `${SMART_BEARER_STRATEGY}-${++guards}`;
     passport.use(this.strategyName, strategy);
-    this.passportMiddleware = passport.authenticate(this.strategyName, { session: false, assignProperty: 'smart', authInfo: false }) as typeof this.passportMiddleware;
+    this.passportMiddleware = passport.authenticate(this.strategyName, {
+      session: false,
+      assignProperty: 'smart',
+      authInfo: false,
+    }) as typeof this.passportMiddleware;
   }
 
   onModuleDestroy(): void {
@@ -121,7 +125,8 @@ export class FhirScopeGuard implements CanActivate, OnModuleDestroy {
     return new Promise((resolve, reject) => {
       this.passportMiddleware(attempt, reply, (error?: unknown) => {
         // A token that is not honoured is 401; anything else (the database unreachable) is the server's error.
-        if (error instanceof UnacceptableTokenError || (!error && !attempt.smart)) reject(invalidTokenError(this.realm, describeFailure(error)));
+        if (error instanceof UnacceptableTokenError || (!error && !attempt.smart))
+          reject(invalidTokenError(this.realm, describeFailure(error)));
         else if (error) reject(error);
         else resolve(attempt.smart as SmartContext);
       });

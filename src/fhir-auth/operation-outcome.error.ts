@@ -1,6 +1,18 @@
 import { FastifyReply } from 'fastify';
 
-export type IssueCode = 'invalid' | 'login' | 'forbidden' | 'not-found' | 'not-supported' | 'deleted' | 'conflict' | 'exception' | 'timeout' | 'transient' | 'processing' | 'too-costly';
+export type IssueCode =
+  | 'invalid'
+  | 'login'
+  | 'forbidden'
+  | 'not-found'
+  | 'not-supported'
+  | 'deleted'
+  | 'conflict'
+  | 'exception'
+  | 'timeout'
+  | 'transient'
+  | 'processing'
+  | 'too-costly';
 
 /** An error under the FHIR base that writes itself as an OperationOutcome (FHIR R4 http.html#Status). */
 export class OperationOutcomeError extends Error {
@@ -27,17 +39,15 @@ export class OperationOutcomeError extends Error {
   }
 
   respond(reply: FastifyReply): void {
-    reply
-      .status(this.status)
-      .headers(this.headers)
-      .header('Content-Type', 'application/fhir+json; charset=utf-8')
-      .send(this.outcome());
+    reply.status(this.status).headers(this.headers).header('Content-Type', 'application/fhir+json; charset=utf-8').send(this.outcome());
   }
 }
 
 // RFC 6750 §3.1: a request with no authentication information gets a challenge without an error code.
 export function missingTokenError(realm: string): OperationOutcomeError {
-  return new OperationOutcomeError(401, 'login', 'A bearer access token is required', { 'WWW-Authenticate': `Bearer realm="${quote(realm)}"` });
+  return new OperationOutcomeError(401, 'login', 'A bearer access token is required', {
+    'WWW-Authenticate': `Bearer realm="${quote(realm)}"`,
+  });
 }
 
 // RFC 6750 §3: the challenge names the realm, the error and, for 403, a scope that would do.

@@ -35,12 +35,14 @@ export function parseEntry(entry: unknown, fhirBaseUrl: string): BundleEntryRequ
   url = url.replace(/^\/+/, '');
   const [path, search = ''] = url.split('?', 2);
   const match = /^([A-Za-z]{1,64})(?:\/([^/]+)(?:\/_history\/([^/]+))?)?$/.exec(path);
-  if (!match || !['GET', 'POST', 'PUT', 'DELETE'].includes(method)) return OperationOutcomeError.invalid('Entry request needs method GET, POST, PUT or DELETE and a relative url Type[/id]');
+  if (!match || !['GET', 'POST', 'PUT', 'DELETE'].includes(method))
+    return OperationOutcomeError.invalid('Entry request needs method GET, POST, PUT or DELETE and a relative url Type[/id]');
   const [, resourceType, id, versionId] = match;
   if (!isResourceType(resourceType)) return new OperationOutcomeError(404, 'not-supported', 'Unknown resource type');
   if ((method === 'PUT' || method === 'DELETE') && id === undefined) return OperationOutcomeError.invalid(`${method} entries need Type/id`);
   if (method === 'POST' && id !== undefined) return OperationOutcomeError.invalid('POST entries create at the type level');
-  const interaction: Interaction = method === 'POST' ? 'c' : method === 'PUT' ? 'u' : method === 'DELETE' ? 'd' : id === undefined ? 's' : 'r';
+  const interaction: Interaction =
+    method === 'POST' ? 'c' : method === 'PUT' ? 'u' : method === 'DELETE' ? 'd' : id === undefined ? 's' : 'r';
   const fullUrl = (entry as { fullUrl?: unknown }).fullUrl;
   return {
     method,
@@ -60,7 +62,9 @@ const PROCESSING_ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, G
 
 /** Entry indexes in transaction processing order (stable within one method). */
 export function processingOrder(entries: ReadonlyArray<BundleEntryRequest>): number[] {
-  return entries.map((_, index) => index).sort((a, b) => PROCESSING_ORDER[entries[a].method] - PROCESSING_ORDER[entries[b].method] || a - b);
+  return entries
+    .map((_, index) => index)
+    .sort((a, b) => PROCESSING_ORDER[entries[a].method] - PROCESSING_ORDER[entries[b].method] || a - b);
 }
 
 /** FHIR R4 http.html#trules: if resource identities overlap in the DELETE, POST and PUT steps, the transaction fails. */

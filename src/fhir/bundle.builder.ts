@@ -28,7 +28,10 @@ export class BundleBuilder {
       entry: versions.map((version) => ({
         fullUrl: `${this.fhirBaseUrl}/${version.resourceType}/${version.id}`,
         ...(version.resource && !version.deleted ? { resource: version.resource } : {}),
-        request: { method: version.method ?? 'PUT', url: version.method === 'POST' ? version.resourceType : `${version.resourceType}/${version.id}` },
+        request: {
+          method: version.method ?? 'PUT',
+          url: version.method === 'POST' ? version.resourceType : `${version.resourceType}/${version.id}`,
+        },
         response: {
           status: version.deleted ? '204' : version.versionId === 1 ? '201' : '200',
           etag: `W/"${version.versionId}"`,

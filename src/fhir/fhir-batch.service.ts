@@ -21,14 +21,21 @@ export class FhirBatchService {
 
   async process(context: SmartContextValue, body: unknown): Promise<FhirResponse> {
     const bundle = body as { resourceType?: unknown; type?: unknown; entry?: unknown } | null;
-    if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle' || (bundle.type !== 'batch' && bundle.type !== 'transaction')) {
+    if (
+      !bundle ||
+      typeof bundle !== 'object' ||
+      bundle.resourceType !== 'Bundle' ||
+      (bundle.type !== 'batch' && bundle.type !== 'transaction')
+    ) {
       throw OperationOutcomeError.invalid('POST to the FHIR base takes a Bundle of type batch or transaction');
     }
     const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
-    if (entries.length > MAX_BUNDLE_ENTRIES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per Bundle`);
+    if (entries.length > MAX_BUNDLE_ENTRIES)
+      throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per Bundle`);
     const parsed = entries.map((entry) => parseEntry(entry, this.config.fhirBaseUrl));
     const searches = parsed.filter((entry) => !(entry instanceof OperationOutcomeError) && entry.interaction === 's').length;
-    if (searches > MAX_BUNDLE_SEARCHES) throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_SEARCHES} search entries per Bundle`);
+    if (searches > MAX_BUNDLE_SEARCHES)
+      throw new OperationOutcomeError(400, 'too-costly', `At most ${MAX_BUNDLE_SEARCHES} search entries per Bundle`);
     if (bundle.type === 'batch') {
       const results: Record<string, unknown>[] = [];
       for (const entry of parsed) results.push(await this.executeInBatch(context, entry));
@@ -37,12 +44,16 @@ export class FhirBatchService {
     return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: await this.transaction(context, parsed) } };
   }
 
-  private async transaction(context: SmartContextValue, parsed: Array<BundleEntryRequest | OperationOutcomeError>): Promise<Record<string, unknown>[]> {
+  private async transaction(
+    context: SmartContextValue,
+    parsed: Array<BundleEntryRequest | OperationOutcomeError>,
+  ): Promise<Record<string, unknown>[]> {
     // Refusals that need no data come first, so a transaction refused by its scopes never reaches the database.
     const entries: BundleEntryRequest[] = [];
     for (const entry of parsed) {
       if (entry instanceof OperationOutcomeError) throw entry;
-      if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction)) throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
+      if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction))
+        throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
       entries.push(entry);
     }
     const overlap = overlappingIdentity(entries);
@@ -52,10 +63,14 @@ export class FhirBatchService {
     return this.backend.transaction(context, entries, (entry) => this.dispatch(context, entry));
   }
 
-  private async executeInBatch(context: SmartContextValue, entry: BundleEntryRequest | OperationOutcomeError): Promise<Record<string, unknown>> {
+  private async executeInBatch(
+    context: SmartContextValue,
+    entry: BundleEntryRequest | OperationOutcomeError,
+  ): Promise<Record<string, unknown>> {
     try {
       if (entry instanceof OperationOutcomeError) throw entry;
-      if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction)) throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
+      if (!this.policy.isPermitted(context, entry.resourceType, entry.interaction))
+        throw this.policy.insufficientScope(context, entry.resourceType, entry.interaction);
       return toEntry(await this.dispatch(context, entry));
     } catch (error) {
       if (!(error instanceof OperationOutcomeError)) throw error;
@@ -68,7 +83,9 @@ export class FhirBatchService {
     switch (entry.method) {
       case 'GET':
         if (id === undefined) return this.backend.search(context, resourceType, entry.query, false);
-        return entry.versionId ? this.backend.vread(context, resourceType, id, entry.versionId) : this.backend.read(context, resourceType, id);
+        return entry.versionId
+          ? this.backend.vread(context, resourceType, id, entry.versionId)
+          : this.backend.read(context, resourceType, id);
       case 'POST':
         return this.backend.create(context, resourceType, requireResource(entry.resource));
       case 'PUT':
@@ -80,6 +97,7 @@ export class FhirBatchService {
 }
 
 function requireResource(resource: unknown): Record<string, unknown> {
-  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) throw OperationOutcomeError.invalid('The entry needs a resource');
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource))
+    throw OperationOutcomeError.invalid('The entry needs a resource');
   return resource as Record<string, unknown>;
 }

@@ -18,12 +18,28 @@ export class FhirIdentifierLookup {
   /** Ids of at most two matches (two means the identifier is ambiguous). */
   async findIds(resourceType: string, system: string, value: string): Promise<string[]> {
     if (!PLAIN_VALUE.test(value) || !PLAIN_VALUE.test(system)) return [];
-    const context: SmartContextValue = { clientId: 'smart-auth', subject: 'smart-auth', jti: 'identifier-lookup', expiresAt: 0, scopes: parseScopes(`system/${resourceType}.rs`).scopes };
-    const response = await this.backend.search(context, resourceType, new URLSearchParams({ identifier: `${system}|${value}`, _count: '2' }), true);
-    const bundle = response.body as { entry?: Array<{ resource?: { resourceType?: unknown; id?: unknown }; search?: { mode?: unknown } }> } | undefined;
+    const context: SmartContextValue = {
+      clientId: 'smart-auth',
+      subject: 'smart-auth',
+      jti: 'identifier-lookup',
+      expiresAt: 0,
+      scopes: parseScopes(`system/${resourceType}.rs`).scopes,
+    };
+    const response = await this.backend.search(
+      context,
+      resourceType,
+      new URLSearchParams({ identifier: `${system}|${value}`, _count: '2' }),
+      true,
+    );
+    const bundle = response.body as
+      | { entry?: Array<{ resource?: { resourceType?: unknown; id?: unknown }; search?: { mode?: unknown } }> }
+      | undefined;
     if (response.status !== 200 || !Array.isArray(bundle?.entry)) return [];
     return bundle.entry
-      .filter((entry) => entry.search?.mode !== 'include' && entry.resource?.resourceType === resourceType && typeof entry.resource.id === 'string')
+      .filter(
+        (entry) =>
+          entry.search?.mode !== 'include' && entry.resource?.resourceType === resourceType && typeof entry.resource.id === 'string',
+      )
       .map((entry) => entry.resource!.id as string);
   }
 }

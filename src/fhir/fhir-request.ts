@@ -42,7 +42,8 @@ export function searchParametersOf(request: FastifyRequest): URLSearchParams {
   if (typeof body === 'string') for (const [name, value] of strictQuery(body)) query.append(name, value);
   else if (typeof body === 'object' && body !== null) {
     for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-      for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') query.append(withoutNul(name), withoutNul(item));
+      for (const item of Array.isArray(value) ? value : [value])
+        if (typeof item === 'string') query.append(withoutNul(name), withoutNul(item));
     }
   }
   return query;
@@ -55,7 +56,10 @@ export function isStrict(request: FastifyRequest): boolean {
 
 // Patient data must not stay in shared or browser caches (RFC 9111 §5.2.2.5).
 export function sendFhir(reply: FastifyReply, response: FhirResponse): void {
-  reply.status(response.status).headers(response.headers ?? {}).header('Cache-Control', 'no-store');
+  reply
+    .status(response.status)
+    .headers(response.headers ?? {})
+    .header('Cache-Control', 'no-store');
   if (response.body === undefined) {
     reply.send();
     return;

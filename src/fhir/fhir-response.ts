@@ -13,7 +13,12 @@ export interface FhirBackend {
   read(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse>;
   vread(context: SmartContextValue, resourceType: string, id: string, versionId: string): Promise<FhirResponse>;
   search(context: SmartContextValue, resourceType: string, query: URLSearchParams, strict: boolean): Promise<FhirResponse>;
-  history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse>;
+  history(
+    context: SmartContextValue,
+    resourceType: string | undefined,
+    id: string | undefined,
+    query: URLSearchParams,
+  ): Promise<FhirResponse>;
   create(context: SmartContextValue, resourceType: string, resource: Record<string, unknown>): Promise<FhirResponse>;
   update(context: SmartContextValue, resourceType: string, id: string, resource: Record<string, unknown>): Promise<FhirResponse>;
   patch(context: SmartContextValue, resourceType: string, id: string, operations: unknown[]): Promise<FhirResponse>;

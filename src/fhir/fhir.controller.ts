@@ -22,13 +22,21 @@ export class FhirController {
 
   @Post()
   @RequiresFhirAccess(ANY_TYPE, 'per-entry')
-  async batchOrTransaction(@SmartContext() context: SmartContextValue, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async batchOrTransaction(
+    @SmartContext() context: SmartContextValue,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.batch.process(context, storable(request.body)));
   }
 
   @Get('_history')
   @RequiresFhirAccess(ANY_TYPE, 's')
-  async systemHistory(@SmartContext() context: SmartContextValue, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async systemHistory(
+    @SmartContext() context: SmartContextValue,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.history(context, undefined, undefined, queryOf(request)));
   }
 
@@ -42,31 +50,56 @@ export class FhirController {
 
   @Get(':type')
   @RequiresFhirAccess(FROM_ROUTE, 's')
-  async search(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async search(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.search(context, type, queryOf(request), isStrict(request)));
   }
 
   @Post(':type/_search')
   @RequiresFhirAccess(FROM_ROUTE, 's')
-  async searchByPost(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async searchByPost(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.search(context, type, searchParametersOf(request), isStrict(request)));
   }
 
   @Get(':type/_history')
   @RequiresFhirAccess(FROM_ROUTE, 's')
-  async typeHistory(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async typeHistory(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.history(context, type, undefined, queryOf(request)));
   }
 
   @Post(':type')
   @RequiresFhirAccess(FROM_ROUTE, 'c')
-  async create(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async create(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.create(context, type, requireObject(storable(request.body))));
   }
 
   @Get(':type/:id')
   @RequiresFhirAccess(FROM_ROUTE, 'r')
-  async read(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async read(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.read(context, type, id));
   }
 
@@ -96,13 +129,25 @@ export class FhirController {
 
   @Put(':type/:id')
   @RequiresFhirAccess(FROM_ROUTE, 'u')
-  async update(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async update(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.update(context, type, id, requireObject(storable(request.body))));
   }
 
   @Patch(':type/:id')
   @RequiresFhirAccess(FROM_ROUTE, 'u')
-  async patch(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async patch(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (!/^application\/json-patch\+json/i.test(String(request.headers['content-type'] ?? ''))) {
       throw new OperationOutcomeError(415, 'not-supported', 'PATCH needs Content-Type application/json-patch+json (RFC 6902)');
     }
@@ -112,13 +157,19 @@ export class FhirController {
 
   @Delete(':type/:id')
   @RequiresFhirAccess(FROM_ROUTE, 'd')
-  async delete(@SmartContext() context: SmartContextValue, @Param('type') type: string, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async delete(
+    @SmartContext() context: SmartContextValue,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendFhir(reply, await this.backend.delete(context, type, id));
   }
 }
 
 function requireObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
   return body as Record<string, unknown>;
 }
 

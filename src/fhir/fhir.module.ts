@@ -43,7 +43,8 @@ const MAX_FHIR_BODY_DEPTH = MAX_JSON_DEPTH + 8;
     {
       provide: FHIR_BACKEND,
       inject: [AppConfig, FhirStoreService, FhirGatewayService],
-      useFactory: (config: AppConfig, store: FhirStoreService, gateway: FhirGatewayService): FhirBackend => (config.fhirUpstreamUrl ? gateway : store),
+      useFactory: (config: AppConfig, store: FhirStoreService, gateway: FhirGatewayService): FhirBackend =>
+        config.fhirUpstreamUrl ? gateway : store,
     },
   ],
   exports: [FhirDemoSeeder, FhirResourceRepository, PatientPickerRepository, FhirIdentifierLookup],

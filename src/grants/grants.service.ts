@@ -33,7 +33,12 @@ export class GrantsService {
    * approval: nothing issued for the wider approval outlives it (docs/tokens.md, "Narrowing a consent").
    * With `manager`, in that transaction (the authorization flow's, which records the consent).
    */
-  async upsertApproval(userId: string, clientId: string, scope: string, manager?: EntityManager): Promise<GrantEntity & { replaced: string | null }> {
+  async upsertApproval(
+    userId: string,
+    clientId: string,
+    scope: string,
+    manager?: EntityManager,
+  ): Promise<GrantEntity & { replaced: string | null }> {
     const grants = this.repo(manager);
     const existing = await this.findActive(userId, clientId, manager);
     if (existing && isSubsetOf(parseScopes(existing.scope).scopes, parseScopes(scope).scopes)) {
@@ -59,7 +64,10 @@ export class GrantsService {
     if (!grant || grant.userId !== userId || grant.revokedAt) return false;
     await this.audit.transaction(async (manager) => {
       await this.revocation.revokeGrant(grant.id, manager);
-      await this.audit.record({ event: 'grant_revoked', outcome: 'success', clientId: grant.clientId, grantId: grant.id, userId, ip, detail: { by: 'user' } }, manager);
+      await this.audit.record(
+        { event: 'grant_revoked', outcome: 'success', clientId: grant.clientId, grantId: grant.id, userId, ip, detail: { by: 'user' } },
+        manager,
+      );
     });
     return true;
   }

@@ -27,7 +27,13 @@ export const INTROSPECTION_SCOPE = '__introspect';
 // The scope lets the bearer call the endpoint; what it sees is still decided by its client's operator flag.
 function grantsIntrospection(scope: SmartScope): boolean {
   if (scope.kind === 'other') return scope.raw === INTROSPECTION_SCOPE;
-  return scope.kind === 'resource' && scope.context === 'system' && scope.resourceType === '*' && scope.constraints.length === 0 && scope.interactions.has('r');
+  return (
+    scope.kind === 'resource' &&
+    scope.context === 'system' &&
+    scope.resourceType === '*' &&
+    scope.constraints.length === 0 &&
+    scope.interactions.has('r')
+  );
 }
 
 @Injectable()
@@ -63,7 +69,13 @@ export class IntrospectionCallerService {
       return { client, clientId: client.clientId, mayIntrospectAnyToken: client.mayIntrospectAnyToken === true };
     } catch (error) {
       if (error instanceof InvalidClientError) {
-        await this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint, reason: error.description ?? null } });
+        await this.audit.record({
+          event: 'client_auth_failed',
+          outcome: 'failure',
+          clientId: claimedClientId(request, body),
+          ip: request.ip ?? null,
+          detail: { endpoint, reason: error.description ?? null },
+        });
       }
       throw error;
     }

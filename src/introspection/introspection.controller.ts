@@ -30,7 +30,14 @@ export class IntrospectionController {
     const result = await this.introspection.introspect(body.token, caller);
     // Who learned what about which token, stored before the answer (no row changes: a group commit).
     const detail = result.active ? { active: true, token_client_id: result.client_id, token_use: result.token_use } : { active: false };
-    await this.audit.record({ event: 'introspected', outcome: 'success', clientId: caller.clientId, userId: result.active ? (result.sub as string) : null, ip: request.ip ?? null, detail });
+    await this.audit.record({
+      event: 'introspected',
+      outcome: 'success',
+      clientId: caller.clientId,
+      userId: result.active ? (result.sub as string) : null,
+      ip: request.ip ?? null,
+      detail,
+    });
     return result;
   }
 

@@ -29,7 +29,17 @@ export class RevocationEndpointService {
     // The revocation and its audit event commit together, or neither does (the request then fails).
     await this.audit.transaction(async (manager) => {
       await this.revocation.revokeAccessToken(claims.jti, new Date(claims.exp * 1000), manager);
-      await this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: claims.grant_id ?? null, ip, detail: { token_type: 'access_token', jti: claims.jti } }, manager);
+      await this.audit.record(
+        {
+          event: 'revoked',
+          outcome: 'success',
+          clientId: client.clientId,
+          grantId: claims.grant_id ?? null,
+          ip,
+          detail: { token_type: 'access_token', jti: claims.jti },
+        },
+        manager,
+      );
     });
   }
 
@@ -43,7 +53,18 @@ export class RevocationEndpointService {
         await this.revocation.revokeGrant(stored.grantId, manager);
         await this.refreshTokens.revokeByGrant(stored.grantId, manager);
       }
-      await this.audit.record({ event: 'revoked', outcome: 'success', clientId: client.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { token_type: 'refresh_token' } }, manager);
+      await this.audit.record(
+        {
+          event: 'revoked',
+          outcome: 'success',
+          clientId: client.clientId,
+          grantId: stored.grantId,
+          userId: stored.userId,
+          ip,
+          detail: { token_type: 'refresh_token' },
+        },
+        manager,
+      );
     });
   }
 }

@@ -37,7 +37,9 @@ describe('signCompactJws', () => {
   });
 
   it('refuses an algorithm it does not sign and a key of the wrong type', async () => {
-    await expect(signCompactJws({ alg: 'HS256' as SigningAlgorithm, kid: 'k', typ: 'JWT' }, claims, KEYS.RS256.privateKey)).rejects.toThrow(/unsupported/);
+    await expect(signCompactJws({ alg: 'HS256' as SigningAlgorithm, kid: 'k', typ: 'JWT' }, claims, KEYS.RS256.privateKey)).rejects.toThrow(
+      /unsupported/,
+    );
     await expect(signCompactJws({ alg: 'ES256', kid: 'k', typ: 'JWT' }, claims, KEYS.RS256.privateKey)).rejects.toThrow(/ec key/);
     await expect(signCompactJws({ alg: 'RS256', kid: 'k', typ: 'JWT' }, claims, KEYS.ES256.privateKey)).rejects.toThrow(/rsa key/);
   });

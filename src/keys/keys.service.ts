@@ -1,16 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createPrivateKey, KeyObject, randomUUID } from 'node:crypto';
-import {
-  CryptoKey,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  JSONWebKeySet,
-  JWK,
-  JWTPayload,
-  jwtVerify,
-  JWTVerifyOptions,
-} from 'jose';
+import { CryptoKey, exportJWK, generateKeyPair, importJWK, JSONWebKeySet, JWK, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { signCompactJws } from './jws-signer';

@@ -18,9 +18,7 @@ export class PrivateKeyCipher {
     secret: string | undefined,
     private readonly purpose: CipherPurpose = SIGNING_KEYS,
   ) {
-    this.key = secret
-      ? new Uint8Array(hkdfSync('sha256', secret, 'smart-auth', purpose.hkdfInfo, 32))
-      : null;
+    this.key = secret ? new Uint8Array(hkdfSync('sha256', secret, 'smart-auth', purpose.hkdfInfo, 32)) : null;
   }
 
   get enabled(): boolean {

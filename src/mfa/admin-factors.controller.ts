@@ -15,7 +15,9 @@ export class AdminFactorsController {
 
   @Delete(':id/factors')
   @HttpCode(200)
-  @ApiOperation({ summary: "Remove a person's second factors (authenticator app, recovery codes) and pending sign-ins; audited as mfa_reset" })
+  @ApiOperation({
+    summary: "Remove a person's second factors (authenticator app, recovery codes) and pending sign-ins; audited as mfa_reset",
+  })
   async reset(@Param('id') id: string, @Req() request: FastifyRequest): Promise<Record<string, unknown>> {
     const user = await this.users.findById(id);
     if (!user) throw new NotFoundException(`No user ${id}`);

@@ -24,15 +24,31 @@ export interface ContinueForm {
 @Injectable()
 export class MfaPages {
   secondFactor(reply: FastifyReply, page: SecondFactorPage): void {
-    sendPage(reply, 'second-factor', 'Two-step verification', { ...page, authorizationRequest: page.authorizationRequest ?? undefined }, page.status ?? 200);
+    sendPage(
+      reply,
+      'second-factor',
+      'Two-step verification',
+      { ...page, authorizationRequest: page.authorizationRequest ?? undefined },
+      page.status ?? 200,
+    );
   }
 
-  enrol(reply: FastifyReply, page: { action: string; csrfToken: string; enrolment: TotpEnrolment; required?: boolean; error?: string; status?: number }): void {
+  enrol(
+    reply: FastifyReply,
+    page: { action: string; csrfToken: string; enrolment: TotpEnrolment; required?: boolean; error?: string; status?: number },
+  ): void {
     sendPage(
       reply,
       'totp-enrol',
       'Set up an authenticator app',
-      { action: page.action, csrfToken: page.csrfToken, secret: page.enrolment.secret, qrCode: page.enrolment.qrCode, required: page.required, error: page.error },
+      {
+        action: page.action,
+        csrfToken: page.csrfToken,
+        secret: page.enrolment.secret,
+        qrCode: page.enrolment.qrCode,
+        required: page.required,
+        error: page.error,
+      },
       page.status ?? 200,
     );
   }
@@ -41,7 +57,18 @@ export class MfaPages {
     sendPage(reply, 'recovery-codes', 'Save your recovery codes', { codes, notice, ...next });
   }
 
-  settings(reply: FastifyReply, page: { csrfToken: string; enrolled: boolean; remaining?: number; otherFactors?: boolean; notice?: string; error?: string; status?: number }): void {
+  settings(
+    reply: FastifyReply,
+    page: {
+      csrfToken: string;
+      enrolled: boolean;
+      remaining?: number;
+      otherFactors?: boolean;
+      notice?: string;
+      error?: string;
+      status?: number;
+    },
+  ): void {
     sendPage(reply, 'two-factor-settings', 'Two-step verification', page, page.status ?? 200);
   }
 }

@@ -69,7 +69,10 @@ export class SecondFactorController {
         reply.header('Retry-After', '5');
         return this.show(request, reply, found, BUSY, 503);
       }
-      verified = factor === 'totp' ? await this.totp.verify(pending.userId, otpCode(otp)) : await this.recoveryCodes.redeem(pending.userId, field(form.recovery_code) ?? '');
+      verified =
+        factor === 'totp'
+          ? await this.totp.verify(pending.userId, otpCode(otp))
+          : await this.recoveryCodes.redeem(pending.userId, field(form.recovery_code) ?? '');
       if (!verified) await this.throttle.recordFailure(throttleKey, request.ip);
     }
     if (!verified) return this.failed(request, reply, found, factor);
@@ -97,7 +100,13 @@ export class SecondFactorController {
       return this.showEnrolment(request, reply, found, WRONG_CODE, 400);
     }
     const codes = await this.recoveryCodes.regenerate(pending.userId);
-    await this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: pending.userId, ip: request.ip, detail: { factor: 'totp', context: 'sign-in' } });
+    await this.audit.record({
+      event: 'mfa_enrolled',
+      outcome: 'success',
+      userId: pending.userId,
+      ip: request.ip,
+      detail: { factor: 'totp', context: 'sign-in' },
+    });
     const signedIn = await this.secondFactor.complete(request, reply, found, ['otp'], { factor: 'totp', enrolment: true });
     if (!signedIn) return this.restart(request, reply, EXPIRED, pending);
     this.pages.recoveryCodes(reply, codes, {
@@ -112,11 +121,18 @@ export class SecondFactorController {
     const signedIn = await this.sessions.current(request);
     if (!signedIn || !this.sessions.sessionCsrfValid(signedIn, form.csrf_token)) return seeOther(reply, '/');
     const authorizationRequest = field(form.authorization_request);
-    if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest)) throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
+    if (authorizationRequest !== undefined && !isSerializedRequest(authorizationRequest))
+      throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
     this.secondFactor.continueTo(reply, { authorizationRequest, returnTo: safeReturnTo(form.return_to) });
   }
 
-  private async show(request: FastifyRequest, reply: FastifyReply, found: FoundPendingSignIn, error?: string, status?: number): Promise<void> {
+  private async show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    found: FoundPendingSignIn,
+    error?: string,
+    status?: number,
+  ): Promise<void> {
     const { pending } = found;
     const kinds = await this.secondFactor.enrolledKinds(pending.userId);
     if (kinds.length === 0) return this.showEnrolment(request, reply, found, error, status);
@@ -131,7 +147,13 @@ export class SecondFactorController {
     });
   }
 
-  private async showEnrolment(request: FastifyRequest, reply: FastifyReply, found: FoundPendingSignIn, error?: string, status?: number): Promise<void> {
+  private async showEnrolment(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    found: FoundPendingSignIn,
+    error?: string,
+    status?: number,
+  ): Promise<void> {
     const user = await this.users.findById(found.pending.userId);
     const enrolment = user?.enabled ? await this.totp.startEnrolment(user.id, user.username) : null;
     if (!enrolment) return this.restart(request, reply, EXPIRED, found.pending);
@@ -150,13 +172,20 @@ export class SecondFactorController {
   }
 
   /** Back to the sign-in page (password again), keeping the authorization request when there is one. */
-  private restart(request: FastifyRequest, reply: FastifyReply, error: string, continuation: { authorizationRequest?: string | null; returnTo?: string | null }, status = 400): Promise<void> {
+  private restart(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: string,
+    continuation: { authorizationRequest?: string | null; returnTo?: string | null },
+    status = 400,
+  ): Promise<void> {
     this.pendings.clearCookie(reply);
     const authorizationRequest = continuation.authorizationRequest ?? undefined;
     return this.authorizePages.login(reply, null, this.sessions.anonymousCsrfToken(request, reply), {
       error,
       status,
-      authorizationRequest: authorizationRequest !== undefined && isSerializedRequest(authorizationRequest) ? authorizationRequest : undefined,
+      authorizationRequest:
+        authorizationRequest !== undefined && isSerializedRequest(authorizationRequest) ? authorizationRequest : undefined,
       returnTo: safeReturnTo(continuation.returnTo),
     });
   }

@@ -47,7 +47,13 @@ export class SecondFactorService {
    * After a proved first factor: true when a second step is needed, in which case the pending sign-in has been
    * started and the browser sent to it (no session yet); false when the caller signs the person in as before.
    */
-  async interceptSignIn(request: FastifyRequest, reply: FastifyReply, user: UserEntity, first: FirstFactor, continuation: Continuation): Promise<boolean> {
+  async interceptSignIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserEntity,
+    first: FirstFactor,
+    continuation: Continuation,
+  ): Promise<boolean> {
     const kinds = await this.enrolledKinds(user.id);
     if (kinds.length === 0 && !this.mustEnrol(user)) return false;
     await this.pendings.begin(request, reply, user.id, first, continuation);
@@ -65,7 +71,13 @@ export class SecondFactorService {
    * Turns the pending sign-in into a sign-in session whose amr adds the second factor's methods and `mfa`.
    * Null when it was already taken (a racing submission) or the account was disabled meanwhile.
    */
-  async complete(request: FastifyRequest, reply: FastifyReply, found: FoundPendingSignIn, secondFactorAmr: string[], detail: Record<string, unknown>): Promise<SignedInUser | null> {
+  async complete(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    found: FoundPendingSignIn,
+    secondFactorAmr: string[],
+    detail: Record<string, unknown>,
+  ): Promise<SignedInUser | null> {
     const { pending } = found;
     if (!(await this.pendings.take(pending.id))) return null;
     this.pendings.clearCookie(reply);

@@ -56,7 +56,8 @@ export class TotpService {
     const existing = await this.factors.findOneBy({ userId });
     if (existing?.confirmedAt) return null;
     let secret: string;
-    const shown = existing && this.fresh(existing) ? await this.cipher.open(existing.secret, existing.secretEncrypted).catch(() => null) : null;
+    const shown =
+      existing && this.fresh(existing) ? await this.cipher.open(existing.secret, existing.secretEncrypted).catch(() => null) : null;
     if (shown) {
       secret = shown;
     } else {

@@ -59,7 +59,13 @@ export class TwoFactorAccountController {
       return this.showEnrolment(reply, signedIn, WRONG_CODE, 400);
     }
     const codes = await this.recoveryCodes.regenerate(user.id);
-    await this.audit.record({ event: 'mfa_enrolled', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
+    await this.audit.record({
+      event: 'mfa_enrolled',
+      outcome: 'success',
+      userId: user.id,
+      ip: request.ip,
+      detail: { factor: 'totp', context: 'account' },
+    });
     this.pages.recoveryCodes(reply, codes, { doneHref: SETTINGS }, 'Two-step verification is now on.');
   }
 
@@ -68,9 +74,16 @@ export class TwoFactorAccountController {
     const signedIn = await this.signedIn(request, reply, SETTINGS);
     if (!signedIn) return;
     const form = this.checkedForm(signedIn, body);
-    if (!(await this.freshCode(request, signedIn, field(form.otp) ?? '', false))) return this.showSettings(reply, signedIn, { error: WRONG_CODE, status: 401 });
+    if (!(await this.freshCode(request, signedIn, field(form.otp) ?? '', false)))
+      return this.showSettings(reply, signedIn, { error: WRONG_CODE, status: 401 });
     const codes = await this.recoveryCodes.regenerate(signedIn.user.id);
-    await this.audit.record({ event: 'mfa_recovery_codes_regenerated', outcome: 'success', userId: signedIn.user.id, ip: request.ip, detail: {} });
+    await this.audit.record({
+      event: 'mfa_recovery_codes_regenerated',
+      outcome: 'success',
+      userId: signedIn.user.id,
+      ip: request.ip,
+      detail: {},
+    });
     this.pages.recoveryCodes(reply, codes, { doneHref: SETTINGS }, 'The old recovery codes no longer work.');
   }
 
@@ -79,11 +92,18 @@ export class TwoFactorAccountController {
     const signedIn = await this.signedIn(request, reply, SETTINGS);
     if (!signedIn) return;
     const form = this.checkedForm(signedIn, body);
-    if (!(await this.freshCode(request, signedIn, field(form.otp) ?? '', true))) return this.showSettings(reply, signedIn, { error: WRONG_CODE, status: 401 });
+    if (!(await this.freshCode(request, signedIn, field(form.otp) ?? '', true)))
+      return this.showSettings(reply, signedIn, { error: WRONG_CODE, status: 401 });
     const { user } = signedIn;
     await this.totp.remove(user.id);
     await this.recoveryCodes.removeAll(user.id);
-    await this.audit.record({ event: 'mfa_removed', outcome: 'success', userId: user.id, ip: request.ip, detail: { factor: 'totp', context: 'account' } });
+    await this.audit.record({
+      event: 'mfa_removed',
+      outcome: 'success',
+      userId: user.id,
+      ip: request.ip,
+      detail: { factor: 'totp', context: 'account' },
+    });
     await this.showSettings(reply, signedIn, { notice: 'The authenticator app and its recovery codes were removed.' });
   }
 
@@ -105,7 +125,11 @@ export class TwoFactorAccountController {
     return false;
   }
 
-  private async showSettings(reply: FastifyReply, signedIn: SignedInUser, extra: { notice?: string; error?: string; status?: number } = {}): Promise<void> {
+  private async showSettings(
+    reply: FastifyReply,
+    signedIn: SignedInUser,
+    extra: { notice?: string; error?: string; status?: number } = {},
+  ): Promise<void> {
     const enrolled = await this.totp.isEnrolled(signedIn.user.id);
     const remaining = enrolled ? await this.recoveryCodes.remaining(signedIn.user.id) : 0;
     // Other kinds (passkeys) are managed on their own pages; this one says that they count.

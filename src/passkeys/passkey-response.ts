@@ -43,9 +43,7 @@ export function passkeyName(value: unknown): string | null {
   return name && [...name].length <= MAX_PASSKEY_NAME && isStorableText(name) ? name : null;
 }
 
-function common(
-  value: unknown,
-): {
+function common(value: unknown): {
   id: string;
   rawId: string;
   type: 'public-key';

@@ -1,4 +1,17 @@
-import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, Ip, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Ip,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../common/admin-auth/admin-route.decorator';
 import { adminApi } from '../audit/audit.service';
@@ -17,7 +30,9 @@ export class AdminResourceServersController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a resource server: tokens for it carry its audience and at most its scopes (RFC 8707)' })
   async create(@Body() dto: CreateResourceServerDto, @Ip() ip: string): Promise<Record<string, unknown>> {
-    const server = await this.guard(() => this.servers.create({ baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)));
+    const server = await this.guard(() =>
+      this.servers.create({ baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)),
+    );
     return resourceServerView(server);
   }
 
@@ -36,7 +51,9 @@ export class AdminResourceServersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a resource server (only the fields sent change; tokens already issued keep their audience)' })
   async update(@Param('id') id: string, @Body() dto: UpdateResourceServerDto, @Ip() ip: string): Promise<Record<string, unknown>> {
-    const server = await this.guard(() => this.servers.update(id, { baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)));
+    const server = await this.guard(() =>
+      this.servers.update(id, { baseUrl: dto.base_url, audience: dto.audience, scope: dto.scope, enabled: dto.enabled }, adminApi(ip)),
+    );
     return resourceServerView(this.found(server, id));
   }
 

@@ -1,5 +1,11 @@
 import { parseScopes } from '../scopes';
-import { checkAudience, checkBaseUrl, checkScopeCeiling, InvalidResourceServerError, withinResourceServer } from './resource-server-settings';
+import {
+  checkAudience,
+  checkBaseUrl,
+  checkScopeCeiling,
+  InvalidResourceServerError,
+  withinResourceServer,
+} from './resource-server-settings';
 
 const checks = { fhirBaseUrl: 'https://auth.example.org/fhir', production: false };
 
@@ -9,7 +15,14 @@ describe('resource server settings', () => {
     expect(checkBaseUrl('http://127.0.0.1:8080/fhir', checks)).toBe('http://127.0.0.1:8080/fhir');
     expect(() => checkBaseUrl('http://127.0.0.1:8080/fhir', { ...checks, production: true })).toThrow(InvalidResourceServerError);
     expect(() => checkBaseUrl('http://labs.example.org/fhir', checks)).toThrow(/https/);
-    for (const bad of ['labs/fhir', 'https://labs.example.org/fhir#x', 'https://labs.example.org/fhir?a=1', 'https://u:p@labs.example.org/fhir', 'https://auth.example.org/fhir/', 42]) {
+    for (const bad of [
+      'labs/fhir',
+      'https://labs.example.org/fhir#x',
+      'https://labs.example.org/fhir?a=1',
+      'https://u:p@labs.example.org/fhir',
+      'https://auth.example.org/fhir/',
+      42,
+    ]) {
       expect(() => checkBaseUrl(bad, checks)).toThrow(InvalidResourceServerError);
     }
   });
@@ -28,7 +41,12 @@ describe('resource server settings', () => {
   it('narrows resource scopes to the ceiling and leaves identity and launch scopes alone', () => {
     const requested = parseScopes('openid launch/patient patient/*.rs patient/Condition.rs offline_access').scopes;
     const ceiling = parseScopes('patient/Observation.rs').scopes;
-    expect(withinResourceServer(requested, ceiling).map((scope) => scope.raw)).toEqual(['openid', 'launch/patient', 'patient/Observation.rs', 'offline_access']);
+    expect(withinResourceServer(requested, ceiling).map((scope) => scope.raw)).toEqual([
+      'openid',
+      'launch/patient',
+      'patient/Observation.rs',
+      'offline_access',
+    ]);
     expect(withinResourceServer(requested, null)).toEqual(requested);
   });
 });

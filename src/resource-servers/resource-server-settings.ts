@@ -28,7 +28,8 @@ export function checkBaseUrl(value: unknown, checks: ResourceServerChecks): stri
     throw new InvalidResourceServerError('base_url must use https (http only for 127.0.0.1, [::1] and localhost, and never in production)');
   }
   const normalized = normalizeResourceUrl(url.href) as string;
-  if (normalized === normalizeResourceUrl(checks.fhirBaseUrl)) throw new InvalidResourceServerError("base_url is this server's own FHIR base");
+  if (normalized === normalizeResourceUrl(checks.fhirBaseUrl))
+    throw new InvalidResourceServerError("base_url is this server's own FHIR base");
   return normalized;
 }
 
@@ -36,18 +37,23 @@ export function checkBaseUrl(value: unknown, checks: ResourceServerChecks): stri
 export function checkAudience(value: unknown, checks: ResourceServerChecks): string {
   const url = parseUrl(value, 'audience');
   // A token with this server's audience would be accepted at its own /fhir: never hand that out under another name.
-  if (normalizeResourceUrl(url.href) === normalizeResourceUrl(checks.fhirBaseUrl)) throw new InvalidResourceServerError("audience is this server's own FHIR base");
+  if (normalizeResourceUrl(url.href) === normalizeResourceUrl(checks.fhirBaseUrl))
+    throw new InvalidResourceServerError("audience is this server's own FHIR base");
   return value as string;
 }
 
 /** The scope ceiling: one or more well-formed resource scopes (patient/, user/ or system/). */
 export function checkScopeCeiling(value: unknown): string {
-  if (typeof value !== 'string' || value.length > MAX_SCOPE) throw new InvalidResourceServerError(`scope must be a string of at most ${MAX_SCOPE} characters`);
+  if (typeof value !== 'string' || value.length > MAX_SCOPE)
+    throw new InvalidResourceServerError(`scope must be a string of at most ${MAX_SCOPE} characters`);
   const { scopes, invalid } = parseScopes(value);
   if (invalid.length) throw new InvalidResourceServerError(`scope: malformed ${invalid.join(' ')}`);
   if (scopes.length === 0) throw new InvalidResourceServerError('scope must name at least one resource scope');
   const other = scopes.filter((scope) => !isResourceScope(scope));
-  if (other.length) throw new InvalidResourceServerError(`scope may hold only resource scopes (patient/, user/, system/), not ${other.map((scope) => scope.raw).join(' ')}`);
+  if (other.length)
+    throw new InvalidResourceServerError(
+      `scope may hold only resource scopes (patient/, user/, system/), not ${other.map((scope) => scope.raw).join(' ')}`,
+    );
   return formatScopes(scopes);
 }
 

@@ -117,7 +117,12 @@ export class ResourceServersService {
         const servers = manager.getRepository(ResourceServerEntity);
         const result = await servers.insert(row);
         const server = await servers.findOneByOrFail({ id: result.identifiers[0].id as string });
-        await this.record('resource_server_created', server, by, manager, { base_url: server.baseUrl, audience: server.audience, scope: server.scope, enabled: server.enabled });
+        await this.record('resource_server_created', server, by, manager, {
+          base_url: server.baseUrl,
+          audience: server.audience,
+          scope: server.scope,
+          enabled: server.enabled,
+        });
         return server;
       });
     } catch (error) {
@@ -132,7 +137,8 @@ export class ResourceServersService {
     if (!existing) return null;
     const update: Partial<ResourceServerEntity> = { updatedAt: new Date() };
     if (changes.baseUrl !== undefined) update.baseUrl = checkBaseUrl(changes.baseUrl, this.checks());
-    if (changes.audience !== undefined) update.audience = checkAudience(changes.audience ?? update.baseUrl ?? existing.baseUrl, this.checks());
+    if (changes.audience !== undefined)
+      update.audience = checkAudience(changes.audience ?? update.baseUrl ?? existing.baseUrl, this.checks());
     if (changes.scope !== undefined) update.scope = checkScopeCeiling(changes.scope);
     if (changes.enabled !== undefined) update.enabled = changes.enabled;
     try {
@@ -140,7 +146,10 @@ export class ResourceServersService {
         const servers = manager.getRepository(ResourceServerEntity);
         await servers.update({ id }, update);
         const server = await servers.findOneBy({ id });
-        if (server) await this.record('resource_server_updated', server, by, manager, { changed: Object.keys(update).filter((key) => key !== 'updatedAt') });
+        if (server)
+          await this.record('resource_server_updated', server, by, manager, {
+            changed: Object.keys(update).filter((key) => key !== 'updatedAt'),
+          });
         return server;
       });
     } catch (error) {
@@ -156,15 +165,27 @@ export class ResourceServersService {
   async remove(id: string, by: AuditActor = OPERATOR): Promise<boolean> {
     if (!isUuid(id)) return false;
     return this.audit.transaction(async (manager) => {
-      const [rows]: [ResourceServerEntity[], number] = await manager.query(`DELETE FROM resource_servers WHERE id = $1 RETURNING id, base_url AS "baseUrl"`, [id]);
+      const [rows]: [ResourceServerEntity[], number] = await manager.query(
+        `DELETE FROM resource_servers WHERE id = $1 RETURNING id, base_url AS "baseUrl"`,
+        [id],
+      );
       if (rows.length === 0) return false;
       await this.record('resource_server_deleted', rows[0], by, manager, { base_url: rows[0].baseUrl });
       return true;
     });
   }
 
-  private record(event: 'resource_server_created' | 'resource_server_updated' | 'resource_server_deleted', server: Pick<ResourceServerEntity, 'id'>, by: AuditActor, manager: EntityManager, detail: Record<string, unknown>): Promise<void> {
-    return this.audit.record({ event, outcome: 'success', ip: by.ip, detail: { by: by.actor, resource_server_id: server.id, ...detail } }, manager);
+  private record(
+    event: 'resource_server_created' | 'resource_server_updated' | 'resource_server_deleted',
+    server: Pick<ResourceServerEntity, 'id'>,
+    by: AuditActor,
+    manager: EntityManager,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record(
+      { event, outcome: 'success', ip: by.ip, detail: { by: by.actor, resource_server_id: server.id, ...detail } },
+      manager,
+    );
   }
 
   private checks(): ResourceServerChecks {
@@ -179,4 +200,3 @@ function targetOf(server: ResourceServerEntity): TokenTarget {
 function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
-

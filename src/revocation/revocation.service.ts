@@ -54,13 +54,19 @@ export class RevocationService implements OnModuleInit {
   /** Revokes a grant: every code, refresh token and access token issued under it stops working. */
   async revokeGrant(grantId: string, manager?: EntityManager): Promise<void> {
     if (!isUuid(grantId)) return;
-    await (manager ?? this.dataSource).query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`, [grantId]);
+    await (manager ?? this.dataSource).query(
+      `UPDATE grants SET revoked_at = now(), updated_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+      [grantId],
+    );
     this.revisions += 1;
   }
 
   /** Revokes every grant of a (deleted) client. */
   async revokeGrantsOfClient(clientId: string, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource).query(`UPDATE grants SET revoked_at = now(), updated_at = now() WHERE client_id = $1 AND revoked_at IS NULL`, [clientId]);
+    await (manager ?? this.dataSource).query(
+      `UPDATE grants SET revoked_at = now(), updated_at = now() WHERE client_id = $1 AND revoked_at IS NULL`,
+      [clientId],
+    );
     this.revisions += 1;
   }
 

@@ -92,7 +92,10 @@ describe('categoryAlternatives', () => {
     expect(resourceMatchesConstraints(labResult, vitals.constraints)).toBe(false);
   });
 
-  it.each(['patient/Patient.rs', 'patient/*.rs', `patient/Observation.rs?category=${OBS_CAT}|laboratory`])('offers nothing for %s', (token) => {
-    expect(categoryAlternatives(scope(token) as ResourceScope)).toEqual([]);
-  });
+  it.each(['patient/Patient.rs', 'patient/*.rs', `patient/Observation.rs?category=${OBS_CAT}|laboratory`])(
+    'offers nothing for %s',
+    (token) => {
+      expect(categoryAlternatives(scope(token) as ResourceScope)).toEqual([]);
+    },
+  );
 });

@@ -51,8 +51,7 @@ export function resourcePermitted(resource: Record<string, unknown>, scopes: rea
   const actualType = typeof resource.resourceType === 'string' ? resource.resourceType : undefined;
   return scopes.some(
     (scope) =>
-      (actualType === undefined || typeCovers(scope.resourceType, actualType)) &&
-      resourceMatchesConstraints(resource, scope.constraints),
+      (actualType === undefined || typeCovers(scope.resourceType, actualType)) && resourceMatchesConstraints(resource, scope.constraints),
   );
 }
 
@@ -105,7 +104,10 @@ function elementFor(resource: Record<string, unknown>, name: string): unknown {
     return isObject(meta) ? ownProperty(meta, name.slice(1)) : undefined;
   }
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) return undefined;
-  return ownProperty(resource, name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()));
+  return ownProperty(
+    resource,
+    name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()),
+  );
 }
 
 // FHIR token search: `system|code` needs both, `code` matches any system, `|code` needs a coding

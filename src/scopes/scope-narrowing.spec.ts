@@ -17,7 +17,12 @@ function narrow(requested: string, ceiling: string): string {
 
 describe('narrowScopes', () => {
   it.each([
-    ['identical request and ceiling', 'openid fhirUser launch/patient patient/Observation.rs', 'openid fhirUser launch/patient patient/Observation.rs', 'openid fhirUser launch/patient patient/Observation.rs'],
+    [
+      'identical request and ceiling',
+      'openid fhirUser launch/patient patient/Observation.rs',
+      'openid fhirUser launch/patient patient/Observation.rs',
+      'openid fhirUser launch/patient patient/Observation.rs',
+    ],
     ['drops simple scopes the ceiling lacks', 'openid fhirUser offline_access profile', 'openid profile', 'openid profile'],
     ['online_access is not offline_access', 'offline_access', 'online_access', ''],
     ['launch needs the same launch type', 'launch launch/patient launch/encounter', 'launch/patient launch', 'launch launch/patient'],
@@ -29,20 +34,55 @@ describe('narrowScopes', () => {
     ['context must match', 'user/Observation.rs', 'patient/Observation.rs', ''],
     ['type must match', 'patient/Condition.rs', 'patient/Observation.rs', ''],
     ['partial interactions', 'patient/Observation.cruds', 'patient/Observation.rs', 'patient/Observation.rs'],
-    ['wildcard request narrowed to types', 'patient/*.rs', 'patient/Observation.rs patient/Patient.r', 'patient/Observation.rs patient/Patient.r'],
+    [
+      'wildcard request narrowed to types',
+      'patient/*.rs',
+      'patient/Observation.rs patient/Patient.r',
+      'patient/Observation.rs patient/Patient.r',
+    ],
     ['v1 wildcard narrowed keeps v1', 'patient/*.read', 'patient/Observation.read', 'patient/Observation.read'],
     ['v1 narrowed to r only falls back to v2', 'patient/Observation.read', 'patient/Observation.r', 'patient/Observation.r'],
     ['v1 .* narrowed to read', 'system/*.*', 'system/Patient.rs system/Group.cud', 'system/Patient.read system/Group.write'],
     ['union of ceiling scopes covers the request', 'patient/Observation.rs', 'patient/*.r patient/Observation.s', 'patient/Observation.rs'],
     ['broader ceiling piece absorbs narrower one', 'patient/*.rs', 'patient/*.r patient/Observation.r', 'patient/*.r'],
-    ['granular request under resource-level ceiling', `patient/Observation.rs?${LAB}`, 'patient/Observation.read', `patient/Observation.rs?${LAB}`],
-    ['granular request under equal ceiling', `patient/Observation.rs?${LAB}`, `patient/Observation.rs?${LAB}`, `patient/Observation.rs?${LAB}`],
+    [
+      'granular request under resource-level ceiling',
+      `patient/Observation.rs?${LAB}`,
+      'patient/Observation.read',
+      `patient/Observation.rs?${LAB}`,
+    ],
+    [
+      'granular request under equal ceiling',
+      `patient/Observation.rs?${LAB}`,
+      `patient/Observation.rs?${LAB}`,
+      `patient/Observation.rs?${LAB}`,
+    ],
     ['granular request under other granular ceiling', `patient/Observation.rs?${LAB}`, `patient/Observation.rs?${VITALS}`, ''],
-    ['resource-level request under granular ceiling', 'patient/Observation.rs', `patient/Observation.rs?${LAB} patient/Observation.r?${VITALS}`, `patient/Observation.rs?${LAB} patient/Observation.r?${VITALS}`],
-    ['v1 request under granular ceiling uses v2', 'patient/Observation.read', `patient/Observation.cruds?${LAB}`, `patient/Observation.rs?${LAB}`],
-    ['resource-level ceiling absorbs granular ceiling', 'patient/Observation.rs', `patient/Observation.rs?${LAB} patient/Observation.rs`, 'patient/Observation.rs'],
+    [
+      'resource-level request under granular ceiling',
+      'patient/Observation.rs',
+      `patient/Observation.rs?${LAB} patient/Observation.r?${VITALS}`,
+      `patient/Observation.rs?${LAB} patient/Observation.r?${VITALS}`,
+    ],
+    [
+      'v1 request under granular ceiling uses v2',
+      'patient/Observation.read',
+      `patient/Observation.cruds?${LAB}`,
+      `patient/Observation.rs?${LAB}`,
+    ],
+    [
+      'resource-level ceiling absorbs granular ceiling',
+      'patient/Observation.rs',
+      `patient/Observation.rs?${LAB} patient/Observation.rs`,
+      'patient/Observation.rs',
+    ],
     ['no interaction in common', 'patient/Observation.c', 'patient/Observation.rs', ''],
-    ['keeps request order and removes duplicates', 'patient/Patient.r openid patient/*.r', 'patient/Patient.rs openid', 'patient/Patient.r openid'],
+    [
+      'keeps request order and removes duplicates',
+      'patient/Patient.r openid patient/*.r',
+      'patient/Patient.rs openid',
+      'patient/Patient.r openid',
+    ],
   ])('%s', (_, requested, ceiling, expected) => {
     expect(narrow(requested, ceiling)).toBe(expected);
   });
@@ -56,7 +96,9 @@ describe('narrowScopes', () => {
 
   it('narrowToCeiling mediates backend-service requests the same way', () => {
     const ceiling = parse('system/Patient.read system/Observation.rs system/Group.r');
-    expect(formatScopes(narrowToCeiling(parse('system/*.read'), ceiling))).toBe('system/Patient.read system/Observation.read system/Group.r');
+    expect(formatScopes(narrowToCeiling(parse('system/*.read'), ceiling))).toBe(
+      'system/Patient.read system/Observation.read system/Group.r',
+    );
     expect(formatScopes(narrowToCeiling(parse('system/Patient.rs system/Encounter.rs'), ceiling))).toBe('system/Patient.rs');
     expect(formatScopes(narrowToCeiling(parse('system/*.rs'), parse('system/*.read')))).toBe('system/*.rs');
   });
@@ -94,7 +136,9 @@ describe('restrictToApproved', () => {
 
   it('keeps the app syntax for equivalent approvals and v1 syntax for narrower v1-expressible ones', () => {
     expect(approve(['patient/Observation.read'], parse('patient/Observation.rs'))).toBe('patient/Observation.rs');
-    expect(approve(['patient/Patient.rs', 'patient/Encounter.r'], parse('patient/*.read'))).toBe('patient/Patient.read patient/Encounter.r');
+    expect(approve(['patient/Patient.rs', 'patient/Encounter.r'], parse('patient/*.read'))).toBe(
+      'patient/Patient.read patient/Encounter.r',
+    );
   });
 
   it('accepts several approved items in one space-separated string', () => {
@@ -103,7 +147,9 @@ describe('restrictToApproved', () => {
 });
 
 describe('isSubsetOf', () => {
-  const original = parse(`openid fhirUser launch/patient offline_access patient/Observation.rs patient/Condition.read user/*.r patient/Encounter.rs?${LAB}`);
+  const original = parse(
+    `openid fhirUser launch/patient offline_access patient/Observation.rs patient/Condition.read user/*.r patient/Encounter.rs?${LAB}`,
+  );
 
   it.each([
     ['the identical set', formatScopes(original), true],

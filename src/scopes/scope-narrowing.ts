@@ -53,7 +53,8 @@ export function restrictToApproved(requested: readonly SmartScope[], approvedRaw
   const index = new ResourceScopeIndex(requestedResources);
   const order = new Map<SmartScope, number>(requested.map((scope, position) => [scope, position]));
   const firstOther = new Map<string, SmartScope>();
-  for (const scope of requested) if (!isResourceScope(scope) && !firstOther.has(nonResourceKey(scope, false))) firstOther.set(nonResourceKey(scope, false), scope);
+  for (const scope of requested)
+    if (!isResourceScope(scope) && !firstOther.has(nonResourceKey(scope, false))) firstOther.set(nonResourceKey(scope, false), scope);
   const equivalents = firstByMeaning(requestedResources);
   // Each approved item goes to the first requested scope (in request order) that covers it; the result lists
   // requested scopes in request order and, under each, its items in approval order.
@@ -61,7 +62,9 @@ export function restrictToApproved(requested: readonly SmartScope[], approvedRaw
   for (const item of approved) {
     const covering = isResourceScope(item)
       ? earliest(
-          index.withConstraintsWithin(item.context, item.constraints, item.resourceType === '*' ? ['*'] : [item.resourceType, '*']).filter((scope) => resourceScopeCovers(scope, item)),
+          index
+            .withConstraintsWithin(item.context, item.constraints, item.resourceType === '*' ? ['*'] : [item.resourceType, '*'])
+            .filter((scope) => resourceScopeCovers(scope, item)),
           order,
         )
       : firstOther.get(nonResourceKey(item, false));
@@ -98,7 +101,11 @@ export function isSubsetOf(requested: readonly SmartScope[], original: readonly 
 
 // The ceiling scopes narrowResourceScope can combine with `scope` (same context, a type intersection and
 // constraints that contain or are contained in the request's), in ceiling order, found through the index.
-function relevantLimits(scope: ResourceScope, index: ResourceScopeIndex<ResourceScope>, order: ReadonlyMap<ResourceScope, number>): ResourceScope[] {
+function relevantLimits(
+  scope: ResourceScope,
+  index: ResourceScopeIndex<ResourceScope>,
+  order: ReadonlyMap<ResourceScope, number>,
+): ResourceScope[] {
   const types = scope.resourceType === '*' ? undefined : [scope.resourceType, '*'];
   const found = new Set<ResourceScope>([
     ...index.withConstraintsWithin(scope.context, scope.constraints, types),
@@ -119,8 +126,7 @@ function narrowResourceScope(scope: ResourceScope, ceiling: readonly ResourceSco
     const same = pieces.get(key);
     if (same) {
       for (const letter of interactions) same.interactions.add(letter);
-    }
-    else pieces.set(key, { context: scope.context, resourceType, constraints, interactions: new Set(interactions) });
+    } else pieces.set(key, { context: scope.context, resourceType, constraints, interactions: new Set(interactions) });
   }
   const all = [...pieces.values()];
   // Few pieces (the usual case) are compared pairwise; many go through an index.
@@ -182,7 +188,9 @@ function inRequestedSyntax(covering: SmartScope, item: SmartScope, equivalents: 
 
 // Two resource scopes cover each other exactly when context, type, letters and constraint multisets agree.
 function meaningKey(scope: ResourceScope): string {
-  return [scope.context, scope.resourceType, sortInteractions(scope.interactions).join(''), constraintsKey(scope.constraints)].join('\u0000');
+  return [scope.context, scope.resourceType, sortInteractions(scope.interactions).join(''), constraintsKey(scope.constraints)].join(
+    '\u0000',
+  );
 }
 
 function firstByMeaning(scopes: readonly ResourceScope[]): Map<string, ResourceScope> {

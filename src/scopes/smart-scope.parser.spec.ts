@@ -105,7 +105,12 @@ describe('parseScope', () => {
     ['launch/imagingstudy', { kind: 'launch', raw: 'launch/imagingstudy', launchType: 'imagingstudy' }],
     [
       'launch/patient?role=https://example.org/role%20x',
-      { kind: 'launch', raw: 'launch/patient?role=https://example.org/role%20x', launchType: 'patient', role: 'https://example.org/role x' },
+      {
+        kind: 'launch',
+        raw: 'launch/patient?role=https://example.org/role%20x',
+        launchType: 'patient',
+        role: 'https://example.org/role x',
+      },
     ],
     ['openid', { kind: 'openid', raw: 'openid' }],
     ['fhirUser', { kind: 'fhirUser', raw: 'fhirUser' }],
@@ -190,9 +195,14 @@ describe('formatScopes and buildResourceScope', () => {
     const scope = buildResourceScope({ context: 'user', resourceType: '*', interactions: ['r', 's'], constraints, version: 'v1' });
     expect(scope.raw).toBe('user/*.rs?code=http://loinc.org|1%202%263%25');
     expect(resource(scope.raw).constraints).toEqual(constraints);
-    expect(buildResourceScope({ context: 'patient', resourceType: 'Observation', interactions: ['r'], constraints: [{ name: 'category', value: LAB }] }).raw).toBe(
-      `patient/Observation.r?category=${LAB}`,
-    );
+    expect(
+      buildResourceScope({
+        context: 'patient',
+        resourceType: 'Observation',
+        interactions: ['r'],
+        constraints: [{ name: 'category', value: LAB }],
+      }).raw,
+    ).toBe(`patient/Observation.r?category=${LAB}`);
   });
 
   it.each([

@@ -17,13 +17,7 @@ import {
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
 const LAUNCH_TYPE = /^[a-z]+$/;
-const SIMPLE_KINDS: ReadonlySet<string> = new Set<SimpleScopeKind>([
-  'openid',
-  'fhirUser',
-  'profile',
-  'offline_access',
-  'online_access',
-]);
+const SIMPLE_KINDS: ReadonlySet<string> = new Set<SimpleScopeKind>(['openid', 'fhirUser', 'profile', 'offline_access', 'online_access']);
 
 // SMART App Launch 2.2 §Scopes for requesting FHIR Resources: the v1 suffixes are shorthands for fixed v2 letter sets.
 const V1_SUFFIXES: Readonly<Record<string, readonly Interaction[]>> = {

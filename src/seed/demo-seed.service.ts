@@ -47,7 +47,7 @@ export class DemoSeedService implements OnApplicationBootstrap {
     const totpUser = await this.users.findByUsername(DEMO_TOTP_USER.username);
     if (totpUser?.demo) {
       const label = `authenticator app of user ${DEMO_TOTP_USER.username}`;
-      (await this.totp.enrolWithSecret(totpUser.id, DEMO_TOTP_USER.totpSecret) ? result.created : result.existing).push(label);
+      ((await this.totp.enrolWithSecret(totpUser.id, DEMO_TOTP_USER.totpSecret)) ? result.created : result.existing).push(label);
     }
     for (const client of demoClients(this.config.publicUrl)) {
       const label = `client ${client.clientId}`;

@@ -15,11 +15,15 @@ export function isFormEncoded(contentType: string | undefined): boolean {
  */
 export function singleValuedParams(body: unknown): FormParams {
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be application/x-www-form-urlencoded');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new InvalidRequestError('The request body must be application/x-www-form-urlencoded');
   const params: FormParams = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     // RFC 8707 §2: several `resource` values are legal; this server issues a token for one (invalid_target).
-    if (Array.isArray(value)) throw key === 'resource' ? new InvalidTargetError('One resource per request') : new InvalidRequestError(`Parameter ${key} is repeated`);
+    if (Array.isArray(value))
+      throw key === 'resource'
+        ? new InvalidTargetError('One resource per request')
+        : new InvalidRequestError(`Parameter ${key} is repeated`);
     if (typeof value !== 'string' || hasControlCharacters(value)) throw new InvalidRequestError(`Parameter ${key} is malformed`);
     if (value !== '') params[key] = value;
   }

@@ -22,7 +22,10 @@ export class OAuthEndpointHooks {
       if (!PATHS.has(path) && !PATHS.has(request.routeOptions?.url ?? '')) return;
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
       if (Number(request.headers['content-length'] ?? 0) > MAX_FORM_BODY_BYTES) {
-        reply.status(413).type('application/json; charset=utf-8').send({ error: 'invalid_request', error_description: 'The request body is too large' });
+        reply
+          .status(413)
+          .type('application/json; charset=utf-8')
+          .send({ error: 'invalid_request', error_description: 'The request body is too large' });
         return reply;
       }
       if (!isFormEncoded(request.headers['content-type'])) {

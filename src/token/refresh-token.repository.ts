@@ -85,7 +85,20 @@ export class RefreshTokenRepository {
     await (manager ?? this.dataSource).query(
       `INSERT INTO refresh_tokens (id, token_hash, client_id, grant_id, user_id, scope, launch_context, login_session_id, online, expires_at, aud, dpop_jkt)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), $11, $12)`,
-      [randomUUID(), hashToken(value), token.clientId, token.grantId, token.userId, token.scope, JSON.stringify(token.launchContext ?? {}), token.loginSessionId, token.online, token.lifetimeSeconds, token.aud, token.dpopJkt ?? null],
+      [
+        randomUUID(),
+        hashToken(value),
+        token.clientId,
+        token.grantId,
+        token.userId,
+        token.scope,
+        JSON.stringify(token.launchContext ?? {}),
+        token.loginSessionId,
+        token.online,
+        token.lifetimeSeconds,
+        token.aud,
+        token.dpopJkt ?? null,
+      ],
     );
     return value;
   }
@@ -110,7 +123,14 @@ export class RefreshTokenRepository {
    */
   async rotateIfRotatable(
     value: string,
-    options: { clientId: string; scope: string | null; lifetimeSeconds: number; dpopJkt?: string | null; ownAudience: string; event: StatementEvent },
+    options: {
+      clientId: string;
+      scope: string | null;
+      lifetimeSeconds: number;
+      dpopJkt?: string | null;
+      ownAudience: string;
+      event: StatementEvent;
+    },
   ): Promise<RotationAttempt | null> {
     if (typeof value !== 'string' || value.length === 0 || value.length > 512) return null;
     const successor = randomToken();
@@ -132,7 +152,18 @@ export class RefreshTokenRepository {
          ${options.event.sql}
        )
        SELECT cur.*, EXISTS (SELECT 1 FROM fresh) AS rotated FROM cur`,
-      [hashToken(value), options.clientId, randomUUID(), hashToken(successor), options.lifetimeSeconds, new Date(this.clock.now()), options.scope, options.dpopJkt ?? null, options.ownAudience, ...options.event.values],
+      [
+        hashToken(value),
+        options.clientId,
+        randomUUID(),
+        hashToken(successor),
+        options.lifetimeSeconds,
+        new Date(this.clock.now()),
+        options.scope,
+        options.dpopJkt ?? null,
+        options.ownAudience,
+        ...options.event.values,
+      ],
     );
     if (!rows[0]) return null;
     return { stored: toStored(rows[0]), value: rows[0].rotated === true ? successor : null };
@@ -174,7 +205,9 @@ export class RefreshTokenRepository {
   }
 
   async revokeByGrant(grantId: string, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource).query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [grantId]);
+    await (manager ?? this.dataSource).query(`UPDATE refresh_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`, [
+      grantId,
+    ]);
   }
 }
 

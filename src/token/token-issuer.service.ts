@@ -57,7 +57,8 @@ export class TokenIssuerService {
     if (input.userId && !user) throw new InvalidGrantError('The user of this grant is unknown or disabled');
     const restrictedToPatients = user?.role === 'practitioner' ? user.restrictedToPatients : null;
     // Fail closed on a legacy row the token could not carry (the users service refuses such lists now).
-    if (restrictedToPatients && restrictedToPatients.length > MAX_RESTRICTED_PATIENTS) throw new InvalidGrantError('The user is restricted to more patients than a token can carry');
+    if (restrictedToPatients && restrictedToPatients.length > MAX_RESTRICTED_PATIENTS)
+      throw new InvalidGrantError('The user is restricted to more patients than a token can carry');
     const kinds = new Set(parseScopes(input.scope).scopes.map((scope) => scope.kind));
     const fhirUser = this.idTokens.absoluteFhirUser(user?.fhirUser);
     const lifetime = input.lifetimeSeconds ?? this.accessTokenLifetime(input.client);

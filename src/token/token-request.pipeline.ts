@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { ClientAuthenticationService } from '../clients/authentication/client-authentication.service';
-import { InvalidClientError, InvalidDpopProofError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../common/oauth/errors';
+import {
+  InvalidClientError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidScopeError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+} from '../common/oauth/errors';
 import { DpopProofError, DpopProofVerifier } from '../dpop/dpop-proof.verifier';
 import { AppConfig } from '../config/app-config';
 import { parseScopes, scopeTooLarge } from '../scopes';
@@ -42,7 +49,8 @@ export class TokenRequestPipeline {
     const { client, method } = await this.authenticate(request, body);
     // 4. A grant type this server implements.
     const handler = body.grant_type ? this.handlers.get(body.grant_type) : undefined;
-    if (!handler) throw new UnsupportedGrantTypeError(body.grant_type ? `Unsupported grant_type ${body.grant_type}` : 'grant_type is required');
+    if (!handler)
+      throw new UnsupportedGrantTypeError(body.grant_type ? `Unsupported grant_type ${body.grant_type}` : 'grant_type is required');
     // 5. A grant type this client is registered for.
     if (!client.grantTypes.includes(handler.grantType)) {
       throw new UnauthorizedClientError(`This client may not use the ${handler.grantType} grant`);
@@ -53,7 +61,8 @@ export class TokenRequestPipeline {
     // 7. Scope size (bounded before anything parses or compares it, so a huge scope cannot hold the event loop), then
     // syntax (RFC 6749 §3.3).
     if (params.scope !== undefined && scopeTooLarge(params.scope)) throw new InvalidScopeError('The scope parameter is too large');
-    if (params.scope !== undefined && parseScopes(params.scope).invalid.length) throw new InvalidScopeError('The scope parameter is malformed');
+    if (params.scope !== undefined && parseScopes(params.scope).invalid.length)
+      throw new InvalidScopeError('The scope parameter is malformed');
     // 8. A DPoP proof, when sent, binds the tokens to its key (RFC 9449 §5); none keeps Bearer tokens.
     const dpopJkt = await this.dpopProof(request);
     // 9. The grant.
@@ -78,7 +87,13 @@ export class TokenRequestPipeline {
       return await this.clientAuthentication.authenticate({ headers: request.headers, body }, 'token');
     } catch (error) {
       if (error instanceof InvalidClientError) {
-        await this.audit.record({ event: 'client_auth_failed', outcome: 'failure', clientId: claimedClientId(request, body), ip: request.ip ?? null, detail: { endpoint: 'token', reason: error.description ?? null } });
+        await this.audit.record({
+          event: 'client_auth_failed',
+          outcome: 'failure',
+          clientId: claimedClientId(request, body),
+          ip: request.ip ?? null,
+          detail: { endpoint: 'token', reason: error.description ?? null },
+        });
       }
       throw error;
     }

@@ -38,5 +38,10 @@ function presented(request: FastifyRequest): PresentedToken | undefined {
   const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
   // RFC 6750 §3.1: credentials that are not a well-formed token are an invalid token.
   if (!match) return { scheme: 'bearer', token: '', method: request.method };
-  return { scheme: match[1].toLowerCase() as PresentedToken['scheme'], token: match[2], proof: request.headers.dpop, method: request.method };
+  return {
+    scheme: match[1].toLowerCase() as PresentedToken['scheme'],
+    token: match[2],
+    proof: request.headers.dpop,
+    method: request.method,
+  };
 }

@@ -52,11 +52,16 @@ export class UserinfoService {
       if (presented.scheme === 'dpop') throw new InvalidTokenError('The access token is not DPoP-bound', REALM);
       return;
     }
-    if (presented.scheme !== 'dpop') throw new InvalidTokenError('The access token is DPoP-bound: send it as Authorization: DPoP with a proof', REALM);
+    if (presented.scheme !== 'dpop')
+      throw new InvalidTokenError('The access token is DPoP-bound: send it as Authorization: DPoP with a proof', REALM);
     try {
       const proof = DpopProofVerifier.headerValue(presented.proof);
       if (proof === undefined) throw new DpopProofError('A DPoP proof is required with a DPoP-bound token');
-      const verified = await this.dpop.verify(proof, { htm: presented.method.toUpperCase(), htu: this.config.url(ROUTES.userinfo), accessToken: presented.token });
+      const verified = await this.dpop.verify(proof, {
+        htm: presented.method.toUpperCase(),
+        htu: this.config.url(ROUTES.userinfo),
+        accessToken: presented.token,
+      });
       if (verified.jkt !== jkt) throw new DpopProofError('The DPoP proof is not signed by the key the token is bound to');
     } catch (error) {
       if (error instanceof DpopProofError) throw new InvalidTokenError(error.description, REALM);

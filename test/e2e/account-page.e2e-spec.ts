@@ -91,9 +91,19 @@ describe('account page (/account)', () => {
     const fresh = 'a completely new passphrase';
     const hidden = await accountForm(here, '/account/password');
 
-    const forged = await post(here, '/account/password', { csrf_token: 'forged', current_password: user.password, password: fresh, password_confirmation: fresh });
+    const forged = await post(here, '/account/password', {
+      csrf_token: 'forged',
+      current_password: user.password,
+      password: fresh,
+      password_confirmation: fresh,
+    });
     expect(forged.status).toBe(403);
-    const wrong = await post(here, '/account/password', { ...hidden, current_password: 'not my password at all', password: fresh, password_confirmation: fresh });
+    const wrong = await post(here, '/account/password', {
+      ...hidden,
+      current_password: 'not my password at all',
+      password: fresh,
+      password_confirmation: fresh,
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toMatch(/current password is not correct/);
     const refusals: Array<[string, RegExp]> = [
@@ -103,18 +113,33 @@ describe('account page (/account)', () => {
       ['aaaaaaaaaaaaaaaa', /repeats or runs/],
     ];
     for (const [candidate, message] of refusals) {
-      const refused = await post(here, '/account/password', { ...hidden, current_password: user.password, password: candidate, password_confirmation: candidate });
+      const refused = await post(here, '/account/password', {
+        ...hidden,
+        current_password: user.password,
+        password: candidate,
+        password_confirmation: candidate,
+      });
       expect(refused.status).toBe(400);
       const html = await refused.text();
       expect(html).toMatch(message);
       expect(html).toMatch(/role="alert"/);
       expect(html).toMatch(/aria-invalid="true"/);
     }
-    const mismatch = await post(here, '/account/password', { ...hidden, current_password: user.password, password: fresh, password_confirmation: `${fresh}!` });
+    const mismatch = await post(here, '/account/password', {
+      ...hidden,
+      current_password: user.password,
+      password: fresh,
+      password_confirmation: `${fresh}!`,
+    });
     expect(await mismatch.text()).toMatch(/do not match/);
     expect(await users.verifyPassword(user.username, user.password)).toMatchObject({ id: user.user.id });
 
-    const changed = await post(here, '/account/password', { ...hidden, current_password: user.password, password: fresh, password_confirmation: fresh });
+    const changed = await post(here, '/account/password', {
+      ...hidden,
+      current_password: user.password,
+      password: fresh,
+      password_confirmation: fresh,
+    });
     expect(changed.status).toBe(303);
     expect(changed.headers.get('location')).toBe('/account?done=password');
     expect(await (await get(here, '/account?done=password')).text()).toMatch(/Your password has been changed/);
@@ -122,7 +147,9 @@ describe('account page (/account)', () => {
     expect(await users.verifyPassword(user.username, user.password)).toBeNull();
     expect(await isSignedIn(here)).toBe(true);
     expect(await isSignedIn(elsewhere)).toBe(false);
-    const events = (await server.app.get(AuditService).find({ event: 'password_changed', limit: 1000 })).filter((event) => event.userId === user.user.id);
+    const events = (await server.app.get(AuditService).find({ event: 'password_changed', limit: 1000 })).filter(
+      (event) => event.userId === user.user.id,
+    );
     expect(events.map((event) => [event.outcome, event.detail])).toEqual(
       expect.arrayContaining([
         ['success', { sessions_ended: 1 }],
@@ -137,7 +164,9 @@ describe('account page (/account)', () => {
     const hidden = await accountForm(here, '/account/password');
     const fresh = 'another entirely new passphrase';
     for (let attempt = 0; attempt < 5; attempt++) {
-      expect((await post(here, '/account/password', { ...hidden, current_password: `guess number ${attempt}`, password: fresh })).status).toBe(400);
+      expect(
+        (await post(here, '/account/password', { ...hidden, current_password: `guess number ${attempt}`, password: fresh })).status,
+      ).toBe(400);
     }
     const throttled = await post(here, '/account/password', { ...hidden, current_password: user.password, password: fresh });
     expect(throttled.status).toBe(429);
@@ -161,12 +190,24 @@ describe('account page (/account)', () => {
 
     // An app the other browser authorized with online_access: its refresh token hangs on that session.
     const app = await createApp(server);
-    const flow = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs online_access' }), { ...user, jar: elsewhere });
-    const tokens = (await (await fetch(`${server.baseUrl}/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: flow.code!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: verifier }).toString(),
-    })).json()) as Json;
+    const flow = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs online_access' }),
+      { ...user, jar: elsewhere },
+    );
+    const tokens = (await (
+      await fetch(`${server.baseUrl}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: flow.code!,
+          redirect_uri: app.redirectUri,
+          client_id: app.clientId,
+          code_verifier: verifier,
+        }).toString(),
+      })
+    ).json()) as Json;
     expect(tokens.scope).toMatch(/online_access/);
     const refresh = async (token: string) =>
       fetch(`${server.baseUrl}/token`, {

@@ -122,16 +122,14 @@ describe('account page: factors, and no password for federated people', () => {
   it('a reset request for a federated person answers as always, mails no link but where to sign in, and no link works for them', async () => {
     const username = `federated-${randomUUID().slice(0, 8)}`;
     const email = `${username}@example.org`;
-    const user = await server.app
-      .get(UsersService)
-      .create({
-        username,
-        password: null,
-        displayName: 'Fed Erated',
-        fhirUser: `Patient/${await insertPatient(server, 'Federated')}`,
-        role: 'patient',
-        email,
-      });
+    const user = await server.app.get(UsersService).create({
+      username,
+      password: null,
+      displayName: 'Fed Erated',
+      fhirUser: `Patient/${await insertPatient(server, 'Federated')}`,
+      role: 'patient',
+      email,
+    });
     const local = await patient();
     await server.app.get(UsersService).update(local.user.id, { email: `${local.username}@example.org` });
 

@@ -15,7 +15,12 @@ function basic(id: string, secret: string): string {
 describe('admin API', () => {
   let server: TestApp;
 
-  const call = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<{ status: number; body: Json & Json[] }> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token = ADMIN_TOKEN,
+  ): Promise<{ status: number; body: Json & Json[] }> => {
     const response = await fetch(`${server.baseUrl}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
@@ -44,7 +49,11 @@ describe('admin API', () => {
   it('answers 404 on every admin route when ADMIN_TOKEN is unset', async () => {
     const off = await startTestApp();
     try {
-      for (const [method, path] of [['GET', '/admin/clients'], ['POST', '/admin/users'], ['POST', '/admin/keys/rotate']]) {
+      for (const [method, path] of [
+        ['GET', '/admin/clients'],
+        ['POST', '/admin/users'],
+        ['POST', '/admin/keys/rotate'],
+      ]) {
         const response = await fetch(`${off.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
         expect(response.status).toBe(404);
       }
@@ -73,7 +82,12 @@ describe('admin API', () => {
     });
     expect(ok.status).toBe(201);
     const id = ok.body.client_id as string;
-    expect(ok.body).toMatchObject({ type: 'confidential-symmetric', may_create_launch_contexts: true, access_token_ttl: 900, enabled: true });
+    expect(ok.body).toMatchObject({
+      type: 'confidential-symmetric',
+      may_create_launch_contexts: true,
+      access_token_ttl: 900,
+      enabled: true,
+    });
     expect(ok.body.client_secret).toEqual(expect.any(String));
 
     const read = await call('GET', `/admin/clients/${id}`);
@@ -81,15 +95,28 @@ describe('admin API', () => {
     expect(read.body.client_secret).toBeUndefined();
     expect((await call('GET', '/admin/clients')).body.map((client: Json) => client.client_id)).toContain(id);
 
-    const updated = await call('PATCH', `/admin/clients/${id}`, { may_introspect_any_token: true, redirect_uris: ['https://ehr-app.example.org/cb2'] });
+    const updated = await call('PATCH', `/admin/clients/${id}`, {
+      may_introspect_any_token: true,
+      redirect_uris: ['https://ehr-app.example.org/cb2'],
+    });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ may_introspect_any_token: true, may_create_launch_contexts: true, redirect_uris: ['https://ehr-app.example.org/cb2'] });
-    expect((await call('PATCH', `/admin/clients/${id}`, { redirect_uris: ['http://ehr.example.org/cb'] })).body.error).toBe('invalid_redirect_uri');
+    expect(updated.body).toMatchObject({
+      may_introspect_any_token: true,
+      may_create_launch_contexts: true,
+      redirect_uris: ['https://ehr-app.example.org/cb2'],
+    });
+    expect((await call('PATCH', `/admin/clients/${id}`, { redirect_uris: ['http://ehr.example.org/cb'] })).body.error).toBe(
+      'invalid_redirect_uri',
+    );
 
     const auth = server.app.get(ClientAuthenticationService);
-    await expect(auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
+    await expect(
+      auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token'),
+    ).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
     expect((await call('POST', `/admin/clients/${id}/disable`)).body.enabled).toBe(false);
-    await expect(auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token')).rejects.toMatchObject({
+    await expect(
+      auth.authenticate({ headers: { authorization: basic(id, ok.body.client_secret as string) }, body: {} }, 'token'),
+    ).rejects.toMatchObject({
       error: 'invalid_client',
     });
     expect((await call('DELETE', `/admin/clients/${id}`)).status).toBe(204);
@@ -98,15 +125,26 @@ describe('admin API', () => {
 
   it('creates a client with a fixed id and refuses a duplicate', async () => {
     const clientId = `fixed-${randomBytes(4).toString('hex')}`;
-    const body = { client_id: clientId, client_name: 'Fixed', redirect_uris: ['https://fixed.example.org/cb'], token_endpoint_auth_method: 'none' };
+    const body = {
+      client_id: clientId,
+      client_name: 'Fixed',
+      redirect_uris: ['https://fixed.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    };
     expect((await call('POST', '/admin/clients', body)).status).toBe(201);
     expect((await call('POST', '/admin/clients', body)).status).toBe(409);
   });
 
   it('issues a secret when a client switches to a secret method, and never returns hashes', async () => {
-    const created = await call('POST', '/admin/clients', { client_name: 'Switching', redirect_uris: ['https://sw.example.org/cb'], token_endpoint_auth_method: 'none' });
+    const created = await call('POST', '/admin/clients', {
+      client_name: 'Switching',
+      redirect_uris: ['https://sw.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect(created.body.client_secret).toBeUndefined();
-    const switched = await call('PATCH', `/admin/clients/${created.body.client_id as string}`, { token_endpoint_auth_method: 'client_secret_post' });
+    const switched = await call('PATCH', `/admin/clients/${created.body.client_id as string}`, {
+      token_endpoint_auth_method: 'client_secret_post',
+    });
     expect(switched.body).toMatchObject({ type: 'confidential-symmetric', token_endpoint_auth_method: 'client_secret_post' });
     const auth = server.app.get(ClientAuthenticationService);
     await expect(
@@ -125,9 +163,16 @@ describe('admin API', () => {
     expect(Date.parse(rotated.body.previous_secrets_expire_at as string)).toBeGreaterThan(Date.now() + 590_000);
     const auth = server.app.get(ClientAuthenticationService);
     for (const secret of [created.body.client_secret, rotated.body.client_secret] as string[]) {
-      await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
+      await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({
+        method: 'client_secret_basic',
+        client: { clientId: id },
+      });
     }
-    const publicClient = await call('POST', '/admin/clients', { client_name: 'Public', redirect_uris: ['https://p.example.org/cb'], token_endpoint_auth_method: 'none' });
+    const publicClient = await call('POST', '/admin/clients', {
+      client_name: 'Public',
+      redirect_uris: ['https://p.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect((await call('POST', `/admin/clients/${publicClient.body.client_id as string}/rotate-secret`, {})).status).toBe(409);
   });
 
@@ -144,13 +189,37 @@ describe('admin API', () => {
     expect(created.status).toBe(201);
     expect(created.body.password_hash).toBeUndefined();
     const id = created.body.id as string;
-    const invalid = await call('POST', '/admin/users', { username: `x-${username}`, password: 'short', display_name: 'X', fhir_user: 'Nobody/1', role: 'admin' });
+    const invalid = await call('POST', '/admin/users', {
+      username: `x-${username}`,
+      password: 'short',
+      display_name: 'X',
+      fhir_user: 'Nobody/1',
+      role: 'admin',
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error).toBe('invalid_request');
     expect(
-      (await call('POST', '/admin/users', { username, password: 'a-long-enough-password', display_name: 'Dup', fhir_user: 'Practitioner/x', role: 'practitioner' })).status,
+      (
+        await call('POST', '/admin/users', {
+          username,
+          password: 'a-long-enough-password',
+          display_name: 'Dup',
+          fhir_user: 'Practitioner/x',
+          role: 'practitioner',
+        })
+      ).status,
     ).toBe(409);
-    expect((await call('POST', '/admin/users', { username: `p-${username}`, password: 'a-long-enough-password', display_name: 'P', fhir_user: 'Practitioner/x', role: 'patient' })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/admin/users', {
+          username: `p-${username}`,
+          password: 'a-long-enough-password',
+          display_name: 'P',
+          fhir_user: 'Practitioner/x',
+          role: 'patient',
+        })
+      ).status,
+    ).toBe(400);
     expect((await call('GET', '/admin/users')).body.map((user: Json) => user.username)).toContain(username);
 
     const updated = await call('PATCH', `/admin/users/${id}`, { display_name: 'Nurse Renamed', restricted_to_patients: null });
@@ -182,7 +251,10 @@ describe('admin API', () => {
     try {
       const keys = isolated.app.get(KeysService);
       const before = keys.activeKid('ES256');
-      const response = await fetch(`${isolated.baseUrl}/admin/keys/rotate`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const response = await fetch(`${isolated.baseUrl}/admin/keys/rotate`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       expect(response.status).toBe(200);
       expect(((await response.json()) as Json).kids).toHaveLength(2);
       expect(keys.activeKid('ES256')).not.toBe(before);
@@ -194,6 +266,8 @@ describe('admin API', () => {
 
   it('documents the admin API in OpenAPI', async () => {
     const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/admin/clients', '/admin/users', '/admin/initial-access-tokens', '/admin/keys/rotate']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/admin/clients', '/admin/users', '/admin/initial-access-tokens', '/admin/keys/rotate']),
+    );
   });
 });

@@ -51,7 +51,12 @@ describe('audit trail durability', () => {
   });
 
   const confidential = (clientId?: string): Promise<TestClient> =>
-    createClient(server, 'symmetric', { grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scope: SCOPE }, clientId ? { clientId } : {});
+    createClient(
+      server,
+      'symmetric',
+      { grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scope: SCOPE },
+      clientId ? { clientId } : {},
+    );
 
   async function events(event: string, where: { clientId?: string; grantId?: string }): Promise<number> {
     const rows: Array<{ n: number }> = await db.query(
@@ -94,7 +99,9 @@ describe('audit trail durability', () => {
         return { grantId, refreshToken: response.body.refresh_token as string, scope: response.body.scope };
       }),
     );
-    const [row] = await db.query(`SELECT client_id, user_id, ip, detail FROM audit_events WHERE event = 'refreshed' AND grant_id = $1`, [refreshed[0].grantId]);
+    const [row] = await db.query(`SELECT client_id, user_id, ip, detail FROM audit_events WHERE event = 'refreshed' AND grant_id = $1`, [
+      refreshed[0].grantId,
+    ]);
     expect(row).toEqual({ client_id: client.clientId, user_id: users[0].id, ip: '127.0.0.1', detail: { scope: refreshed[0].scope } });
     await Promise.all(
       refreshed.map(async ({ grantId, refreshToken }) => {
@@ -108,9 +115,15 @@ describe('audit trail durability', () => {
 
   it('records who made an administrative change, in the transaction that made it', async () => {
     const client = await confidential();
-    const disabled = await fetch(`${server.baseUrl}/admin/clients/${client.clientId}/disable`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const disabled = await fetch(`${server.baseUrl}/admin/clients/${client.clientId}/disable`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(disabled.status).toBe(200);
-    const rows: Array<{ ip: string; detail: Record<string, unknown> }> = await db.query(`SELECT ip, detail FROM audit_events WHERE client_id = $1 AND event = 'client_updated'`, [client.clientId]);
+    const rows: Array<{ ip: string; detail: Record<string, unknown> }> = await db.query(
+      `SELECT ip, detail FROM audit_events WHERE client_id = $1 AND event = 'client_updated'`,
+      [client.clientId],
+    );
     expect(rows).toEqual([{ ip: '127.0.0.1', detail: { by: 'admin_api', changed: ['enabled'], secret_issued: false } }]);
   });
 
@@ -152,8 +165,12 @@ describe('audit trail durability', () => {
       await failAuditWrites(db);
       // The one-statement rotation, then the read-check-rotate path (taken when `resource` is sent).
       expectUnavailable(await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken }));
-      expectUnavailable(await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken, resource: server.fhirBaseUrl }));
-      const rows: Array<{ rotated_at: Date | null }> = await db.query(`SELECT rotated_at FROM refresh_tokens WHERE grant_id = $1`, [issued.grantId]);
+      expectUnavailable(
+        await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken, resource: server.fhirBaseUrl }),
+      );
+      const rows: Array<{ rotated_at: Date | null }> = await db.query(`SELECT rotated_at FROM refresh_tokens WHERE grant_id = $1`, [
+        issued.grantId,
+      ]);
       expect(rows).toEqual([{ rotated_at: null }]);
       await restoreAuditWrites(db);
       const refreshed = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
@@ -185,14 +202,27 @@ describe('audit trail durability', () => {
       const registration = await fetch(`${server.baseUrl}/register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ client_name: name, redirect_uris: ['https://app.example.org/callback'], token_endpoint_auth_method: 'none', scope: 'launch/patient patient/*.rs' }),
+        body: JSON.stringify({
+          client_name: name,
+          redirect_uris: ['https://app.example.org/callback'],
+          token_endpoint_auth_method: 'none',
+          scope: 'launch/patient patient/*.rs',
+        }),
       });
-      expectUnavailable({ status: registration.status, headers: registration.headers, body: (await registration.json()) as Record<string, unknown> });
+      expectUnavailable({
+        status: registration.status,
+        headers: registration.headers,
+        body: (await registration.json()) as Record<string, unknown>,
+      });
       expect(await db.query(`SELECT 1 FROM clients WHERE name = $1`, [name])).toHaveLength(0);
 
       const admin = (method: string, path = '') =>
         fetch(`${server.baseUrl}/admin/clients/${client.clientId}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-      for (const [method, path] of [['POST', '/disable'], ['POST', '/rotate-secret'], ['DELETE', '']]) {
+      for (const [method, path] of [
+        ['POST', '/disable'],
+        ['POST', '/rotate-secret'],
+        ['DELETE', ''],
+      ]) {
         const refused = await admin(method, path);
         expect({ [path]: refused.status }).toEqual({ [path]: 503 });
         expect(refused.headers.get('retry-after')).toBeTruthy();

@@ -49,7 +49,11 @@ describe('connected apps (management_endpoint /apps)', () => {
     const kept = await createApp(server);
     const revoked = await createApp(server);
     const first = await driveAuthorization(server.baseUrl, authorizeParams(server, kept, challenge), { username, password });
-    await driveAuthorization(server.baseUrl, authorizeParams(server, revoked, challenge, { scope: 'openid launch/patient patient/Observation.rs offline_access' }), { username, password, jar: first.jar });
+    await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, revoked, challenge, { scope: 'openid launch/patient patient/Observation.rs offline_access' }),
+      { username, password, jar: first.jar },
+    );
     const grants = await server.app.get(GrantsService).listForUser(user.id);
     expect(grants).toHaveLength(2);
     const target = grants.find((grant) => grant.clientId === revoked.clientId)!;
@@ -60,7 +64,9 @@ describe('connected apps (management_endpoint /apps)', () => {
     expect(list.status).toBe(200);
     const html = await list.text();
     expect(html).toMatch(/Read and search observation records for the selected patient/);
-    const form = parseForms(html).find((candidate) => candidate.inputs.some((input) => input.name === 'grant_id' && input.value === target.id))!;
+    const form = parseForms(html).find((candidate) =>
+      candidate.inputs.some((input) => input.name === 'grant_id' && input.value === target.id),
+    )!;
     const csrf = form.inputs.find((input) => input.name === 'csrf_token')!.value;
 
     const forged = await post(first.jar, '/apps/revoke', { grant_id: target.id, csrf_token: 'forged' });
@@ -76,7 +82,11 @@ describe('connected apps (management_endpoint /apps)', () => {
     expect(await (await page(first.jar, '/apps?revoked=1')).text()).toMatch(/Access revoked/);
 
     // After revocation the app must ask for consent again.
-    const again = await driveAuthorization(server.baseUrl, authorizeParams(server, revoked, challenge, { scope: 'openid launch/patient patient/Observation.rs' }), { username, password, jar: first.jar });
+    const again = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, revoked, challenge, { scope: 'openid launch/patient patient/Observation.rs' }),
+      { username, password, jar: first.jar },
+    );
     expect(again.pages).toEqual([expect.stringMatching(/^Allow /)]);
   });
 
@@ -89,9 +99,15 @@ describe('connected apps (management_endpoint /apps)', () => {
     const jar = new CookieJar();
     const login = await page(jar, '/login?return_to=/apps');
     const loginForm = parseForms(await login.text())[0];
-    await post(jar, '/login', { ...Object.fromEntries(loginForm.inputs.filter((i) => i.type === 'hidden').map((i) => [i.name, i.value])), username: intruder.username, password: intruder.password });
+    await post(jar, '/login', {
+      ...Object.fromEntries(loginForm.inputs.filter((i) => i.type === 'hidden').map((i) => [i.name, i.value])),
+      username: intruder.username,
+      password: intruder.password,
+    });
     const apps = await (await page(jar, '/apps')).text();
-    const csrf = parseForms(apps).flatMap((form) => form.inputs).find((input) => input.name === 'csrf_token')!.value;
+    const csrf = parseForms(apps)
+      .flatMap((form) => form.inputs)
+      .find((input) => input.name === 'csrf_token')!.value;
     const response = await post(jar, '/apps/revoke', { grant_id: grant.id, csrf_token: csrf });
     expect(response.status).toBe(404);
     expect(await server.app.get(RevocationService).isRevoked('jti', grant.id)).toBe(false);
@@ -100,7 +116,11 @@ describe('connected apps (management_endpoint /apps)', () => {
   it('signing out ends the login session that online_access tokens depend on', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Online')}`);
     const app = await createApp(server);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs online_access' }), { username, password });
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs online_access' }),
+      { username, password },
+    );
     const consumed = await server.app.get(AuthorizationCodeService).consume(result.code!);
     if (consumed.status !== 'ok') throw new Error('code not issued');
     const sessions = server.app.get(LoginSessionService);
@@ -120,7 +140,11 @@ describe('connected apps (management_endpoint /apps)', () => {
     const jar = new CookieJar();
     const loginPage = await page(jar, `/authorize?${new URLSearchParams(params)}`);
     const login = parseForms(await loginPage.text())[0];
-    const signedIn = await post(jar, '/login', { ...Object.fromEntries(login.inputs.filter((i) => i.type === 'hidden').map((i) => [i.name, i.value])), username, password });
+    const signedIn = await post(jar, '/login', {
+      ...Object.fromEntries(login.inputs.filter((i) => i.type === 'hidden').map((i) => [i.name, i.value])),
+      username,
+      password,
+    });
     const consent = await (await page(jar, signedIn.headers.get('location') as string)).text();
     const switchForm = parseForms(consent).find((form) => form.action === '/logout')!;
     const response = await post(jar, '/logout', Object.fromEntries(switchForm.inputs.map((input) => [input.name, input.value])));

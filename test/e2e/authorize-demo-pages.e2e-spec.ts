@@ -74,7 +74,13 @@ describe('first-run pages: home, demo EHR launcher, demo app', () => {
     const created = await fetch(`${demo.baseUrl}/admin/users`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password: `pw-${randomBytes(12).toString('hex')}`, display_name: 'Operator Made', fhir_user: 'Practitioner/operator-made', role: 'practitioner' }),
+      body: JSON.stringify({
+        username,
+        password: `pw-${randomBytes(12).toString('hex')}`,
+        display_name: 'Operator Made',
+        fhir_user: 'Practitioner/operator-made',
+        role: 'practitioner',
+      }),
     });
     expect(created.status).toBe(201);
     const app = await createApp(demo, { launchUrl: `https://${unique('launcher')}.example.org/launch` });

@@ -36,7 +36,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
   }
 
   async function get(jar: CookieJar, path: string): Promise<Response> {
-    const response = await fetch(`${server.baseUrl}${path}`, { headers: { Cookie: jar.header(), Accept: 'text/html' }, redirect: 'manual' });
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      headers: { Cookie: jar.header(), Accept: 'text/html' },
+      redirect: 'manual',
+    });
     jar.store(response);
     return response;
   }
@@ -57,7 +60,9 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
 
   /** Opens the launch URL's /authorize in a browser (jar); prompt=consent so a remembered grant still shows the page. */
   async function openLaunch(jar: CookieJar, launch: string, state = 'launch-state'): Promise<{ response: Response; html: string }> {
-    const query = new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'launch openid fhirUser patient/*.rs', launch, state, prompt: 'consent' }));
+    const query = new URLSearchParams(
+      authorizeParams(server, app, challenge, { scope: 'launch openid fhirUser patient/*.rs', launch, state, prompt: 'consent' }),
+    );
     const response = await get(jar, `/authorize?${query}`);
     return { response, html: response.status === 200 ? await response.text() : '' };
   }
@@ -66,7 +71,8 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     const form = parseForms(html).find((candidate) => candidate.action === '/authorize/continue');
     if (!form) throw new Error(`no consent form on "${title(html)}"`);
     const body = new URLSearchParams();
-    for (const input of form.inputs) if (input.type === 'hidden' || (input.type === 'checkbox' && input.checked)) body.append(input.name, input.value);
+    for (const input of form.inputs)
+      if (input.type === 'hidden' || (input.type === 'checkbox' && input.checked)) body.append(input.name, input.value);
     body.set('decision', 'approve');
     return body;
   }
@@ -129,7 +135,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     const silent = await get(jar, `/authorize?${otherQuery}&prompt=none`);
     expect(errorOf(silent)).toBe('login_required');
     // The same app without a launch is no different.
-    const again = await get(jar, `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser user/*.rs' }))}`);
+    const again = await get(
+      jar,
+      `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser user/*.rs' }))}`,
+    );
     expect(title(await again.text())).toBe('Sign in');
   });
 
@@ -145,7 +154,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     expect(again.status).toBe(302);
     expect(errorOf(again)).toBe('invalid_request');
     // Nothing of the launch user is left in this browser: the same app without the launch needs a sign-in.
-    const silent = await get(jar, `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'after' }))}`);
+    const silent = await get(
+      jar,
+      `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'after' }))}`,
+    );
     expect(errorOf(silent)).toBe('login_required');
   });
 
@@ -157,7 +169,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     // Five minutes pass (moved in the database rather than waited for).
     await server.app
       .get(DataSource)
-      .query(`UPDATE launch_contexts SET expires_at = now() - interval '1 second', created_at = now() - interval '301 seconds' WHERE launch_hash = $1`, [hashToken(launch)]);
+      .query(
+        `UPDATE launch_contexts SET expires_at = now() - interval '1 second', created_at = now() - interval '301 seconds' WHERE launch_hash = $1`,
+        [hashToken(launch)],
+      );
     const late = await post(jar, '/authorize/continue', approval(opened.html));
     expect(late.status).toBe(302);
     expect(errorOf(late)).toBe('invalid_request');
@@ -166,7 +181,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     expect(errorOf(reopened.response)).toBe('invalid_request');
     // And the identity did not outlive the launch as a session.
     expect((await get(jar, '/apps')).status).toBe(303);
-    const silent = await get(jar, `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'expired' }))}`);
+    const silent = await get(
+      jar,
+      `/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid fhirUser patient/*.rs', prompt: 'none', state: 'expired' }))}`,
+    );
     expect(errorOf(silent)).toBe('login_required');
   });
 
@@ -174,7 +192,10 @@ describe('EHR launch: bound to one browser, one request, never a sign-in session
     const other = await createUser(server, 'practitioner', 'Practitioner/bound-other');
     const jar = new CookieJar();
     // Sign in as `other` through an ordinary authorization first.
-    const signedIn = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid user/*.rs' }), { ...other, jar });
+    const signedIn = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid user/*.rs' }), {
+      ...other,
+      jar,
+    });
     expect(signedIn.code).toEqual(expect.any(String));
     const opened = await openLaunch(jar, await launchFor(clinician.username));
     expect(opened.html).toContain(clinician.user.displayName);

@@ -55,7 +55,11 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
   };
 
   it('carries every context field into the code; a launch naming its user needs no sign-in', async () => {
-    const fhirContext = [{ reference: `Encounter/${encounterId}`, role: 'https://example.org/role/source' }, { canonical: 'http://example.org/Questionnaire/q|1', type: 'Questionnaire' }, { identifier: { system: 'urn:x', value: '1' }, type: 'ServiceRequest' }];
+    const fhirContext = [
+      { reference: `Encounter/${encounterId}`, role: 'https://example.org/role/source' },
+      { canonical: 'http://example.org/Questionnaire/q|1', type: 'Questionnaire' },
+      { identifier: { system: 'urn:x', value: '1' }, type: 'ServiceRequest' },
+    ];
     const launch = await launchValue({
       patient: patientId,
       encounter: encounterId,
@@ -85,7 +89,11 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
 
   it('accepts a form-encoded launch request, a fhirUser as user, and defaults banner and style', async () => {
     const launch = await launchValue({ patient: patientId, user: clinician.user.fhirUser }, false);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid patient/Patient.rs', launch }), { username: 'unused', password: 'unused' });
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid patient/Patient.rs', launch }),
+      { username: 'unused', password: 'unused' },
+    );
     const code = await consume(result.code);
     expect(code.userId).toBe(clinician.user.id);
     expect(code.launchContext).toMatchObject({ patient: patientId, need_patient_banner: true });
@@ -94,20 +102,32 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
 
   it('shows the sign-in page when the launch does not name a user', async () => {
     const launch = await launchValue({ patient: patientId });
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid patient/*.rs', launch }), clinician);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid patient/*.rs', launch }),
+      clinician,
+    );
     expect(result.pages[0]).toBe('Sign in');
     expect((await consume(result.code)).launchContext.patient).toBe(patientId);
   });
 
-  it("refuses a launch patient the signed-in user may not access", async () => {
+  it('refuses a launch patient the signed-in user may not access', async () => {
     const other = await insertPatient(server, 'Elsewhere');
     const restricted = await createUser(server, 'practitioner', 'Practitioner/restricted', { restrictedToPatients: [other] });
     const launch = await launchValue({ patient: patientId, user: restricted.username });
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch, state: 'fenced' }), restricted);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch, state: 'fenced' }),
+      restricted,
+    );
     expect(result).toMatchObject({ error: 'access_denied', state: 'fenced', code: undefined });
     const patientUser = await createUser(server, 'patient', `Patient/${other}`);
     const portal = await launchValue({ patient: patientId, user: patientUser.username });
-    const denied = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch: portal }), patientUser);
+    const denied = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch: portal }),
+      patientUser,
+    );
     expect(denied.error).toBe('access_denied');
   });
 
@@ -123,25 +143,46 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
   it('refuses a launch presented by another client', async () => {
     const launch = await launchValue({ patient: patientId, user: clinician.username });
     const other = await createApp(server);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, other, challenge, { scope: 'launch openid', launch, state: 'stolen' }), clinician);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, other, challenge, { scope: 'launch openid', launch, state: 'stolen' }),
+      clinician,
+    );
     expect(result).toMatchObject({ error: 'invalid_request', state: 'stolen', code: undefined });
     // The launch still works for the app it was issued for.
-    const own = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch }), clinician);
+    const own = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch }),
+      clinician,
+    );
     expect(own.code).toEqual(expect.any(String));
   });
 
   it('refuses an expired launch', async () => {
     const launch = await launchValue({ patient: patientId });
-    await server.app.get(DataSource).query(`UPDATE launch_contexts SET expires_at = now() - interval '1 second' WHERE created_by = $1`, [ehr.clientId]);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch, state: 'late' }), clinician);
+    await server.app
+      .get(DataSource)
+      .query(`UPDATE launch_contexts SET expires_at = now() - interval '1 second' WHERE created_by = $1`, [ehr.clientId]);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch, state: 'late' }),
+      clinician,
+    );
     expect(result).toMatchObject({ error: 'invalid_request', state: 'late' });
   });
 
   it('requires client authentication and the launch permission', async () => {
-    const anonymous = await fetch(`${server.baseUrl}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ target_client_id: app.clientId }) });
+    const anonymous = await fetch(`${server.baseUrl}/launch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ target_client_id: app.clientId }),
+    });
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: string }).error).toBe('invalid_client');
-    const wrongSecret = await createLaunch({ target_client_id: app.clientId }, { authorization: `Basic ${Buffer.from(`${ehr.clientId}:wrong`).toString('base64')}` });
+    const wrongSecret = await createLaunch(
+      { target_client_id: app.clientId },
+      { authorization: `Basic ${Buffer.from(`${ehr.clientId}:wrong`).toString('base64')}` },
+    );
     expect(wrongSecret.status).toBe(401);
     const unprivileged = await createEhr(server, false);
     const refused = await createLaunch({ target_client_id: app.clientId }, { authorization: unprivileged.basic });
@@ -169,13 +210,29 @@ describe('EHR launch (POST /launch, /authorize with launch)', () => {
 
   it('serves valid SMART style JSON at the versioned smart_style_url', async () => {
     const launch = await launchValue({ patient: patientId, user: clinician.username });
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid', launch }), clinician);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch }),
+      clinician,
+    );
     const url = (await consume(result.code)).launchContext.smart_style_url as string;
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const style = (await response.json()) as Record<string, string>;
-    for (const key of ['color_background', 'color_error', 'color_highlight', 'color_modal_backdrop', 'color_success', 'color_text', 'dim_border_radius', 'dim_font_size', 'dim_spacing_size', 'font_family_body', 'font_family_heading']) {
+    for (const key of [
+      'color_background',
+      'color_error',
+      'color_highlight',
+      'color_modal_backdrop',
+      'color_success',
+      'color_text',
+      'dim_border_radius',
+      'dim_font_size',
+      'dim_spacing_size',
+      'font_family_body',
+      'font_family_heading',
+    ]) {
       expect(typeof style[key]).toBe('string');
     }
   });

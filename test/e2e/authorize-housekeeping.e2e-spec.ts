@@ -20,9 +20,21 @@ describe('authorization housekeeping', () => {
   it('purges long-expired codes, launches and sessions and keeps live ones', async () => {
     const db = server.app.get(DataSource);
     const { user } = await createUser(server, 'practitioner', 'Practitioner/housekeeping');
-    const grantId = (await db.query(`INSERT INTO grants (client_id, user_id, scope) VALUES ($1, $2, 'openid') RETURNING id`, [unique('app'), user.id]))[0].id;
+    const grantId = (
+      await db.query(`INSERT INTO grants (client_id, user_id, scope) VALUES ($1, $2, 'openid') RETURNING id`, [unique('app'), user.id])
+    )[0].id;
     const codes = server.app.get(AuthorizationCodeService);
-    const input = { clientId: unique('app'), redirectUri: 'https://a.example.org/cb', codeChallenge: 'x'.repeat(43), scope: 'openid', launchContext: {}, aud: server.fhirBaseUrl, userId: user.id, loginSessionId: null, grantId };
+    const input = {
+      clientId: unique('app'),
+      redirectUri: 'https://a.example.org/cb',
+      codeChallenge: 'x'.repeat(43),
+      scope: 'openid',
+      launchContext: {},
+      aud: server.fhirBaseUrl,
+      userId: user.id,
+      loginSessionId: null,
+      grantId,
+    };
     const oldCode = await codes.issue(input);
     const liveCode = await codes.issue(input);
     const launches = server.app.get(LaunchRecordService);
@@ -38,7 +50,8 @@ describe('authorization housekeeping', () => {
 
     await server.app.get(AuthorizationHousekeepingService).purge();
 
-    const count = async (table: string, column: string, value: string) => (await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [value]))[0].n;
+    const count = async (table: string, column: string, value: string) =>
+      (await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [value]))[0].n;
     expect(await count('authorization_codes', 'code_hash', hashToken(oldCode))).toBe(0);
     expect(await count('authorization_codes', 'code_hash', hashToken(liveCode))).toBe(1);
     expect(await count('launch_contexts', 'launch_hash', hashToken(oldLaunch))).toBe(0);

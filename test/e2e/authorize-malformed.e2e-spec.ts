@@ -49,14 +49,25 @@ describe('malformed input to the authorization pages', () => {
     expect([400, 401]).toContain(response.status);
   });
 
-  it.each(['client_id=%00', 'client_id=a&client_id=b', `client_id=${'x'.repeat(5000)}`])('GET /authorize?%s shows the error page', async (query) => {
-    const response = await fetch(`${server.baseUrl}/authorize?${query}`, { redirect: 'manual' });
-    expect(response.status).toBe(400);
-  });
+  it.each(['client_id=%00', 'client_id=a&client_id=b', `client_id=${'x'.repeat(5000)}`])(
+    'GET /authorize?%s shows the error page',
+    async (query) => {
+      const response = await fetch(`${server.baseUrl}/authorize?${query}`, { redirect: 'manual' });
+      expect(response.status).toBe(400);
+    },
+  );
 
   it('POST /launch with a JSON array body or nested values is a 4xx', async () => {
     const ehr = await createEhr(server);
-    for (const body of [`{"fhirContext": [{"identifier": {"value": "\\u0000"}}], "target_client_id": "${app.clientId}"}`, `{"intent": "a\\u0000b", "target_client_id": "${app.clientId}"}`, `{"user": "x\\u0000", "target_client_id": "${app.clientId}"}`, '[1]', '{"target_client_id": {"a": 1}}', `{"patient": ["x"], "target_client_id": "${app.clientId}"}`, `{"fhirContext": "not json", "target_client_id": "${app.clientId}"}`]) {
+    for (const body of [
+      `{"fhirContext": [{"identifier": {"value": "\\u0000"}}], "target_client_id": "${app.clientId}"}`,
+      `{"intent": "a\\u0000b", "target_client_id": "${app.clientId}"}`,
+      `{"user": "x\\u0000", "target_client_id": "${app.clientId}"}`,
+      '[1]',
+      '{"target_client_id": {"a": 1}}',
+      `{"patient": ["x"], "target_client_id": "${app.clientId}"}`,
+      `{"fhirContext": "not json", "target_client_id": "${app.clientId}"}`,
+    ]) {
       const response = await post('/launch', body, 'application/json', { Authorization: ehr.basic });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
@@ -65,11 +76,15 @@ describe('malformed input to the authorization pages', () => {
 
   it('a consent form replayed with scopes the app never asked for grants only what was requested', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Greedy')}`);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Observation.rs' }), {
-      username,
-      password,
-      approveScopes: ['patient/Observation.rs', 'patient/*.cruds', 'user/*.cruds'],
-    });
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Observation.rs' }),
+      {
+        username,
+        password,
+        approveScopes: ['patient/Observation.rs', 'patient/*.cruds', 'user/*.cruds'],
+      },
+    );
     const { AuthorizationCodeService } = await import('../../src/authorize/authorization-code.service');
     const consumed = await server.app.get(AuthorizationCodeService).consume(result.code!);
     expect(consumed.status === 'ok' && consumed.code.scope).toBe('openid launch/patient patient/Observation.rs');

@@ -27,7 +27,13 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
     const response = await fetch(`${server.baseUrl}/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: app.clientId,
+        code: code as string,
+        redirect_uri: app.redirectUri,
+        code_verifier: verifier,
+      }).toString(),
     });
     expect(response.status).toBe(200);
     return (await response.json()) as Record<string, unknown>;
@@ -35,7 +41,9 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
 
   /** Makes the browser's sign-in `seconds` older (the session row's creation time), instead of waiting. */
   async function ageSessions(userId: string, seconds: number): Promise<void> {
-    await server.app.get(DataSource).query(`UPDATE login_sessions SET created_at = created_at - make_interval(secs => $2) WHERE user_id = $1`, [userId, seconds]);
+    await server.app
+      .get(DataSource)
+      .query(`UPDATE login_sessions SET created_at = created_at - make_interval(secs => $2) WHERE user_id = $1`, [userId, seconds]);
   }
 
   /** A signed-in browser that has already approved the app, so a new request needs no page at all. */
@@ -49,7 +57,11 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
   it('max_age=0 always asks for a fresh sign-in, and prompt=none with it is login_required', async () => {
     const user = await patientUser();
     const jar = await approvedBrowser(user);
-    const silent = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '0', prompt: 'none', state: 'mx' }), { ...user, jar });
+    const silent = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { max_age: '0', prompt: 'none', state: 'mx' }),
+      { ...user, jar },
+    );
     expect(silent).toMatchObject({ error: 'login_required', state: 'mx', code: undefined });
     await ageSessions(user.user.id, 60);
     const before = Math.floor(Date.now() / 1000);
@@ -62,11 +74,17 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
   it('max_age honours the age of the sign-in: younger passes silently, older asks again', async () => {
     const user = await patientUser();
     const jar = await approvedBrowser(user);
-    const young = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '600', prompt: 'none' }), { ...user, jar });
+    const young = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '600', prompt: 'none' }), {
+      ...user,
+      jar,
+    });
     expect(young.pages).toEqual([]);
     expect(young.code).toEqual(expect.any(String));
     await ageSessions(user.user.id, 601);
-    const old = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '600', prompt: 'none' }), { ...user, jar });
+    const old = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '600', prompt: 'none' }), {
+      ...user,
+      jar,
+    });
     expect(old.error).toBe('login_required');
     const again = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: '600' }), { ...user, jar });
     expect(again.pages).toEqual(['Sign in']);
@@ -74,7 +92,10 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
   });
 
   it.each(['-1', 'abc', '1.5'])('max_age=%s is invalid_request', async (maxAge) => {
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: maxAge, state: 's' }), { username: 'x', password: 'y' });
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { max_age: maxAge, state: 's' }), {
+      username: 'x',
+      password: 'y',
+    });
     expect(result).toMatchObject({ error: 'invalid_request', state: 's' });
   });
 
@@ -82,7 +103,11 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
     const user = await patientUser();
     const jar = await approvedBrowser(user);
     await ageSessions(user.user.id, 120);
-    const [{ created_at: signedInAt }] = (await server.app.get(DataSource).query(`SELECT created_at FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`, [user.user.id])) as Array<{ created_at: Date }>;
+    const [{ created_at: signedInAt }] = (await server.app
+      .get(DataSource)
+      .query(`SELECT created_at FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`, [user.user.id])) as Array<{
+      created_at: Date;
+    }>;
     const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...user, jar });
     const idToken = decodeJwt((await redeem(result.code)).id_token as string);
     expect(idToken.auth_time).toBe(Math.floor(new Date(signedInAt).getTime() / 1000));
@@ -92,7 +117,11 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
   it('issues an id_token whenever openid is granted, even without fhirUser or profile', async () => {
     const user = await patientUser();
     const jar = await approvedBrowser(user);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs' }), { ...user, jar });
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs' }),
+      { ...user, jar },
+    );
     const body = await redeem(result.code);
     expect(body.scope).toBe('openid launch/patient patient/*.rs');
     const idToken = decodeJwt(body.id_token as string);
@@ -105,27 +134,48 @@ describe('/authorize OIDC: max_age, auth_time, id_token_hint, id_token with open
     const bob = await patientUser();
     const aliceJar = await approvedBrowser(alice);
     const bobJar = await approvedBrowser(bob);
-    const bobsIdToken = (await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...bob, jar: bobJar })).code)).id_token as string;
-    const aliceIdToken = (await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...alice, jar: aliceJar })).code)).id_token as string;
+    const bobsIdToken = (
+      await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...bob, jar: bobJar })).code)
+    ).id_token as string;
+    const aliceIdToken = (
+      await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...alice, jar: aliceJar })).code)
+    ).id_token as string;
 
-    const mismatch = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: bobsIdToken, state: 'h' }), { ...alice, jar: aliceJar });
+    const mismatch = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: bobsIdToken, state: 'h' }),
+      { ...alice, jar: aliceJar },
+    );
     expect(mismatch).toMatchObject({ error: 'login_required', state: 'h', code: undefined });
     // Interactively, the other person is not used silently either: the sign-in page comes first.
-    const interactive = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { id_token_hint: bobsIdToken }), { ...bob, jar: aliceJar });
+    const interactive = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { id_token_hint: bobsIdToken }), {
+      ...bob,
+      jar: aliceJar,
+    });
     expect(interactive.pages[0]).toBe('Sign in');
     const bobsCode = await redeem(interactive.code);
     expect(decodeJwt(bobsCode.id_token as string).sub).toBe(bob.user.id);
 
-    const match = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: aliceIdToken }), { ...alice, jar: await approvedBrowser(alice) });
+    const match = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: aliceIdToken }),
+      { ...alice, jar: await approvedBrowser(alice) },
+    );
     expect(match.code).toEqual(expect.any(String));
   });
 
   it('an id_token_hint this server did not issue as an id_token is invalid_request', async () => {
     const user = await patientUser();
     const jar = await approvedBrowser(user);
-    const accessToken = (await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...user, jar })).code)).access_token as string;
+    const accessToken = (
+      await redeem((await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { ...user, jar })).code)
+    ).access_token as string;
     for (const hint of ['not-a-jwt', accessToken, `${accessToken.split('.').slice(0, 2).join('.')}.AAAA`]) {
-      const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: hint, state: 'bad' }), { ...user, jar });
+      const result = await driveAuthorization(
+        server.baseUrl,
+        authorizeParams(server, app, challenge, { prompt: 'none', id_token_hint: hint, state: 'bad' }),
+        { ...user, jar },
+      );
       expect(result).toMatchObject({ error: 'invalid_request', state: 'bad', code: undefined });
     }
   });

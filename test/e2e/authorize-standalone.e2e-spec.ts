@@ -29,7 +29,10 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     const patientId = await insertPatient(server, 'Pickerson');
     const encounterId = await insertEncounter(server, patientId);
     const { user, username, password } = await createUser(server, 'practitioner', 'Practitioner/p1');
-    const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient launch/encounter patient/Observation.rs offline_access', nonce: 'n-1' });
+    const params = authorizeParams(server, app, challenge, {
+      scope: 'openid fhirUser launch/patient launch/encounter patient/Observation.rs offline_access',
+      nonce: 'n-1',
+    });
     const result = await driveAuthorization(server.baseUrl, params, { username, password, patient: patientId, encounter: encounterId });
     expect(result.pages.slice(0, 3)).toEqual(['Sign in', 'Choose a patient', 'Choose an encounter']);
     expect(result.pages[3]).toMatch(/^Allow /);
@@ -38,7 +41,14 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect(result.state).toBe(params.state);
     expect(result.iss).toBe(server.baseUrl);
     const code = await consume(result.code);
-    expect(code).toMatchObject({ clientId: app.clientId, redirectUri: app.redirectUri, codeChallenge: challenge, userId: user.id, aud: server.fhirBaseUrl, nonce: 'n-1' });
+    expect(code).toMatchObject({
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
+      codeChallenge: challenge,
+      userId: user.id,
+      aud: server.fhirBaseUrl,
+      nonce: 'n-1',
+    });
     expect(code.scope).toBe('openid fhirUser launch/patient launch/encounter patient/Observation.rs offline_access');
     expect(code.launchContext).toMatchObject({ patient: patientId, encounter: encounterId, need_patient_banner: true });
     expect(code.launchContext.smart_style_url).toMatch(new RegExp(`^${server.baseUrl}/smart-style.json\\?v=`));
@@ -59,8 +69,14 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     const allowed = await insertPatient(server, 'Allowedsworth');
     const other = await insertPatient(server, 'Otherington');
     const { username, password } = await createUser(server, 'practitioner', 'Practitioner/p2', { restrictedToPatients: [allowed] });
-    await expect(driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { username, password, patient: other })).rejects.toThrow(/not offered/);
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { username, password, patient: allowed });
+    await expect(
+      driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { username, password, patient: other }),
+    ).rejects.toThrow(/not offered/);
+    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), {
+      username,
+      password,
+      patient: allowed,
+    });
     expect((await consume(result.code)).launchContext.patient).toBe(allowed);
   });
 
@@ -105,7 +121,9 @@ describe('standalone launch through sign-in, pickers and consent', () => {
 
   it('partial approval grants only the ticked resource scopes, keeping identity and launch scopes', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Partial')}`);
-    const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs patient/MedicationRequest.rs offline_access' });
+    const params = authorizeParams(server, app, challenge, {
+      scope: 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs patient/MedicationRequest.rs offline_access',
+    });
     const result = await driveAuthorization(server.baseUrl, params, { username, password, approveScopes: ['patient/Condition.rs'] });
     const code = await consume(result.code);
     expect(code.scope).toBe('openid fhirUser launch/patient patient/Condition.rs');
@@ -115,10 +133,22 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Granular')}`);
     const laboratory = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
     const problems = 'patient/Condition.rs?category=http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item';
-    const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs patient/Patient.rs' });
-    const result = await driveAuthorization(server.baseUrl, params, { username, password, approveScopes: [laboratory, problems, 'patient/Patient.rs'] });
+    const params = authorizeParams(server, app, challenge, {
+      scope: 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs patient/Patient.rs',
+    });
+    const result = await driveAuthorization(server.baseUrl, params, {
+      username,
+      password,
+      approveScopes: [laboratory, problems, 'patient/Patient.rs'],
+    });
     const granted = parseScopes((await consume(result.code)).scope).scopes.map((scope) => scope.raw);
-    expect(granted).toEqual(expect.arrayContaining(['patient/Patient.rs', expect.stringMatching(/^patient\/Observation\.rs\?category=.*laboratory$/), expect.stringMatching(/^patient\/Condition\.rs\?category=.*problem-list-item$/)]));
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        'patient/Patient.rs',
+        expect.stringMatching(/^patient\/Observation\.rs\?category=.*laboratory$/),
+        expect.stringMatching(/^patient\/Condition\.rs\?category=.*problem-list-item$/),
+      ]),
+    );
     expect(granted).not.toContain('patient/Observation.rs');
     expect(granted).not.toContain('patient/Condition.rs');
   });
@@ -126,7 +156,10 @@ describe('standalone launch through sign-in, pickers and consent', () => {
   it('the consent page describes scopes in plain language, offers categories and discloses offline access', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Reader')}`);
     const jar = new CookieJar();
-    const first = await driveStep(jar, `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs patient/Observation.rs offline_access' }))}`);
+    const first = await driveStep(
+      jar,
+      `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/*.rs patient/Observation.rs offline_access' }))}`,
+    );
     const afterLogin = await submit(jar, parseForms(first.html)[0], { username, password });
     const consent = await driveStep(jar, new URL(afterLogin.headers.get('location') as string, server.baseUrl).toString());
     expect(consent.html).toMatch(/all types of data, now and in the future/);
@@ -134,7 +167,9 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     expect(consent.html).toMatch(/keep access after you close it/);
     const boxes = parseForms(consent.html)[0].inputs.filter((input) => input.type === 'checkbox');
     expect(boxes.every((box) => box.name === 'scope')).toBe(true);
-    expect(consent.html.match(/<input type="checkbox" id="([^"]+)"/g)?.length).toBe((consent.html.match(/<label for="scope-/g) ?? []).length);
+    expect(consent.html.match(/<input type="checkbox" id="([^"]+)"/g)?.length).toBe(
+      (consent.html.match(/<label for="scope-/g) ?? []).length,
+    );
   });
 
   it('a remembered grant skips consent for the same or fewer scopes, and asks again for more', async () => {
@@ -142,20 +177,34 @@ describe('standalone launch through sign-in, pickers and consent', () => {
     const scope = 'openid fhirUser launch/patient patient/Observation.rs patient/Condition.rs';
     const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope }), { username, password });
     expect(first.pages.some((page) => page.startsWith('Allow'))).toBe(true);
-    const again = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Observation.rs' }), { username, password, jar: first.jar });
+    const again = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Observation.rs' }),
+      { username, password, jar: first.jar },
+    );
     expect(again.pages).toEqual([]);
     expect((await consume(again.code)).grantId).toBe((await consume(first.code)).grantId);
-    const more = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: `${scope} patient/MedicationRequest.rs` }), { username, password, jar: first.jar });
+    const more = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: `${scope} patient/MedicationRequest.rs` }),
+      { username, password, jar: first.jar },
+    );
     expect(more.pages).toEqual([expect.stringMatching(/^Allow /)]);
     // Approving the additional scope keeps the earlier approvals remembered.
-    const fewer = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Condition.rs patient/MedicationRequest.rs' }), { username, password, jar: first.jar });
+    const fewer = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient patient/Condition.rs patient/MedicationRequest.rs' }),
+      { username, password, jar: first.jar },
+    );
     expect(fewer.pages).toEqual([]);
   });
 
   it('throttles an account after repeated failures with the same generic message', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Throttled')}`);
     for (let attempt = 0; attempt < 5; attempt++) {
-      await expect(driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { username, password: 'wrong' })).rejects.toThrow(/Sign-in failed/);
+      await expect(
+        driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge), { username, password: 'wrong' }),
+      ).rejects.toThrow(/Sign-in failed/);
     }
     const jar = new CookieJar();
     const page = await driveStep(jar, `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge))}`);
@@ -214,7 +263,10 @@ describe('standalone launch through sign-in, pickers and consent', () => {
   });
 
   it('uses Secure cookies for an https PUBLIC_URL, and SameSite=None when an EHR may frame the pages', async () => {
-    for (const [env, sameSite] of [[{}, 'Lax'], [{ FRAME_ANCESTORS: 'https://ehr.example.org' }, 'None']] as const) {
+    for (const [env, sameSite] of [
+      [{}, 'Lax'],
+      [{ FRAME_ANCESTORS: 'https://ehr.example.org' }, 'None'],
+    ] as const) {
       const https = await startTestApp({ PUBLIC_URL: 'https://auth.example.org', ...env });
       try {
         const response = await fetch(`${https.baseUrl}/login`);

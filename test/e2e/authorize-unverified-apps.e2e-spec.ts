@@ -12,7 +12,10 @@ describe('/authorize with an unverified (self-registered) app', () => {
   let phishing: { clientId: string; redirectUri: string };
 
   const get = (params: Record<string, string>, jar?: CookieJar) =>
-    fetch(`${server.baseUrl}/authorize?${new URLSearchParams(params).toString()}`, { redirect: 'manual', headers: jar ? { Cookie: jar.header() } : {} });
+    fetch(`${server.baseUrl}/authorize?${new URLSearchParams(params).toString()}`, {
+      redirect: 'manual',
+      headers: jar ? { Cookie: jar.header() } : {},
+    });
 
   beforeAll(async () => {
     server = await startTestApp({ REGISTRATION_POLICY: 'open', REGISTRATION_RATE_LIMIT: '1000' });
@@ -22,7 +25,12 @@ describe('/authorize with an unverified (self-registered) app', () => {
     const response = await fetch(`${server.baseUrl}/register`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Totally Legit Health', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', scope: 'openid fhirUser' }),
+      body: JSON.stringify({
+        client_name: 'Totally Legit Health',
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid fhirUser',
+      }),
     });
     phishing = { clientId: ((await response.json()) as Json).client_id as string, redirectUri };
   });
@@ -33,7 +41,12 @@ describe('/authorize with an unverified (self-registered) app', () => {
 
   it('shows request errors as a page instead of redirecting to the registered URI (no open redirector)', async () => {
     const { challenge } = pkce();
-    for (const overrides of [{ code_challenge: undefined }, { response_type: 'token' }, { scope: 'system/*.rs' }, { aud: 'https://elsewhere.example.org/fhir' }]) {
+    for (const overrides of [
+      { code_challenge: undefined },
+      { response_type: 'token' },
+      { scope: 'system/*.rs' },
+      { aud: 'https://elsewhere.example.org/fhir' },
+    ]) {
       const response = await get(authorizeParams(server, phishing, challenge, { scope: 'openid fhirUser', ...overrides }));
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
@@ -81,7 +94,11 @@ describe('/authorize with an unverified (self-registered) app', () => {
     const app = await createApp(server, { scope: 'openid fhirUser' });
     const { challenge } = pkce();
     const jar = new CookieJar();
-    await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid fhirUser' }), { ...user, jar, decision: 'deny' });
+    await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid fhirUser' }), {
+      ...user,
+      jar,
+      decision: 'deny',
+    });
     const html = await (await get(authorizeParams(server, app, challenge, { scope: 'openid fhirUser' }), jar)).text();
     expect(html).toContain('Allow ');
     expect(html).not.toContain('Unverified app');

@@ -21,12 +21,20 @@ describe('authorization in front of an upstream FHIR server', () => {
     const { username, password } = await createUser(server, 'practitioner', 'Practitioner/upstream');
     const jar = new CookieJar();
     const send = async (url: string, body?: URLSearchParams) => {
-      const response = await fetch(url, { method: body ? 'POST' : 'GET', redirect: 'manual', headers: { Cookie: jar.header(), ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) }, body: body?.toString() });
+      const response = await fetch(url, {
+        method: body ? 'POST' : 'GET',
+        redirect: 'manual',
+        headers: { Cookie: jar.header(), ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+        body: body?.toString(),
+      });
       jar.store(response);
       return response;
     };
-    const hidden = (form: ReturnType<typeof parseForms>[number]) => new URLSearchParams(form.inputs.filter((input) => input.type === 'hidden').map((input) => [input.name, input.value]));
-    const loginPage = await (await send(`${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge))}`)).text();
+    const hidden = (form: ReturnType<typeof parseForms>[number]) =>
+      new URLSearchParams(form.inputs.filter((input) => input.type === 'hidden').map((input) => [input.name, input.value]));
+    const loginPage = await (
+      await send(`${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge))}`)
+    ).text();
     const login = hidden(parseForms(loginPage)[0]);
     login.set('username', username);
     login.set('password', password);
@@ -37,7 +45,11 @@ describe('authorization in front of an upstream FHIR server', () => {
     search.set('patient_search', 'remote-42');
     search.set('action', 'search');
     const results = await (await send(`${server.baseUrl}/authorize/continue`, search)).text();
-    expect(parseForms(results)[0].inputs.filter((input) => input.name === 'patient').map((input) => input.value)).toEqual(['remote-42']);
+    expect(
+      parseForms(results)[0]
+        .inputs.filter((input) => input.name === 'patient')
+        .map((input) => input.value),
+    ).toEqual(['remote-42']);
     const choose = hidden(parseForms(results)[0]);
     choose.set('patient', 'remote-42');
     choose.set('action', 'choose');
@@ -62,7 +74,11 @@ describe('authorization in front of an upstream FHIR server', () => {
     });
     expect(response.status).toBe(200);
     const { launch } = (await response.json()) as { launch: string };
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid patient/*.rs', launch }), clinician);
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid patient/*.rs', launch }),
+      clinician,
+    );
     const consumed = await server.app.get(AuthorizationCodeService).consume(result.code as string);
     expect(consumed.status === 'ok' && consumed.code.launchContext).toMatchObject({ patient: 'remote-7', encounter: 'remote-enc-1' });
   });

@@ -69,7 +69,10 @@ describe('/authorize request validation (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, S
   });
 
   it('redirects unsupported_response_type with the exact state', async () => {
-    await expectRedirectError(authorizeParams(server, app, challenge, { response_type: 'token', state: 'a b+c/d?e=f&g' }), 'unsupported_response_type');
+    await expectRedirectError(
+      authorizeParams(server, app, challenge, { response_type: 'token', state: 'a b+c/d?e=f&g' }),
+      'unsupported_response_type',
+    );
   });
 
   it('redirects invalid_request for a missing response_type', async () => {
@@ -94,7 +97,10 @@ describe('/authorize request validation (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, S
 
   it('rejects a missing aud, and a resource that disagrees with aud', async () => {
     await expectRedirectError(authorizeParams(server, app, challenge, { aud: undefined }), 'invalid_request');
-    await expectRedirectError(authorizeParams(server, app, challenge, { resource: 'https://elsewhere.example.org/fhir' }), 'invalid_target');
+    await expectRedirectError(
+      authorizeParams(server, app, challenge, { resource: 'https://elsewhere.example.org/fhir' }),
+      'invalid_target',
+    );
   });
 
   it.each([
@@ -116,7 +122,10 @@ describe('/authorize request validation (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, S
   });
 
   it('redirects invalid_request for an unknown launch value', async () => {
-    await expectRedirectError(authorizeParams(server, app, challenge, { scope: 'launch openid', launch: 'not-a-launch' }), 'invalid_request');
+    await expectRedirectError(
+      authorizeParams(server, app, challenge, { scope: 'launch openid', launch: 'not-a-launch' }),
+      'invalid_request',
+    );
   });
 
   it('redirects invalid_request for a missing state, without inventing one', async () => {
@@ -163,7 +172,17 @@ describe('/authorize request validation (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, S
     expect(body.authorization_endpoint).toBe(`${server.baseUrl}/authorize`);
     expect(body.management_endpoint).toBe(`${server.baseUrl}/apps`);
     expect(body.response_types_supported).toEqual(['code']);
-    expect(body.capabilities).toEqual(expect.arrayContaining(['launch-ehr', 'launch-standalone', 'authorize-post', 'context-banner', 'context-style', 'permission-v1', 'permission-v2']));
+    expect(body.capabilities).toEqual(
+      expect.arrayContaining([
+        'launch-ehr',
+        'launch-standalone',
+        'authorize-post',
+        'context-banner',
+        'context-style',
+        'permission-v1',
+        'permission-v2',
+      ]),
+    );
     const openid = (await (await fetch(`${server.baseUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(openid.authorization_response_iss_parameter_supported).toBe(true);
   });

@@ -57,7 +57,12 @@ describe('the built server', () => {
     [{ NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.org' }, 'PUBLIC_URL'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.org', COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET'],
   ])('refuses to start with bad configuration %p, naming the variable', (env, variable) => {
-    const result = spawnSync(process.execPath, [MAIN(root)], { cwd: root, env: baseEnv({ DATABASE_URL: process.env.DATABASE_URL as string, ...env }), encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [MAIN(root)], {
+      cwd: root,
+      env: baseEnv({ DATABASE_URL: process.env.DATABASE_URL as string, ...env }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(variable);
     expect(result.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
@@ -70,7 +75,17 @@ describe('the built server', () => {
     for (let run = 0; run < 2; run++) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const server = start(root, baseEnv({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, EMBEDDED_POSTGRES_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info' }));
+      const server = start(
+        root,
+        baseEnv({
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          PUBLIC_URL: url,
+          EMBEDDED_POSTGRES_DIR: dataDir,
+          SEED_DEMO_DATA: 'false',
+          LOG_LEVEL: 'info',
+        }),
+      );
       try {
         await waitForHealth(url, server.child, server.output);
         const discovery = await fetch(`${url}/fhir/.well-known/smart-configuration`);
@@ -94,7 +109,13 @@ describe('the built server', () => {
     const port = await freePort();
     const refused = spawnSync(process.execPath, [MAIN(root)], {
       cwd: root,
-      env: baseEnv({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, EMBEDDED_POSTGRES_DIR: dataDir, SEED_DEMO_DATA: 'false' }),
+      env: baseEnv({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        EMBEDDED_POSTGRES_DIR: dataDir,
+        SEED_DEMO_DATA: 'false',
+      }),
       encoding: 'utf8',
       timeout: 120_000,
     });

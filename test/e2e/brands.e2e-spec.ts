@@ -18,7 +18,11 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -45,7 +49,9 @@ function expectValidBrandBundle(bundle: Json, fhirBaseUrl: string): { organizati
     expect(entry.fullUrl).toMatch(/^https?:\/\//);
     expect(entry.fullUrl.endsWith(`/${entry.resource.resourceType}/${entry.resource.id}`)).toBe(true);
   }
-  const organizations = bundle.entry.filter((entry: Json) => entry.resource.resourceType === 'Organization').map((entry: Json) => entry.resource);
+  const organizations = bundle.entry
+    .filter((entry: Json) => entry.resource.resourceType === 'Organization')
+    .map((entry: Json) => entry.resource);
   const endpoints = bundle.entry.filter((entry: Json) => entry.resource.resourceType === 'Endpoint').map((entry: Json) => entry.resource);
   expect(organizations).toHaveLength(1);
   expect(endpoints).toHaveLength(1);
@@ -55,17 +61,24 @@ function expectValidBrandBundle(bundle: Json, fhirBaseUrl: string): { organizati
   expect(organization.name.length).toBeGreaterThan(0);
   expect(organization.telecom).toEqual(expect.arrayContaining([{ system: 'url', value: expect.stringMatching(/^https:\/\//) }]));
   for (const reference of organization.endpoint) expect(reference.reference).toBe(`Endpoint/${endpoint.id}`);
-  const portal = organization.extension.find((extension: Json) => extension.url === 'http://hl7.org/fhir/StructureDefinition/organization-portal');
+  const portal = organization.extension.find(
+    (extension: Json) => extension.url === 'http://hl7.org/fhir/StructureDefinition/organization-portal',
+  );
   expect(portal.extension.find((part: Json) => part.url === 'portalUrl').valueUrl).toMatch(/^https:\/\//);
   expect(portal.extension.find((part: Json) => part.url === 'portalEndpoint').valueReference.reference).toBe(`Endpoint/${endpoint.id}`);
   // User Access Endpoint: active FHIR REST endpoint at this server's FHIR base, managed by the brand.
   expect(endpoint.status).toBe('active');
-  expect(endpoint.connectionType).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' });
+  expect(endpoint.connectionType).toEqual({
+    system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
+    code: 'hl7-fhir-rest',
+  });
   expect(endpoint.address).toBe(fhirBaseUrl);
   expect(endpoint.payloadType.length).toBeGreaterThan(0);
   expect(endpoint.payloadType[0].coding[0].code).toBeTruthy();
   expect(endpoint.managingOrganization).toEqual({ reference: `Organization/${organization.id}` });
-  expect(endpoint.extension).toEqual(expect.arrayContaining([{ url: 'http://hl7.org/fhir/StructureDefinition/endpoint-fhir-version', valueCode: '4.0.1' }]));
+  expect(endpoint.extension).toEqual(
+    expect.arrayContaining([{ url: 'http://hl7.org/fhir/StructureDefinition/endpoint-fhir-version', valueCode: '4.0.1' }]),
+  );
   return { organization, endpoint };
 }
 
@@ -75,7 +88,11 @@ describe('SMART 2.2 user-access brands', () => {
   const admin = async (method: string, body?: unknown, token: string | null = ADMIN_TOKEN) => {
     const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
-    const response = await fetch(`${server.baseUrl}/admin/brand`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${server.baseUrl}/admin/brand`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -118,11 +135,16 @@ describe('SMART 2.2 user-access brands', () => {
     expect(organization.name).toBe(BRAND.name);
     expect(organization.alias).toEqual(BRAND.aliases);
     expect(organization.identifier).toEqual(BRAND.identifiers);
-    const brandExtension = organization.extension.find((extension: Json) => extension.url === 'http://hl7.org/fhir/StructureDefinition/organization-brand');
+    const brandExtension = organization.extension.find(
+      (extension: Json) => extension.url === 'http://hl7.org/fhir/StructureDefinition/organization-brand',
+    );
     expect(brandExtension.extension).toEqual([{ url: 'brandLogo', valueUrl: BRAND.logo_url }]);
 
     // A preflight from any origin is answered too, and a revalidation with the ETag gets 304.
-    const preflight = await fetch(`${server.baseUrl}/brands.json`, { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' } });
+    const preflight = await fetch(`${server.baseUrl}/brands.json`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect((await fetch(`${server.baseUrl}/brands.json`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
 
@@ -131,7 +153,9 @@ describe('SMART 2.2 user-access brands', () => {
     expect(config.user_access_brand_bundle).toBe(`${server.baseUrl}/brands.json`);
     expect(config.user_access_brand_identifier).toEqual(BRAND.identifiers[0]);
     const matches = bundle.entry.filter((entry: Json) =>
-      (entry.resource.identifier ?? []).some((id: Json) => id.system === config.user_access_brand_identifier.system && id.value === config.user_access_brand_identifier.value),
+      (entry.resource.identifier ?? []).some(
+        (id: Json) => id.system === config.user_access_brand_identifier.system && id.value === config.user_access_brand_identifier.value,
+      ),
     );
     expect(matches).toHaveLength(1);
   });
@@ -187,17 +211,32 @@ describe('SMART 2.2 user-access brands', () => {
 
   it('the CLI sets, shows and removes the brand; the running server picks it up', async () => {
     const set = await cli([
-      'brand:set', '--name', 'CLI Health', '--portal-url', 'https://cli.example.org', '--logo-url', 'https://cli.example.org/logo.png',
-      '--identifier', 'urn:ietf:rfc:3986|https://cli.example.org', '--alias', 'CLI Hospital',
+      'brand:set',
+      '--name',
+      'CLI Health',
+      '--portal-url',
+      'https://cli.example.org',
+      '--logo-url',
+      'https://cli.example.org/logo.png',
+      '--identifier',
+      'urn:ietf:rfc:3986|https://cli.example.org',
+      '--alias',
+      'CLI Hospital',
     ]);
     expect(set).toMatchObject({ code: 0 });
-    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'CLI Health', identifiers: [{ system: 'urn:ietf:rfc:3986', value: 'https://cli.example.org' }] });
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      name: 'CLI Health',
+      identifiers: [{ system: 'urn:ietf:rfc:3986', value: 'https://cli.example.org' }],
+    });
     expect(JSON.parse((await cli(['brand:show'])).stdout).name).toBe('CLI Health');
     // The CLI is another process: the server reloads the row (every 30 s, here at once).
     await server.app.get(BrandsService).reload();
     const bundle = await (await fetch(`${server.baseUrl}/brands.json`)).json();
     expect(expectValidBrandBundle(bundle, server.fhirBaseUrl).organization.name).toBe('CLI Health');
-    expect((await smartConfiguration()).user_access_brand_identifier).toEqual({ system: 'urn:ietf:rfc:3986', value: 'https://cli.example.org' });
+    expect((await smartConfiguration()).user_access_brand_identifier).toEqual({
+      system: 'urn:ietf:rfc:3986',
+      value: 'https://cli.example.org',
+    });
 
     const refused = await cli(['brand:set', '--name', 'X', '--portal-url', 'https://x.example', '--logo-url', 'javascript:alert(1)']);
     expect(refused.code).not.toBe(0);

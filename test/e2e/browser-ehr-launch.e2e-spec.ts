@@ -47,8 +47,11 @@ describe('browser: EHR launch from the demo launcher', () => {
     try {
       await page.goto(`${server.baseUrl}/ehr`);
       await page.screenshot({ path: join(SCREENSHOTS, 'phone-09-ehr-launcher.png'), fullPage: true });
-      const unlabelled = await page.evaluate(() =>
-        Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select')).filter((element) => !element.labels?.length).length,
+      const unlabelled = await page.evaluate(
+        () =>
+          Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input:not([type=hidden]), select')).filter(
+            (element) => !element.labels?.length,
+          ).length,
       );
       expect(unlabelled).toBe(0);
       await page.getByLabel('App').selectOption('demo-public-app');
@@ -63,7 +66,12 @@ describe('browser: EHR launch from the demo launcher', () => {
         throw new Error(`Demo app did not show results: ${await page.textContent('#status')}`);
       });
       const tokens = JSON.parse((await page.textContent('#token-response')) as string) as Record<string, unknown>;
-      expect(tokens).toMatchObject({ patient: patientId, encounter: encounterId, need_patient_banner: true, scope: expect.stringMatching(/^launch /) });
+      expect(tokens).toMatchObject({
+        patient: patientId,
+        encounter: encounterId,
+        need_patient_banner: true,
+        scope: expect.stringMatching(/^launch /),
+      });
       await page.screenshot({ path: join(SCREENSHOTS, 'phone-11-ehr-result.png'), fullPage: true });
     } finally {
       await context.close();

@@ -115,7 +115,11 @@ describe('browser: passkeys with a virtual authenticator', () => {
   }, 90_000);
 
   it('uses the passkey as the second factor after a password, through a SMART authorization', async () => {
-    const { username, password, user } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Browsersecondfactor')}`);
+    const { username, password, user } = await createUser(
+      server,
+      'patient',
+      `Patient/${await insertPatient(server, 'Browsersecondfactor')}`,
+    );
     const app = await createApp(server, { redirectUris: [CALLBACK] });
     const { verifier, challenge } = pkce();
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
@@ -131,7 +135,14 @@ describe('browser: passkeys with a virtual authenticator', () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     const signInWithPassword = async () => {
       await page.getByLabel('Username').fill(username);
@@ -150,7 +161,10 @@ describe('browser: passkeys with a virtual authenticator', () => {
       await page.waitForURL(`${server.baseUrl}/`);
 
       // An authorization: password, then the second-factor page's passkey button, then consent.
-      const params = authorizeParams(server, app, challenge, { scope: 'openid fhirUser launch/patient patient/*.rs', redirect_uri: CALLBACK });
+      const params = authorizeParams(server, app, challenge, {
+        scope: 'openid fhirUser launch/patient patient/*.rs',
+        redirect_uri: CALLBACK,
+      });
       await page.goto(`${server.baseUrl}/authorize?${new URLSearchParams(params)}`);
       await signInWithPassword();
       await page.waitForURL(`${server.baseUrl}/login/two-factor`);
@@ -167,7 +181,13 @@ describe('browser: passkeys with a virtual authenticator', () => {
       const token = await fetch(`${server.baseUrl}/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code, redirect_uri: CALLBACK, code_verifier: verifier }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: app.clientId,
+          code,
+          redirect_uri: CALLBACK,
+          code_verifier: verifier,
+        }).toString(),
       });
       expect(token.status).toBe(200);
       const claims = decodeJwt(((await token.json()) as { id_token: string }).id_token);

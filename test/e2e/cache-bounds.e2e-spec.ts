@@ -46,7 +46,16 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 /** Well-formed JWT access tokens this server never issued: a real or an unknown kid, a signature that does not verify. */
 function forgedToken(kid: string, issuer: string, audience: string): string {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: issuer, sub: 'flood', aud: audience, client_id: 'flood', scope: 'system/*.rs', jti: randomUUID(), iat: now, exp: now + 600 };
+  const payload = {
+    iss: issuer,
+    sub: 'flood',
+    aud: audience,
+    client_id: 'flood',
+    scope: 'system/*.rs',
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 600,
+  };
   return `${b64({ alg: 'ES256', kid, typ: 'at+jwt' })}.${b64(payload)}.${randomBytes(64).toString('base64url')}`;
 }
 
@@ -67,18 +76,25 @@ describe('bounded caches under a flood of distinct tokens and client ids', () =>
     await server.close();
   });
 
-  const fhir = (token: string): Promise<Response> => fetch(`${server.fhirBaseUrl}/Patient/cache-bound-probe`, { headers: { Authorization: `Bearer ${token}` } });
+  const fhir = (token: string): Promise<Response> =>
+    fetch(`${server.fhirBaseUrl}/Patient/cache-bound-probe`, { headers: { Authorization: `Bearer ${token}` } });
   const introspect = (token: string): Promise<Response> =>
     fetch(`${server.baseUrl}/introspect`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${introspector.clientId}:${introspector.clientSecret}`).toString('base64')}` },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${introspector.clientId}:${introspector.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ token }).toString(),
     });
 
   it('keeps the verifier cache at its bound while thousands of distinct valid tokens are honoured', async () => {
     const clientId = `flood-${randomUUID()}`;
     const first = await mintAccessToken(server, { scope: 'system/Patient.rs', clientId });
-    const tokens = [first, ...(await Promise.all(Array.from({ length: 5 * MAX - 1 }, () => mintAccessToken(server, { scope: 'system/Patient.rs', clientId }))))];
+    const tokens = [
+      first,
+      ...(await Promise.all(Array.from({ length: 5 * MAX - 1 }, () => mintAccessToken(server, { scope: 'system/Patient.rs', clientId })))),
+    ];
     const statuses = await flood(tokens.length, (i) => (i % 2 ? fhir(tokens[i]) : introspect(tokens[i])));
     // Guarded and verified: 404 for the unknown Patient, 200 from introspection; never a 401 or a 5xx.
     expect(Object.keys(statuses).sort()).toEqual(['200', '404']);
@@ -104,7 +120,10 @@ describe('bounded caches under a flood of distinct tokens and client ids', () =>
     const atToken = await flood(3_000, () =>
       fetch(`${server.baseUrl}/token`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`unknown-${randomUUID()}:secret`).toString('base64')}` },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: `Basic ${Buffer.from(`unknown-${randomUUID()}:secret`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials&scope=system%2FPatient.rs',
       }),
     );

@@ -61,13 +61,27 @@ describe('operator CLI', () => {
   });
 
   it('clients:create prints a client whose secret then authenticates; rotate-secret keeps both during the overlap', async () => {
-    const created = await cli(['clients:create', '--name', 'CLI app', '--type', 'confidential-symmetric', '--redirect-uri', 'https://cli.example.org/cb']);
+    const created = await cli([
+      'clients:create',
+      '--name',
+      'CLI app',
+      '--type',
+      'confidential-symmetric',
+      '--redirect-uri',
+      'https://cli.example.org/cb',
+    ]);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const client = JSON.parse(created.stdout) as Json;
-    expect(client).toMatchObject({ type: 'confidential-symmetric', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://cli.example.org/cb'] });
+    expect(client).toMatchObject({
+      type: 'confidential-symmetric',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: ['https://cli.example.org/cb'],
+    });
     const id = client.client_id as string;
-    await expect(auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token')).resolves.toMatchObject({
+    await expect(
+      auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token'),
+    ).resolves.toMatchObject({
       client: { clientId: id },
     });
 
@@ -75,7 +89,9 @@ describe('operator CLI', () => {
     expect(rotated.code).toBe(0);
     const secret = (JSON.parse(rotated.stdout) as Json).client_secret as string;
     for (const candidate of [client.client_secret as string, secret]) {
-      await expect(auth.authenticate({ headers: { authorization: basic(id, candidate) }, body: {} }, 'token')).resolves.toMatchObject({ client: { clientId: id } });
+      await expect(auth.authenticate({ headers: { authorization: basic(id, candidate) }, body: {} }, 'token')).resolves.toMatchObject({
+        client: { clientId: id },
+      });
     }
 
     const listed = await cli(['clients:list', '--table']);
@@ -85,19 +101,39 @@ describe('operator CLI', () => {
   });
 
   it('clients:delete deletes a client, whose secret then fails and whose client_id cannot be created again', async () => {
-    const created = await cli(['clients:create', '--name', 'CLI doomed', '--type', 'confidential-symmetric', '--redirect-uri', 'https://doomed.example.org/cb']);
+    const created = await cli([
+      'clients:create',
+      '--name',
+      'CLI doomed',
+      '--type',
+      'confidential-symmetric',
+      '--redirect-uri',
+      'https://doomed.example.org/cb',
+    ]);
     expect(created.code).toBe(0);
     const client = JSON.parse(created.stdout) as Json;
     const id = client.client_id as string;
     const deleted = await cli(['clients:delete', id]);
     expect(deleted.code).toBe(0);
     expect(JSON.parse(deleted.stdout)).toEqual({ client_id: id, deleted: true });
-    await expect(auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token')).rejects.toBeDefined();
+    await expect(
+      auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token'),
+    ).rejects.toBeDefined();
     const service = server.app.get(ClientsService);
     expect(await service.isDeleted(id)).toBe(true);
     await expect(
       service.create(
-        { name: 'impostor', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://impostor.example.org/cb'], launchUrl: null, grantTypes: ['authorization_code'], scope: '', jwks: null, jwksUri: null },
+        {
+          name: 'impostor',
+          type: 'public',
+          tokenEndpointAuthMethod: 'none',
+          redirectUris: ['https://impostor.example.org/cb'],
+          launchUrl: null,
+          grantTypes: ['authorization_code'],
+          scope: '',
+          jwks: null,
+          jwksUri: null,
+        },
         { clientId: id },
       ),
     ).rejects.toThrow(/already registered/);
@@ -111,21 +147,50 @@ describe('operator CLI', () => {
     const key = await generateClientKey('ES384');
     const file = join(mkdtempSync(join(tmpdir(), 'cli-jwks-')), 'jwks.json');
     writeFileSync(file, JSON.stringify({ keys: [key.publicJwk] }));
-    const created = await cli(['clients:create', '--name', 'CLI backend', '--type', 'backend-service', '--jwks-file', file, '--scope', 'system/Patient.rs']);
+    const created = await cli([
+      'clients:create',
+      '--name',
+      'CLI backend',
+      '--type',
+      'backend-service',
+      '--jwks-file',
+      file,
+      '--scope',
+      'system/Patient.rs',
+    ]);
     expect(created.code).toBe(0);
     const clientId = (JSON.parse(created.stdout) as Json).client_id as string;
     const fields = await clientAssertionFields({ clientId, audience: `${server.baseUrl}/token`, key });
-    await expect(auth.authenticate({ headers: {}, body: { grant_type: 'client_credentials', ...fields } }, 'token')).resolves.toMatchObject({ method: 'private_key_jwt' });
+    await expect(auth.authenticate({ headers: {}, body: { grant_type: 'client_credentials', ...fields } }, 'token')).resolves.toMatchObject(
+      { method: 'private_key_jwt' },
+    );
   });
 
   it('clients:create registers a backend service with client_secret_basic that gets client_credentials tokens', async () => {
-    const created = await cli(['clients:create', '--name', 'CLI internal service', '--type', 'backend-service', '--auth-method', 'client_secret_basic', '--scope', 'system/Patient.rs']);
+    const created = await cli([
+      'clients:create',
+      '--name',
+      'CLI internal service',
+      '--type',
+      'backend-service',
+      '--auth-method',
+      'client_secret_basic',
+      '--scope',
+      'system/Patient.rs',
+    ]);
     expect(created.code).toBe(0);
     const client = JSON.parse(created.stdout) as Json;
-    expect(client).toMatchObject({ type: 'backend-service', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
+    expect(client).toMatchObject({
+      type: 'backend-service',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+    });
     const response = await fetch(`${server.baseUrl}/token`, {
       method: 'POST',
-      headers: { authorization: basic(client.client_id as string, client.client_secret as string), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: basic(client.client_id as string, client.client_secret as string),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }).toString(),
     });
     expect(response.status).toBe(200);
@@ -200,17 +265,30 @@ describe('operator CLI', () => {
           fhirUser: 'Practitioner/example-practitioner-1',
           role: 'practitioner',
         });
-        expect(await users.verifyPassword('patient', 'patient-demo-password')).toMatchObject({ displayName: 'Amy Shaw', fhirUser: 'Patient/example-patient-1', role: 'patient' });
+        expect(await users.verifyPassword('patient', 'patient-demo-password')).toMatchObject({
+          displayName: 'Amy Shaw',
+          fhirUser: 'Patient/example-patient-1',
+          role: 'patient',
+        });
 
         const demoAuth = seeded.app.get(ClientAuthenticationService);
         await expect(demoAuth.authenticate({ headers: {}, body: { client_id: 'demo-public-app' } }, 'token')).resolves.toMatchObject({
-          client: { redirectUris: [`${seeded.baseUrl}/demo-app/callback`, 'http://127.0.0.1:8080/callback'], launchUrl: `${seeded.baseUrl}/demo-app/launch` },
+          client: {
+            redirectUris: [`${seeded.baseUrl}/demo-app/callback`, 'http://127.0.0.1:8080/callback'],
+            launchUrl: `${seeded.baseUrl}/demo-app/launch`,
+          },
         });
         await expect(
-          demoAuth.authenticate({ headers: { authorization: basic('demo-confidential-app', 'demo-confidential-secret-change-me-0123456789abcdef') }, body: {} }, 'token'),
+          demoAuth.authenticate(
+            { headers: { authorization: basic('demo-confidential-app', 'demo-confidential-secret-change-me-0123456789abcdef') }, body: {} },
+            'token',
+          ),
         ).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: 'demo-confidential-app' } });
         await expect(
-          demoAuth.authenticate({ headers: { authorization: basic('demo-ehr', 'demo-ehr-secret-change-me-0123456789abcdef') }, body: {} }, 'launch'),
+          demoAuth.authenticate(
+            { headers: { authorization: basic('demo-ehr', 'demo-ehr-secret-change-me-0123456789abcdef') }, body: {} },
+            'launch',
+          ),
         ).resolves.toMatchObject({ client: { mayCreateLaunchContexts: true, mayIntrospectAnyToken: true } });
 
         const privateJwk = JSON.parse(readFileSync(join(ROOT, 'demo', 'keys', 'demo-backend-service.private.jwk.json'), 'utf8')) as JWK;
@@ -245,11 +323,15 @@ describe('operator CLI', () => {
         const seeded = await cli(['seed'], { DATABASE_URL: parsed.toString() });
         expect(seeded.code).toBe(0);
         const result = JSON.parse(seeded.stdout) as { created: string[] };
-        expect(result.created).toEqual(expect.arrayContaining(['user clinician', 'client demo-public-app', expect.stringMatching(/^\d+ FHIR resources$/)]));
+        expect(result.created).toEqual(
+          expect.arrayContaining(['user clinician', 'client demo-public-app', expect.stringMatching(/^\d+ FHIR resources$/)]),
+        );
         const client = new Client({ connectionString: parsed.toString() });
         await client.connect();
         try {
-          const rows = await client.query(`SELECT resource->'name'->0->>'family' AS family FROM fhir_resources WHERE resource_type = 'Patient' AND id = 'example-patient-1'`);
+          const rows = await client.query(
+            `SELECT resource->'name'->0->>'family' AS family FROM fhir_resources WHERE resource_type = 'Patient' AND id = 'example-patient-1'`,
+          );
           expect(rows.rows).toEqual([{ family: 'Shaw' }]);
         } finally {
           await client.end();

@@ -17,7 +17,12 @@ describe('deleting a client', () => {
 
   beforeAll(async () => {
     server = await startTestApp({ ADMIN_TOKEN, REGISTRATION_POLICY: 'open' });
-    introspector = await createClient(server, 'symmetric', { mayIntrospectAnyToken: true, grantTypes: ['client_credentials'], redirectUris: [], scope: '' });
+    introspector = await createClient(server, 'symmetric', {
+      mayIntrospectAnyToken: true,
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      scope: '',
+    });
   });
 
   afterAll(async () => {
@@ -56,7 +61,9 @@ describe('deleting a client', () => {
     expect(refreshed.body.error).toBe('invalid_client');
     expect((await redeem(server, client, tokens.pending)).status).toBe(401);
     // Its grants are revoked in the database, not only unreachable through the deleted client.
-    const live = await server.app.get(DataSource).query('SELECT id FROM grants WHERE client_id = $1 AND revoked_at IS NULL', [client.clientId]);
+    const live = await server.app
+      .get(DataSource)
+      .query('SELECT id FROM grants WHERE client_id = $1 AND revoked_at IS NULL', [client.clientId]);
     expect(live).toEqual([]);
   }
 
@@ -85,16 +92,29 @@ describe('deleting a client', () => {
     await expectEverythingDead(client, tokens);
 
     // The attack's second half: a new client under the same id would inherit everything that names it.
-    const again = await admin('POST', '/admin/clients', { client_id: clientId, client_name: 'impostor', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code'], redirect_uris: ['https://impostor.example.org/cb'] });
+    const again = await admin('POST', '/admin/clients', {
+      client_id: clientId,
+      client_name: 'impostor',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://impostor.example.org/cb'],
+    });
     expect(again.status).toBe(409);
     await expect(
-      server.app.get(ClientsService).create({ ...client.client, name: 'impostor', jwks: null, jwksUri: null, launchUrl: null }, { clientId }),
+      server.app
+        .get(ClientsService)
+        .create({ ...client.client, name: 'impostor', jwks: null, jwksUri: null, launchUrl: null }, { clientId }),
     ).rejects.toBeInstanceOf(ClientIdTakenError);
     expect(await server.app.get(ClientsService).findById(clientId)).toBeNull();
   });
 
   it('a deleted backend service: its client_credentials token (no grant) is inactive and refused at /fhir', async () => {
-    const backend = await createClient(server, 'symmetric', { type: 'backend-service', grantTypes: ['client_credentials'], redirectUris: [], scope: 'system/Patient.rs' });
+    const backend = await createClient(server, 'symmetric', {
+      type: 'backend-service',
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      scope: 'system/Patient.rs',
+    });
     const issued = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
     expect(issued.status).toBe(200);
     const accessToken = issued.body.access_token as string;
@@ -129,10 +149,19 @@ describe('deleting a client', () => {
     };
     const tokens = await appWithTokens(client);
 
-    const deleted = await fetch(body.registration_client_uri as string, { method: 'DELETE', headers: { Authorization: `Bearer ${body.registration_access_token as string}` } });
+    const deleted = await fetch(body.registration_client_uri as string, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${body.registration_access_token as string}` },
+    });
     expect(deleted.status).toBe(204);
     await expectEverythingDead(client, tokens);
-    const again = await admin('POST', '/admin/clients', { client_id: clientId, client_name: 'impostor', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code'], redirect_uris: ['https://impostor.example.org/cb'] });
+    const again = await admin('POST', '/admin/clients', {
+      client_id: clientId,
+      client_name: 'impostor',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://impostor.example.org/cb'],
+    });
     expect(again.status).toBe(409);
   });
 
@@ -140,7 +169,11 @@ describe('deleting a client', () => {
     const app = await createClient(server, 'public');
     const tokens = await appWithTokens(app);
     expect((await admin('DELETE', `/admin/clients/${app.clientId}`)).status).toBe(204);
-    const refreshed = await postForm(`${server.baseUrl}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: app.clientId });
+    const refreshed = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: app.clientId,
+    });
     expect(refreshed.status).toBe(401);
     expect((await fhir(tokens.access_token, `Patient/${tokens.patientId}`)).status).toBe(401);
   });

@@ -40,7 +40,10 @@ describe('client authentication', () => {
   describe('none (public clients)', () => {
     it('identifies a public client by client_id', async () => {
       const client = await register(server, { ...APP, token_endpoint_auth_method: 'none' });
-      const result = await auth.authenticate({ headers: {}, body: { grant_type: 'authorization_code', client_id: client.client_id } }, 'token');
+      const result = await auth.authenticate(
+        { headers: {}, body: { grant_type: 'authorization_code', client_id: client.client_id } },
+        'token',
+      );
       expect(result.method).toBe('none');
       expect(result.client.clientId).toBe(client.client_id);
     });
@@ -68,10 +71,15 @@ describe('client authentication', () => {
     });
 
     it('accepts the registered secret, with and without form-urlencoding', async () => {
-      const encoded = await auth.authenticate({ headers: { authorization: basic(client.client_id as string, client.client_secret as string) }, body: {} }, 'token');
+      const encoded = await auth.authenticate(
+        { headers: { authorization: basic(client.client_id as string, client.client_secret as string) }, body: {} },
+        'token',
+      );
       expect(encoded.method).toBe('client_secret_basic');
       const raw = `Basic ${Buffer.from(`${client.client_id as string}:${client.client_secret as string}`).toString('base64')}`;
-      await expect(auth.authenticate({ headers: { Authorization: raw }, body: { client_id: client.client_id } }, 'token')).resolves.toMatchObject({
+      await expect(
+        auth.authenticate({ headers: { Authorization: raw }, body: { client_id: client.client_id } }, 'token'),
+      ).resolves.toMatchObject({
         method: 'client_secret_basic',
       });
     });
@@ -86,7 +94,12 @@ describe('client authentication', () => {
 
     it('accepts Basic credentials for a client registered for client_secret_post (RFC 6749 §2.3.1), never a wrong secret', async () => {
       const post = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_post' });
-      await expect(auth.authenticate({ headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} }, 'revocation')).resolves.toMatchObject({
+      await expect(
+        auth.authenticate(
+          { headers: { authorization: basic(post.client_id as string, post.client_secret as string) }, body: {} },
+          'revocation',
+        ),
+      ).resolves.toMatchObject({
         method: 'client_secret_basic',
       });
       await rejects(auth.authenticate({ headers: { authorization: basic(post.client_id as string, 'wrong') }, body: {} }, 'revocation'));
@@ -94,10 +107,17 @@ describe('client authentication', () => {
 
     it('answers a malformed Basic header and a second method with invalid_request', async () => {
       await rejects(auth.authenticate({ headers: { authorization: 'Basic !!!' }, body: {} }, 'token'), 'invalid_request', 400);
-      await rejects(auth.authenticate({ headers: { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, body: {} }, 'token'), 'invalid_request', 400);
+      await rejects(
+        auth.authenticate({ headers: { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, body: {} }, 'token'),
+        'invalid_request',
+        400,
+      );
       await rejects(
         auth.authenticate(
-          { headers: { authorization: basic(client.client_id as string, client.client_secret as string) }, body: { client_id: client.client_id, client_secret: client.client_secret } },
+          {
+            headers: { authorization: basic(client.client_id as string, client.client_secret as string) },
+            body: { client_id: client.client_id, client_secret: client.client_secret },
+          },
           'token',
         ),
         'invalid_request',
@@ -108,7 +128,12 @@ describe('client authentication', () => {
     it('rejects a disabled client', async () => {
       const other = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_basic' });
       await server.app.get(ClientsService).disable(other.client_id as string);
-      await rejects(auth.authenticate({ headers: { authorization: basic(other.client_id as string, other.client_secret as string) }, body: {} }, 'token'));
+      await rejects(
+        auth.authenticate(
+          { headers: { authorization: basic(other.client_id as string, other.client_secret as string) }, body: {} },
+          'token',
+        ),
+      );
     });
 
     it('keeps the old secret valid during a rotation overlap and only then ends it', async () => {
@@ -117,19 +142,27 @@ describe('client authentication', () => {
       const id = other.client_id as string;
       const first = await clients.rotateSecret(id, 3600);
       for (const secret of [other.client_secret as string, first!.clientSecret]) {
-        await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
+        await expect(auth.authenticate({ headers: { authorization: basic(id, secret) }, body: {} }, 'token')).resolves.toMatchObject({
+          method: 'client_secret_basic',
+          client: { clientId: id },
+        });
       }
       const second = await clients.rotateSecret(id, 0);
       await rejects(auth.authenticate({ headers: { authorization: basic(id, other.client_secret as string) }, body: {} }, 'token'));
       await rejects(auth.authenticate({ headers: { authorization: basic(id, first!.clientSecret) }, body: {} }, 'token'));
-      await expect(auth.authenticate({ headers: { authorization: basic(id, second!.clientSecret) }, body: {} }, 'token')).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
+      await expect(
+        auth.authenticate({ headers: { authorization: basic(id, second!.clientSecret) }, body: {} }, 'token'),
+      ).resolves.toMatchObject({ method: 'client_secret_basic', client: { clientId: id } });
     });
   });
 
   describe('client_secret_post', () => {
     it('accepts the secret in the body and rejects a wrong one', async () => {
       const client = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_post' });
-      const ok = await auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } }, 'token');
+      const ok = await auth.authenticate(
+        { headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } },
+        'token',
+      );
       expect(ok.method).toBe('client_secret_post');
       await rejects(auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: 'nope' } }, 'token'));
       await rejects(auth.authenticate({ headers: {}, body: { client_secret: client.client_secret } }, 'token'));
@@ -137,7 +170,9 @@ describe('client authentication', () => {
 
     it('accepts client_secret_post for a client registered for client_secret_basic (RFC 6749 §2.3.1)', async () => {
       const client = await register(server, { ...APP, token_endpoint_auth_method: 'client_secret_basic' });
-      await expect(auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } }, 'token')).resolves.toMatchObject({
+      await expect(
+        auth.authenticate({ headers: {}, body: { client_id: client.client_id, client_secret: client.client_secret } }, 'token'),
+      ).resolves.toMatchObject({
         method: 'client_secret_post',
       });
     });

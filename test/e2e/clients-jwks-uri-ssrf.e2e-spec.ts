@@ -26,7 +26,10 @@ class TestClock extends Clock {
 // A hostile DNS server: its names answer loopback, or a public address together with loopback.
 const HOSTILE_DNS: Record<string, LookupAddress[]> = {
   'rebind.attacker.test': [{ address: '127.0.0.1', family: 4 }],
-  'mixed.attacker.test': [{ address: '203.0.113.10', family: 4 }, { address: '127.0.0.1', family: 4 }],
+  'mixed.attacker.test': [
+    { address: '203.0.113.10', family: 4 },
+    { address: '127.0.0.1', family: 4 },
+  ],
   'mapped.attacker.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
 };
 const hostileResolver = async (hostname: string): Promise<LookupAddress[]> =>
@@ -160,7 +163,12 @@ describe('jwks_uri: no SSRF, bounded fetches, cached and coalesced', () => {
 
     it('with OUTBOUND_ALLOW_PRIVATE_NETWORKS, still refuses link-local and metadata addresses', async () => {
       expect((await register(server, { jwks_uri: 'https://10.0.0.1/jwks.json' })).status).toBe(201);
-      for (const jwksUri of ['https://169.254.169.254/latest/meta-data/', 'https://[fd00:ec2::254]/', 'https://[fe80::1]/', 'https://100.100.100.200/']) {
+      for (const jwksUri of [
+        'https://169.254.169.254/latest/meta-data/',
+        'https://[fd00:ec2::254]/',
+        'https://[fe80::1]/',
+        'https://100.100.100.200/',
+      ]) {
         const response = await register(server, { jwks_uri: jwksUri });
         expect(response.status).toBe(400);
         expect(response.body.error).toBe('invalid_client_metadata');

@@ -15,7 +15,11 @@ async function register(server: TestApp, metadata: Json): Promise<string> {
   const response = await fetch(`${server.baseUrl}/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(iat ? { Authorization: `Bearer ${iat}` } : {}) },
-    body: JSON.stringify({ client_name: `app-${randomBytes(4).toString('hex')}`, token_endpoint_auth_method: 'private_key_jwt', ...metadata }),
+    body: JSON.stringify({
+      client_name: `app-${randomBytes(4).toString('hex')}`,
+      token_endpoint_auth_method: 'private_key_jwt',
+      ...metadata,
+    }),
   });
   const body = (await response.json()) as Json;
   expect(response.status).toBe(201);
@@ -61,7 +65,8 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
   });
 
   const authenticate = (body: Json, endpoint: 'token' | 'introspection' = 'token') => auth.authenticate({ headers: {}, body }, endpoint);
-  const rejects = (promise: Promise<unknown>): Promise<void> => expect(promise).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+  const rejects = (promise: Promise<unknown>): Promise<void> =>
+    expect(promise).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
   const authenticatedAs = (clientId: string) => ({ method: 'private_key_jwt', client: { clientId } });
 
   describe('with a registered JWKS value', () => {
@@ -72,18 +77,29 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
     beforeAll(async () => {
       rsa = await generateClientKey('RS384');
       ec = await generateClientKey('ES384');
-      clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks: { keys: [rsa.publicJwk, ec.publicJwk] } });
+      clientId = await register(server, {
+        grant_types: ['client_credentials'],
+        scope: 'system/*.rs',
+        jwks: { keys: [rsa.publicJwk, ec.publicJwk] },
+      });
     });
 
     it.each(['RS384', 'ES384'])('accepts an Inferno-shaped %s assertion (no iat, exp = now + 300, no client_id)', async (alg) => {
       const key = alg === 'RS384' ? rsa : ec;
-      const result = await authenticate({ grant_type: 'client_credentials', ...(await clientAssertionFields({ clientId, audience: tokenUrl, key })) });
+      const result = await authenticate({
+        grant_type: 'client_credentials',
+        ...(await clientAssertionFields({ clientId, audience: tokenUrl, key })),
+      });
       expect(result).toMatchObject({ method: 'private_key_jwt', client: { clientId } });
     });
 
     it('accepts the issuer as aud, and the introspection URL at the introspection endpoint', async () => {
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: server.baseUrl, key: rsa }))).resolves.toMatchObject(authenticatedAs(clientId));
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'introspection')).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: server.baseUrl, key: rsa }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
+      await expect(
+        authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'introspection'),
+      ).resolves.toMatchObject(authenticatedAs(clientId));
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: `${server.baseUrl}/introspect`, key: rsa }), 'token'));
     });
 
@@ -122,7 +138,11 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
     });
 
     it('rejects a jku when none is registered, iss differing from sub, typ other than JWT and an unsupported alg', async () => {
-      await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa, header: { jku: 'https://attacker.example.org/jwks' } })));
+      await rejects(
+        authenticate(
+          await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa, header: { jku: 'https://attacker.example.org/jwks' } }),
+        ),
+      );
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa, claims: { sub: 'someone-else' } })));
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa, header: { typ: 'at+jwt' } })));
       const hmac = { alg: 'HS256', kid: rsa.kid, privateKey: new Uint8Array(32) };
@@ -131,7 +151,9 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
 
     it('answers a wrong client_assertion_type with invalid_request (400), a missing or malformed assertion with invalid_client', async () => {
       const fields = await clientAssertionFields({ clientId, audience: tokenUrl, key: rsa });
-      await expect(authenticate({ ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' })).rejects.toMatchObject({
+      await expect(
+        authenticate({ ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }),
+      ).rejects.toMatchObject({
         error: 'invalid_request',
         status: 400,
       });
@@ -169,8 +191,12 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [key.publicJwk];
       host.cacheControl = 'public, max-age=60';
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
       expect(host.requests).toHaveLength(1);
       expect(host.requests[0].accept).toBe('application/json');
     });
@@ -180,10 +206,16 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [key.publicJwk];
       host.cacheControl = 'no-store';
       const clientId = await register(server, { ...{ redirect_uris: ['https://app.example.org/cb'] }, jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
       host.cacheControl = null;
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
       expect(host.requests).toHaveLength(1);
     });
 
@@ -193,9 +225,13 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       host.keys = [oldKey.publicJwk];
       host.cacheControl = 'max-age=600';
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: oldKey }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: oldKey }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
       host.keys = [oldKey.publicJwk, newKey.publicJwk];
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: newKey }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key: newKey }))).resolves.toMatchObject(
+        authenticatedAs(clientId),
+      );
       expect(host.requests).toHaveLength(2);
     });
 
@@ -211,13 +247,19 @@ describe('private_key_jwt (SMART client-confidential-asymmetric)', () => {
       const key = await generateClientKey('RS384');
       host.keys = [key.publicJwk];
       const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: jwksUri });
-      await expect(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: jwksUri } }))).resolves.toMatchObject(authenticatedAs(clientId));
+      await expect(
+        authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: jwksUri } })),
+      ).resolves.toMatchObject(authenticatedAs(clientId));
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key, header: { jku: `${jwksUri}?other` } })));
     });
 
     it('fails closed with invalid_client when the jwks_uri is unreachable', async () => {
       const key = await generateClientKey('RS384');
-      const clientId = await register(server, { grant_types: ['client_credentials'], scope: 'system/*.rs', jwks_uri: 'http://127.0.0.1:9/jwks.json' });
+      const clientId = await register(server, {
+        grant_types: ['client_credentials'],
+        scope: 'system/*.rs',
+        jwks_uri: 'http://127.0.0.1:9/jwks.json',
+      });
       await rejects(authenticate(await clientAssertionFields({ clientId, audience: tokenUrl, key })));
     });
   });

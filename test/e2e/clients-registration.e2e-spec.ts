@@ -5,7 +5,12 @@ import { startTestApp, TestApp } from '../utils/test-app';
 
 type Json = Record<string, unknown>;
 
-async function post(server: TestApp, path: string, body: unknown, token?: string): Promise<{ status: number; body: Json; headers: Headers }> {
+async function post(
+  server: TestApp,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await fetch(`${server.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
@@ -85,13 +90,18 @@ describe('dynamic client registration (RFC 7591)', () => {
 
   it('registers a backend service with a jwks_uri and the system scopes an initial access token pre-authorizes', async () => {
     const { token } = await server.app.get(InitialAccessTokensService).issue({ scope: 'system/Patient.rs system/Observation.rs' });
-    const response = await post(server, '/register', {
-      client_name: name(),
-      token_endpoint_auth_method: 'private_key_jwt',
-      grant_types: ['client_credentials'],
-      jwks_uri: 'https://backend.example.org/.well-known/jwks.json',
-      scope: 'system/Patient.rs system/Observation.rs',
-    }, token);
+    const response = await post(
+      server,
+      '/register',
+      {
+        client_name: name(),
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        jwks_uri: 'https://backend.example.org/.well-known/jwks.json',
+        scope: 'system/Patient.rs system/Observation.rs',
+      },
+      token,
+    );
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
       grant_types: ['client_credentials'],
@@ -123,11 +133,17 @@ describe('dynamic client registration (RFC 7591)', () => {
   it.each([
     ['an unknown auth method', { token_endpoint_auth_method: 'client_secret_jwt' }],
     ['private_key_jwt without keys', { token_endpoint_auth_method: 'private_key_jwt' }],
-    ['both jwks and jwks_uri', { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] }, jwks_uri: 'https://a.example.org/jwks' }],
+    [
+      'both jwks and jwks_uri',
+      { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] }, jwks_uri: 'https://a.example.org/jwks' },
+    ],
     ['an unsupported grant type', { grant_types: ['password'] }],
     ['an implicit response type', { response_types: ['token'] }],
     ['client_credentials with a secret', { grant_types: ['client_credentials'], scope: 'system/*.rs' }],
-    ['a private key in jwks', { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', kid: 'a', crv: 'P-384', x: 'x', y: 'y', d: 'd' }] } }],
+    [
+      'a private key in jwks',
+      { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', kid: 'a', crv: 'P-384', x: 'x', y: 'y', d: 'd' }] } },
+    ],
     ['a malformed scope', { scope: 'patient/Observation.xyz' }],
     ['a non-string name', { client_name: 42 }],
   ])('rejects %s as invalid_client_metadata', async (_, metadata) => {
@@ -142,15 +158,26 @@ describe('dynamic client registration (RFC 7591)', () => {
   });
 
   it('rejects a body that is not a JSON object without a 500', async () => {
-    const response = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[1,2]' });
+    const response = await fetch(`${server.baseUrl}/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '[1,2]',
+    });
     expect(response.status).toBe(400);
-    const broken = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"a":' });
+    const broken = await fetch(`${server.baseUrl}/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"a":',
+    });
     expect(broken.status).toBe(400);
   });
 
   it('gives a self-registered (unverified) redirect origin no CORS on the token endpoint (registration-limits spec: verified ones)', async () => {
     const origin = `https://${name()}.example.org`;
-    expect((await post(server, '/register', { client_name: name(), redirect_uris: [`${origin}/callback`], token_endpoint_auth_method: 'none' })).status).toBe(201);
+    expect(
+      (await post(server, '/register', { client_name: name(), redirect_uris: [`${origin}/callback`], token_endpoint_auth_method: 'none' }))
+        .status,
+    ).toBe(201);
     const preflight = (from: string) =>
       fetch(`${server.baseUrl}/token`, { method: 'OPTIONS', headers: { Origin: from, 'Access-Control-Request-Method': 'POST' } });
     expect((await preflight(origin)).headers.get('access-control-allow-origin')).toBeNull();
@@ -161,7 +188,9 @@ describe('dynamic client registration (RFC 7591)', () => {
   it('advertises registration_endpoint and the client capabilities in discovery', async () => {
     const configuration = (await (await fetch(`${server.baseUrl}/.well-known/smart-configuration`)).json()) as Json;
     expect(configuration.registration_endpoint).toBe(`${server.baseUrl}/register`);
-    expect(configuration.capabilities).toEqual(expect.arrayContaining(['client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric']));
+    expect(configuration.capabilities).toEqual(
+      expect.arrayContaining(['client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric']),
+    );
     expect(configuration.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'private_key_jwt']),
     );

@@ -17,7 +17,10 @@ describe('either secret method for a client with a secret', () => {
   const basic = (client: TestClient): Record<string, string> => ({
     Authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret as string}`).toString('base64')}`,
   });
-  const post = (client: TestClient): Record<string, string> => ({ client_id: client.clientId, client_secret: client.clientSecret as string });
+  const post = (client: TestClient): Record<string, string> => ({
+    client_id: client.clientId,
+    client_secret: client.clientSecret as string,
+  });
 
   // Each client authenticates with the method it was NOT registered for, as authlib does by default.
   it.each([
@@ -30,7 +33,10 @@ describe('either secret method for a client with a secret', () => {
         ? postForm(`${server.baseUrl}${path}`, params, basic(client))
         : postForm(`${server.baseUrl}${path}`, { ...params, ...post(client) });
     const issued = await issueCode(server, client, await createUser(server));
-    const tokens = await other({ grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier }, '/token');
+    const tokens = await other(
+      { grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
+      '/token',
+    );
     expect(tokens.status).toBe(200);
     const refreshToken = tokens.body.refresh_token as string;
     expect(refreshToken).toBeTruthy();
@@ -47,9 +53,15 @@ describe('either secret method for a client with a secret', () => {
     expect(refreshed.body.error).toBe('invalid_grant');
 
     // A wrong secret is still refused with either method.
-    const wrong = await postForm(`${server.baseUrl}/revoke`, { token: refreshToken }, { Authorization: `Basic ${Buffer.from(`${client.clientId}:wrong`).toString('base64')}` });
+    const wrong = await postForm(
+      `${server.baseUrl}/revoke`,
+      { token: refreshToken },
+      { Authorization: `Basic ${Buffer.from(`${client.clientId}:wrong`).toString('base64')}` },
+    );
     expect(wrong.status).toBe(401);
-    expect((await postForm(`${server.baseUrl}/introspect`, { token: 'x', client_id: client.clientId, client_secret: 'wrong' })).status).toBe(401);
+    expect(
+      (await postForm(`${server.baseUrl}/introspect`, { token: 'x', client_id: client.clientId, client_secret: 'wrong' })).status,
+    ).toBe(401);
   });
 
   it.each(['public', 'asymmetric'] as const)('a %s client is refused both secret methods at every endpoint', async (kind) => {

@@ -62,14 +62,21 @@ describe('URL fields in client metadata', () => {
   it.each(FIELDS)('POST /register refuses a %s with control characters, whitespace or a non-normalized form', async (_, field, error) => {
     for (const url of MALFORMED) {
       const response = await call('POST', '/register', app(field(url)));
-      expect({ url, status: response.status, error: response.body.error }).toEqual({ url, status: 400, error: refusedAs(url, error, 'invalid_client_metadata') });
+      expect({ url, status: response.status, error: response.body.error }).toEqual({
+        url,
+        status: 400,
+        error: refusedAs(url, error, 'invalid_client_metadata'),
+      });
     }
     expect((await call('POST', '/register', app(field('https://app.example.org/cb?tenant=a')))).status).toBe(201);
   });
 
   it('PUT /register/{client_id} (RFC 7592) refuses them too', async () => {
     const created = await call('POST', '/register', app());
-    const { client_id: clientId, registration_access_token: token } = created.body as { client_id: string; registration_access_token: string };
+    const { client_id: clientId, registration_access_token: token } = created.body as {
+      client_id: string;
+      registration_access_token: string;
+    };
     for (const url of MALFORMED) {
       const response = await call('PUT', `/register/${clientId}`, { ...app({ redirect_uris: [url] }), client_id: clientId }, token);
       expect(response.status).toBe(400);

@@ -26,22 +26,38 @@ describe('narrowing a consent', () => {
     });
     return { status: response.status, body: (await response.json()) as Json };
   };
-  const fhir = (accessToken: string, path: string) => fetch(`${server.fhirBaseUrl}/${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  const fhir = (accessToken: string, path: string) =>
+    fetch(`${server.fhirBaseUrl}/${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
 
   it('revokes the refresh and access tokens of the wider approval; the narrowed tokens keep working', async () => {
     const patientId = await insertPatient(server, 'Narrowed');
-    await insertResource(server, { resourceType: 'Observation', id: unique('obs'), status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${patientId}` } });
+    await insertResource(server, {
+      resourceType: 'Observation',
+      id: unique('obs'),
+      status: 'final',
+      code: { text: 'x' },
+      subject: { reference: `Patient/${patientId}` },
+    });
     const { username, password } = await createUser(server, 'patient', `Patient/${patientId}`);
     const app = await createApp(server);
     const { verifier, challenge } = pkce();
     const wide = 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Observation.rs';
     const exchange = async (code: string | undefined) => {
-      const response = await token({ grant_type: 'authorization_code', code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.clientId });
+      const response = await token({
+        grant_type: 'authorization_code',
+        code: code as string,
+        redirect_uri: app.redirectUri,
+        code_verifier: verifier,
+        client_id: app.clientId,
+      });
       expect(response.status).toBe(200);
       return response.body as { access_token: string; refresh_token: string; scope: string };
     };
 
-    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: wide }), { username, password });
+    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: wide }), {
+      username,
+      password,
+    });
     const before = await exchange(first.code);
     expect(before.scope).toContain('patient/Observation.rs');
     expect((await fhir(before.access_token, `Observation?patient=${patientId}`)).status).toBe(200);
@@ -62,7 +78,12 @@ describe('narrowing a consent', () => {
     expect(replayed.status).toBe(400);
     expect(replayed.body.error).toBe('invalid_grant');
     // … nor to any part of it, and the earlier access token stops working at /fhir.
-    const narrowedReplay = await token({ grant_type: 'refresh_token', refresh_token: before.refresh_token, client_id: app.clientId, scope: 'patient/Patient.rs' });
+    const narrowedReplay = await token({
+      grant_type: 'refresh_token',
+      refresh_token: before.refresh_token,
+      client_id: app.clientId,
+      scope: 'patient/Patient.rs',
+    });
     expect(narrowedReplay.status).toBe(400);
     await expectEventually(async () => (await fhir(before.access_token, `Observation?patient=${patientId}`)).status === 401);
 
@@ -79,11 +100,26 @@ describe('narrowing a consent', () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${patientId}`);
     const app = await createApp(server);
     const { verifier, challenge } = pkce();
-    const first = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'openid launch/patient offline_access patient/Patient.rs' }), { username, password });
-    const before = (await token({ grant_type: 'authorization_code', code: first.code as string, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.clientId })).body;
+    const first = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'openid launch/patient offline_access patient/Patient.rs' }),
+      { username, password },
+    );
+    const before = (
+      await token({
+        grant_type: 'authorization_code',
+        code: first.code as string,
+        redirect_uri: app.redirectUri,
+        code_verifier: verifier,
+        client_id: app.clientId,
+      })
+    ).body;
     const second = await driveAuthorization(
       server.baseUrl,
-      authorizeParams(server, app, challenge, { scope: 'openid launch/patient offline_access patient/Patient.rs patient/Observation.rs', prompt: 'consent' }),
+      authorizeParams(server, app, challenge, {
+        scope: 'openid launch/patient offline_access patient/Patient.rs patient/Observation.rs',
+        prompt: 'consent',
+      }),
       { username, password, jar: first.jar },
     );
     expect(second.code).toBeDefined();

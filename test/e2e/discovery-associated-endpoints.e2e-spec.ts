@@ -27,12 +27,14 @@ describe('associated_endpoints in the SMART configuration', () => {
     await servers.create({ baseUrl: `https://off-${suffix}.example.org/fhir`, scope: 'patient/*.rs', enabled: false });
     const body = await configuration(app);
     const urls = (body.associated_endpoints ?? []).map((endpoint) => endpoint.url);
-    expect(urls).toEqual(expect.arrayContaining([`https://rs-${suffix}.example.org/fhir`, 'https://fhir.example.org/r4', 'https://other.example.org/fhir']));
+    expect(urls).toEqual(
+      expect.arrayContaining([`https://rs-${suffix}.example.org/fhir`, 'https://fhir.example.org/r4', 'https://other.example.org/fhir']),
+    );
     expect(urls).not.toContain(`https://off-${suffix}.example.org/fhir`);
     for (const endpoint of body.associated_endpoints ?? []) expect(Array.isArray(endpoint.capabilities)).toBe(true);
   });
 
-  it('in gateway mode lists this server\'s own FHIR base, never the upstream address', async () => {
+  it("in gateway mode lists this server's own FHIR base, never the upstream address", async () => {
     const upstream = 'http://10.1.2.3:8080/internal-fhir';
     const app = await start({ FHIR_UPSTREAM_URL: upstream });
     const body = await configuration(app);

@@ -105,7 +105,10 @@ describe('discovery and keys', () => {
     const response = await fetch(`${server.baseUrl}/fhir/metadata`, { headers: { Origin: 'https://app.example.org' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    const body = (await response.json()) as { resourceType: string; rest: Array<{ security: { service: Array<{ coding: Array<{ code: string }> }>; extension: Array<{ url: string }> } }> };
+    const body = (await response.json()) as {
+      resourceType: string;
+      rest: Array<{ security: { service: Array<{ coding: Array<{ code: string }> }>; extension: Array<{ url: string }> } }>;
+    };
     expect(body.resourceType).toBe('CapabilityStatement');
     expect(body.rest[0].security.service[0].coding[0].code).toBe('SMART-on-FHIR');
     expect(body.rest[0].security.extension[0].url).toBe('http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');

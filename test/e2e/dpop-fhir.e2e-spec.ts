@@ -15,9 +15,13 @@ describe.each(['built-in', 'module-jwks', 'module-introspection'] as const)('DPo
   beforeAll(async () => {
     server = await startTestApp();
     const system = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    const created = await fhirFetch(server, `/Patient/${patientId}`, system, { method: 'PUT', body: { resourceType: 'Patient', id: patientId } });
+    const created = await fhirFetch(server, `/Patient/${patientId}`, system, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: patientId },
+    });
     expect(created.status).toBe(201);
-    if (mode !== 'built-in') moduleServer = await startModuleResourceServer(server, mode === 'module-jwks' ? 'jwks' : 'introspection', `Bearer ${system}`);
+    if (mode !== 'built-in')
+      moduleServer = await startModuleResourceServer(server, mode === 'module-jwks' ? 'jwks' : 'introspection', `Bearer ${system}`);
     fhir = moduleServer ?? server;
   });
 
@@ -28,13 +32,18 @@ describe.each(['built-in', 'module-jwks', 'module-introspection'] as const)('DPo
 
   async function boundToken(key: DpopKey): Promise<string> {
     const client = await createClient(server, 'public');
-    const issued = await issueCode(server, client, await createUser(server, 'patient'), { scope: 'launch/patient patient/Patient.rs', launchContext: { patient: patientId } });
+    const issued = await issueCode(server, client, await createUser(server, 'patient'), {
+      scope: 'launch/patient patient/Patient.rs',
+      launchContext: { patient: patientId },
+    });
     return redeemWithDpop(server, client, issued, key);
   }
 
   const url = () => `${fhir.fhirBaseUrl}/Patient/${patientId}`;
   const read = (token: string, scheme: string, proof?: string) =>
-    fhirFetch(fhir, `/Patient/${patientId}`, undefined, { headers: { Authorization: `${scheme} ${token}`, ...(proof ? { DPoP: proof } : {}) } });
+    fhirFetch(fhir, `/Patient/${patientId}`, undefined, {
+      headers: { Authorization: `${scheme} ${token}`, ...(proof ? { DPoP: proof } : {}) },
+    });
 
   it('reads with Authorization: DPoP and a proof for the request, token and key', async () => {
     const key = await dpopKey();
@@ -71,7 +80,11 @@ describe.each(['built-in', 'module-jwks', 'module-introspection'] as const)('DPo
     };
     for (const [name, attack] of Object.entries(attacks)) {
       const response = await read(token, 'DPoP', attack);
-      expect({ name, status: response.status, challenge: response.headers.get('www-authenticate') }).toEqual({ name, status: 401, challenge: expect.stringMatching(/^DPoP .*error="invalid_dpop_proof"/) });
+      expect({ name, status: response.status, challenge: response.headers.get('www-authenticate') }).toEqual({
+        name,
+        status: 401,
+        challenge: expect.stringMatching(/^DPoP .*error="invalid_dpop_proof"/),
+      });
       expect(response.body.resourceType).toBe('OperationOutcome');
     }
   });

@@ -75,7 +75,7 @@ describe('POST /token with DPoP', () => {
       'a key other than the signer': await dpopProof(key, 'POST', tokenUrl, { header: { jwk: (await dpopKey()).publicJwk } }),
       'a symmetric alg': 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImRwb3Arand0In0.eyJodG0iOiJQT1NUIn0.c2ln',
       'two proofs': [await dpopProof(key, 'POST', tokenUrl), await dpopProof(key, 'POST', tokenUrl)],
-      'garbage': 'not-a-jwt',
+      garbage: 'not-a-jwt',
     };
     const params = await codeParams(client);
     for (const [name, proof] of Object.entries(bad)) {
@@ -119,16 +119,23 @@ describe('DPoP discovery', () => {
   it.each(['/token', '/fhir/Patient'])('lets browser apps send the DPoP header to %s (CORS preflight)', async (path) => {
     const response = await fetch(`${server.baseUrl}${path}`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://dpop-app.example.org', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'dpop, authorization' },
+      headers: {
+        Origin: 'https://dpop-app.example.org',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'dpop, authorization',
+      },
     });
     expect(response.headers.get('access-control-allow-headers')).toMatch(/\bDPoP\b/);
   });
 
   afterAll(() => server.close());
 
-  it.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/.well-known/smart-configuration'])('%s lists dpop_signing_alg_values_supported', async (path) => {
-    const document = (await (await fetch(`${server.baseUrl}${path}`)).json()) as Record<string, unknown>;
-    expect(document.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'PS256', 'ES384']));
-    expect(document.dpop_signing_alg_values_supported).not.toContain('HS256');
-  });
+  it.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/.well-known/smart-configuration'])(
+    '%s lists dpop_signing_alg_values_supported',
+    async (path) => {
+      const document = (await (await fetch(`${server.baseUrl}${path}`)).json()) as Record<string, unknown>;
+      expect(document.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'PS256', 'ES384']));
+      expect(document.dpop_signing_alg_values_supported).not.toContain('HS256');
+    },
+  );
 });

@@ -26,13 +26,30 @@ describe('federation: identity providers managed by the operator', () => {
   let upstream: OidcUpstream;
   const pkjwtId = unique('pkjwt');
   const created: string[] = [];
-  const admin = async (method: string, path: string, body?: unknown, on: TestApp = server): Promise<{ status: number; json: Json & Json[] }> => {
-    const headers: Record<string, string> = { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  const admin = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    on: TestApp = server,
+  ): Promise<{ status: number; json: Json & Json[] }> => {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    };
     const response = await fetch(`${on.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : {} };
   };
-  const oidcProvider = (id: string, extra: Json = {}): Json => ({ id, type: 'oidc', display_name: `Provider ${id}`, issuer: upstream.issuer, client_id: id, client_secret: SECRET, allow_private_network: true, ...extra });
+  const oidcProvider = (id: string, extra: Json = {}): Json => ({
+    id,
+    type: 'oidc',
+    display_name: `Provider ${id}`,
+    issuer: upstream.issuer,
+    client_id: id,
+    client_secret: SECRET,
+    allow_private_network: true,
+    ...extra,
+  });
   async function create(body: Json): Promise<{ status: number; json: Json & Json[] }> {
     const result = await admin('POST', '/admin/identity-providers', body);
     if (result.status === 201) created.push(body.id as string);
@@ -44,7 +61,12 @@ describe('federation: identity providers managed by the operator', () => {
     // specs sharing the database (only the encryption test below starts a second server with the secret).
     server = await startTestApp({ ADMIN_TOKEN, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
     upstream = await startOidcUpstream([
-      { client_id: pkjwtId, redirect_uris: [`${server.baseUrl}/federation/${pkjwtId}/callback`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${server.baseUrl}/federation/${pkjwtId}/jwks.json` },
+      {
+        client_id: pkjwtId,
+        redirect_uris: [`${server.baseUrl}/federation/${pkjwtId}/callback`],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: `${server.baseUrl}/federation/${pkjwtId}/jwks.json`,
+      },
     ]);
   }, 60_000);
 
@@ -58,7 +80,15 @@ describe('federation: identity providers managed by the operator', () => {
     const response = await fetch(`${server.baseUrl}/admin/identity-providers`);
     expect(response.status).toBe(401);
     const openapi = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/admin/identity-providers', '/admin/identity-providers/{id}', '/admin/identity-providers/{id}/test', '/admin/identity-providers/{id}/links', '/federation/{id}/jwks.json']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/identity-providers',
+        '/admin/identity-providers/{id}',
+        '/admin/identity-providers/{id}/test',
+        '/admin/identity-providers/{id}/links',
+        '/federation/{id}/jwks.json',
+      ]),
+    );
     expect(Object.keys(openapi.paths['/admin/identity-providers/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
   });
 
@@ -86,12 +116,35 @@ describe('federation: identity providers managed by the operator', () => {
     // A second server on the same database, with KEY_ENCRYPTION_SECRET (the signing keys exist by now, unencrypted).
     const sealed = await startTestApp({ ADMIN_TOKEN, KEY_ENCRYPTION_SECRET, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
     try {
-      const result = await admin('POST', '/admin/identity-providers', oidcProvider(id, { role_map: { clinicians: 'practitioner' } }), sealed);
+      const result = await admin(
+        'POST',
+        '/admin/identity-providers',
+        oidcProvider(id, { role_map: { clinicians: 'practitioner' } }),
+        sealed,
+      );
       created.push(id);
       expect(result.status).toBe(201);
-      expect(result.json).toMatchObject({ id, type: 'oidc', client_secret_set: true, redirect_uri: `${sealed.baseUrl}/federation/${id}/callback`, provisioning: 'link-only', enabled: true, default_role: null });
-      expect(result.json.claims).toEqual({ username: 'preferred_username', display_name: 'name', fhir_user: 'fhirUser', roles: 'groups', email: 'email' });
-      for (const answer of [result, await admin('GET', `/admin/identity-providers/${id}`, undefined, sealed), await admin('GET', '/admin/identity-providers', undefined, sealed)]) {
+      expect(result.json).toMatchObject({
+        id,
+        type: 'oidc',
+        client_secret_set: true,
+        redirect_uri: `${sealed.baseUrl}/federation/${id}/callback`,
+        provisioning: 'link-only',
+        enabled: true,
+        default_role: null,
+      });
+      expect(result.json.claims).toEqual({
+        username: 'preferred_username',
+        display_name: 'name',
+        fhir_user: 'fhirUser',
+        roles: 'groups',
+        email: 'email',
+      });
+      for (const answer of [
+        result,
+        await admin('GET', `/admin/identity-providers/${id}`, undefined, sealed),
+        await admin('GET', '/admin/identity-providers', undefined, sealed),
+      ]) {
         expect(JSON.stringify(answer.json)).not.toContain(SECRET);
         expect(JSON.stringify(answer.json)).not.toContain('"client_secret"');
       }
@@ -116,7 +169,10 @@ describe('federation: identity providers managed by the operator', () => {
     const { user } = await createUser(server, 'practitioner', 'Practitioner/moving');
     const link = await admin('POST', `/admin/identity-providers/${id}/links`, { subject: 'upstream-sub-1', user_id: user.id });
     expect(link.status).toBe(201);
-    expect((await admin('POST', `/admin/identity-providers/${id}/links`, { subject: 'x', user_id: '00000000-0000-0000-0000-000000000000' })).status).toBe(400);
+    expect(
+      (await admin('POST', `/admin/identity-providers/${id}/links`, { subject: 'x', user_id: '00000000-0000-0000-0000-000000000000' }))
+        .status,
+    ).toBe(400);
     const moved = await admin('PATCH', `/admin/identity-providers/${id}`, { issuer: 'https://other-idp.example.org' });
     expect(moved.status).toBe(409);
     expect((await admin('DELETE', `/admin/identity-providers/${id}/links/${link.json.id}`)).status).toBe(204);
@@ -126,9 +182,26 @@ describe('federation: identity providers managed by the operator', () => {
 
   it('keeps LDAP bind passwords write-only too', async () => {
     const id = unique('ldap');
-    const result = await create({ id, type: 'ldap', display_name: 'Directory', url: 'ldap://127.0.0.1:1', bind_dn: 'cn=reader,dc=example,dc=org', bind_password: SECRET, user_base: 'ou=people,dc=example,dc=org', user_filter: '(uid={username})', timeout_ms: 500, role_map: { staff: 'practitioner' } });
+    const result = await create({
+      id,
+      type: 'ldap',
+      display_name: 'Directory',
+      url: 'ldap://127.0.0.1:1',
+      bind_dn: 'cn=reader,dc=example,dc=org',
+      bind_password: SECRET,
+      user_base: 'ou=people,dc=example,dc=org',
+      user_filter: '(uid={username})',
+      timeout_ms: 500,
+      role_map: { staff: 'practitioner' },
+    });
     expect(result.status).toBe(201);
-    expect(result.json).toMatchObject({ type: 'ldap', bind_password_set: true, user_filter: '(uid={username})', start_tls: false, login_url: `${server.baseUrl}/federation/${id}/login` });
+    expect(result.json).toMatchObject({
+      type: 'ldap',
+      bind_password_set: true,
+      user_filter: '(uid={username})',
+      start_tls: false,
+      login_url: `${server.baseUrl}/federation/${id}/login`,
+    });
     expect(JSON.stringify(result.json)).not.toContain(SECRET);
     expect((await create({ ...result.json, id: unique('ldap'), user_filter: '(uid=fixed)' })).status).toBe(400);
     const check = await admin('POST', `/admin/identity-providers/${id}/test`);
@@ -141,14 +214,26 @@ describe('federation: identity providers managed by the operator', () => {
     const signIn = await (await send(jar, `${server.baseUrl}/login`)).text();
     const csrf = signIn.match(/name="csrf_token" value="([^"]+)"/)![1];
     expect(signIn).toContain(`data-identity-provider="${id}"`);
-    const form = await send(jar, `${server.baseUrl}/federation/${id}/start`, new URLSearchParams({ csrf_token: csrf, return_to: '/apps' }).toString());
+    const form = await send(
+      jar,
+      `${server.baseUrl}/federation/${id}/start`,
+      new URLSearchParams({ csrf_token: csrf, return_to: '/apps' }).toString(),
+    );
     expect(form.status).toBe(200);
     const html = await form.text();
     expect(html).toContain(`action="/federation/${id}/login"`);
     expect(html).toContain('name="password"');
-    const forged = await send(jar, `${server.baseUrl}/federation/${id}/login`, new URLSearchParams({ csrf_token: 'forged', username: 'u', password: 'p' }).toString());
+    const forged = await send(
+      jar,
+      `${server.baseUrl}/federation/${id}/login`,
+      new URLSearchParams({ csrf_token: 'forged', username: 'u', password: 'p' }).toString(),
+    );
     expect(forged.status).toBe(400);
-    const failed = await send(jar, `${server.baseUrl}/federation/${id}/login`, new URLSearchParams({ csrf_token: csrf, username: 'someone', password: 'secret' }).toString());
+    const failed = await send(
+      jar,
+      `${server.baseUrl}/federation/${id}/login`,
+      new URLSearchParams({ csrf_token: csrf, username: 'someone', password: 'secret' }).toString(),
+    );
     expect([502, 503]).toContain(failed.status);
     expect(failed.headers.get('set-cookie') ?? '').not.toContain('smart_auth_session');
   });
@@ -157,13 +242,19 @@ describe('federation: identity providers managed by the operator', () => {
     const good = unique('good');
     await create(oidcProvider(good));
     const ok = await admin('POST', `/admin/identity-providers/${good}/test`);
-    expect(ok.json).toMatchObject({ ok: true, problems: [], details: { issuer: upstream.issuer, token_endpoint: `${upstream.issuer}/token` } });
+    expect(ok.json).toMatchObject({
+      ok: true,
+      problems: [],
+      details: { issuer: upstream.issuer, token_endpoint: `${upstream.issuer}/token` },
+    });
 
     const privateNet = unique('private');
     await create(oidcProvider(privateNet, { allow_private_network: false }));
     const refused = await admin('POST', `/admin/identity-providers/${privateNet}/test`);
     expect(refused.json.ok).toBe(false);
-    expect((refused.json.problems as string[])[0]).toMatch(/^Discovery at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration failed: .*allow_private_network/);
+    expect((refused.json.problems as string[])[0]).toMatch(
+      /^Discovery at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration failed: .*allow_private_network/,
+    );
 
     const down = unique('down');
     await create(oidcProvider(down, { issuer: 'http://127.0.0.1:9' }));
@@ -173,14 +264,25 @@ describe('federation: identity providers managed by the operator', () => {
     const wrongMethod = unique('method');
     await create(oidcProvider(wrongMethod, { token_endpoint_auth_method: 'client_secret_post' }));
     const methods = await admin('POST', `/admin/identity-providers/${wrongMethod}/test`);
-    if ((await (await fetch(`${upstream.issuer}/.well-known/openid-configuration`)).json()).token_endpoint_auth_methods_supported.includes('client_secret_post')) {
+    if (
+      (await (await fetch(`${upstream.issuer}/.well-known/openid-configuration`)).json()).token_endpoint_auth_methods_supported.includes(
+        'client_secret_post',
+      )
+    ) {
       expect(methods.json.ok).toBe(true);
     }
     expect((await admin('POST', '/admin/identity-providers/no-such-provider/test')).status).toBe(404);
   });
 
   it('private_key_jwt: publishes a generated key and signs in with it', async () => {
-    const result = await create(oidcProvider(pkjwtId, { client_secret: undefined, token_endpoint_auth_method: 'private_key_jwt', default_role: 'practitioner', provisioning: 'create' }));
+    const result = await create(
+      oidcProvider(pkjwtId, {
+        client_secret: undefined,
+        token_endpoint_auth_method: 'private_key_jwt',
+        default_role: 'practitioner',
+        provisioning: 'create',
+      }),
+    );
     expect(result.status).toBe(201);
     expect(result.json).toMatchObject({ client_secret_set: false, jwks_uri: `${server.baseUrl}/federation/${pkjwtId}/jwks.json` });
     const jwks = (await (await fetch(`${server.baseUrl}/federation/${pkjwtId}/jwks.json`)).json()) as { keys: Json[] };
@@ -208,7 +310,11 @@ describe('federation: identity providers managed by the operator', () => {
       expect(html).toContain(`data-identity-provider="${id}"`);
       const { username, password } = await createUser(server, 'practitioner', 'Practitioner/local');
       const csrf = html.match(/name="csrf_token" value="([^"]+)"/)![1];
-      const post = await send(jar, `${federatedOnly.baseUrl}/login`, new URLSearchParams({ csrf_token: csrf, username, password }).toString());
+      const post = await send(
+        jar,
+        `${federatedOnly.baseUrl}/login`,
+        new URLSearchParams({ csrf_token: csrf, username, password }).toString(),
+      );
       expect(post.status).toBe(403);
       expect(post.headers.get('set-cookie') ?? '').not.toContain('smart_auth_session');
     } finally {
@@ -249,7 +355,19 @@ describe('federation: identity providers managed by the operator', () => {
       execFile(
         process.execPath,
         [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1', PUBLIC_URL: server.baseUrl, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' }, timeout: 60_000 },
+        {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            SEED_DEMO_DATA: 'false',
+            NODE_NO_WARNINGS: '1',
+            PUBLIC_URL: server.baseUrl,
+            OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true',
+          },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -26,7 +26,11 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
   let ldap: Slapd;
   const ids = { create: unique('ldap'), linkOnly: unique('ldap-link'), narrow: unique('ldap-narrow') };
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${server.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   const providerBody = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
@@ -51,7 +55,10 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
   }
 
   /** A directory person (uid unique per test) in the given groups; returns uid, password and DN. */
-  async function person(groups: string[], extra: { employeeNumber?: string; description?: string } = {}): Promise<{ uid: string; password: string; dn: string }> {
+  async function person(
+    groups: string[],
+    extra: { employeeNumber?: string; description?: string } = {},
+  ): Promise<{ uid: string; password: string; dn: string }> {
     const uid = unique('p').replace(/-/g, '');
     const password = `pw-${uid}`;
     const dn = await ldap.addUser({ uid, password, displayName: `Dr ${uid}`, mail: `${uid}@example.org`, ...extra });
@@ -63,13 +70,25 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
    * Opens the sign-in page (of `authorizeQuery`, or /login), presses the provider's button, fills the provider's
    * username/password page and posts it: the answer to that post.
    */
-  async function ldapSignIn(providerId: string, username: string, password: string, options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {}): Promise<{ response: Response; jar: CookieJar }> {
+  async function ldapSignIn(
+    providerId: string,
+    username: string,
+    password: string,
+    options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {},
+  ): Promise<{ response: Response; jar: CookieJar }> {
     const jar = options.jar ?? new CookieJar();
-    const page = await send(jar, options.authorizeQuery ? `${server.baseUrl}/authorize?${new URLSearchParams(options.authorizeQuery)}` : `${server.baseUrl}/login`);
+    const page = await send(
+      jar,
+      options.authorizeQuery ? `${server.baseUrl}/authorize?${new URLSearchParams(options.authorizeQuery)}` : `${server.baseUrl}/login`,
+    );
     const html = await page.text();
     expect(html).toContain(`data-identity-provider="${providerId}"`);
     const button = parseForms(html).find((form) => form.action === `/federation/${providerId}/start`)!;
-    const formPage = await send(jar, `${server.baseUrl}${button.action}`, new URLSearchParams(button.inputs.map((input) => [input.name, input.value])).toString());
+    const formPage = await send(
+      jar,
+      `${server.baseUrl}${button.action}`,
+      new URLSearchParams(button.inputs.map((input) => [input.name, input.value])).toString(),
+    );
     expect(formPage.status).toBe(200);
     const form = parseForms(await formPage.text()).find((candidate) => candidate.action === `/federation/${providerId}/login`)!;
     expect(form).toBeDefined();
@@ -125,13 +144,23 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     expect(resumed.pathname).toBe('/authorize');
     expect(resumed.searchParams.get('client_id')).toBe(app.clientId);
 
-    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(resumed.searchParams), { jar, username: 'unused', password: 'unused' });
+    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(resumed.searchParams), {
+      jar,
+      username: 'unused',
+      password: 'unused',
+    });
     expect(result.pages).not.toContain('Sign in');
     expect(result.code).toEqual(expect.any(String));
     const token = await fetch(`${server.baseUrl}/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: result.code!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: result.code!,
+        redirect_uri: app.redirectUri,
+        client_id: app.clientId,
+        code_verifier: verifier,
+      }),
     });
     expect(token.status).toBe(200);
     const tokens = (await token.json()) as { id_token: string; fhirUser?: string };
@@ -142,9 +171,17 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
 
     const users = server.app.get(UsersService);
     const user = await users.findById(claims.sub as string);
-    expect(user).toMatchObject({ username: `${doctor.uid}@${ids.create}`.toLowerCase(), role: 'practitioner', fhirUser: 'Practitioner/123', displayName: `Dr ${doctor.uid}` });
+    expect(user).toMatchObject({
+      username: `${doctor.uid}@${ids.create}`.toLowerCase(),
+      role: 'practitioner',
+      fhirUser: 'Practitioner/123',
+      displayName: `Dr ${doctor.uid}`,
+    });
     // Linked by the entry's entryUUID (RFC 4530), never by name.
-    const links = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{ subject: string; user_id: string }>;
+    const links = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{
+      subject: string;
+      user_id: string;
+    }>;
     expect(links.find((link) => link.user_id === user!.id)?.subject).toBe(await ldap.entryUuid(doctor.dn));
 
     // No local password: the directory's username and password do not work on the local form.
@@ -159,7 +196,10 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     expect(first.response.headers.get('location')).toBe('/apps');
     const second = await ldapSignIn(ids.create, nurse.uid, nurse.password);
     expect(second.response.status).toBe(303);
-    const links = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{ subject: string; user_id: string }>;
+    const links = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{
+      subject: string;
+      user_id: string;
+    }>;
     const subject = await ldap.entryUuid(nurse.dn);
     expect(links.filter((link) => link.subject === subject)).toHaveLength(1);
     const successes = (await auditEvents(ids.create)).filter((event) => event.outcome === 'success' && event.detail.subject === subject);
@@ -179,7 +219,9 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     const refused = await ldapSignIn(ids.linkOnly, doctor.uid, doctor.password);
     expect(refused.response.status).toBe(403);
     expect(await pageText(refused.response)).toContain('Ask the administrator to link it');
-    expect((await auditEvents(ids.linkOnly)).some((event) => event.outcome === 'failure' && event.detail.reason === 'not-linked')).toBe(true);
+    expect((await auditEvents(ids.linkOnly)).some((event) => event.outcome === 'failure' && event.detail.reason === 'not-linked')).toBe(
+      true,
+    );
 
     const { user } = await createUser(server, 'practitioner', 'Practitioner/linked-1');
     const subject = await ldap.entryUuid(doctor.dn);
@@ -223,7 +265,11 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
     await ldap.addToGroup('clinicians', `uid=${adminUid},${PEOPLE}`);
     const tally = async () => {
       const events = [...(await auditEvents(ids.create)), ...(await auditEvents(ids.narrow))];
-      return { successes: events.filter((event) => event.outcome === 'success').length, notFound: events.filter((event) => event.detail.reason === 'not-found').length, all: events.length };
+      return {
+        successes: events.filter((event) => event.outcome === 'success').length,
+        notFound: events.filter((event) => event.detail.reason === 'not-found').length,
+        all: events.length,
+      };
     };
     const before = await tally();
 
@@ -244,7 +290,11 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
       expect((await send(jar, `${server.baseUrl}/apps`)).status).not.toBe(200);
     }
     // Each was looked up as a literal name (RFC 4515 §3 escaping) and found nobody.
-    expect(await tally()).toEqual({ successes: before.successes, notFound: before.notFound + attempts.length, all: before.all + attempts.length });
+    expect(await tally()).toEqual({
+      successes: before.successes,
+      notFound: before.notFound + attempts.length,
+      all: before.all + attempts.length,
+    });
 
     // A name too long to check is refused, not checked cut short (which, with the spaces the directory ignores,
     // would have been the solo person's name).
@@ -282,7 +332,11 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
         expect(Date.now() - started).toBeLessThan(5000);
         // The operator learns why in the audit log (the connector's sentence), the person does not.
         const audited = (await auditEvents(id)).find((event) => event.outcome === 'failure' && event.detail.reason === 'unavailable');
-        expect(audited?.detail.detail).toMatch(id === silentId ? /did not answer within 300 ms|did not accept a connection/ : /cannot reach .*connection refused|closed the connection/);
+        expect(audited?.detail.detail).toMatch(
+          id === silentId
+            ? /did not answer within 300 ms|did not accept a connection/
+            : /cannot reach .*connection refused|closed the connection/,
+        );
       }
     } finally {
       await silent.stop();
@@ -294,8 +348,15 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
   it('throttles repeated failures for one username like local sign-in, apart from local accounts of that name', async () => {
     const doctor = await person(['clinicians'], { employeeNumber: 'Practitioner/throttled' });
     // A local account with the same username: its failures are counted apart from the directory's.
-    await server.app.get(UsersService).create({ username: doctor.uid, password: 'local-password-123', displayName: 'Local twin', fhirUser: 'Practitioner/twin', role: 'practitioner' });
-    for (let attempt = 0; attempt < 5; attempt++) expect((await ldapSignIn(ids.create, doctor.uid, `wrong-${attempt}`)).response.status).toBe(401);
+    await server.app.get(UsersService).create({
+      username: doctor.uid,
+      password: 'local-password-123',
+      displayName: 'Local twin',
+      fhirUser: 'Practitioner/twin',
+      role: 'practitioner',
+    });
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await ldapSignIn(ids.create, doctor.uid, `wrong-${attempt}`)).response.status).toBe(401);
     const failuresBefore = (await auditEvents(ids.create)).filter((event) => event.outcome === 'failure').length;
 
     // Now even the right password is refused, with the same words, and the directory is not asked.
@@ -333,7 +394,10 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
       expect(await good.json()).toEqual({ ok: true, problems: [], details: { warnings: [] } });
 
       expect((await admin('PATCH', `/admin/identity-providers/${id}`, { bind_password: 'not-the-service-password' })).status).toBe(200);
-      const wrongPassword = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as { ok: boolean; problems: string[] };
+      const wrongPassword = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as {
+        ok: boolean;
+        problems: string[];
+      };
       expect(wrongPassword.ok).toBe(false);
       expect(wrongPassword.problems).toContain("the service account's password was refused");
       // A sign-in meanwhile is the administrator's problem, not the person's password: 502, not "wrong password".
@@ -344,16 +408,25 @@ describe('federation: LDAP identity provider through the sign-in pages', () => {
 
       const closed = `ldap://127.0.0.1:${await freePort()}`;
       expect((await admin('PATCH', `/admin/identity-providers/${id}`, { bind_password: SERVICE_PASSWORD, url: closed })).status).toBe(200);
-      const unreachable = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as { ok: boolean; problems: string[] };
+      const unreachable = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as {
+        ok: boolean;
+        problems: string[];
+      };
       expect(unreachable.ok).toBe(false);
       expect(unreachable.problems).toContain(`cannot reach ${closed}: connection refused`);
 
       const unknownHost = 'ldap://ldap.invalid:389';
       expect((await admin('PATCH', `/admin/identity-providers/${id}`, { url: unknownHost })).status).toBe(200);
-      const noHost = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as { ok: boolean; problems: string[]; details: { warnings: string[] } };
+      const noHost = (await (await admin('POST', `/admin/identity-providers/${id}/test`)).json()) as {
+        ok: boolean;
+        problems: string[];
+        details: { warnings: string[] };
+      };
       expect(noHost.ok).toBe(false);
       expect(noHost.details.warnings).toContain('passwords cross the network unencrypted: use ldaps:// or StartTLS');
-      expect(noHost.problems.join(' ')).toMatch(/cannot reach ldap:\/\/ldap\.invalid:389: the host name (does not resolve|could not be resolved now)/);
+      expect(noHost.problems.join(' ')).toMatch(
+        /cannot reach ldap:\/\/ldap\.invalid:389: the host name (does not resolve|could not be resolved now)/,
+      );
     } finally {
       await admin('DELETE', `/admin/identity-providers/${id}`);
     }

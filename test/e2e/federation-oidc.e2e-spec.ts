@@ -18,11 +18,18 @@ describe('federation: OpenID Connect identity provider', () => {
   let upstream: OidcUpstream;
   const ids = { create: unique('sso'), linkOnly: unique('sso-link'), lookup: unique('sso-lookup') };
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${server.baseUrl}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   function account(groups: string[], extra: Record<string, unknown> = {}, amr?: string[]): string {
     const sub = unique('sub');
-    upstream.accounts.set(sub, { claims: { name: `Dr ${sub}`, preferred_username: sub, email: `${sub}@example.org`, groups, ...extra }, amr });
+    upstream.accounts.set(sub, {
+      claims: { name: `Dr ${sub}`, preferred_username: sub, email: `${sub}@example.org`, groups, ...extra },
+      amr,
+    });
     upstream.next = { accountId: sub };
     return sub;
   }
@@ -45,10 +52,19 @@ describe('federation: OpenID Connect identity provider', () => {
 
   beforeAll(async () => {
     server = await startTestApp({ ADMIN_TOKEN, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
-    upstream = await startOidcUpstream(Object.values(ids).map((id) => ({ client_id: id, client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${id}/callback`] })));
+    upstream = await startOidcUpstream(
+      Object.values(ids).map((id) => ({
+        client_id: id,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [`${server.baseUrl}/federation/${id}/callback`],
+      })),
+    );
     await createProvider(ids.create);
     await createProvider(ids.linkOnly, { provisioning: 'link-only' });
-    await createProvider(ids.lookup, { claims: { fhir_user: 'employee_number' }, fhir_user_lookup: { resource_type: 'Practitioner', identifier_system: IDENTIFIER_SYSTEM } });
+    await createProvider(ids.lookup, {
+      claims: { fhir_user: 'employee_number' },
+      fhir_user_lookup: { resource_type: 'Practitioner', identifier_system: IDENTIFIER_SYSTEM },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -68,7 +84,13 @@ describe('federation: OpenID Connect identity provider', () => {
     // OIDC Core §3.1.2.1: what the app asked of the sign-in applies upstream; PKCE, state and nonce always.
     const upstreamQuery = started.upstreamUrl!.searchParams;
     expect(started.upstreamUrl!.origin).toBe(upstream.issuer);
-    expect(Object.fromEntries(upstreamQuery)).toMatchObject({ prompt: 'login', max_age: '600', code_challenge_method: 'S256', redirect_uri: `${server.baseUrl}/federation/${ids.create}/callback`, client_id: ids.create });
+    expect(Object.fromEntries(upstreamQuery)).toMatchObject({
+      prompt: 'login',
+      max_age: '600',
+      code_challenge_method: 'S256',
+      redirect_uri: `${server.baseUrl}/federation/${ids.create}/callback`,
+      client_id: ids.create,
+    });
     expect(upstreamQuery.get('state')).toEqual(expect.any(String));
     expect(upstreamQuery.get('nonce')).toEqual(expect.any(String));
 
@@ -82,13 +104,23 @@ describe('federation: OpenID Connect identity provider', () => {
     expect(resumed.searchParams.has('prompt')).toBe(false);
     expect(resumed.searchParams.has('max_age')).toBe(false);
 
-    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(resumed.searchParams), { jar: started.jar, username: 'unused', password: 'unused' });
+    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(resumed.searchParams), {
+      jar: started.jar,
+      username: 'unused',
+      password: 'unused',
+    });
     expect(result.pages).not.toContain('Sign in');
     expect(result.code).toEqual(expect.any(String));
     const token = await fetch(`${server.baseUrl}/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: result.code!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: result.code!,
+        redirect_uri: app.redirectUri,
+        client_id: app.clientId,
+        code_verifier: verifier,
+      }),
     });
     expect(token.status).toBe(200);
     const tokens = (await token.json()) as { id_token: string };
@@ -98,7 +130,12 @@ describe('federation: OpenID Connect identity provider', () => {
     expect(claims.amr).toEqual(['pwd', 'otp']);
 
     const user = await server.app.get(UsersService).findById(claims.sub as string);
-    expect(user).toMatchObject({ username: `${sub}@${ids.create}`.toLowerCase(), role: 'practitioner', fhirUser: 'Practitioner/fed-doc-1', displayName: `Dr ${sub}` });
+    expect(user).toMatchObject({
+      username: `${sub}@${ids.create}`.toLowerCase(),
+      role: 'practitioner',
+      fhirUser: 'Practitioner/fed-doc-1',
+      displayName: `Dr ${sub}`,
+    });
     // Created users have no local password: the password form never signs them in.
     expect(await server.app.get(UsersService).verifyPassword(user!.username, '')).toBeNull();
     await expect(server.app.get(UsersService).resetPassword(user!.id, 'a-new-password-123')).rejects.toThrow(/identity provider/);
@@ -109,7 +146,10 @@ describe('federation: OpenID Connect identity provider', () => {
     const first = await federatedSignIn(server.baseUrl, ids.create);
     expect(first.response.status).toBe(303);
     expect(first.response.headers.get('location')).toBe('/apps');
-    const link = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{ subject: string; user_id: string }>;
+    const link = (await (await admin('GET', `/admin/identity-providers/${ids.create}/links`)).json()) as Array<{
+      subject: string;
+      user_id: string;
+    }>;
     const userId = link.find((item) => item.subject === sub)!.user_id;
 
     upstream.accounts.get(sub)!.claims = { name: 'Renamed', preferred_username: sub, groups: ['patients'], fhirUser: 'Patient/fed-pat-2' };
@@ -118,7 +158,9 @@ describe('federation: OpenID Connect identity provider', () => {
     expect(again.response.status).toBe(303);
     const user = await server.app.get(UsersService).findById(userId);
     expect(user).toMatchObject({ role: 'patient', fhirUser: 'Patient/fed-pat-2', displayName: 'Renamed' });
-    const sessions: Array<{ amr: string[]; method: string }> = await server.app.get(DataSource).query(`SELECT amr, method FROM login_sessions WHERE user_id = $1`, [userId]);
+    const sessions: Array<{ amr: string[]; method: string }> = await server.app
+      .get(DataSource)
+      .query(`SELECT amr, method FROM login_sessions WHERE user_id = $1`, [userId]);
     expect(sessions.map((session) => session.method)).toEqual(['federated', 'federated']);
     expect(sessions.every((session) => session.amr.length === 0)).toBe(true);
   });
@@ -162,7 +204,11 @@ describe('federation: OpenID Connect identity provider', () => {
 
   it('finds fhirUser by an identifier in the FHIR store; no match or an ambiguous one is refused', async () => {
     const practitioner = unique('prac');
-    await insertResource(server, { resourceType: 'Practitioner', id: practitioner, identifier: [{ system: IDENTIFIER_SYSTEM, value: `E-${practitioner}` }] });
+    await insertResource(server, {
+      resourceType: 'Practitioner',
+      id: practitioner,
+      identifier: [{ system: IDENTIFIER_SYSTEM, value: `E-${practitioner}` }],
+    });
     account(['clinicians'], { employee_number: `E-${practitioner}` });
     const found = await federatedSignIn(server.baseUrl, ids.lookup);
     expect(found.response.status).toBe(303);
@@ -172,7 +218,12 @@ describe('federation: OpenID Connect identity provider', () => {
 
     account(['clinicians'], { employee_number: 'E-nobody' });
     expect((await federatedSignIn(server.baseUrl, ids.lookup)).response.status).toBe(403);
-    for (const copy of ['a', 'b']) await insertResource(server, { resourceType: 'Practitioner', id: `${practitioner}-${copy}`, identifier: [{ system: IDENTIFIER_SYSTEM, value: 'E-twice' }] });
+    for (const copy of ['a', 'b'])
+      await insertResource(server, {
+        resourceType: 'Practitioner',
+        id: `${practitioner}-${copy}`,
+        identifier: [{ system: IDENTIFIER_SYSTEM, value: 'E-twice' }],
+      });
     account(['clinicians'], { employee_number: 'E-twice' });
     expect((await federatedSignIn(server.baseUrl, ids.lookup)).response.status).toBe(403);
   });
@@ -223,7 +274,9 @@ describe('federation: OpenID Connect identity provider', () => {
     account(['clinicians'], { fhirUser: 'Practitioner/nonce' });
     const started = await pressProviderButton(server.baseUrl, ids.create);
     const callbackUrl = await throughUpstream(started.upstreamUrl!, started.jar, server.baseUrl);
-    await server.app.get(DataSource).query(`UPDATE federation_flows SET nonce = 'not-the-nonce' WHERE used_at IS NULL AND provider_id = $1`, [ids.create]);
+    await server.app
+      .get(DataSource)
+      .query(`UPDATE federation_flows SET nonce = 'not-the-nonce' WHERE used_at IS NULL AND provider_id = $1`, [ids.create]);
     const response = await send(started.jar, callbackUrl);
     expect(response.status).toBe(502);
     expect(await pageText(response)).toContain('could not be verified');
@@ -231,15 +284,44 @@ describe('federation: OpenID Connect identity provider', () => {
 
   it('shows an upstream that is down as a 502 page, at the start and at the code exchange', async () => {
     const downId = unique('sso-down');
-    expect((await admin('POST', '/admin/identity-providers', { id: downId, type: 'oidc', display_name: 'Down', issuer: 'http://127.0.0.1:9', client_id: 'x', client_secret: 'y', allow_private_network: true, role_map: {} })).status).toBe(201);
+    expect(
+      (
+        await admin('POST', '/admin/identity-providers', {
+          id: downId,
+          type: 'oidc',
+          display_name: 'Down',
+          issuer: 'http://127.0.0.1:9',
+          client_id: 'x',
+          client_secret: 'y',
+          allow_private_network: true,
+          role_map: {},
+        })
+      ).status,
+    ).toBe(201);
     const started = await pressProviderButton(server.baseUrl, downId);
     expect(started.startResponse.status).toBe(502);
     expect(await pageText(started.startResponse)).toContain('Down cannot be reached right now');
     await admin('DELETE', `/admin/identity-providers/${downId}`);
 
-    const second = await startOidcUpstream([{ client_id: 'vanishing', client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${downId}/callback`] }]);
+    const second = await startOidcUpstream([
+      { client_id: 'vanishing', client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${downId}/callback`] },
+    ]);
     try {
-      expect((await admin('POST', '/admin/identity-providers', { id: downId, type: 'oidc', display_name: 'Vanishing', issuer: second.issuer, client_id: 'vanishing', client_secret: CLIENT_SECRET, allow_private_network: true, default_role: 'practitioner', provisioning: 'create' })).status).toBe(201);
+      expect(
+        (
+          await admin('POST', '/admin/identity-providers', {
+            id: downId,
+            type: 'oidc',
+            display_name: 'Vanishing',
+            issuer: second.issuer,
+            client_id: 'vanishing',
+            client_secret: CLIENT_SECRET,
+            allow_private_network: true,
+            default_role: 'practitioner',
+            provisioning: 'create',
+          })
+        ).status,
+      ).toBe(201);
       second.accounts.set('v', { claims: { fhirUser: 'Practitioner/v' } });
       second.next = { accountId: 'v' };
       const flow = await pressProviderButton(server.baseUrl, downId);
@@ -257,7 +339,9 @@ describe('federation: OpenID Connect identity provider', () => {
   it('audits federated sign-ins, successful and refused, with the provider id', async () => {
     account(['clinicians'], { fhirUser: 'Practitioner/audited' });
     await federatedSignIn(server.baseUrl, ids.create);
-    const events = (await (await admin('GET', '/admin/audit?event=federated_sign_in&limit=200')).json()) as { events: Array<{ outcome: string; detail: { provider: string; reason?: string } }> };
+    const events = (await (await admin('GET', '/admin/audit?event=federated_sign_in&limit=200')).json()) as {
+      events: Array<{ outcome: string; detail: { provider: string; reason?: string } }>;
+    };
     const mine = events.events.filter((event) => event.detail.provider === ids.create);
     expect(mine.some((event) => event.outcome === 'success')).toBe(true);
     expect(mine.some((event) => event.outcome === 'failure' && event.detail.reason === 'invalid-state')).toBe(true);
@@ -266,9 +350,25 @@ describe('federation: OpenID Connect identity provider', () => {
 
   it('a disabled provider is not offered, cannot be used, and its sign-in sessions end', async () => {
     const id = unique('sso-off');
-    const second = await startOidcUpstream([{ client_id: id, client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${id}/callback`] }]);
+    const second = await startOidcUpstream([
+      { client_id: id, client_secret: CLIENT_SECRET, redirect_uris: [`${server.baseUrl}/federation/${id}/callback`] },
+    ]);
     try {
-      expect((await admin('POST', '/admin/identity-providers', { id, type: 'oidc', display_name: 'Soon off', issuer: second.issuer, client_id: id, client_secret: CLIENT_SECRET, allow_private_network: true, default_role: 'practitioner', provisioning: 'create' })).status).toBe(201);
+      expect(
+        (
+          await admin('POST', '/admin/identity-providers', {
+            id,
+            type: 'oidc',
+            display_name: 'Soon off',
+            issuer: second.issuer,
+            client_id: id,
+            client_secret: CLIENT_SECRET,
+            allow_private_network: true,
+            default_role: 'practitioner',
+            provisioning: 'create',
+          })
+        ).status,
+      ).toBe(201);
       second.accounts.set('p', { claims: { fhirUser: 'Practitioner/off' } });
       second.next = { accountId: 'p' };
       const signedIn = await federatedSignIn(server.baseUrl, id);
@@ -283,7 +383,18 @@ describe('federation: OpenID Connect identity provider', () => {
       expect(late.status).toBe(403);
       const login = await send(new CookieJar(), `${server.baseUrl}/login`);
       const csrf = (await login.text()).match(/name="csrf_token" value="([^"]+)"/)![1];
-      const start = await fetch(`${server.baseUrl}/federation/${id}/start`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: login.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ') }, body: new URLSearchParams({ csrf_token: csrf }).toString() });
+      const start = await fetch(`${server.baseUrl}/federation/${id}/start`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Cookie: login.headers
+            .getSetCookie()
+            .map((cookie) => cookie.split(';')[0])
+            .join('; '),
+        },
+        body: new URLSearchParams({ csrf_token: csrf }).toString(),
+      });
       expect(start.status).toBe(404);
     } finally {
       await second.close();
@@ -292,7 +403,12 @@ describe('federation: OpenID Connect identity provider', () => {
   });
 
   it('refuses /start without the sign-in form (CSRF)', async () => {
-    const response = await fetch(`${server.baseUrl}/federation/${ids.create}/start`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'csrf_token=forged' });
+    const response = await fetch(`${server.baseUrl}/federation/${ids.create}/start`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'csrf_token=forged',
+    });
     expect(response.status).toBe(403);
   });
 });

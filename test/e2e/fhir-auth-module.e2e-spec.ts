@@ -55,7 +55,10 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
     else {
       // Introspecting other clients' tokens is an operator flag on the resource server's client.
       const introspector = await createClient(server, 'backend', { scope: '__introspect', mayIntrospectAnyToken: true });
-      options.introspection = { url: `${server.baseUrl}/introspect`, bearerToken: await mintAccessToken(server, { scope: '__introspect', clientId: introspector.clientId }) };
+      options.introspection = {
+        url: `${server.baseUrl}/introspect`,
+        bearerToken: await mintAccessToken(server, { scope: '__introspect', clientId: introspector.clientId }),
+      };
     }
     resourceServer = await startResourceServer(options);
   });
@@ -65,7 +68,8 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule in another res
     await server.close();
   });
 
-  const get = (path: string, token?: string) => fetch(`${resourceServer.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const get = (path: string, token?: string) =>
+    fetch(`${resourceServer.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
 
   it('serves a covered request and hands the SMART context to the handler', async () => {
     const token = await mintAccessToken(server, { scope: 'patient/Patient.rs launch/patient', patient: 'p-1', clientId: 'rs-client' });
@@ -129,8 +133,17 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement wi
   beforeAll(async () => {
     server = await startTestApp();
     const admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    for (const [id, patient] of [[own, ownPatient], [other, otherPatient]]) {
-      const body = { resourceType: 'Observation', id, status: 'final', code: { text: 'module test' }, subject: { reference: `Patient/${patient}` } };
+    for (const [id, patient] of [
+      [own, ownPatient],
+      [other, otherPatient],
+    ]) {
+      const body = {
+        resourceType: 'Observation',
+        id,
+        status: 'final',
+        code: { text: 'module test' },
+        subject: { reference: `Patient/${patient}` },
+      };
       expect([200, 201]).toContain((await fhirFetch(server, `/Observation/${id}`, admin, { method: 'PUT', body })).status);
     }
     resourceServer = await startModuleResourceServer(server, mode, `Bearer ${admin}`);
@@ -143,8 +156,18 @@ describe.each(['jwks', 'introspection'] as const)('FhirAuthModule confinement wi
 
   async function patientUserTokens(): Promise<Record<string, unknown>> {
     const client = await createClient(server, 'symmetric');
-    const user = await server.app.get(UsersService).create({ username: `module-patient-${randomUUID()}`, password: 'correct horse battery staple', displayName: 'Module Patient', fhirUser: `Patient/${ownPatient}`, role: 'patient' });
-    const tokens = await redeem(server, client, await issueCode(server, client, user, { scope: 'openid fhirUser offline_access user/Observation.rs', launchContext: {} }));
+    const user = await server.app.get(UsersService).create({
+      username: `module-patient-${randomUUID()}`,
+      password: 'correct horse battery staple',
+      displayName: 'Module Patient',
+      fhirUser: `Patient/${ownPatient}`,
+      role: 'patient',
+    });
+    const tokens = await redeem(
+      server,
+      client,
+      await issueCode(server, client, user, { scope: 'openid fhirUser offline_access user/Observation.rs', launchContext: {} }),
+    );
     expect(tokens.status).toBe(200);
     return tokens.body;
   }

@@ -67,7 +67,13 @@ describe('FHIR gateway mode: upstream totals, links and redirects', () => {
   let app: TestApp;
   const seen: string[] = [];
   const patient = 'gw-patient-a';
-  const observation = (id: string, subject: string) => ({ resourceType: 'Observation', id, status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${subject}` } });
+  const observation = (id: string, subject: string) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: `Patient/${subject}` },
+  });
 
   beforeAll(async () => {
     upstream = createServer((request, response) => {
@@ -77,7 +83,8 @@ describe('FHIR gateway mode: upstream totals, links and redirects', () => {
         response.writeHead(status, { 'Content-Type': 'application/fhir+json', ...headers });
         response.end(body === undefined ? '' : JSON.stringify(body));
       };
-      if (url.pathname === '/fhir/Observation/moved') return send(302, undefined, { Location: 'https://evil.example.org/fhir/Observation/1' });
+      if (url.pathname === '/fhir/Observation/moved')
+        return send(302, undefined, { Location: 'https://evil.example.org/fhir/Observation/1' });
       if (url.pathname === '/fhir/Observation' && request.method === 'POST') {
         return send(201, observation('created', patient), { Location: 'https://evil.example.org/fhir/Observation/created/_history/1' });
       }
@@ -131,7 +138,11 @@ describe('FHIR gateway mode: upstream totals, links and redirects', () => {
     expect(seen.at(-1)).toContain(`patient=${patient}`);
     expect(confined.body.total).toBe(1234);
     // A code constraint cannot be forwarded: the upstream total counts other resources, so it is dropped.
-    const unconfined = await fhirFetch(app, '/Observation?_summary=count', await patientToken('patient/Observation.rs?code=http://loinc.org|1234-5'));
+    const unconfined = await fhirFetch(
+      app,
+      '/Observation?_summary=count',
+      await patientToken('patient/Observation.rs?code=http://loinc.org|1234-5'),
+    );
     expect(unconfined.status).toBe(200);
     expect(unconfined.body.total).toBeUndefined();
     // History cannot be confined by parameters at all.
@@ -139,7 +150,9 @@ describe('FHIR gateway mode: upstream totals, links and redirects', () => {
     expect(history.status).toBe(200);
     expect(history.body.total).toBeUndefined();
     // A client that sees everything of the type keeps the total.
-    expect((await fhirFetch(app, '/Observation/_history', await mintAccessToken(app, { scope: 'system/Observation.rs' }))).body.total).toBe(1234);
+    expect((await fhirFetch(app, '/Observation/_history', await mintAccessToken(app, { scope: 'system/Observation.rs' }))).body.total).toBe(
+      1234,
+    );
   });
 
   it('maps an upstream redirect to 502 and never relays its Location', async () => {
@@ -150,7 +163,10 @@ describe('FHIR gateway mode: upstream totals, links and redirects', () => {
   });
 
   it('drops a Location header that points outside the upstream base', async () => {
-    const response = await fhirFetch(app, '/Observation', await mintAccessToken(app, { scope: 'system/Observation.c' }), { method: 'POST', body: observation('x', patient) });
+    const response = await fhirFetch(app, '/Observation', await mintAccessToken(app, { scope: 'system/Observation.c' }), {
+      method: 'POST',
+      body: observation('x', patient),
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toBeNull();
   });

@@ -10,7 +10,10 @@ describe('FHIR scope guard', () => {
   beforeAll(async () => {
     server = await startTestApp({ SEED_DEMO_DATA: 'true' });
     const system = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    const created = await fhirFetch(server, `/Patient/${patientId}`, system, { method: 'PUT', body: { resourceType: 'Patient', id: patientId, name: [{ family: 'Guard' }] } });
+    const created = await fhirFetch(server, `/Patient/${patientId}`, system, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: patientId, name: [{ family: 'Guard' }] },
+    });
     expect(created.status).toBe(201);
   });
 
@@ -33,7 +36,11 @@ describe('FHIR scope guard', () => {
   });
 
   it('keeps the bare challenge for a POST without credentials (refused before the body is read)', async () => {
-    const response = await fetch(`${server.fhirBaseUrl}/Patient`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: '{"resourceType":"Patient"}' });
+    const response = await fetch(`${server.fhirBaseUrl}/Patient`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: '{"resourceType":"Patient"}',
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.fhirBaseUrl}"`);
   });
@@ -89,7 +96,9 @@ describe('FHIR scope guard', () => {
     const readers = await Promise.all(Array.from({ length: 12 }, () => mintAccessToken(server, { scope: 'system/Patient.r' })));
     const others = await Promise.all(Array.from({ length: 12 }, () => mintAccessToken(server, { scope: 'system/Observation.rs' })));
     const statuses = await Promise.all(
-      readers.flatMap((reader, i) => [reader, others[i]]).map(async (token) => (await fhirFetch(server, `/Patient/${patientId}`, token)).status),
+      readers
+        .flatMap((reader, i) => [reader, others[i]])
+        .map(async (token) => (await fhirFetch(server, `/Patient/${patientId}`, token)).status),
     );
     expect(statuses).toEqual(readers.flatMap(() => [200, 403]));
   });
@@ -98,7 +107,9 @@ describe('FHIR scope guard', () => {
     const token = await mintAccessToken(server, { scope: 'system/Observation.rs' });
     const response = await fhirFetch(server, `/Patient/${patientId}`, token);
     expect(response.status).toBe(403);
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.fhirBaseUrl}", error="insufficient_scope", scope="system/Patient.r"`);
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer realm="${server.fhirBaseUrl}", error="insufficient_scope", scope="system/Patient.r"`,
+    );
     expectOutcome(response.body, 'forbidden');
   });
 
@@ -110,7 +121,9 @@ describe('FHIR scope guard', () => {
   it('lists the store resources and interactions in the CapabilityStatement', async () => {
     const { body } = await fhirFetch(server, '/metadata', undefined);
     const observation = body.rest[0].resource.find((resource: any) => resource.type === 'Observation');
-    expect(observation.interaction.map((interaction: any) => interaction.code)).toEqual(expect.arrayContaining(['read', 'search-type', 'create', 'patch']));
+    expect(observation.interaction.map((interaction: any) => interaction.code)).toEqual(
+      expect.arrayContaining(['read', 'search-type', 'create', 'patch']),
+    );
     expect(body.rest[0].interaction.map((interaction: any) => interaction.code)).toEqual(expect.arrayContaining(['batch', 'transaction']));
   });
 });

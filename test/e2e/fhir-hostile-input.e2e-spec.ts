@@ -19,7 +19,14 @@ describe('FHIR input that used to break the server', () => {
     server = await startTestApp();
     admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
     mine = await mintAccessToken(server, { scope: 'patient/*.cruds', patient: own });
-    expect((await fhirFetch(server, `/Patient/${own}`, admin, { method: 'PUT', body: { resourceType: 'Patient', id: own, name: [{ family: 'Shaw', given: ['Amy'] }] } })).status).toBe(201);
+    expect(
+      (
+        await fhirFetch(server, `/Patient/${own}`, admin, {
+          method: 'PUT',
+          body: { resourceType: 'Patient', id: own, name: [{ family: 'Shaw', given: ['Amy'] }] },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   afterAll(async () => {
@@ -33,7 +40,10 @@ describe('FHIR input that used to break the server', () => {
 
   describe('datatypes on write', () => {
     it('refuses a poisoning PUT (malformed HumanName) and keeps the stored name', async () => {
-      const response = await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', body: { resourceType: 'Patient', id: own, name: [{ given: 5, family: 'Shaw' }] } });
+      const response = await fhirFetch(server, `/Patient/${own}`, mine, {
+        method: 'PUT',
+        body: { resourceType: 'Patient', id: own, name: [{ given: 5, family: 'Shaw' }] },
+      });
       expectOutcome(response);
       expect(response.body.issue[0].diagnostics).toMatch(/given/);
       expect((await fhirFetch(server, `/Patient/${own}`, admin)).body.name).toEqual([{ family: 'Shaw', given: ['Amy'] }]);
@@ -47,12 +57,25 @@ describe('FHIR input that used to break the server', () => {
       ['an impossible birthDate', { birthDate: '1987-02-30' }],
       ['a birthDate outside the FHIR format', { birthDate: '+275760-09-13' }],
     ])('refuses %s (400 OperationOutcome)', async (_label, extra) => {
-      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', body: { resourceType: 'Patient', id: own, ...extra } }));
+      expectOutcome(
+        await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', body: { resourceType: 'Patient', id: own, ...extra } }),
+      );
     });
 
     it('refuses a patch whose result has a bad datatype (422)', async () => {
-      expect((await fhirFetch(server, `/Patient/${own}`, admin, { method: 'PUT', body: { resourceType: 'Patient', id: own, name: [{ family: 'Shaw', given: ['Amy'] }] } })).status).toBe(200);
-      const response = await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PATCH', contentType: 'application/json-patch+json', body: [{ op: 'add', path: '/name/0/given', value: 5 }] });
+      expect(
+        (
+          await fhirFetch(server, `/Patient/${own}`, admin, {
+            method: 'PUT',
+            body: { resourceType: 'Patient', id: own, name: [{ family: 'Shaw', given: ['Amy'] }] },
+          })
+        ).status,
+      ).toBe(200);
+      const response = await fhirFetch(server, `/Patient/${own}`, mine, {
+        method: 'PATCH',
+        contentType: 'application/json-patch+json',
+        body: [{ op: 'add', path: '/name/0/given', value: 5 }],
+      });
       expectOutcome(response, 422);
     });
   });
@@ -66,19 +89,43 @@ describe('FHIR input that used to break the server', () => {
     beforeAll(async () => {
       // Written straight into the table, as data stored before these checks (or by another tool) could be.
       await insertResource(server, { resourceType: 'Patient', id: poisoned, name: [{ given: 5, family: 'Shaw' }] });
-      await insertResource(server, { resourceType: 'Patient', id: strange, name: [null, { given: [{}, 'Ok'], family: ['x'], text: 3 }], birthDate: { y: 1 }, gender: 5 });
-      await insertResource(server, { resourceType: 'Patient', id: good, name: [{ given: ['Grace'], family: `Good${run}` }], birthDate: '1990-01-01' });
-      await insertResource(server, { resourceType: 'Encounter', id: `hi-enc-${run}`, subject: { reference: `Patient/${good}` }, type: 'nonsense', status: 4, period: { start: 12 } });
+      await insertResource(server, {
+        resourceType: 'Patient',
+        id: strange,
+        name: [null, { given: [{}, 'Ok'], family: ['x'], text: 3 }],
+        birthDate: { y: 1 },
+        gender: 5,
+      });
+      await insertResource(server, {
+        resourceType: 'Patient',
+        id: good,
+        name: [{ given: ['Grace'], family: `Good${run}` }],
+        birthDate: '1990-01-01',
+      });
+      await insertResource(server, {
+        resourceType: 'Encounter',
+        id: `hi-enc-${run}`,
+        subject: { reference: `Patient/${good}` },
+        type: 'nonsense',
+        status: 4,
+        period: { start: 12 },
+      });
       app = await createApp(server, { scope: APP_SCOPE });
     });
 
     it('the patient picker of a practitioner whose list includes them still works', async () => {
-      const { username, password } = await createUser(server, 'practitioner', 'Practitioner/hi-1', { restrictedToPatients: [poisoned, strange, good] });
-      const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, pkce().challenge, { scope: 'openid fhirUser launch/patient launch/encounter patient/*.rs' }), {
-        username,
-        password,
-        patient: good,
+      const { username, password } = await createUser(server, 'practitioner', 'Practitioner/hi-1', {
+        restrictedToPatients: [poisoned, strange, good],
       });
+      const result = await driveAuthorization(
+        server.baseUrl,
+        authorizeParams(server, app, pkce().challenge, { scope: 'openid fhirUser launch/patient launch/encounter patient/*.rs' }),
+        {
+          username,
+          password,
+          patient: good,
+        },
+      );
       expect(result.pages).toContain('Choose a patient');
       expect(result.code).toEqual(expect.any(String));
     });
@@ -111,8 +158,19 @@ describe('FHIR input that used to break the server', () => {
     });
 
     it('POST, PATCH and batch entries with a NUL', async () => {
-      expectOutcome(await fhirFetch(server, '/Observation', mine, { method: 'POST', body: `{"resourceType":"Observation","status":"fi\\u0000nal","subject":{"reference":"Patient/${own}"}}` }));
-      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PATCH', contentType: 'application/json-patch+json', body: '[{"op":"add","path":"/gender","value":"\\u0000"}]' }));
+      expectOutcome(
+        await fhirFetch(server, '/Observation', mine, {
+          method: 'POST',
+          body: `{"resourceType":"Observation","status":"fi\\u0000nal","subject":{"reference":"Patient/${own}"}}`,
+        }),
+      );
+      expectOutcome(
+        await fhirFetch(server, `/Patient/${own}`, mine, {
+          method: 'PATCH',
+          contentType: 'application/json-patch+json',
+          body: '[{"op":"add","path":"/gender","value":"\\u0000"}]',
+        }),
+      );
       const batch = `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"PUT","url":"Patient/${own}"},"resource":${text('\\ud800')}}]}`;
       expectOutcome(await fhirFetch(server, '', mine, { method: 'POST', body: batch }));
     });
@@ -126,14 +184,33 @@ describe('FHIR input that used to break the server', () => {
 
     it('a deep body sent as application/json or as a JSON Patch is 400 too', async () => {
       const deep = `${'['.repeat(1000)}${']'.repeat(1000)}`;
-      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', contentType: 'application/json', body: `{"resourceType":"Patient","id":"${own}","extension":${deep}}` }));
-      expectOutcome(await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PATCH', contentType: 'application/json-patch+json', body: `[{"op":"add","path":"/extension","value":${deep}}]` }));
+      expectOutcome(
+        await fhirFetch(server, `/Patient/${own}`, mine, {
+          method: 'PUT',
+          contentType: 'application/json',
+          body: `{"resourceType":"Patient","id":"${own}","extension":${deep}}`,
+        }),
+      );
+      expectOutcome(
+        await fhirFetch(server, `/Patient/${own}`, mine, {
+          method: 'PATCH',
+          contentType: 'application/json-patch+json',
+          body: `[{"op":"add","path":"/extension","value":${deep}}]`,
+        }),
+      );
     });
 
     it('accepts a legitimately nested resource', async () => {
       let extension: unknown = { url: 'https://x.example/leaf', valueString: 'x' };
       for (let level = 0; level < 20; level++) extension = { url: 'https://x.example/e', extension: [extension] };
-      expect((await fhirFetch(server, `/Patient/${own}`, mine, { method: 'PUT', body: { resourceType: 'Patient', id: own, extension: [extension] } })).status).toBe(200);
+      expect(
+        (
+          await fhirFetch(server, `/Patient/${own}`, mine, {
+            method: 'PUT',
+            body: { resourceType: 'Patient', id: own, extension: [extension] },
+          })
+        ).status,
+      ).toBe(200);
     });
 
     it('keeps /health prompt while deeply nested bodies arrive', async () => {
@@ -149,8 +226,8 @@ describe('FHIR input that used to break the server', () => {
 
   describe('search and history parameters', () => {
     it.each([
-      ['_since before PostgreSQL\'s range', '/_history?_since=-271821-04-20T00:00:00Z'],
-      ['_since after PostgreSQL\'s range', '/Patient/_history?_since=%2B275760-09-13T00:00:00Z'],
+      ["_since before PostgreSQL's range", '/_history?_since=-271821-04-20T00:00:00Z'],
+      ["_since after PostgreSQL's range", '/Patient/_history?_since=%2B275760-09-13T00:00:00Z'],
       ['_since that only JavaScript reads as a date', '/Patient/_history?_since=1'],
       ['_since on an instance', `/Patient/${own}/_history?_since=99999-01-01`],
       ['a NUL in a value', '/Patient?name=a%00b'],
@@ -185,7 +262,13 @@ describe('FHIR input that used to break the server', () => {
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const url = new URL(server.baseUrl);
         const request = httpRequest(
-          { host: url.hostname, port: url.port, method, path, headers: { Authorization: `Bearer ${admin}`, ...(body ? { 'Content-Type': 'application/fhir+json' } : {}) } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method,
+            path,
+            headers: { Authorization: `Bearer ${admin}`, ...(body ? { 'Content-Type': 'application/fhir+json' } : {}) },
+          },
           (response) => {
             let text = '';
             response.on('data', (chunk) => (text += chunk));
@@ -200,7 +283,9 @@ describe('FHIR input that used to break the server', () => {
       const id = decodeURIComponent(segment);
       const response = await raw('PUT', `/fhir/Patient/${segment}`, JSON.stringify({ resourceType: 'Patient', id }));
       expect([400, 404]).toContain(response.status);
-      const stored = await server.app.get(DataSource).query(`SELECT count(*)::int AS n FROM fhir_resources WHERE resource_type = 'Patient' AND id = $1`, [id]);
+      const stored = await server.app
+        .get(DataSource)
+        .query(`SELECT count(*)::int AS n FROM fhir_resources WHERE resource_type = 'Patient' AND id = $1`, [id]);
       expect(stored[0].n).toBe(0);
     });
 
@@ -209,7 +294,14 @@ describe('FHIR input that used to break the server', () => {
     });
 
     it('batch entries and _id searches refuse them too', async () => {
-      const batch = await fhirFetch(server, '', admin, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'PUT', url: 'Patient/..' }, resource: { resourceType: 'Patient', id: '..' } }] } });
+      const batch = await fhirFetch(server, '', admin, {
+        method: 'POST',
+        body: {
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [{ request: { method: 'PUT', url: 'Patient/..' }, resource: { resourceType: 'Patient', id: '..' } }],
+        },
+      });
       expect(batch.body.entry[0].response.status).toBe('400 Bad Request');
       expectOutcome(await fhirFetch(server, '/Patient?_id=..', admin));
     });
@@ -222,8 +314,14 @@ describe('FHIR input that used to break the server', () => {
         await fhirFetch(server, `/Patient?_id=${own}`, mine),
         await fhirFetch(server, `/Patient/${own}/_history`, mine),
         await fhirFetch(server, `/Patient/${own}/_history/1`, mine),
-        await fhirFetch(server, '/Observation', mine, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${own}` } } }),
-        await fhirFetch(server, '', mine, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${own}` } }] } }),
+        await fhirFetch(server, '/Observation', mine, {
+          method: 'POST',
+          body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${own}` } },
+        }),
+        await fhirFetch(server, '', mine, {
+          method: 'POST',
+          body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${own}` } }] },
+        }),
       ];
       for (const response of responses) {
         expect(response.status).toBeLessThan(300);

@@ -15,11 +15,21 @@ const ADMIN_TOKEN = `admin-${randomUUID()}-${randomUUID()}`;
 const SCOPE = 'openid fhirUser offline_access user/Observation.rs user/Patient.rs';
 
 function observation(id: string, patient: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { resourceType: 'Observation', id, status: 'final', code: { text: 'restriction test' }, subject: { reference: `Patient/${patient}` }, ...extra };
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { text: 'restriction test' },
+    subject: { reference: `Patient/${patient}` },
+    ...extra,
+  };
 }
 
 const matchIds = (bundle: any, type = 'Observation'): string[] =>
-  (bundle.entry ?? []).filter((entry: any) => entry.resource?.resourceType === type).map((entry: any) => entry.resource.id).sort();
+  (bundle.entry ?? [])
+    .filter((entry: any) => entry.resource?.resourceType === type)
+    .map((entry: any) => entry.resource.id)
+    .sort();
 
 describe('A practitioner restricted to some patients', () => {
   let server: TestApp;
@@ -30,7 +40,14 @@ describe('A practitioner restricted to some patients', () => {
 
   async function restrictedTokens(app: TestApp, restrictedToPatients: string[]): Promise<{ access: string; refresh: string }> {
     const users = app.app.get(UsersService);
-    const user = await users.create({ username: `restricted-${randomUUID()}`, password: 'correct horse battery staple', displayName: 'Dr Restricted', fhirUser: 'Practitioner/restricted', role: 'practitioner', restrictedToPatients });
+    const user = await users.create({
+      username: `restricted-${randomUUID()}`,
+      password: 'correct horse battery staple',
+      displayName: 'Dr Restricted',
+      fhirUser: 'Practitioner/restricted',
+      role: 'practitioner',
+      restrictedToPatients,
+    });
     userId = user.id;
     const tokens = await redeem(app, client, await issueCode(app, client, user, { scope: SCOPE, launchContext: {} }));
     expect(tokens.status).toBe(200);
@@ -69,7 +86,11 @@ describe('A practitioner restricted to some patients', () => {
     expect(search.status).toBe(200);
     expect(matchIds(search.body)).toEqual([ids.oA, ids.oAB].sort());
     expect(matchIds((await fhirFetch(server, `/Observation?patient=${ids.pB}`, access)).body)).toEqual([]);
-    const post = await fhirFetch(server, '/Observation/_search', access, { method: 'POST', body: `subject=Patient/${ids.pB}`, contentType: 'application/x-www-form-urlencoded' });
+    const post = await fhirFetch(server, '/Observation/_search', access, {
+      method: 'POST',
+      body: `subject=Patient/${ids.pB}`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(matchIds(post.body)).toEqual([]);
 
     // docs/fhir.md: an instance the token may not see answers 404, like a missing one.
@@ -81,7 +102,11 @@ describe('A practitioner restricted to some patients', () => {
 
   it('does not let _include, _revinclude or history reach the other patient', async () => {
     const { access } = await restrictedTokens(server, [ids.pA]);
-    const include = await fhirFetch(server, `/Observation?_id=${ids.oAB}&_include=Observation:performer&_include=Observation:subject`, access);
+    const include = await fhirFetch(
+      server,
+      `/Observation?_id=${ids.oAB}&_include=Observation:performer&_include=Observation:subject`,
+      access,
+    );
     expect(include.status).toBe(200);
     expect(matchIds(include.body, 'Patient')).toEqual([ids.pA]);
 
@@ -141,7 +166,11 @@ describe('A practitioner restricted to some patients', () => {
   it('re-reads the restriction at refresh, and ends tokens the new restriction no longer covers', async () => {
     const { access, refresh } = await restrictedTokens(server, [ids.pA]);
     const admin = (path: string, body: unknown) =>
-      fetch(`${server.baseUrl}${path}`, { method: 'PATCH', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${server.baseUrl}${path}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await admin(`/admin/users/${userId}`, { restricted_to_patients: [ids.pB] })).status).toBe(200);
 
     // The old token's restriction is no longer within the user's: it stops (same process: at once).
@@ -155,7 +184,10 @@ describe('A practitioner restricted to some patients', () => {
 
     // Lifting the restriction: the next refresh carries none.
     expect((await admin(`/admin/users/${userId}`, { restricted_to_patients: null })).status).toBe(200);
-    const lifted = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token as string });
+    const lifted = await callAs(server, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refreshed.body.refresh_token as string,
+    });
     expect(decodeJwt(lifted.body.access_token as string).restricted_to_patients).toBeUndefined();
   });
 
@@ -172,8 +204,15 @@ describe('A practitioner restricted to some patients', () => {
 
   it('refuses restrictions a token cannot carry', async () => {
     const users = server.app.get(UsersService);
-    const base = { password: 'correct horse battery staple', displayName: 'Dr Many', fhirUser: 'Practitioner/many', role: 'practitioner' as const };
-    await expect(users.create({ ...base, username: `many-${run}`, restrictedToPatients: Array.from({ length: 101 }, (_, i) => `p-${i}`) })).rejects.toThrow(/at most 100/);
+    const base = {
+      password: 'correct horse battery staple',
+      displayName: 'Dr Many',
+      fhirUser: 'Practitioner/many',
+      role: 'practitioner' as const,
+    };
+    await expect(
+      users.create({ ...base, username: `many-${run}`, restrictedToPatients: Array.from({ length: 101 }, (_, i) => `p-${i}`) }),
+    ).rejects.toThrow(/at most 100/);
     await expect(users.create({ ...base, username: `bad-${run}`, restrictedToPatients: ['not an id'] })).rejects.toThrow(/FHIR ids/);
     const user = await users.create({ ...base, username: `ok-${run}`, restrictedToPatients: [ids.pA] });
     for (const restricted_to_patients of [Array.from({ length: 101 }, (_, i) => `p-${i}`), ['../x']]) {

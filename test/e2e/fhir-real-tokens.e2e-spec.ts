@@ -35,7 +35,14 @@ describe('FHIR API with tokens from the token endpoint', () => {
     const subjects = new Set(observations.body.entry.map((entry: any) => entry.resource.subject.reference));
     expect([...subjects]).toEqual(['Patient/example-patient-1']);
     expect((await fhirFetch(server, '/Practitioner/example-practitioner-1', accessToken)).status).toBe(200);
-    expect((await fhirFetch(server, '/Observation', accessToken, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: {}, subject: { reference: 'Patient/example-patient-1' } } })).status).toBe(403);
+    expect(
+      (
+        await fhirFetch(server, '/Observation', accessToken, {
+          method: 'POST',
+          body: { resourceType: 'Observation', status: 'final', code: {}, subject: { reference: 'Patient/example-patient-1' } },
+        })
+      ).status,
+    ).toBe(403);
 
     const revoked = await callAs(server, client, '/revoke', { token: tokens.body.refresh_token as string });
     expect(revoked.status).toBe(200);
@@ -48,7 +55,10 @@ describe('FHIR API with tokens from the token endpoint', () => {
   it('a practitioner with user/ scopes reads every patient', async () => {
     const client = await createClient(server, 'symmetric');
     const user = await createUser(server, 'practitioner');
-    const issued = await issueCode(server, client, user, { scope: 'openid fhirUser user/Patient.rs user/Observation.rs', launchContext: {} });
+    const issued = await issueCode(server, client, user, {
+      scope: 'openid fhirUser user/Patient.rs user/Observation.rs',
+      launchContext: {},
+    });
     const tokens = await redeem(server, client, issued);
     expect(tokens.status).toBe(200);
     const accessToken = tokens.body.access_token as string;

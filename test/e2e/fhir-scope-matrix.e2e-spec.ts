@@ -11,7 +11,14 @@ import { startTestApp, TestApp } from '../utils/test-app';
 const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
 const run = randomUUID().slice(0, 8);
-const ids = { practitioner: `pr-${run}`, patientA: `pa-${run}`, patientB: `pb-${run}`, labA: `lab-a-${run}`, vitalA: `vital-a-${run}`, labB: `lab-b-${run}` };
+const ids = {
+  practitioner: `pr-${run}`,
+  patientA: `pa-${run}`,
+  patientB: `pb-${run}`,
+  labA: `lab-a-${run}`,
+  vitalA: `vital-a-${run}`,
+  labB: `lab-b-${run}`,
+};
 type Fixture = 'labA' | 'vitalA' | 'labB';
 
 function observation(id: string | undefined, patient: string, category: 'laboratory' | 'vital-signs'): Record<string, unknown> {
@@ -48,7 +55,10 @@ type Operation = (target: Target, token: string) => Promise<{ status: number; bo
 
 async function fresh(target: Target, patient: string): Promise<string> {
   const id = `tmp-${randomUUID()}`;
-  const response = await fhirFetch(target.server, `/Observation/${id}`, target.admin, { method: 'PUT', body: observation(id, patient, 'laboratory') });
+  const response = await fhirFetch(target.server, `/Observation/${id}`, target.admin, {
+    method: 'PUT',
+    body: observation(id, patient, 'laboratory'),
+  });
   expect(response.status).toBe(201);
   return id;
 }
@@ -65,20 +75,31 @@ const ops: Record<string, Operation> = {
   'read Patient B': (t, token) => fhirFetch(t.server, `/Patient/${ids.patientB}`, token),
   'read Practitioner': (t, token) => fhirFetch(t.server, `/Practitioner/${ids.practitioner}`, token),
   search: (t, token) => fhirFetch(t.server, `/Observation?${SEARCH}`, token),
-  'search lab of A': (t, token) => fhirFetch(t.server, `/Observation?patient=${ids.patientA}&category=${encodeURIComponent(LAB)}&${SEARCH}`, token),
+  'search lab of A': (t, token) =>
+    fhirFetch(t.server, `/Observation?patient=${ids.patientA}&category=${encodeURIComponent(LAB)}&${SEARCH}`, token),
   'search vitals of A': (t, token) => fhirFetch(t.server, `/Observation?patient=${ids.patientA}&category=vital-signs&${SEARCH}`, token),
-  'POST _search': (t, token) => fhirFetch(t.server, '/Observation/_search', token, { method: 'POST', body: SEARCH, contentType: 'application/x-www-form-urlencoded' }),
+  'POST _search': (t, token) =>
+    fhirFetch(t.server, '/Observation/_search', token, { method: 'POST', body: SEARCH, contentType: 'application/x-www-form-urlencoded' }),
   'type history': (t, token) => fhirFetch(t.server, '/Observation/_history?_count=5', token),
-  'create for A': (t, token) => fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientA, 'laboratory') }),
-  'create for B': (t, token) => fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientB, 'laboratory') }),
-  'create vitals for A': (t, token) => fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientA, 'vital-signs') }),
+  'create for A': (t, token) =>
+    fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientA, 'laboratory') }),
+  'create for B': (t, token) =>
+    fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientB, 'laboratory') }),
+  'create vitals for A': (t, token) =>
+    fhirFetch(t.server, '/Observation', token, { method: 'POST', body: observation(undefined, ids.patientA, 'vital-signs') }),
   'update A': async (t, token) => {
     const id = await fresh(t, ids.patientA);
-    return fhirFetch(t.server, `/Observation/${id}`, token, { method: 'PUT', body: { ...observation(id, ids.patientA, 'laboratory'), status: 'amended' } });
+    return fhirFetch(t.server, `/Observation/${id}`, token, {
+      method: 'PUT',
+      body: { ...observation(id, ids.patientA, 'laboratory'), status: 'amended' },
+    });
   },
   'update B': async (t, token) => {
     const id = await fresh(t, ids.patientB);
-    return fhirFetch(t.server, `/Observation/${id}`, token, { method: 'PUT', body: { ...observation(id, ids.patientB, 'laboratory'), status: 'amended' } });
+    return fhirFetch(t.server, `/Observation/${id}`, token, {
+      method: 'PUT',
+      body: { ...observation(id, ids.patientB, 'laboratory'), status: 'amended' },
+    });
   },
   'upsert A': (t, token) => {
     const id = `new-${randomUUID()}`;
@@ -86,11 +107,19 @@ const ops: Record<string, Operation> = {
   },
   'patch A': async (t, token) => {
     const id = await fresh(t, ids.patientA);
-    return fhirFetch(t.server, `/Observation/${id}`, token, { method: 'PATCH', body: [{ op: 'replace', path: '/status', value: 'amended' }], contentType: 'application/json-patch+json' });
+    return fhirFetch(t.server, `/Observation/${id}`, token, {
+      method: 'PATCH',
+      body: [{ op: 'replace', path: '/status', value: 'amended' }],
+      contentType: 'application/json-patch+json',
+    });
   },
   'patch A to B': async (t, token) => {
     const id = await fresh(t, ids.patientA);
-    return fhirFetch(t.server, `/Observation/${id}`, token, { method: 'PATCH', body: [{ op: 'replace', path: '/subject/reference', value: `Patient/${ids.patientB}` }], contentType: 'application/json-patch+json' });
+    return fhirFetch(t.server, `/Observation/${id}`, token, {
+      method: 'PATCH',
+      body: [{ op: 'replace', path: '/subject/reference', value: `Patient/${ids.patientB}` }],
+      contentType: 'application/json-patch+json',
+    });
   },
   'delete A': async (t, token) => fhirFetch(t.server, `/Observation/${await fresh(t, ids.patientA)}`, token, { method: 'DELETE' }),
   'delete B': async (t, token) => fhirFetch(t.server, `/Observation/${await fresh(t, ids.patientB)}`, token, { method: 'DELETE' }),
@@ -223,13 +252,20 @@ describe.each(['store', 'gateway', 'module-jwks', 'module-introspection'] as con
       gateway = await startTestApp({ FHIR_UPSTREAM_URL: upstream.fhirBaseUrl, FHIR_UPSTREAM_AUTHORIZATION: `Bearer ${upstreamAdmin}` });
     }
     if (mode === 'module-jwks' || mode === 'module-introspection') {
-      resourceServer = await startModuleResourceServer(upstream, mode === 'module-jwks' ? 'jwks' : 'introspection', `Bearer ${upstreamAdmin}`);
+      resourceServer = await startModuleResourceServer(
+        upstream,
+        mode === 'module-jwks' ? 'jwks' : 'introspection',
+        `Bearer ${upstreamAdmin}`,
+      );
     }
     issuer = gateway ?? upstream;
     target.server = resourceServer ?? issuer;
     target.admin = await mintAccessToken(issuer, { scope: 'system/*.cruds' });
     const put = async (resource: Record<string, unknown>) => {
-      const response = await fhirFetch(upstream, `/${String(resource.resourceType)}/${String(resource.id)}`, upstreamAdmin, { method: 'PUT', body: resource });
+      const response = await fhirFetch(upstream, `/${String(resource.resourceType)}/${String(resource.id)}`, upstreamAdmin, {
+        method: 'PUT',
+        body: resource,
+      });
       expect([200, 201]).toContain(response.status);
     };
     await put({ resourceType: 'Practitioner', id: ids.practitioner, name: [{ family: 'Clinician' }] });
@@ -256,9 +292,13 @@ describe.each(['store', 'gateway', 'module-jwks', 'module-introspection'] as con
     if (status === 403) expect(response.body.issue[0].code).toBe('forbidden');
     if (matches) {
       expect(response.body.resourceType).toBe('Bundle');
-      const found = (response.body.entry ?? []).filter((entry: any) => entry.search?.mode === 'match').map((entry: any) => entry.resource.id).sort();
+      const found = (response.body.entry ?? [])
+        .filter((entry: any) => entry.search?.mode === 'match')
+        .map((entry: any) => entry.resource.id)
+        .sort();
       expect(found).toEqual(matches.map((fixture) => ids[fixture]).sort());
-      for (const entry of response.body.entry ?? []) expect(entry.fullUrl).toBe(`${target.server.fhirBaseUrl}/Observation/${entry.resource.id}`);
+      for (const entry of response.body.entry ?? [])
+        expect(entry.fullUrl).toBe(`${target.server.fhirBaseUrl}/Observation/${entry.resource.id}`);
     }
   });
 });

@@ -6,7 +6,11 @@ import { startTestApp, TestApp } from '../utils/test-app';
 // No single FHIR request may hold the event loop or the database for long.
 
 /** Runs `attack` while polling GET /health; every health answer must come within `boundMs`. */
-async function healthStaysPrompt<T>(server: TestApp, attack: () => Promise<T>, boundMs = 1000): Promise<{ result: T; slowestHealthMs: number }> {
+async function healthStaysPrompt<T>(
+  server: TestApp,
+  attack: () => Promise<T>,
+  boundMs = 1000,
+): Promise<{ result: T; slowestHealthMs: number }> {
   let done = false;
   let slowest = 0;
   const poll = (async () => {
@@ -42,10 +46,22 @@ describe('FHIR store: bounded work per request', () => {
     server = await startTestApp();
     admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
     patientToken = await mintAccessToken(server, { scope: 'patient/*.cruds', patient });
-    expect((await fhirFetch(server, `/Patient/${patient}`, admin, { method: 'PUT', body: { resourceType: 'Patient', id: patient, name: [{ family: `Limit${run}` }] } })).status).toBe(201);
+    expect(
+      (
+        await fhirFetch(server, `/Patient/${patient}`, admin, {
+          method: 'PUT',
+          body: { resourceType: 'Patient', id: patient, name: [{ family: `Limit${run}` }] },
+        })
+      ).status,
+    ).toBe(201);
     const created = await fhirFetch(server, '/Observation', admin, {
       method: 'POST',
-      body: { resourceType: 'Observation', status: 'final', code: { text: 'x'.repeat(2000) }, subject: { reference: `Patient/${patient}` } },
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x'.repeat(2000) },
+        subject: { reference: `Patient/${patient}` },
+      },
     });
     expect(created.status).toBe(201);
     observationId = created.body.id;
@@ -60,7 +76,10 @@ describe('FHIR store: bounded work per request', () => {
 
   describe('JSON Patch', () => {
     it('refuses an 806-byte patch that doubles the resource at once, while /health keeps answering', async () => {
-      const attack = [...Array.from({ length: 20 }, (_, index) => ({ op: 'copy', from: '', path: `/x${index}` })), { op: 'test', path: '/resourceType', value: 'NotThis' }];
+      const attack = [
+        ...Array.from({ length: 20 }, (_, index) => ({ op: 'copy', from: '', path: `/x${index}` })),
+        { op: 'test', path: '/resourceType', value: 'NotThis' },
+      ];
       expect(JSON.stringify(attack)).toHaveLength(806);
       const started = Date.now();
       const { result } = await healthStaysPrompt(server, () => patch(attack));
@@ -73,7 +92,12 @@ describe('FHIR store: bounded work per request', () => {
     it('stops copies that double the resource through an ancestor-free chain at the size limit', async () => {
       // Each copy of /a into a sibling then into /a itself doubles /a; 40 steps would be 2^20 times the start.
       const attack = [{ op: 'add', path: '/a', value: { text: 'y'.repeat(1000) } }];
-      for (let index = 0; index < 20; index++) attack.push({ op: 'copy', from: '/a', path: `/b${index}` } as never, { op: 'add', path: `/a/c${index}`, value: null } as never, { op: 'move', from: `/b${index}`, path: `/a/c${index}` } as never);
+      for (let index = 0; index < 20; index++)
+        attack.push(
+          { op: 'copy', from: '/a', path: `/b${index}` } as never,
+          { op: 'add', path: `/a/c${index}`, value: null } as never,
+          { op: 'move', from: `/b${index}`, path: `/a/c${index}` } as never,
+        );
       const { result } = await healthStaysPrompt(server, () => patch(attack));
       expect(result.status).toBe(422);
       expect(result.body.issue[0].code).toBe('too-costly');
@@ -89,7 +113,10 @@ describe('FHIR store: bounded work per request', () => {
     });
 
     it('still applies an ordinary patch, and keeps 422 for one that does not apply', async () => {
-      const applied = await patch([{ op: 'test', path: '/status', value: 'final' }, { op: 'add', path: '/valueString', value: 'ok' }]);
+      const applied = await patch([
+        { op: 'test', path: '/status', value: 'final' },
+        { op: 'add', path: '/valueString', value: 'ok' },
+      ]);
       expect(applied.status).toBe(200);
       expect(applied.body.valueString).toBe('ok');
       const failed = await patch([{ op: 'test', path: '/status', value: 'amended' }]);
@@ -98,11 +125,19 @@ describe('FHIR store: bounded work per request', () => {
     });
 
     it('refuses to store a resource over 1 MiB on create, update and patch', async () => {
-      const big = { resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${patient}` }, note: [{ text: 'z'.repeat(1024 * 1024) }] };
+      const big = {
+        resourceType: 'Observation',
+        status: 'final',
+        subject: { reference: `Patient/${patient}` },
+        note: [{ text: 'z'.repeat(1024 * 1024) }],
+      };
       const created = await fhirFetch(server, '/Observation', admin, { method: 'POST', body: big });
       expect(created.status).toBe(422);
       expect(created.body.issue[0].code).toBe('too-costly');
-      const updated = await fhirFetch(server, `/Observation/${observationId}`, admin, { method: 'PUT', body: { ...big, id: observationId } });
+      const updated = await fhirFetch(server, `/Observation/${observationId}`, admin, {
+        method: 'PUT',
+        body: { ...big, id: observationId },
+      });
       expect(updated.status).toBe(422);
       const patched = await patch([{ op: 'add', path: '/note', value: [{ text: 'z'.repeat(1024 * 1024) }] }]);
       expect(patched.status).toBe(422);
@@ -113,7 +148,9 @@ describe('FHIR store: bounded work per request', () => {
   describe('search bounds', () => {
     it('refuses name= with 5,000 values at once, while /health keeps answering', async () => {
       const started = Date.now();
-      const { result } = await healthStaysPrompt(server, () => fhirFetch(server, `/Observation?name=${Array(5000).fill('ab').join(',')}`, admin));
+      const { result } = await healthStaysPrompt(server, () =>
+        fhirFetch(server, `/Observation?name=${Array(5000).fill('ab').join(',')}`, admin),
+      );
       expect(Date.now() - started).toBeLessThan(2000);
       expect(result.status).toBe(400);
       expect(result.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'too-costly' }] });
@@ -124,7 +161,11 @@ describe('FHIR store: bounded work per request', () => {
       for (const body of [`_id=${ids.join(',')}`, ids.map((id) => `_id=${id}`).join('&')]) {
         const response = await fetch(`${server.fhirBaseUrl}/Observation/_search`, {
           method: 'POST',
-          headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/fhir+json' },
+          headers: {
+            Authorization: `Bearer ${admin}`,
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Accept: 'application/fhir+json',
+          },
           body,
         });
         expect(response.status).toBe(400);
@@ -156,9 +197,15 @@ describe('FHIR store: bounded work per request', () => {
       expect(result.status).toBe(400);
       expect(result.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'too-costly' }] });
       const read = { request: { method: 'GET', url: `Patient/${patient}` } };
-      const tooMany = await fhirFetch(server, '', admin, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: Array(101).fill(read) } });
+      const tooMany = await fhirFetch(server, '', admin, {
+        method: 'POST',
+        body: { resourceType: 'Bundle', type: 'batch', entry: Array(101).fill(read) },
+      });
       expect(tooMany.status).toBe(400);
-      const allowed = await fhirFetch(server, '', admin, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [...Array(20).fill(search), ...Array(80).fill(read)] } });
+      const allowed = await fhirFetch(server, '', admin, {
+        method: 'POST',
+        body: { resourceType: 'Bundle', type: 'batch', entry: [...Array(20).fill(search), ...Array(80).fill(read)] },
+      });
       expect(allowed.status).toBe(200);
       expect(allowed.body.entry).toHaveLength(100);
     });
@@ -169,7 +216,13 @@ describe('FHIR store: bounded work per request', () => {
       const owner = `big-${run}`;
       const token = await mintAccessToken(server, { scope: 'patient/Observation.cruds', patient: owner });
       for (let index = 0; index < 20; index++) {
-        const body = { resourceType: 'Observation', status: 'final', code: { text: `big ${index}` }, subject: { reference: `Patient/${owner}` }, note: [{ text: 'n'.repeat(1_000_000) }] };
+        const body = {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: `big ${index}` },
+          subject: { reference: `Patient/${owner}` },
+          note: [{ text: 'n'.repeat(1_000_000) }],
+        };
         expect((await fhirFetch(server, '/Observation', token, { method: 'POST', body })).status).toBe(201);
       }
       const { result: first } = await healthStaysPrompt(server, () => fhirFetch(server, `/Observation?patient=${owner}&_count=50`, token));

@@ -24,18 +24,33 @@ describe('FHIR store: indexed search conditions', () => {
   const found = async (path: string): Promise<string[]> => {
     const response = await fhirFetch(server, path, admin);
     expect(response.status).toBe(200);
-    return (response.body.entry ?? []).map((entry: { resource: { id: string } }) => Object.keys(ids).find((name) => ids[name] === entry.resource.id) ?? entry.resource.id).sort();
+    return (response.body.entry ?? [])
+      .map((entry: { resource: { id: string } }) => Object.keys(ids).find((name) => ids[name] === entry.resource.id) ?? entry.resource.id)
+      .sort();
   };
 
   beforeAll(async () => {
     server = await startTestApp();
     admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    await create('patientA', { resourceType: 'Patient', gender: 'female', identifier: [{ system: `urn:idx:${run}`, value: 'mrn-1' }], name: [{ family: `Index${run}` }] });
-    await create('loinc', {
-      resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${patientA}` },
-      category: [{ coding: [{ system: CATEGORY, code: `lab-${run}` }] }], code: { coding: [{ system: LOINC, code: `c-${run}` }] },
+    await create('patientA', {
+      resourceType: 'Patient',
+      gender: 'female',
+      identifier: [{ system: `urn:idx:${run}`, value: 'mrn-1' }],
+      name: [{ family: `Index${run}` }],
     });
-    await create('nosystem', { resourceType: 'Observation', status: 'amended', subject: { reference: `Patient/${patientB}` }, code: { coding: [{ code: `c-${run}` }] } });
+    await create('loinc', {
+      resourceType: 'Observation',
+      status: 'final',
+      subject: { reference: `Patient/${patientA}` },
+      category: [{ coding: [{ system: CATEGORY, code: `lab-${run}` }] }],
+      code: { coding: [{ system: LOINC, code: `c-${run}` }] },
+    });
+    await create('nosystem', {
+      resourceType: 'Observation',
+      status: 'amended',
+      subject: { reference: `Patient/${patientB}` },
+      code: { coding: [{ code: `c-${run}` }] },
+    });
     await create('allergy', { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patientB}` }, code: { text: 'x' } });
   });
 

@@ -23,8 +23,18 @@ describe('built-in FHIR store', () => {
   beforeAll(async () => {
     server = await startTestApp({ SEED_DEMO_DATA: 'true' });
     admin = await mintAccessToken(server, { scope: 'system/*.cruds' });
-    for (const [id, family] of [[patientA, `Storeman${run}`], [patientB, `Other${run}`]]) {
-      expect((await fhirFetch(server, `/Patient/${id}`, admin, { method: 'PUT', body: { resourceType: 'Patient', id, name: [{ family, given: ['Ann'] }], identifier: [{ system: 'urn:test', value: id }] } })).status).toBe(201);
+    for (const [id, family] of [
+      [patientA, `Storeman${run}`],
+      [patientB, `Other${run}`],
+    ]) {
+      expect(
+        (
+          await fhirFetch(server, `/Patient/${id}`, admin, {
+            method: 'PUT',
+            body: { resourceType: 'Patient', id, name: [{ family, given: ['Ann'] }], identifier: [{ system: 'urn:test', value: id }] },
+          })
+        ).status,
+      ).toBe(201);
     }
   });
 
@@ -33,7 +43,10 @@ describe('built-in FHIR store', () => {
   });
 
   it('creates with a server-assigned id, Location, ETag and meta, and reads it back as application/fhir+json', async () => {
-    const created = await fhirFetch(server, '/Observation', admin, { method: 'POST', body: { ...observation(patientA, 'laboratory'), id: 'ignored' } });
+    const created = await fhirFetch(server, '/Observation', admin, {
+      method: 'POST',
+      body: { ...observation(patientA, 'laboratory'), id: 'ignored' },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(id).not.toBe('ignored');
@@ -55,11 +68,18 @@ describe('built-in FHIR store', () => {
     const patched = await fhirFetch(server, `/Observation/${id}`, admin, {
       method: 'PATCH',
       contentType: 'application/json-patch+json',
-      body: [{ op: 'test', path: '/status', value: 'amended' }, { op: 'add', path: '/valueString', value: 'patched' }],
+      body: [
+        { op: 'test', path: '/status', value: 'amended' },
+        { op: 'add', path: '/valueString', value: 'patched' },
+      ],
     });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ status: 'amended', valueString: 'patched', meta: { versionId: '3' } });
-    const failing = await fhirFetch(server, `/Observation/${id}`, admin, { method: 'PATCH', contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/status', value: 'final' }] });
+    const failing = await fhirFetch(server, `/Observation/${id}`, admin, {
+      method: 'PATCH',
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'test', path: '/status', value: 'final' }],
+    });
     expect(failing.status).toBe(422);
     expect(failing.body.resourceType).toBe('OperationOutcome');
     expect((await fhirFetch(server, `/Observation/${id}`, admin, { method: 'PATCH', body: [] })).status).toBe(415);
@@ -75,7 +95,8 @@ describe('built-in FHIR store', () => {
   });
 
   it('pages search results with total and next links that work', async () => {
-    for (let index = 0; index < 5; index++) await fhirFetch(server, '/Observation', admin, { method: 'POST', body: observation(patientB, 'vital-signs') });
+    for (let index = 0; index < 5; index++)
+      await fhirFetch(server, '/Observation', admin, { method: 'POST', body: observation(patientB, 'vital-signs') });
     const seen: string[] = [];
     let url: string | undefined = `/Observation?patient=${patientB}&_count=2`;
     let pages = 0;
@@ -113,12 +134,19 @@ describe('built-in FHIR store', () => {
     const token = await mintAccessToken(server, { scope: 'patient/*.rs', patient: 'example-patient-1' });
     const included = await fhirFetch(server, '/Observation?_id=example-lab-1,example-lab-3&_include=Observation:subject', token);
     expect(included.status).toBe(200);
-    const summary = included.body.entry.map((entry: any) => `${entry.search.mode}:${entry.resource.resourceType}/${entry.resource.id}`).sort();
+    const summary = included.body.entry
+      .map((entry: any) => `${entry.search.mode}:${entry.resource.resourceType}/${entry.resource.id}`)
+      .sort();
     expect(summary).toEqual(['include:Patient/example-patient-1', 'match:Observation/example-lab-1']);
     const revincluded = await fhirFetch(server, '/Patient?_id=example-patient-1,example-patient-2&_revinclude=Encounter:subject', token);
-    const encounters = revincluded.body.entry.filter((entry: any) => entry.search.mode === 'include').map((entry: any) => entry.resource.id).sort();
+    const encounters = revincluded.body.entry
+      .filter((entry: any) => entry.search.mode === 'include')
+      .map((entry: any) => entry.resource.id)
+      .sort();
     expect(encounters).toEqual(['example-encounter-1', 'example-encounter-2']);
-    expect(revincluded.body.entry.filter((entry: any) => entry.search.mode === 'match').map((entry: any) => entry.resource.id)).toEqual(['example-patient-1']);
+    expect(revincluded.body.entry.filter((entry: any) => entry.search.mode === 'match').map((entry: any) => entry.resource.id)).toEqual([
+      'example-patient-1',
+    ]);
   });
 
   it('checks batch entries one by one and refuses a transaction with a refused entry as a whole', async () => {
@@ -140,11 +168,22 @@ describe('built-in FHIR store', () => {
     });
     expect(batch.status).toBe(200);
     expect(batch.body.type).toBe('batch-response');
-    expect(batch.body.entry.map((entry: any) => entry.response.status)).toEqual(['200 OK', '404 Not Found', '200 OK', '403 Forbidden', '403 Forbidden', '404 Not Found']);
+    expect(batch.body.entry.map((entry: any) => entry.response.status)).toEqual([
+      '200 OK',
+      '404 Not Found',
+      '200 OK',
+      '403 Forbidden',
+      '403 Forbidden',
+      '404 Not Found',
+    ]);
     expect(batch.body.entry[0].resource.id).toBe(patientA);
     const transaction = await fhirFetch(server, '', token, {
       method: 'POST',
-      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Observation' }, resource: observation(patientA, 'laboratory') }] },
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ request: { method: 'POST', url: 'Observation' }, resource: observation(patientA, 'laboratory') }],
+      },
     });
     expect(transaction.status).toBe(403);
     expect(transaction.headers.get('www-authenticate')).toContain('scope="patient/Observation.c"');
@@ -171,7 +210,8 @@ describe('built-in FHIR store', () => {
     ['a DELETE on a type', 'DELETE', '/Patient', 404],
     ['a patch that is not an array', 'PATCH', '/Patient/example-patient-1', 400],
   ])('answers %s with an OperationOutcome, never 500', async (_label, method, path, status) => {
-    const body = method === 'GET' || method === 'DELETE' ? undefined : path === '/Patient' ? '{not json' : { resourceType: 'Observation', id: 'abc' };
+    const body =
+      method === 'GET' || method === 'DELETE' ? undefined : path === '/Patient' ? '{not json' : { resourceType: 'Observation', id: 'abc' };
     const contentType = method === 'PATCH' ? 'application/json-patch+json' : undefined;
     const response = await fhirFetch(server, path, admin, { method, body, contentType, headers: { Prefer: 'handling=strict' } });
     expect(response.status).toBeLessThan(500);
@@ -184,7 +224,11 @@ describe('built-in FHIR store', () => {
     const categories = new Set(observations.body.entry.map((entry: any) => entry.resource.category[0].coding[0].code));
     expect([...categories].sort()).toEqual(['laboratory', 'sdoh', 'social-history', 'survey', 'vital-signs']);
     const conditions = await fhirFetch(server, '/Condition?patient=example-patient-1', admin);
-    expect(conditions.body.entry.map((entry: any) => entry.resource.category[0].coding[0].code).sort()).toEqual(['encounter-diagnosis', 'health-concern', 'problem-list-item']);
+    expect(conditions.body.entry.map((entry: any) => entry.resource.category[0].coding[0].code).sort()).toEqual([
+      'encounter-diagnosis',
+      'health-concern',
+      'problem-list-item',
+    ]);
     const amy = await fhirFetch(server, '/Patient/example-patient-1', admin);
     expect(amy.body.name[0]).toMatchObject({ family: 'Shaw', given: ['Amy', 'V.'] });
     const again = await startTestApp({ SEED_DEMO_DATA: 'true' });

@@ -66,7 +66,10 @@ describe('FHIR transaction Bundles are atomic', () => {
   it('commits nothing when a DELETE is outside the compartment (404), whatever the entry order', async () => {
     const token = await patientToken(server);
     const marker = `forbidden-delete-${randomUUID()}`;
-    const response = await bundle(server, token, 'transaction', [post(observation(patientA, marker)), { request: { method: 'DELETE', url: `Observation/${observationOfB}` } }]);
+    const response = await bundle(server, token, 'transaction', [
+      post(observation(patientA, marker)),
+      { request: { method: 'DELETE', url: `Observation/${observationOfB}` } },
+    ]);
     expect(response.status).toBe(404);
     expect(response.body.resourceType).toBe('OperationOutcome');
     expect(await stored(marker)).toBe(0);
@@ -76,7 +79,10 @@ describe('FHIR transaction Bundles are atomic', () => {
   it('commits nothing when a DELETE is outside the scopes (403 with the scope that would do)', async () => {
     const token = await patientToken(server, 'openid fhirUser launch/patient patient/Observation.crs');
     const marker = `unscoped-delete-${randomUUID()}`;
-    const response = await bundle(server, token, 'transaction', [post(observation(patientA, marker)), { request: { method: 'DELETE', url: `Observation/${observationOfA}` } }]);
+    const response = await bundle(server, token, 'transaction', [
+      post(observation(patientA, marker)),
+      { request: { method: 'DELETE', url: `Observation/${observationOfA}` } },
+    ]);
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toContain('scope="patient/Observation.d"');
     expect(await stored(marker)).toBe(0);
@@ -87,7 +93,10 @@ describe('FHIR transaction Bundles are atomic', () => {
     const token = await patientToken(server);
     const marker = `forbidden-put-${randomUUID()}`;
     const response = await bundle(server, token, 'transaction', [
-      { request: { method: 'PUT', url: `Observation/${observationOfB}` }, resource: { ...observation(patientB, 'rewritten'), id: observationOfB } },
+      {
+        request: { method: 'PUT', url: `Observation/${observationOfB}` },
+        resource: { ...observation(patientB, 'rewritten'), id: observationOfB },
+      },
       post(observation(patientA, marker)),
     ]);
     expect(response.status).toBe(404);
@@ -98,11 +107,17 @@ describe('FHIR transaction Bundles are atomic', () => {
   it('commits nothing when an entry holds an invalid resource (400), nor when a read finds nothing (404)', async () => {
     const token = await patientToken(server);
     const marker = `invalid-${randomUUID()}`;
-    const invalid = await bundle(server, token, 'transaction', [post(observation(patientA, marker)), post(observation(patientA, marker, { notAnElement: true }))]);
+    const invalid = await bundle(server, token, 'transaction', [
+      post(observation(patientA, marker)),
+      post(observation(patientA, marker, { notAnElement: true })),
+    ]);
     expect(invalid.status).toBe(400);
     expect(invalid.body.resourceType).toBe('OperationOutcome');
     expect(invalid.body.issue[0].severity).toBe('error');
-    const missing = await bundle(server, token, 'transaction', [post(observation(patientA, marker)), { request: { method: 'GET', url: `Observation/missing-${run}` } }]);
+    const missing = await bundle(server, token, 'transaction', [
+      post(observation(patientA, marker)),
+      { request: { method: 'GET', url: `Observation/missing-${run}` } },
+    ]);
     expect(missing.status).toBe(404);
     expect(await stored(marker)).toBe(0);
   });
@@ -110,7 +125,10 @@ describe('FHIR transaction Bundles are atomic', () => {
   it('refuses two entries on the same identity (400)', async () => {
     const token = await patientToken(server);
     const response = await bundle(server, token, 'transaction', [
-      { request: { method: 'PUT', url: `Observation/${observationOfA}` }, resource: { ...observation(patientA, 'of A'), id: observationOfA } },
+      {
+        request: { method: 'PUT', url: `Observation/${observationOfA}` },
+        resource: { ...observation(patientA, 'of A'), id: observationOfA },
+      },
       { request: { method: 'DELETE', url: `Observation/${observationOfA}` } },
     ]);
     expect(response.status).toBe(400);
@@ -124,7 +142,10 @@ describe('FHIR transaction Bundles are atomic', () => {
     const response = await bundle(server, token, 'transaction', [
       { request: { method: 'GET', url: `Patient/${patientA}` } },
       post(observation(patientA, marker)),
-      { request: { method: 'PUT', url: `Observation/${observationOfA}` }, resource: { ...observation(patientA, 'of A'), id: observationOfA, status: 'amended' } },
+      {
+        request: { method: 'PUT', url: `Observation/${observationOfA}` },
+        resource: { ...observation(patientA, 'of A'), id: observationOfA, status: 'amended' },
+      },
       { request: { method: 'DELETE', url: `Observation/${doomed.body.id}` } },
     ]);
     expect(response.status).toBe(200);
@@ -139,7 +160,10 @@ describe('FHIR transaction Bundles are atomic', () => {
   it('keeps per-entry results for a batch: the allowed POST is committed next to the refused DELETE', async () => {
     const token = await patientToken(server);
     const marker = `batch-${randomUUID()}`;
-    const response = await bundle(server, token, 'batch', [post(observation(patientA, marker)), { request: { method: 'DELETE', url: `Observation/${observationOfB}` } }]);
+    const response = await bundle(server, token, 'batch', [
+      post(observation(patientA, marker)),
+      { request: { method: 'DELETE', url: `Observation/${observationOfB}` } },
+    ]);
     expect(response.status).toBe(200);
     expect(response.body.type).toBe('batch-response');
     expect(response.body.entry.map((entry: any) => entry.response.status)).toEqual(['201 Created', '404 Not Found']);
@@ -150,7 +174,10 @@ describe('FHIR transaction Bundles are atomic', () => {
     it('forwards nothing when an entry is refused', async () => {
       const token = await patientToken(gateway);
       const marker = `gateway-refused-${randomUUID()}`;
-      const response = await bundle(gateway, token, 'transaction', [post(observation(patientA, marker)), { request: { method: 'DELETE', url: `Observation/${observationOfB}` } }]);
+      const response = await bundle(gateway, token, 'transaction', [
+        post(observation(patientA, marker)),
+        { request: { method: 'DELETE', url: `Observation/${observationOfB}` } },
+      ]);
       expect(response.status).toBe(404);
       expect(await stored(marker)).toBe(0);
       expect((await fhirFetch(server, `/Observation/${observationOfB}`, admin)).status).toBe(200);
@@ -159,7 +186,10 @@ describe('FHIR transaction Bundles are atomic', () => {
     it('relays the upstream refusal of an invalid entry, with nothing committed', async () => {
       const token = await patientToken(gateway);
       const marker = `gateway-invalid-${randomUUID()}`;
-      const response = await bundle(gateway, token, 'transaction', [post(observation(patientA, marker)), post(observation(patientA, marker, { notAnElement: true }))]);
+      const response = await bundle(gateway, token, 'transaction', [
+        post(observation(patientA, marker)),
+        post(observation(patientA, marker, { notAnElement: true })),
+      ]);
       expect(response.status).toBe(400);
       expect(response.body.resourceType).toBe('OperationOutcome');
       expect(await stored(marker)).toBe(0);
@@ -168,7 +198,10 @@ describe('FHIR transaction Bundles are atomic', () => {
     it('commits an allowed transaction upstream, with locations under the gateway', async () => {
       const token = await patientToken(gateway);
       const marker = `gateway-allowed-${randomUUID()}`;
-      const response = await bundle(gateway, token, 'transaction', [post(observation(patientA, marker)), { request: { method: 'GET', url: `Patient/${patientA}` } }]);
+      const response = await bundle(gateway, token, 'transaction', [
+        post(observation(patientA, marker)),
+        { request: { method: 'GET', url: `Patient/${patientA}` } },
+      ]);
       expect(response.status).toBe(200);
       expect(response.body.entry.map((entry: any) => entry.response.status)).toEqual(['201 Created', '200 OK']);
       expect(response.body.entry[0].response.location.startsWith(`${gateway.fhirBaseUrl}/Observation/`)).toBe(true);

@@ -19,7 +19,8 @@ describe('introspection rights', () => {
     const issued = await issueCode(server, client, await createUser(server));
     return (await redeem(server, client, issued)).body;
   };
-  const introspectWithBearer = (bearer: string, token: string) => postForm(`${server.baseUrl}/introspect`, { token }, { Authorization: `Bearer ${bearer}` });
+  const introspectWithBearer = (bearer: string, token: string) =>
+    postForm(`${server.baseUrl}/introspect`, { token }, { Authorization: `Bearer ${bearer}` });
 
   it('refuses a public client that sends only its client_id (RFC 7662 §2.1), even for its own token', async () => {
     const client = await createClient(server, 'public');
@@ -29,10 +30,12 @@ describe('introspection rights', () => {
     expect(response.body.error).toBe('invalid_client');
     expect(response.body.active).toBeUndefined();
     // Revocation still accepts public clients (RFC 7009 §2.1).
-    expect((await postForm(`${server.baseUrl}/revoke`, { client_id: client.clientId, token: tokens.refresh_token as string })).status).toBe(200);
+    expect((await postForm(`${server.baseUrl}/revoke`, { client_id: client.clientId, token: tokens.refresh_token as string })).status).toBe(
+      200,
+    );
   });
 
-  it('lets a bearer token with __introspect or system/*.rs see only its own client\'s tokens unless an operator flagged the client', async () => {
+  it("lets a bearer token with __introspect or system/*.rs see only its own client's tokens unless an operator flagged the client", async () => {
     const victim = await createClient(server, 'symmetric');
     const victimTokens = await tokensOf(victim);
     const unflagged = await createClient(server, 'backend', { scope: 'system/*.rs __introspect' });
@@ -46,11 +49,15 @@ describe('introspection rights', () => {
       const own = await introspectWithBearer(bearer, bearer);
       expect(own.body).toMatchObject({ active: true, client_id: unflagged.clientId });
     }
-    const operatorBearer = (await callAs(server, flagged, '/token', { grant_type: 'client_credentials', scope: '__introspect' })).body.access_token as string;
-    expect((await introspectWithBearer(operatorBearer, victimTokens.access_token as string)).body).toMatchObject({ active: true, client_id: victim.clientId });
+    const operatorBearer = (await callAs(server, flagged, '/token', { grant_type: 'client_credentials', scope: '__introspect' })).body
+      .access_token as string;
+    expect((await introspectWithBearer(operatorBearer, victimTokens.access_token as string)).body).toMatchObject({
+      active: true,
+      client_id: victim.clientId,
+    });
   });
 
-  it('never lets a person consent to __introspect at /authorize, even when an app\'s ceiling lists it', async () => {
+  it("never lets a person consent to __introspect at /authorize, even when an app's ceiling lists it", async () => {
     const user = await createAuthorizeUser(server, 'practitioner', 'Practitioner/example-practitioner-1');
     // A legacy app whose stored ceiling still carries the internal scope.
     const app = await createApp(server, { scope: 'openid fhirUser __introspect' });
@@ -71,7 +78,9 @@ describe('introspection rights', () => {
     const attempt = await introspectWithBearer(tokens.body.access_token as string, tokens.body.access_token as string);
     expect(attempt.status).toBe(403);
 
-    const only = await fetch(`${server.baseUrl}/authorize?${new URLSearchParams({ ...params, scope: '__introspect' }).toString()}`, { redirect: 'manual' });
+    const only = await fetch(`${server.baseUrl}/authorize?${new URLSearchParams({ ...params, scope: '__introspect' }).toString()}`, {
+      redirect: 'manual',
+    });
     expect(new URL(only.headers.get('location') as string).searchParams.get('error')).toBe('invalid_scope');
   });
 });

@@ -80,7 +80,10 @@ describe('LDAP directory sign-in against a real slapd', () => {
   it('refuses an empty password before connecting at all (an unauthenticated bind succeeds on many servers)', async () => {
     const silent = await startSilentServer();
     try {
-      expect(await directory.authenticate(settings({ url: silent.url }), 'alice', '')).toMatchObject({ ok: false, reason: 'invalid-credentials' });
+      expect(await directory.authenticate(settings({ url: silent.url }), 'alice', '')).toMatchObject({
+        ok: false,
+        reason: 'invalid-credentials',
+      });
       expect(silent.connections()).toBe(0);
     } finally {
       await silent.stop();
@@ -88,16 +91,26 @@ describe('LDAP directory sign-in against a real slapd', () => {
     expect(await directory.authenticate(settings(), 'alice', '')).toMatchObject({ ok: false, reason: 'invalid-credentials' });
   });
 
-  it.each(['*', 'al*', 'admin)(uid=*', '*)(|(uid=*', 'alice)(|(uid=*', '\\2a', '\\61lice', '(alice)', 'alice)', 'a\u0000lice', 'alice\u0000', 'x)(objectClass=*'])(
-    'the username %j never matches another person nor everyone',
-    async (username) => {
-      for (const password of ['alice-pw', 'admin-pw']) {
-        const outcome = await directory.authenticate(settings(), username, password);
-        // not-found, never ambiguous (a match-all) and never a sign-in
-        expect(failure(outcome)).toBe('not-found');
-      }
-    },
-  );
+  it.each([
+    '*',
+    'al*',
+    'admin)(uid=*',
+    '*)(|(uid=*',
+    'alice)(|(uid=*',
+    '\\2a',
+    '\\61lice',
+    '(alice)',
+    'alice)',
+    'a\u0000lice',
+    'alice\u0000',
+    'x)(objectClass=*',
+  ])('the username %j never matches another person nor everyone', async (username) => {
+    for (const password of ['alice-pw', 'admin-pw']) {
+      const outcome = await directory.authenticate(settings(), username, password);
+      // not-found, never ambiguous (a match-all) and never a sign-in
+      expect(failure(outcome)).toBe('not-found');
+    }
+  });
 
   it('matches filter characters in a username literally', async () => {
     const byCn = settings({ userFilter: '(cn={username})' });
@@ -122,8 +135,14 @@ describe('LDAP directory sign-in against a real slapd', () => {
       reason: 'misconfigured',
       detail: "the service account's password was refused",
     });
-    expect(await directory.authenticate(settings({ userFilter: '(uid={username}' }), 'alice', 'alice-pw')).toMatchObject({ ok: false, reason: 'misconfigured' });
-    expect(await directory.authenticate(settings({ bindPassword: '' }), 'alice', 'alice-pw')).toMatchObject({ ok: false, reason: 'misconfigured' });
+    expect(await directory.authenticate(settings({ userFilter: '(uid={username}' }), 'alice', 'alice-pw')).toMatchObject({
+      ok: false,
+      reason: 'misconfigured',
+    });
+    expect(await directory.authenticate(settings({ bindPassword: '' }), 'alice', 'alice-pw')).toMatchObject({
+      ok: false,
+      reason: 'misconfigured',
+    });
   });
 
   it('answers unavailable at once when nothing listens', async () => {
@@ -140,7 +159,11 @@ describe('LDAP directory sign-in against a real slapd', () => {
     const silent = await startSilentServer();
     try {
       const started = Date.now();
-      const outcome = await directory.authenticate(settings({ url: `${scheme}://127.0.0.1:${silent.port}`, startTls, timeoutMs: 800 }), 'alice', 'alice-pw');
+      const outcome = await directory.authenticate(
+        settings({ url: `${scheme}://127.0.0.1:${silent.port}`, startTls, timeoutMs: 800 }),
+        'alice',
+        'alice-pw',
+      );
       const elapsed = Date.now() - started;
       expect(outcome).toMatchObject({ ok: false, reason: 'unavailable', detail: expect.stringContaining('within 800 ms') });
       expect(elapsed).toBeGreaterThanOrEqual(700);
@@ -192,14 +215,21 @@ describe('LDAP directory sign-in against a real slapd', () => {
     });
 
     it('says in plain words what is wrong', async () => {
-      expect(await directory.check(settings({ bindPassword: 'wrong' }))).toMatchObject({ ok: false, problems: ["the service account's password was refused"] });
+      expect(await directory.check(settings({ bindPassword: 'wrong' }))).toMatchObject({
+        ok: false,
+        problems: ["the service account's password was refused"],
+      });
       const missing = `ou=nobody,${SUFFIX}`;
-      expect((await directory.check(settings({ userBase: missing }))).problems).toEqual([`the user base ${missing} does not exist (or the service account may not see it)`]);
+      expect((await directory.check(settings({ userBase: missing }))).problems).toEqual([
+        `the user base ${missing} does not exist (or the service account may not see it)`,
+      ]);
       const url = `ldap://127.0.0.1:${await freePort()}`;
       expect(await directory.check(settings({ url }))).toMatchObject({ ok: false, problems: [`cannot reach ${url}: connection refused`] });
       expect((await directory.check(settings({ url: ldap.ldapsUrl! }))).problems).toEqual([expect.stringContaining('is not trusted')]);
       const tlsToPlainPort = ldap.url.replace('ldap:', 'ldaps:');
-      expect((await directory.check(settings({ url: tlsToPlainPort, tlsCaPem: ldap.caPem }))).problems).toEqual([expect.stringContaining('ldaps:// versus ldap://')]);
+      expect((await directory.check(settings({ url: tlsToPlainPort, tlsCaPem: ldap.caPem }))).problems).toEqual([
+        expect.stringContaining('ldaps:// versus ldap://'),
+      ]);
       const broken = await directory.check(settings({ userFilter: '(uid=alice)', url: 'http://example.org' }));
       expect(broken.ok).toBe(false);
       expect(broken.problems).toEqual([expect.stringContaining('ldap://host:port'), 'the user filter must contain {username}']);

@@ -25,7 +25,13 @@ async function signInPage(server: TestApp): Promise<{ jar: CookieJar; csrf: stri
   return { jar, csrf: form.inputs.find((input) => input.name === 'csrf_token')?.value as string };
 }
 
-async function signIn(server: TestApp, page: { jar: CookieJar; csrf: string }, username: string, password: string, forwardedFor?: string): Promise<Response> {
+async function signIn(
+  server: TestApp,
+  page: { jar: CookieJar; csrf: string },
+  username: string,
+  password: string,
+  forwardedFor?: string,
+): Promise<Response> {
   return fetch(`${server.baseUrl}/login`, {
     method: 'POST',
     redirect: 'manual',
@@ -42,7 +48,10 @@ async function signIn(server: TestApp, page: { jar: CookieJar; csrf: string }, u
  * A request on its own connection (node:http, no agent): fetch's shared connection pool in this process would
  * queue it behind the flood's own requests and measure the test client rather than the server.
  */
-function probe(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; ms: number }> {
+function probe(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const request = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (response) => {
@@ -136,7 +145,8 @@ describe('sign-in throttling behind a trusted proxy (TRUST_PROXY=127.0.0.1)', ()
   it('a spray of wrong passwords from address X does not stop the right password from address Y', async () => {
     const { username, password } = await createUser(server, 'patient', `Patient/${await insertPatient(server, 'Sprayed')}`);
     const page = await signInPage(server);
-    for (let attempt = 0; attempt < 8; attempt++) expect((await signIn(server, page, username, `wrong-${attempt}`, '203.0.113.9')).status).toBe(401);
+    for (let attempt = 0; attempt < 8; attempt++)
+      expect((await signIn(server, page, username, `wrong-${attempt}`, '203.0.113.9')).status).toBe(401);
     // X itself now waits out the window, even with the right password …
     expect((await signIn(server, page, username, password, '203.0.113.9')).status).toBe(401);
     // … but the person at Y signs in.

@@ -16,7 +16,11 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -46,7 +50,8 @@ describe('second factor: operator reset', () => {
     return user;
   }
 
-  const resets = async (userId: string) => (await server.app.get(AuditService).find({ event: 'mfa_reset', limit: 1000 })).filter((event) => event.userId === userId);
+  const resets = async (userId: string) =>
+    (await server.app.get(AuditService).find({ event: 'mfa_reset', limit: 1000 })).filter((event) => event.userId === userId);
 
   it('DELETE /admin/users/{id}/factors removes them, ends pending sign-ins, and is audited', async () => {
     const user = await enrolledUser();
@@ -56,13 +61,23 @@ describe('second factor: operator reset', () => {
     expect((await fetch(url, { method: 'DELETE' })).status).toBe(401);
     const response = await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ user_id: user.user.id, username: user.username, totp_removed: true, recovery_codes_removed: 10 });
-    expect(await resets(user.user.id)).toEqual([expect.objectContaining({ outcome: 'success', ip: '127.0.0.1', detail: { by: 'admin-api', totp: true, recovery_codes: 10 } })]);
+    expect(await response.json()).toEqual({
+      user_id: user.user.id,
+      username: user.username,
+      totp_removed: true,
+      recovery_codes_removed: 10,
+    });
+    expect(await resets(user.user.id)).toEqual([
+      expect.objectContaining({ outcome: 'success', ip: '127.0.0.1', detail: { by: 'admin-api', totp: true, recovery_codes: 10 } }),
+    ]);
     // The pending sign-in started before the reset is gone; the password alone signs in now.
     expect((await browse(pending, `${server.baseUrl}/login/two-factor`)).title).toBe('Sign in');
     expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
 
-    const unknown = await fetch(`${server.baseUrl}/admin/users/00000000-0000-4000-8000-000000000000/factors`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const unknown = await fetch(`${server.baseUrl}/admin/users/00000000-0000-4000-8000-000000000000/factors`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -71,7 +86,12 @@ describe('second factor: operator reset', () => {
     const result = await cli(['users:reset-factors', user.username]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ user_id: user.user.id, username: user.username, totp_removed: true, recovery_codes_removed: 10 });
+    expect(JSON.parse(result.stdout)).toEqual({
+      user_id: user.user.id,
+      username: user.username,
+      totp_removed: true,
+      recovery_codes_removed: 10,
+    });
     expect(await resets(user.user.id)).toEqual([expect.objectContaining({ detail: { by: 'cli', totp: true, recovery_codes: 10 } })]);
     expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
     const missing = await cli(['users:reset-factors', 'nobody-here']);

@@ -28,7 +28,10 @@ describe('demo data: the clinician with an authenticator app', () => {
   });
 
   it('keeps the other demo users password-only', async () => {
-    for (const user of [{ username: 'clinician', password: 'clinician-demo-password' }, { username: 'patient', password: 'patient-demo-password' }]) {
+    for (const user of [
+      { username: 'clinician', password: 'clinician-demo-password' },
+      { username: 'patient', password: 'patient-demo-password' },
+    ]) {
       expect(await passwordStep(demo.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
     }
   });

@@ -53,7 +53,10 @@ describe('second factor: the pending sign-in under attack', () => {
     const victim = new CookieJar();
     await passwordStep(server.baseUrl, victim, user);
     const page = await browse(victim, `${server.baseUrl}/login/two-factor`);
-    const pendingCookie = victim.header().split('; ').find((cookie) => cookie.startsWith('smart_auth_pending='));
+    const pendingCookie = victim
+      .header()
+      .split('; ')
+      .find((cookie) => cookie.startsWith('smart_auth_pending='));
     expect(pendingCookie).toBeDefined();
 
     // The attacker's browser: only the stolen pending cookie.
@@ -67,7 +70,14 @@ describe('second factor: the pending sign-in under attack', () => {
     expect(posted.title).toBe('Sign in');
     expect(await isSignedIn(server.baseUrl, attacker)).toBe(false);
     // With the victim's CSRF token as well, still another browser.
-    const withCsrf = await browse(attacker, `${server.baseUrl}/login/two-factor`, new URLSearchParams({ ...Object.fromEntries(hiddenFields(formTo(page.html, '/login/two-factor'))), otp: await totpCode(user.secret, clock) }));
+    const withCsrf = await browse(
+      attacker,
+      `${server.baseUrl}/login/two-factor`,
+      new URLSearchParams({
+        ...Object.fromEntries(hiddenFields(formTo(page.html, '/login/two-factor'))),
+        otp: await totpCode(user.secret, clock),
+      }),
+    );
     expect(withCsrf.title).toBe('Sign in');
     expect(await isSignedIn(server.baseUrl, attacker)).toBe(false);
 
@@ -96,7 +106,9 @@ describe('second factor: the pending sign-in under attack', () => {
     expect((await submitCode(again, fresh.html, await totpCode(user.secret, clock))).status).toBe(303);
     // The same pending cookie once more (its session cookie dropped): gone.
     const replay = new CookieJar();
-    replay.store(new Response(null, { headers: stolen.split('; ').map((cookie) => ['set-cookie', `${cookie}; Path=/`] as [string, string]) }));
+    replay.store(
+      new Response(null, { headers: stolen.split('; ').map((cookie) => ['set-cookie', `${cookie}; Path=/`] as [string, string]) }),
+    );
     clock.advance(30);
     const twice = await submitCode(replay, fresh.html, await totpCode(user.secret, clock));
     expect(twice.title).toBe('Sign in');
@@ -141,7 +153,12 @@ describe('second factor: the pending sign-in under attack', () => {
     const page = await browse(jar, `${server.baseUrl}/login/two-factor`);
     const csrf = hiddenFields(formTo(page.html, '/login/two-factor')).get('csrf_token') as string;
     const post = (body: string, type: string) =>
-      fetch(`${server.baseUrl}/login/two-factor`, { method: 'POST', redirect: 'manual', headers: { Cookie: jar.header(), 'Content-Type': type }, body });
+      fetch(`${server.baseUrl}/login/two-factor`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Cookie: jar.header(), 'Content-Type': type },
+        body,
+      });
     for (const [body, type] of [
       [JSON.stringify({ csrf_token: csrf, otp: ['123456', '654321'] }), 'application/json'],
       [JSON.stringify({ csrf_token: csrf, recovery_code: { $ne: null } }), 'application/json'],
@@ -153,8 +170,19 @@ describe('second factor: the pending sign-in under attack', () => {
       expect([400, 401, 403]).toContain(response.status);
       expect(response.headers.get('content-type')).toMatch(/text\/html/);
     }
-    for (const path of ['/login/two-factor/enrol', '/login/two-factor/continue', '/account/two-factor/totp', '/account/two-factor/totp/remove', '/account/two-factor/recovery-codes']) {
-      const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' }, body: '"x"' });
+    for (const path of [
+      '/login/two-factor/enrol',
+      '/login/two-factor/continue',
+      '/account/two-factor/totp',
+      '/account/two-factor/totp/remove',
+      '/account/two-factor/recovery-codes',
+    ]) {
+      const response = await fetch(`${server.baseUrl}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/json' },
+        body: '"x"',
+      });
       expect(response.status).toBeLessThan(500);
     }
     expect(await isSignedIn(server.baseUrl, jar)).toBe(false);
@@ -169,7 +197,11 @@ describe('second factor: the pending sign-in under attack', () => {
     expect(first.code).toEqual(expect.any(String));
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
       clock.advance(30);
-      const fresh = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, ...extra }), { ...user, jar: first.jar, fill });
+      const fresh = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, ...extra }), {
+        ...user,
+        jar: first.jar,
+        fill,
+      });
       expect(fresh.pages).toEqual(['Sign in', 'Two-step verification']);
       expect(fresh.code).toEqual(expect.any(String));
     }

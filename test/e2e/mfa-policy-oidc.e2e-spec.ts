@@ -33,7 +33,13 @@ describe('second factor: policy and OIDC', () => {
     const response = await fetch(`${server.baseUrl}/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: app.clientId, code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: app.clientId,
+        code: code as string,
+        redirect_uri: app.redirectUri,
+        code_verifier: verifier,
+      }).toString(),
     });
     expect(response.status).toBe(200);
     return decodeJwt(((await response.json()) as { id_token: string }).id_token);
@@ -59,7 +65,9 @@ describe('second factor: policy and OIDC', () => {
     expect(claims).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MULTI_FACTOR });
     expect(claims.auth_time).toBeGreaterThanOrEqual(before - 1);
     const enrolled = await server.app.get(AuditService).find({ event: 'mfa_enrolled', limit: 1000 });
-    expect(enrolled.filter((event) => event.userId === practitioner.user.id)).toEqual([expect.objectContaining({ detail: { factor: 'totp', context: 'sign-in' } })]);
+    expect(enrolled.filter((event) => event.userId === practitioner.user.id)).toEqual([
+      expect.objectContaining({ detail: { factor: 'totp', context: 'sign-in' } }),
+    ]);
 
     // Enrolled now: the next sign-in asks for the code, and a password alone cannot enrol another authenticator.
     clock.advance(30);
@@ -91,7 +99,13 @@ describe('second factor: policy and OIDC', () => {
       jwks: null,
       jwksUri: null,
     });
-    const config = await oidc.discovery(new URL(server.baseUrl), client.clientId, undefined, oidc.ClientSecretBasic(clientSecret as string), { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(
+      new URL(server.baseUrl),
+      client.clientId,
+      undefined,
+      oidc.ClientSecretBasic(clientSecret as string),
+      { execute: [oidc.allowInsecureRequests] },
+    );
     expect(config.serverMetadata().acr_values_supported).toEqual([ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR]);
     expect(config.serverMetadata().claims_supported).toEqual(expect.arrayContaining(['acr', 'amr', 'auth_time']));
 
@@ -112,9 +126,17 @@ describe('second factor: policy and OIDC', () => {
       acr_values: ACR_MULTI_FACTOR,
     });
     const before = Math.floor(Date.now() / 1000);
-    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(url.searchParams), { ...person, fill: secondFactorFill(clock, secret) });
+    const result = await driveAuthorization(server.baseUrl, Object.fromEntries(url.searchParams), {
+      ...person,
+      fill: secondFactorFill(clock, secret),
+    });
     expect(result.pages).toEqual(['Sign in', 'Two-step verification', expect.stringMatching(/^Allow /)]);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(result.location), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(result.location), {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
     const claims = tokens.claims() as oidc.IDToken;
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.acr).toBe(ACR_MULTI_FACTOR);
@@ -127,14 +149,26 @@ describe('second factor: policy and OIDC', () => {
     const { secret } = await enrolTotp(server.baseUrl, jar, clock);
     clock.advance(30);
     // A single-factor class is met by the password sign-in as it is.
-    const single = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_SINGLE_FACTOR }), { ...person, jar });
+    const single = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_SINGLE_FACTOR }),
+      { ...person, jar },
+    );
     expect(single.pages).toEqual([expect.stringMatching(/^Allow /)]);
     expect(await idToken(single.code)).toMatchObject({ amr: ['pwd'], acr: ACR_SINGLE_FACTOR });
 
-    const stepUp = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, acr_values: `urn:example:unknown ${ACR_MULTI_FACTOR}` }), { ...person, jar, fill: secondFactorFill(clock, secret) });
+    const stepUp = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { ...identity, acr_values: `urn:example:unknown ${ACR_MULTI_FACTOR}` }),
+      { ...person, jar, fill: secondFactorFill(clock, secret) },
+    );
     expect(stepUp.pages).toEqual(['Two-step verification']);
     expect(await idToken(stepUp.code)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MULTI_FACTOR });
-    const after = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR, prompt: 'none' }), { ...person, jar });
+    const after = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR, prompt: 'none' }),
+      { ...person, jar },
+    );
     expect(after.pages).toEqual([]);
     expect(await idToken(after.code)).toMatchObject({ acr: ACR_MULTI_FACTOR });
   });
@@ -142,9 +176,17 @@ describe('second factor: policy and OIDC', () => {
   it('acr_values multi-factor for a person with no factor: enrolment, then the code; with prompt=none, interaction_required', async () => {
     const person = await patient();
     const jar = await signedInJar(server.baseUrl, person);
-    const silent = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR, prompt: 'none', state: 'quiet' }), { ...person, jar });
+    const silent = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR, prompt: 'none', state: 'quiet' }),
+      { ...person, jar },
+    );
     expect(silent).toMatchObject({ error: 'interaction_required', state: 'quiet', code: undefined });
-    const enrol = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR }), { ...person, jar, fill: secondFactorFill(clock) });
+    const enrol = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { ...identity, acr_values: ACR_MULTI_FACTOR }),
+      { ...person, jar, fill: secondFactorFill(clock) },
+    );
     expect(enrol.pages).toEqual(['Set up an authenticator app', 'Save your recovery codes', expect.stringMatching(/^Allow /)]);
     expect(await idToken(enrol.code)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MULTI_FACTOR });
   });
@@ -152,10 +194,18 @@ describe('second factor: policy and OIDC', () => {
   it('the consent form cannot skip the step-up: posting it for a multi-factor request starts the second step', async () => {
     const person = await patient();
     const jar = await signedInJar(server.baseUrl, person);
-    const consent = await browse(jar, `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { ...identity, scope: 'openid fhirUser profile' }))}`);
+    const consent = await browse(
+      jar,
+      `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { ...identity, scope: 'openid fhirUser profile' }))}`,
+    );
     expect(consent.title).toMatch(/^Allow /);
     const form = hiddenFields(formTo(consent.html, '/authorize/continue'));
-    form.set('authorization_request', new URLSearchParams(authorizeParams(server, app, challenge, { ...identity, scope: 'openid fhirUser profile', acr_values: ACR_MULTI_FACTOR })).toString());
+    form.set(
+      'authorization_request',
+      new URLSearchParams(
+        authorizeParams(server, app, challenge, { ...identity, scope: 'openid fhirUser profile', acr_values: ACR_MULTI_FACTOR }),
+      ).toString(),
+    );
     form.set('decision', 'approve');
     const posted = await browse(jar, `${server.baseUrl}/authorize/continue`, form);
     expect(posted).toMatchObject({ status: 303, location: '/login/two-factor' });
@@ -171,7 +221,11 @@ describe('second factor: policy and OIDC', () => {
     });
     expect(response.status).toBe(200);
     const { launch } = (await response.json()) as { launch: string };
-    const result = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: 'launch openid fhirUser', launch, acr_values: ACR_MULTI_FACTOR, state: 'ehr' }), { username: 'unused', password: 'unused' });
+    const result = await driveAuthorization(
+      server.baseUrl,
+      authorizeParams(server, app, challenge, { scope: 'launch openid fhirUser', launch, acr_values: ACR_MULTI_FACTOR, state: 'ehr' }),
+      { username: 'unused', password: 'unused' },
+    );
     expect(result).toMatchObject({ error: 'unmet_authentication_requirements', state: 'ehr', code: undefined });
     expect(result.location.startsWith(app.redirectUri)).toBe(true);
   });

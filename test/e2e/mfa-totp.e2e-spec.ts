@@ -23,7 +23,10 @@ describe('second factor: TOTP and recovery codes', () => {
   const practitioner = () => createUser(server, 'practitioner', 'Practitioner/example-practitioner-1');
   const query = <T>(sql: string, parameters: unknown[]): Promise<T[]> => server.app.get(DataSource).query(sql, parameters);
   const auditEvents = (event: string, userId: string) =>
-    server.app.get(AuditService).find({ event: event as never, limit: 1000 }).then((events) => events.filter((item) => item.userId === userId));
+    server.app
+      .get(AuditService)
+      .find({ event: event as never, limit: 1000 })
+      .then((events) => events.filter((item) => item.userId === userId));
 
   /** A user with an authenticator enrolled through the account page; the clock is then one step further on. */
   async function enrolledUser() {
@@ -59,8 +62,12 @@ describe('second factor: TOTP and recovery codes', () => {
     const secret = totpSecretOf(page.html);
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     // Base64 padding reaches the page HTML-escaped (`&#x3D;`), which the browser reads back as `=`.
-    expect(page.html).toMatch(/<img src="data:image\/svg\+xml;base64,(?:[A-Za-z0-9+/=]|&#x3D;)+" width="220" height="220" alt="QR code[^"]+">/);
-    expect(page.html).toMatch(/<label for="otp">[^<]+<\/label>\s*<input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code"/);
+    expect(page.html).toMatch(
+      /<img src="data:image\/svg\+xml;base64,(?:[A-Za-z0-9+/=]|&#x3D;)+" width="220" height="220" alt="QR code[^"]+">/,
+    );
+    expect(page.html).toMatch(
+      /<label for="otp">[^<]+<\/label>\s*<input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code"/,
+    );
     // The page's CSP lets the data: image through.
     const csp = (await fetch(`${server.baseUrl}/account/two-factor/totp`)).headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/img-src 'self' data:/);
@@ -68,7 +75,11 @@ describe('second factor: TOTP and recovery codes', () => {
     expect(totpSecretOf((await browse(jar, `${server.baseUrl}/account/two-factor/totp`)).html)).toBe(secret);
 
     const form = hiddenFields(formTo(page.html, '/account/two-factor/totp'));
-    const wrong = await browse(jar, `${server.baseUrl}/account/two-factor/totp`, new URLSearchParams({ ...Object.fromEntries(form), otp: '000000' }));
+    const wrong = await browse(
+      jar,
+      `${server.baseUrl}/account/two-factor/totp`,
+      new URLSearchParams({ ...Object.fromEntries(form), otp: '000000' }),
+    );
     expect(wrong.status).toBe(400);
     expect(wrong.html).toContain('The code is not correct');
     const withoutCsrf = await browse(jar, `${server.baseUrl}/account/two-factor/totp`, { otp: await totpCode(secret, clock) });
@@ -87,7 +98,9 @@ describe('second factor: TOTP and recovery codes', () => {
     expect(stored).toHaveLength(10);
     for (const row of stored) for (const code of codes) expect(row.code_hash).not.toContain(code.replace(/-/g, ''));
     expect(await query('SELECT 1 FROM mfa_totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL', [user.user.id])).toHaveLength(1);
-    expect(await auditEvents('mfa_enrolled', user.user.id)).toEqual([expect.objectContaining({ outcome: 'success', detail: { factor: 'totp', context: 'account' } })]);
+    expect(await auditEvents('mfa_enrolled', user.user.id)).toEqual([
+      expect.objectContaining({ outcome: 'success', detail: { factor: 'totp', context: 'account' } }),
+    ]);
     // Enrolled: the enrolment page now leads to the settings, which never show the key again.
     const again = await browse(jar, `${server.baseUrl}/account/two-factor/totp`);
     expect(again).toMatchObject({ status: 303, location: '/account/two-factor' });
@@ -121,10 +134,17 @@ describe('second factor: TOTP and recovery codes', () => {
     const right = await submit(jar, wrong.html, 'otp', current);
     expect(right).toMatchObject({ status: 303, location: '/apps' });
     expect(await isSignedIn(server.baseUrl, jar)).toBe(true);
-    const sessions = await query<{ amr: string[]; method: string }>('SELECT amr, method FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [user.user.id]);
+    const sessions = await query<{ amr: string[]; method: string }>(
+      'SELECT amr, method FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [user.user.id],
+    );
     expect(sessions[0]).toEqual({ amr: ['pwd', 'otp', 'mfa'], method: 'password' });
-    expect(await auditEvents('mfa_failed', user.user.id)).toEqual([expect.objectContaining({ detail: { factor: 'totp', context: 'sign-in' } })]);
-    expect(await auditEvents('mfa_verified', user.user.id)).toEqual([expect.objectContaining({ detail: { factor: 'totp', amr: ['pwd', 'otp', 'mfa'] } })]);
+    expect(await auditEvents('mfa_failed', user.user.id)).toEqual([
+      expect.objectContaining({ detail: { factor: 'totp', context: 'sign-in' } }),
+    ]);
+    expect(await auditEvents('mfa_verified', user.user.id)).toEqual([
+      expect.objectContaining({ detail: { factor: 'totp', amr: ['pwd', 'otp', 'mfa'] } }),
+    ]);
   });
 
   it('accepts one step of drift, and a code only once: the enrolment code, a replay and an older step are refused', async () => {
@@ -159,7 +179,9 @@ describe('second factor: TOTP and recovery codes', () => {
     const { jar, page } = await atSecondStep(user);
     const typed = code.toUpperCase().replace(/-/g, ' ');
     expect(await submit(jar, page.html, 'recovery_code', typed)).toMatchObject({ status: 303, location: '/apps' });
-    const sessions = await query<{ amr: string[] }>('SELECT amr FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [user.user.id]);
+    const sessions = await query<{ amr: string[] }>('SELECT amr FROM login_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [
+      user.user.id,
+    ]);
     expect(sessions[0].amr).toEqual(['pwd', 'mfa']);
 
     const again = await atSecondStep(user);
@@ -174,7 +196,15 @@ describe('second factor: TOTP and recovery codes', () => {
     const jar = await signInWithCode(user);
     const settings = await browse(jar, `${server.baseUrl}/account/two-factor`);
     const form = hiddenFields(formTo(settings.html, '/account/two-factor/recovery-codes'));
-    expect((await browse(jar, `${server.baseUrl}/account/two-factor/recovery-codes`, new URLSearchParams({ ...Object.fromEntries(form), otp: '123456' }))).status).toBe(401);
+    expect(
+      (
+        await browse(
+          jar,
+          `${server.baseUrl}/account/two-factor/recovery-codes`,
+          new URLSearchParams({ ...Object.fromEntries(form), otp: '123456' }),
+        )
+      ).status,
+    ).toBe(401);
     clock.advance(30);
     form.set('otp', await totpCode(user.secret, clock));
     const renewed = await browse(jar, `${server.baseUrl}/account/two-factor/recovery-codes`, form);
@@ -194,7 +224,15 @@ describe('second factor: TOTP and recovery codes', () => {
     const settings = await browse(jar, `${server.baseUrl}/account/two-factor`);
     const form = hiddenFields(formTo(settings.html, '/account/two-factor/totp/remove'));
     expect((await browse(jar, `${server.baseUrl}/account/two-factor/totp/remove`, { otp: '123456' })).status).toBe(403);
-    expect((await browse(jar, `${server.baseUrl}/account/two-factor/totp/remove`, new URLSearchParams({ ...Object.fromEntries(form), otp: '000000' }))).status).toBe(401);
+    expect(
+      (
+        await browse(
+          jar,
+          `${server.baseUrl}/account/two-factor/totp/remove`,
+          new URLSearchParams({ ...Object.fromEntries(form), otp: '000000' }),
+        )
+      ).status,
+    ).toBe(401);
     clock.advance(30);
     form.set('otp', await totpCode(user.secret, clock));
     const removed = await browse(jar, `${server.baseUrl}/account/two-factor/totp/remove`, form);
@@ -212,7 +250,10 @@ describe('second factor: TOTP and recovery codes', () => {
     try {
       const user = await practitioner();
       const enrolled = await enrolTotp(sealed.baseUrl, await signedInJar(sealed.baseUrl, user), clock);
-      const rows = await query<{ secret: string; secret_encrypted: boolean }>('SELECT secret, secret_encrypted FROM mfa_totp_factors WHERE user_id = $1', [user.user.id]);
+      const rows = await query<{ secret: string; secret_encrypted: boolean }>(
+        'SELECT secret, secret_encrypted FROM mfa_totp_factors WHERE user_id = $1',
+        [user.user.id],
+      );
       expect(rows[0].secret_encrypted).toBe(true);
       expect(rows[0].secret.split('.')).toHaveLength(5);
       expect(rows[0].secret).not.toContain(enrolled.secret);

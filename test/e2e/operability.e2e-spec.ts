@@ -67,8 +67,12 @@ describe('unexpected errors', () => {
     const { AppModule } = await import('../../src/app.module');
     const { configureApp } = await import('../../src/configure-app');
     process.env.LOG_LEVEL = 'silent';
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(process.env.DATABASE_URL as string), BoomModule] }).compile();
-    const app = moduleRef.createNestApplication<import('@nestjs/platform-fastify').NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(process.env.DATABASE_URL as string), BoomModule],
+    }).compile();
+    const app = moduleRef.createNestApplication<import('@nestjs/platform-fastify').NestFastifyApplication>(new FastifyAdapter(), {
+      logger: false,
+    });
     await configureApp(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

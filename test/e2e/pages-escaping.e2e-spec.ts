@@ -43,11 +43,18 @@ describe('consent and /apps pages escape text exactly once', () => {
     const user = await createUser(server, 'patient', `Patient/${await insertPatient(server, PATIENT_FAMILY)}`);
     const jar = new CookieJar();
     // Sign in (denying leaves no grant), then open the consent page again to read it.
-    const denied = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: SCOPE }), { ...user, jar, decision: 'deny' });
-    expect(denied.error).toBe('access_denied');
-    const page = await fetch(`${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: SCOPE }))}`, {
-      headers: { Cookie: jar.header() },
+    const denied = await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { scope: SCOPE }), {
+      ...user,
+      jar,
+      decision: 'deny',
     });
+    expect(denied.error).toBe('access_denied');
+    const page = await fetch(
+      `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, app, challenge, { scope: SCOPE }))}`,
+      {
+        headers: { Cookie: jar.header() },
+      },
+    );
     const consentHtml = await page.text();
     expect(page.status).toBe(200);
     expectEscapedOnce(consentHtml);

@@ -14,7 +14,11 @@ import { startTestApp, TestApp } from '../utils/test-app';
 const NEW_PASSWORD = 'a brand new passphrase of mine';
 
 function decode(value: string): string {
-  return value.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&').replace(/&#x27;/g, "'").replace(/&quot;/g, '"');
+  return value
+    .replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&')
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"');
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
@@ -45,11 +49,20 @@ describe('password reset by e-mail', () => {
     await smtp?.close();
   });
 
-  async function send(jar: CookieJar, path: string, init: { body?: Record<string, string>; ip: string; headers?: Record<string, string> }): Promise<{ status: number; text: string; headers: Headers }> {
+  async function send(
+    jar: CookieJar,
+    path: string,
+    init: { body?: Record<string, string>; ip: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const response = await fetch(`${server.baseUrl}${path}`, {
       method: init.body ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { Cookie: jar.header(), 'X-Forwarded-For': init.ip, ...(init.body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}), ...init.headers },
+      headers: {
+        Cookie: jar.header(),
+        'X-Forwarded-For': init.ip,
+        ...(init.body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        ...init.headers,
+      },
       body: init.body ? new URLSearchParams(init.body).toString() : undefined,
     });
     jar.store(response);
@@ -81,10 +94,16 @@ describe('password reset by e-mail', () => {
     return events.filter((event) => event.ip === ip && (userId === null || event.userId === userId));
   }
 
-  async function confirmForm(jar: CookieJar, token: string, ip: string): Promise<{ status: number; hidden: Record<string, string>; text: string }> {
+  async function confirmForm(
+    jar: CookieJar,
+    token: string,
+    ip: string,
+  ): Promise<{ status: number; hidden: Record<string, string>; text: string }> {
     const page = await send(jar, `/password-reset/confirm?token=${token}`, { ip });
     const form = parseForms(page.text).find((candidate) => candidate.action === '/password-reset/confirm');
-    const hidden = Object.fromEntries((form?.inputs ?? []).filter((input) => input.type === 'hidden').map((input) => [input.name, input.value]));
+    const hidden = Object.fromEntries(
+      (form?.inputs ?? []).filter((input) => input.type === 'hidden').map((input) => [input.name, input.value]),
+    );
     return { status: page.status, hidden, text: page.text };
   }
 
@@ -103,7 +122,9 @@ describe('password reset by e-mail', () => {
     expect(Object.fromEntries(new URLSearchParams(back.slice('/authorize?'.length)))).toEqual(params);
     // The sign-in form itself is unchanged: it still carries the request.
     const login = parseForms(viaAuthorize.text).find((form) => form.action === '/login')!;
-    expect(login.inputs.map((input) => input.name)).toEqual(expect.arrayContaining(['csrf_token', 'authorization_request', 'username', 'password']));
+    expect(login.inputs.map((input) => input.name)).toEqual(
+      expect.arrayContaining(['csrf_token', 'authorization_request', 'username', 'password']),
+    );
   });
 
   it('answers a request for an existing and a non-existing account identically, and mails only the existing one', async () => {
@@ -172,7 +193,10 @@ describe('password reset by e-mail', () => {
     // Only the hash is stored.
     const rows: Array<{ token_hash: string; lifetime: number }> = await server.app
       .get(DataSource)
-      .query(`SELECT token_hash, extract(epoch FROM expires_at - created_at)::int AS lifetime FROM password_reset_tokens WHERE user_id = $1`, [user.id]);
+      .query(
+        `SELECT token_hash, extract(epoch FROM expires_at - created_at)::int AS lifetime FROM password_reset_tokens WHERE user_id = $1`,
+        [user.id],
+      );
     expect(rows).toEqual([{ token_hash: hashToken(token), lifetime: 1800 }]);
 
     const browser = new CookieJar();
@@ -181,16 +205,25 @@ describe('password reset by e-mail', () => {
     expect(form.text).toMatch(/<label for="password">New password<\/label>/);
     // Refused attempts do not use the link up: no CSRF token, a mismatch, a common password, a short one.
     expect((await send(browser, '/password-reset/confirm', { body: { token, password: NEW_PASSWORD }, ip })).status).toBe(400);
-    const mismatch = await send(browser, '/password-reset/confirm', { body: { ...form.hidden, password: NEW_PASSWORD, password_confirmation: 'something else entirely' }, ip });
+    const mismatch = await send(browser, '/password-reset/confirm', {
+      body: { ...form.hidden, password: NEW_PASSWORD, password_confirmation: 'something else entirely' },
+      ip,
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.text).toMatch(/do not match/);
-    const common = await send(browser, '/password-reset/confirm', { body: { ...form.hidden, password: 'Password1234', password_confirmation: 'Password1234' }, ip });
+    const common = await send(browser, '/password-reset/confirm', {
+      body: { ...form.hidden, password: 'Password1234', password_confirmation: 'Password1234' },
+      ip,
+    });
     expect(common.status).toBe(400);
     expect(common.text).toMatch(/commonly used or breached/);
     const short = await send(browser, '/password-reset/confirm', { body: { ...form.hidden, password: 'short pw' }, ip });
     expect(short.text).toMatch(/at least 12 characters/);
 
-    const done = await send(browser, '/password-reset/confirm', { body: { ...form.hidden, password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD }, ip });
+    const done = await send(browser, '/password-reset/confirm', {
+      body: { ...form.hidden, password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD },
+      ip,
+    });
     expect(done.text.replace(/[\s\S]*<main>|<\/main>[\s\S]*/g, '')).toMatch(/Password changed/);
     expect(done.status).toBe(200);
     expect(done.text).toMatch(/href="\/login"/);
@@ -201,14 +234,20 @@ describe('password reset by e-mail', () => {
     const after = await send(signedIn, '/account', { ip: freshAddress() });
     expect(after.status).toBe(303);
     expect(after.headers.get('location')).toBe('/login?return_to=/account');
-    const audited = await until(async () => (await auditFor(user.id, ip)).find((event) => event.event === 'password_reset'), 'the reset audit event');
+    const audited = await until(
+      async () => (await auditFor(user.id, ip)).find((event) => event.event === 'password_reset'),
+      'the reset audit event',
+    );
     expect(audited).toMatchObject({ outcome: 'success', detail: { sessions_ended: 1 } });
 
     // Used once: the same link is refused, to open and to post.
     const reopened = await send(new CookieJar(), `/password-reset/confirm?token=${token}`, { ip });
     expect(reopened.status).toBe(400);
     expect(reopened.text).toMatch(/expired or has already been used/);
-    const replayed = await send(browser, '/password-reset/confirm', { body: { ...form.hidden, password: 'yet another passphrase here' }, ip });
+    const replayed = await send(browser, '/password-reset/confirm', {
+      body: { ...form.hidden, password: 'yet another passphrase here' },
+      ip,
+    });
     expect(replayed.status).toBe(400);
     expect(await users.verifyPassword(user.username, NEW_PASSWORD)).toMatchObject({ id: user.id });
   });
@@ -222,10 +261,14 @@ describe('password reset by e-mail', () => {
     const second = tokenOf(await smtp.waitFor((mail) => mailTo(user.email)(mail) && !mail.text.includes(first)));
     const requester = new CookieJar();
     await requestReset(requester, user.username.toUpperCase(), ip, 'username', '/account');
-    const third = tokenOf(await smtp.waitFor((mail) => mailTo(user.email)(mail) && ![first, second].some((token) => mail.text.includes(token))));
+    const third = tokenOf(
+      await smtp.waitFor((mail) => mailTo(user.email)(mail) && ![first, second].some((token) => mail.text.includes(token))),
+    );
 
     // The first link passes its 30 minutes (set in the database rather than waited for).
-    await server.app.get(DataSource).query(`UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(first)]);
+    await server.app
+      .get(DataSource)
+      .query(`UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(first)]);
     const browser = new CookieJar();
     expect((await confirmForm(browser, first, ip)).status).toBe(400);
     const live = await confirmForm(browser, second, ip);
@@ -266,7 +309,9 @@ describe('password reset by e-mail', () => {
     for (let attempt = 0; attempt < 4; attempt++) answers.push((await requestReset(new CookieJar(), user.username, freshAddress())).text);
     expect(new Set(answers).size).toBe(1);
     const events = await until(async () => {
-      const found = (await server.app.get(AuditService).find({ event: 'password_reset_requested', limit: 1000 })).filter((event) => event.userId === user.id);
+      const found = (await server.app.get(AuditService).find({ event: 'password_reset_requested', limit: 1000 })).filter(
+        (event) => event.userId === user.id,
+      );
       return found.length === 4 ? found : undefined;
     }, 'four audited requests');
     expect(events.filter((event) => event.outcome === 'success')).toHaveLength(3);
@@ -311,7 +356,10 @@ describe('password reset with a mail server that never answers', () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    server = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, MAIL_FROM: 'no-reply@example.org' });
+    server = await startTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      MAIL_FROM: 'no-reply@example.org',
+    });
   });
 
   afterAll(async () => {
@@ -363,8 +411,17 @@ describe('password reset without SMTP_URL', () => {
   it('offers no "Forgot password?" link, and its pages say reset by e-mail is not configured', async () => {
     const login = await fetch(`${server.baseUrl}/login`);
     expect(await login.text()).not.toMatch(/Forgot password/);
-    for (const [method, path] of [['GET', '/password-reset'], ['POST', '/password-reset'], ['GET', '/password-reset/confirm?token=x'], ['POST', '/password-reset/confirm']]) {
-      const response = await fetch(`${server.baseUrl}${path}`, { method, headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}, body: method === 'POST' ? 'username=someone' : undefined });
+    for (const [method, path] of [
+      ['GET', '/password-reset'],
+      ['POST', '/password-reset'],
+      ['GET', '/password-reset/confirm?token=x'],
+      ['POST', '/password-reset/confirm'],
+    ]) {
+      const response = await fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {},
+        body: method === 'POST' ? 'username=someone' : undefined,
+      });
       expect(response.status).toBe(404);
       expect(await response.text()).toMatch(/not configured on this server/);
     }

@@ -51,7 +51,13 @@ describe('real client: openid-client with DPoP', () => {
       aud: server.fhirBaseUrl,
     });
     const result = await driveAuthorization(server.baseUrl, Object.fromEntries(authorizationUrl.searchParams), { username, password });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(result.location), { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP });
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      new URL(result.location),
+      { pkceCodeVerifier: verifier, expectedState: state },
+      undefined,
+      { DPoP },
+    );
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
     expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: expect.any(String) });
 
@@ -84,7 +90,8 @@ describe('real client: openid-client with DPoP', () => {
       expect(seen[0]).toEqual(expect.any(String));
       return seen[0];
     };
-    const send = (url: URL, method: string, proof: string) => fetch(url, { method, headers: { Authorization: `DPoP ${tokens.access_token}`, DPoP: proof } });
+    const send = (url: URL, method: string, proof: string) =>
+      fetch(url, { method, headers: { Authorization: `DPoP ${tokens.access_token}`, DPoP: proof } });
 
     // A proof used once (sent by the library itself) cannot be replayed.
     const used = await proofFor(patientUrl, 'GET');
@@ -107,7 +114,9 @@ describe('real client: openid-client with DPoP', () => {
 
     // A public client's refresh token is bound to the key: another key is refused, the same key works.
     const thief = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
-    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string, undefined, { DPoP: thief })).rejects.toMatchObject({ error: 'invalid_dpop_proof' });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string, undefined, { DPoP: thief })).rejects.toMatchObject({
+      error: 'invalid_dpop_proof',
+    });
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_dpop_proof' });
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string, undefined, { DPoP });
     expect(refreshed.token_type.toLowerCase()).toBe('dpop');

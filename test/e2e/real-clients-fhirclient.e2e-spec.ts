@@ -9,7 +9,12 @@ import { startTestApp, TestApp } from '../utils/test-app';
 function exchange(appUrl: string): { request: IncomingMessage; response: ServerResponse; location: () => string | undefined } {
   const url = new URL(appUrl);
   let location: string | undefined;
-  const request = { url: `${url.pathname}${url.search}`, method: 'GET', headers: { host: url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) }, socket: {} } as unknown as IncomingMessage;
+  const request = {
+    url: `${url.pathname}${url.search}`,
+    method: 'GET',
+    headers: { host: url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) },
+    socket: {},
+  } as unknown as IncomingMessage;
   const response = {
     writeHead: (_status: number, headers: Record<string, string>) => {
       location = headers.location ?? headers.Location;

@@ -37,7 +37,13 @@ describe('real client: openid-client', () => {
     const patientId = await insertPatient(server, 'Relyingparty');
     const { user, username, password } = await createUser(server, 'patient', `Patient/${patientId}`);
 
-    const config = await oidc.discovery(new URL(server.baseUrl), client.clientId, undefined, oidc.ClientSecretBasic(clientSecret as string), insecure);
+    const config = await oidc.discovery(
+      new URL(server.baseUrl),
+      client.clientId,
+      undefined,
+      oidc.ClientSecretBasic(clientSecret as string),
+      insecure,
+    );
     expect(config.serverMetadata().issuer).toBe(server.baseUrl);
     expect(config.serverMetadata().introspection_endpoint).toBe(`${server.baseUrl}/introspect`);
     expect(config.serverMetadata().revocation_endpoint).toBe(`${server.baseUrl}/revoke`);
@@ -59,13 +65,24 @@ describe('real client: openid-client', () => {
     const result = await driveAuthorization(server.baseUrl, Object.fromEntries(authorizationUrl.searchParams), { username, password });
     expect(result.code).toEqual(expect.any(String));
 
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(result.location), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(result.location), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
     expect(typeof tokens.expires_in).toBe('number');
     expect(tokens.patient).toBe(patientId);
     expect(tokens.scope?.split(' ')).toEqual(expect.arrayContaining(['openid', 'fhirUser', 'launch/patient', 'offline_access']));
     const claims = tokens.claims() as oidc.IDToken;
-    expect(claims).toMatchObject({ iss: server.baseUrl, sub: user.id, aud: client.clientId, nonce, fhirUser: `${server.fhirBaseUrl}/Patient/${patientId}` });
+    expect(claims).toMatchObject({
+      iss: server.baseUrl,
+      sub: user.id,
+      aud: client.clientId,
+      nonce,
+      fhirUser: `${server.fhirBaseUrl}/Patient/${patientId}`,
+    });
     // OIDC Core §2 / RFC 8176: a password sign-in says so, with when it happened.
     expect(claims?.amr).toEqual(['pwd']);
     expect(claims?.auth_time).toEqual(expect.any(Number));
@@ -88,7 +105,13 @@ describe('real client: openid-client', () => {
     expect(refreshed.patient).toBe(patientId);
 
     const introspection = await oidc.tokenIntrospection(config, refreshed.access_token);
-    expect(introspection).toMatchObject({ active: true, client_id: client.clientId, sub: user.id, patient: patientId, iss: server.baseUrl });
+    expect(introspection).toMatchObject({
+      active: true,
+      client_id: client.clientId,
+      sub: user.id,
+      patient: patientId,
+      iss: server.baseUrl,
+    });
     expect(introspection.scope).toBe(refreshed.scope);
 
     await oidc.tokenRevocation(config, refreshed.refresh_token as string);
@@ -109,7 +132,13 @@ describe('real client: openid-client', () => {
       jwks: { keys: [key.publicJwk] },
       jwksUri: null,
     });
-    const config = await oidc.discovery(new URL(server.baseUrl), client.clientId, undefined, oidc.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }), insecure);
+    const config = await oidc.discovery(
+      new URL(server.baseUrl),
+      client.clientId,
+      undefined,
+      oidc.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }),
+      insecure,
+    );
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'system/Patient.rs system/Observation.rs' });
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
     expect(tokens.expires_in).toBeLessThanOrEqual(300);

@@ -6,7 +6,11 @@ type Json = Record<string, unknown>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
 
 async function register(server: TestApp, body: unknown): Promise<{ status: number; body: Json; headers: Headers }> {
-  const response = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${server.baseUrl}/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text.startsWith('{') ? (JSON.parse(text) as Json) : {}, headers: response.headers };
 }
@@ -82,7 +86,11 @@ describe('registration limits', () => {
 
     it('refuses a body over 64 KiB with 413, also when it arrives chunked without Content-Length', async () => {
       const big = JSON.stringify({ ...app(), software_id: 'x'.repeat(100 * 1024) });
-      const declared = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: big });
+      const declared = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: big,
+      });
       expect(declared.status).toBe(413);
       expect(((await declared.json()) as Json).error).toBe('invalid_request');
       const bytes = new TextEncoder().encode(big);
@@ -111,13 +119,25 @@ describe('registration limits', () => {
 
     it('refuses more than 5 keys, and a key of more than 8 KiB of JSON', async () => {
       const keys = await Promise.all([1, 2, 3, 4, 5, 6].map(() => generateClientKey('ES384')));
-      const many = await register(server, { ...app(), token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: keys.map((key) => key.publicJwk) } });
+      const many = await register(server, {
+        ...app(),
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: keys.map((key) => key.publicJwk) },
+      });
       expect(many.status).toBe(400);
       expect(many.body.error).toBe('invalid_client_metadata');
-      const padded = await register(server, { ...app(), token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...keys[0].publicJwk, junk: 'x'.repeat(9000) }] } });
+      const padded = await register(server, {
+        ...app(),
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ ...keys[0].publicJwk, junk: 'x'.repeat(9000) }] },
+      });
       expect(padded.status).toBe(400);
       expect(padded.body.error).toBe('invalid_client_metadata');
-      const five = await register(server, { ...app(), token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: keys.slice(0, 5).map((key) => key.publicJwk) } });
+      const five = await register(server, {
+        ...app(),
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: keys.slice(0, 5).map((key) => key.publicJwk) },
+      });
       expect(five.status).toBe(201);
     });
   });
@@ -127,7 +147,12 @@ describe('registration limits', () => {
     const configured = 'https://configured.example.org';
 
     beforeAll(async () => {
-      server = await startTestApp({ REGISTRATION_POLICY: 'open', ADMIN_TOKEN, CORS_ALLOWED_ORIGINS: configured, REGISTRATION_RATE_LIMIT: '1000' });
+      server = await startTestApp({
+        REGISTRATION_POLICY: 'open',
+        ADMIN_TOKEN,
+        CORS_ALLOWED_ORIGINS: configured,
+        REGISTRATION_RATE_LIMIT: '1000',
+      });
     });
 
     afterAll(async () => {

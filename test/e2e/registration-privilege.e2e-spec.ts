@@ -17,7 +17,10 @@ describe('self-registration grants no privilege', () => {
   const json = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${server.baseUrl}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
@@ -35,7 +38,12 @@ describe('self-registration grants no privilege', () => {
 
   const clientCredentials = async (clientId: string, key: ClientKeyPair, scope: string) => {
     const assertion = await buildClientAssertion({ clientId, audience: `${server.baseUrl}/token`, key });
-    return postForm(`${server.baseUrl}/token`, { grant_type: 'client_credentials', scope, client_assertion_type: JWT_BEARER, client_assertion: assertion });
+    return postForm(`${server.baseUrl}/token`, {
+      grant_type: 'client_credentials',
+      scope,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: assertion,
+    });
   };
 
   beforeAll(async () => {
@@ -59,7 +67,11 @@ describe('self-registration grants no privilege', () => {
   });
 
   it('with an initial access token scoped by the operator, registers only the intersection, and /token grants no more', async () => {
-    const iat = await admin('POST', '/admin/initial-access-tokens', { scope: 'system/Patient.rs system/Observation.rs', single_use: true, expires_in: 600 });
+    const iat = await admin('POST', '/admin/initial-access-tokens', {
+      scope: 'system/Patient.rs system/Observation.rs',
+      single_use: true,
+      expires_in: 600,
+    });
     expect(iat.status).toBe(201);
     expect(iat.body).toMatchObject({ single_use: true, scope: 'system/Patient.rs system/Observation.rs' });
     const key = await generateClientKey('RS384');
@@ -82,7 +94,12 @@ describe('self-registration grants no privilege', () => {
     expect(other.body.error).toBe('invalid_scope');
 
     // Single use: the token cannot register a second client.
-    const again = await json('POST', '/register', backendMetadata(await generateClientKey('RS384')), iat.body.initial_access_token as string);
+    const again = await json(
+      'POST',
+      '/register',
+      backendMetadata(await generateClientKey('RS384')),
+      iat.body.initial_access_token as string,
+    );
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('invalid_token');
   });
@@ -95,7 +112,12 @@ describe('self-registration grants no privilege', () => {
     expect(response.body.error).toBe('invalid_client_metadata');
     // A token without a scope pre-authorizes nothing for a backend service.
     const unscoped = await admin('POST', '/admin/initial-access-tokens', {});
-    const refused = await json('POST', '/register', backendMetadata(key, 'system/Patient.rs'), unscoped.body.initial_access_token as string);
+    const refused = await json(
+      'POST',
+      '/register',
+      backendMetadata(key, 'system/Patient.rs'),
+      unscoped.body.initial_access_token as string,
+    );
     expect(refused.status).toBe(400);
     expect(refused.body.error_description).toMatch(/pre-authorized by an operator/);
     for (const scope of ['__introspect', 'system/Patient.xyz', '']) {
@@ -106,7 +128,10 @@ describe('self-registration grants no privilege', () => {
   });
 
   it('bounds a user-facing app by the token ceiling and never gives it system/ scopes', async () => {
-    const iat = await admin('POST', '/admin/initial-access-tokens', { scope: 'openid fhirUser launch/patient patient/Observation.rs', single_use: false });
+    const iat = await admin('POST', '/admin/initial-access-tokens', {
+      scope: 'openid fhirUser launch/patient patient/Observation.rs',
+      single_use: false,
+    });
     const app = {
       client_name: 'scoped app',
       redirect_uris: ['https://scoped.example.org/cb'],
@@ -174,20 +199,31 @@ describe('self-registration grants no privilege', () => {
     expect(narrowed.body.scope).toBe('system/Patient.rs');
     expect((await clientCredentials(clientId, key, 'system/Observation.rs')).status).toBe(400);
     // Back up to what was approved is allowed; beyond it is not.
-    expect((await put({ scope: 'system/Patient.rs system/Observation.rs system/Condition.rs' })).body.scope).toBe('system/Patient.rs system/Observation.rs');
+    expect((await put({ scope: 'system/Patient.rs system/Observation.rs system/Condition.rs' })).body.scope).toBe(
+      'system/Patient.rs system/Observation.rs',
+    );
     expect((await put({ scope: 'system/Condition.rs' })).status).toBe(400);
 
-    const grantTypes = await put({ grant_types: ['authorization_code'], redirect_uris: ['https://x.example.org/cb'], response_types: ['code'] });
+    const grantTypes = await put({
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://x.example.org/cb'],
+      response_types: ['code'],
+    });
     expect(grantTypes.status).toBe(400);
     expect(grantTypes.body.error).toBe('invalid_client_metadata');
     const method = await put({ token_endpoint_auth_method: 'client_secret_basic', jwks: undefined });
     expect(method.status).toBe(400);
     const flags = await put({ may_introspect_any_token: true, may_create_launch_contexts: true });
     expect(flags.status).toBe(200);
-    expect((await admin('GET', `/admin/clients/${clientId}`)).body).toMatchObject({ may_introspect_any_token: false, may_create_launch_contexts: false });
+    expect((await admin('GET', `/admin/clients/${clientId}`)).body).toMatchObject({
+      may_introspect_any_token: false,
+      may_create_launch_contexts: false,
+    });
 
     // The operator grants more; the client may then use it, and its PUT stays within the new approval.
-    const patched = await admin('PATCH', `/admin/clients/${clientId}`, { scope: 'system/Patient.rs system/Observation.rs system/Condition.rs' });
+    const patched = await admin('PATCH', `/admin/clients/${clientId}`, {
+      scope: 'system/Patient.rs system/Observation.rs system/Condition.rs',
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ approved_scope: 'system/Patient.rs system/Observation.rs system/Condition.rs' });
     expect((await clientCredentials(clientId, key, 'system/Condition.rs')).body.scope).toBe('system/Condition.rs');
@@ -201,7 +237,12 @@ describe('self-registration grants no privilege', () => {
     const registered = await json('POST', '/register', metadata, iat.body.initial_access_token as string);
     const clientId = registered.body.client_id as string;
     const put = (scope: string) =>
-      json('PUT', `/register/${clientId}`, { ...metadata, client_id: clientId, scope }, registered.body.registration_access_token as string);
+      json(
+        'PUT',
+        `/register/${clientId}`,
+        { ...metadata, client_id: clientId, scope },
+        registered.body.registration_access_token as string,
+      );
     expect((await put('system/Patient.rs __introspect')).body.scope).toBe('system/Patient.rs');
     expect((await clientCredentials(clientId, key, '__introspect')).status).toBe(400);
     await admin('PATCH', `/admin/clients/${clientId}`, { scope: 'system/Patient.rs __introspect' });
@@ -209,16 +250,29 @@ describe('self-registration grants no privilege', () => {
   });
 
   it('marks dynamically registered clients unverified; an operator PATCH verifies; a changed redirect URI unverifies', async () => {
-    const registered = await json('POST', '/register', { client_name: 'app to review', redirect_uris: ['https://review.example.org/cb'], token_endpoint_auth_method: 'none' });
+    const registered = await json('POST', '/register', {
+      client_name: 'app to review',
+      redirect_uris: ['https://review.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     const clientId = registered.body.client_id as string;
     expect((await admin('GET', `/admin/clients/${clientId}`)).body.verified).toBe(false);
-    const created = await admin('POST', '/admin/clients', { client_name: 'operator app', redirect_uris: ['https://op.example.org/cb'], token_endpoint_auth_method: 'none' });
+    const created = await admin('POST', '/admin/clients', {
+      client_name: 'operator app',
+      redirect_uris: ['https://op.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect(created.body.verified).toBe(true);
     expect((await admin('PATCH', `/admin/clients/${clientId}`, { verified: true })).body.verified).toBe(true);
     const put = await json(
       'PUT',
       `/register/${clientId}`,
-      { client_id: clientId, client_name: 'app to review', redirect_uris: ['https://elsewhere.example.org/cb'], token_endpoint_auth_method: 'none' },
+      {
+        client_id: clientId,
+        client_name: 'app to review',
+        redirect_uris: ['https://elsewhere.example.org/cb'],
+        token_endpoint_auth_method: 'none',
+      },
       registered.body.registration_access_token as string,
     );
     expect(put.status).toBe(200);
@@ -232,9 +286,18 @@ describe('self-registration grants no privilege', () => {
     const clientId = registered.body.client_id as string;
     await ensureBuilt();
     const env = { ...process.env, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'silent', NODE_ENV: 'test', NODE_NO_WARNINGS: '1' };
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), ...args], { env, timeout: 60_000 });
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), ...args], {
+        env,
+        timeout: 60_000,
+      });
     const { stdout } = await cli('clients:update', clientId, '--scope', 'system/Patient.rs system/Encounter.rs', '--verified');
-    expect(JSON.parse(stdout)).toMatchObject({ client_id: clientId, scope: 'system/Patient.rs system/Encounter.rs', approved_scope: 'system/Patient.rs system/Encounter.rs', verified: true });
+    expect(JSON.parse(stdout)).toMatchObject({
+      client_id: clientId,
+      scope: 'system/Patient.rs system/Encounter.rs',
+      approved_scope: 'system/Patient.rs system/Encounter.rs',
+      verified: true,
+    });
     const issued = await cli('initial-access-tokens:create', '--scope', 'system/Observation.rs', '--expires-in', '600');
     expect(JSON.parse(issued.stdout)).toMatchObject({ single_use: true, scope: 'system/Observation.rs' });
     // The server process sees the CLI's change within its 5 s client cache.

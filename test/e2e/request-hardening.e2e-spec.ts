@@ -27,7 +27,13 @@ interface RawExchange {
  * for a complete response (or the server closing the connection). A client library would normalise `..` paths
  * and insist on sending the whole announced body; an attacker does neither.
  */
-function rawExchange(server: TestApp, head: string, body: string | Buffer, waitMs: number, trickle?: { everyMs: number }): Promise<RawExchange> {
+function rawExchange(
+  server: TestApp,
+  head: string,
+  body: string | Buffer,
+  waitMs: number,
+  trickle?: { everyMs: number },
+): Promise<RawExchange> {
   const url = new URL(server.baseUrl);
   return new Promise((resolve) => {
     let response = '';
@@ -91,7 +97,12 @@ describe('request hardening', () => {
 
     it('POST /fhir without a token: 401 OperationOutcome with WWW-Authenticate, while the body is still unsent', async () => {
       const host = new URL(server.baseUrl).host;
-      const { response } = await rawExchange(server, `POST /fhir/Observation HTTP/1.1\nHost: ${host}\nContent-Type: application/fhir+json\nContent-Length: ${FOUR_MB}\n`, partial, 5_000);
+      const { response } = await rawExchange(
+        server,
+        `POST /fhir/Observation HTTP/1.1\nHost: ${host}\nContent-Type: application/fhir+json\nContent-Length: ${FOUR_MB}\n`,
+        partial,
+        5_000,
+      );
       expect(statusOf(response)).toBe(401);
       expect(response).toMatch(/\r\nwww-authenticate: Bearer realm="[^"]+"\r\n/i);
       expect(JSON.parse(bodyOf(response))).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
@@ -99,15 +110,29 @@ describe('request hardening', () => {
 
     it('POST /fhir with a bearer token that does not verify: 401 before the body', async () => {
       const host = new URL(server.baseUrl).host;
-      const forged = await mintAccessToken(server, { scope: 'patient/*.cruds', patient: 'p-1', audience: 'https://elsewhere.example/fhir' });
-      const { response } = await rawExchange(server, `POST /fhir/Observation HTTP/1.1\nHost: ${host}\nAuthorization: Bearer ${forged}\nContent-Type: application/fhir+json\nContent-Length: ${FOUR_MB}\n`, partial, 5_000);
+      const forged = await mintAccessToken(server, {
+        scope: 'patient/*.cruds',
+        patient: 'p-1',
+        audience: 'https://elsewhere.example/fhir',
+      });
+      const { response } = await rawExchange(
+        server,
+        `POST /fhir/Observation HTTP/1.1\nHost: ${host}\nAuthorization: Bearer ${forged}\nContent-Type: application/fhir+json\nContent-Length: ${FOUR_MB}\n`,
+        partial,
+        5_000,
+      );
       expect(statusOf(response)).toBe(401);
       expect(JSON.parse(bodyOf(response)).resourceType).toBe('OperationOutcome');
     });
 
     it('POST /admin without the admin token: 401 invalid_token, while the body is still unsent', async () => {
       const host = new URL(server.baseUrl).host;
-      const { response } = await rawExchange(server, `POST /admin/clients HTTP/1.1\nHost: ${host}\nAuthorization: Bearer wrong-${ADMIN_TOKEN}\nContent-Type: application/json\nContent-Length: ${FOUR_MB}\n`, partial, 5_000);
+      const { response } = await rawExchange(
+        server,
+        `POST /admin/clients HTTP/1.1\nHost: ${host}\nAuthorization: Bearer wrong-${ADMIN_TOKEN}\nContent-Type: application/json\nContent-Length: ${FOUR_MB}\n`,
+        partial,
+        5_000,
+      );
       expect(statusOf(response)).toBe(401);
       expect(response).toMatch(/\r\nwww-authenticate: Bearer realm="smart-auth-admin", error="invalid_token"/i);
       expect(JSON.parse(bodyOf(response))).toEqual({ error: 'invalid_token', error_description: 'A valid admin token is required' });
@@ -118,7 +143,12 @@ describe('request hardening', () => {
       ['/%61dmin/clients', 'application/json'],
     ])('a percent-encoded prefix (%s, which the router decodes) is refused before the body too', async (path, type) => {
       const host = new URL(server.baseUrl).host;
-      const { response } = await rawExchange(server, `POST ${path} HTTP/1.1\nHost: ${host}\nContent-Type: ${type}\nContent-Length: ${FOUR_MB}\n`, partial, 5_000);
+      const { response } = await rawExchange(
+        server,
+        `POST ${path} HTTP/1.1\nHost: ${host}\nContent-Type: ${type}\nContent-Length: ${FOUR_MB}\n`,
+        partial,
+        5_000,
+      );
       expect(statusOf(response)).toBe(401);
     });
 
@@ -141,7 +171,16 @@ describe('request hardening', () => {
     }
 
     it('refuses /%66hir/undeclared like /fhir/undeclared: 401 without a token, 403 (default deny) with one', async () => {
-      @Module({ imports: [FhirAuthModule.forRoot({ issuer: server.baseUrl, audience: server.fhirBaseUrl, jwksUri: `${server.baseUrl}/.well-known/jwks.json` })], controllers: [UndeclaredController] })
+      @Module({
+        imports: [
+          FhirAuthModule.forRoot({
+            issuer: server.baseUrl,
+            audience: server.fhirBaseUrl,
+            jwksUri: `${server.baseUrl}/.well-known/jwks.json`,
+          }),
+        ],
+        controllers: [UndeclaredController],
+      })
       class ResourceServerModule {}
       const app = await NestFactory.create<NestFastifyApplication>(ResourceServerModule, new FastifyAdapter(), { logger: false });
       const port = await freePort();
@@ -174,7 +213,13 @@ describe('request hardening', () => {
     it('answers 408 and closes the connection when the body keeps trickling past the timeout', async () => {
       const host = new URL(slow.baseUrl).host;
       const started = performance.now();
-      const { response, closed } = await rawExchange(slow, `POST /register HTTP/1.1\nHost: ${host}\nContent-Type: application/json\nContent-Length: 50000\n`, '{"client_name":"', 8_000, { everyMs: 100 });
+      const { response, closed } = await rawExchange(
+        slow,
+        `POST /register HTTP/1.1\nHost: ${host}\nContent-Type: application/json\nContent-Length: 50000\n`,
+        '{"client_name":"',
+        8_000,
+        { everyMs: 100 },
+      );
       expect(closed || statusOf(response) === 408).toBe(true);
       expect(statusOf(response)).toBe(408);
       expect(performance.now() - started).toBeLessThan(6_000);
@@ -191,14 +236,22 @@ describe('request hardening', () => {
 
     it('at /admin: 400 invalid_request', async () => {
       for (const body of [deep, deepObject]) {
-        const response = await fetch(`${server.baseUrl}/admin/clients`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body });
+        const response = await fetch(`${server.baseUrl}/admin/clients`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+          body,
+        });
         expect(response.status).toBe(400);
         expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
       }
     });
 
     it('at /register: 400 invalid_client_metadata', async () => {
-      const response = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: `{"client_name":"x","jwks":${deepUnderRegisterLimit}}` });
+      const response = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: `{"client_name":"x","jwks":${deepUnderRegisterLimit}}`,
+      });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toBe('invalid_client_metadata');
     });
@@ -206,7 +259,11 @@ describe('request hardening', () => {
     it('under /fhir (application/fhir+json and application/json): 400 OperationOutcome', async () => {
       const token = await mintAccessToken(server, { scope: 'system/*.cruds' });
       for (const type of ['application/fhir+json', 'application/json']) {
-        const response = await fetch(`${server.baseUrl}/fhir/Observation`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': type }, body: `{"resourceType":"Observation","extension":${deep}}` });
+        const response = await fetch(`${server.baseUrl}/fhir/Observation`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': type },
+          body: `{"resourceType":"Observation","extension":${deep}}`,
+        });
         expect(response.status).toBe(400);
         expect(((await response.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
       }
@@ -214,7 +271,11 @@ describe('request hardening', () => {
 
     it('accepts nesting within the limit', async () => {
       const nested = `${'{"a":'.repeat(60)}1${'}'.repeat(60)}`;
-      const response = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: `{"client_name":"nested","redirect_uris":["https://nested.example.org/cb"],"software_statement_x":${nested}}` });
+      const response = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: `{"client_name":"nested","redirect_uris":["https://nested.example.org/cb"],"software_statement_x":${nested}}`,
+      });
       expect(response.status).toBe(201);
     });
   });
@@ -232,14 +293,24 @@ describe('request hardening', () => {
     });
 
     it('still accepts a paired surrogate (an emoji) in client_name', async () => {
-      const response = await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"client_name":"app \\ud83d\\ude00","redirect_uris":["https://emoji.example.org/cb"]}' });
+      const response = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"client_name":"app \\ud83d\\ude00","redirect_uris":["https://emoji.example.org/cb"]}',
+      });
       expect(response.status).toBe(201);
       expect(((await response.json()) as { client_name: string }).client_name).toBe('app 😀');
     });
   });
 
   describe('raw `..` under /static', () => {
-    it.each(['/static/../package.json', '/static/%2e%2e/package.json', '/static/./app.css', '/static//app.css', '/%73tatic/../package.json'])('%s is 404', async (path) => {
+    it.each([
+      '/static/../package.json',
+      '/static/%2e%2e/package.json',
+      '/static/./app.css',
+      '/static//app.css',
+      '/%73tatic/../package.json',
+    ])('%s is 404', async (path) => {
       const host = new URL(server.baseUrl).host;
       const { response } = await rawExchange(server, `GET ${path} HTTP/1.1\nHost: ${host}\nConnection: close\n`, '', 5_000);
       expect(statusOf(response)).toBe(404);
@@ -256,11 +327,20 @@ describe('request hardening', () => {
       const listed = await fetch(`${server.baseUrl}/admin/clients`, { headers: { ...json, Authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(listed.status).toBe(200);
       const registered = (await (
-        await fetch(`${server.baseUrl}/register`, { method: 'POST', headers: json, body: JSON.stringify({ client_name: 'to delete', redirect_uris: ['https://del.example.org/cb'] }) })
+        await fetch(`${server.baseUrl}/register`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ client_name: 'to delete', redirect_uris: ['https://del.example.org/cb'] }),
+        })
       ).json()) as { client_id: string; registration_access_token: string };
-      const read = await fetch(`${server.baseUrl}/register/${registered.client_id}`, { headers: { ...json, Authorization: `Bearer ${registered.registration_access_token}` } });
+      const read = await fetch(`${server.baseUrl}/register/${registered.client_id}`, {
+        headers: { ...json, Authorization: `Bearer ${registered.registration_access_token}` },
+      });
       expect(read.status).toBe(200);
-      const deleted = await fetch(`${server.baseUrl}/register/${registered.client_id}`, { method: 'DELETE', headers: { ...json, Authorization: `Bearer ${registered.registration_access_token}` } });
+      const deleted = await fetch(`${server.baseUrl}/register/${registered.client_id}`, {
+        method: 'DELETE',
+        headers: { ...json, Authorization: `Bearer ${registered.registration_access_token}` },
+      });
       expect(deleted.status).toBe(204);
     });
   });

@@ -50,7 +50,11 @@ describe('resource servers with their own audience (RFC 8707)', () => {
   const admin = async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => {
     const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
-    const response = await fetch(`${server.baseUrl}/admin/resource-servers${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${server.baseUrl}/admin/resource-servers${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -61,7 +65,11 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     baseA = `http://127.0.0.1:${jwksPort}/fhir`;
     // Resource server A, registered with the default audience (its base URL) and a narrower scope ceiling.
     expect((await admin('POST', '', { base_url: baseA, scope: CEILING })).status).toBe(201);
-    jwksServer = await startModuleServer(jwksPort, { issuer: server.baseUrl, audience: baseA, jwksUri: `${server.baseUrl}/.well-known/jwks.json` });
+    jwksServer = await startModuleServer(jwksPort, {
+      issuer: server.baseUrl,
+      audience: baseA,
+      jwksUri: `${server.baseUrl}/.well-known/jwks.json`,
+    });
     // The same audience verified through introspection by a client the operator allowed to introspect any token.
     const { clientId, clientSecret } = await createIntrospector(server);
     introspectionServer = await startModuleServer(introspectionPort, {
@@ -86,10 +94,19 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     return { code: result.code, error: result.error, verifier };
   }
 
-  async function tokensFor(aud: string, scope = 'openid fhirUser launch/patient patient/*.rs offline_access'): Promise<Record<string, unknown>> {
+  async function tokensFor(
+    aud: string,
+    scope = 'openid fhirUser launch/patient patient/*.rs offline_access',
+  ): Promise<Record<string, unknown>> {
     const { code, verifier } = await authorize({ aud, scope });
     expect(code).toBeDefined();
-    const response = await postForm(`${server.baseUrl}/token`, { grant_type: 'authorization_code', code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.clientId });
+    const response = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'authorization_code',
+      code: code as string,
+      redirect_uri: app.redirectUri,
+      code_verifier: verifier,
+      client_id: app.clientId,
+    });
     expect(response.status).toBe(200);
     return response.body;
   }
@@ -116,7 +133,13 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     const claims = decodeJwt(tokens.access_token as string);
     expect(claims.aud).toBe(baseA);
     // patient/*.rs was asked for; A's ceiling allows patient/Observation.rs only.
-    expect((tokens.scope as string).split(' ').sort()).toEqual(['fhirUser', 'launch/patient', 'offline_access', 'openid', 'patient/Observation.rs']);
+    expect((tokens.scope as string).split(' ').sort()).toEqual([
+      'fhirUser',
+      'launch/patient',
+      'offline_access',
+      'openid',
+      'patient/Observation.rs',
+    ]);
     // The attack: replaying A's token at this server's own FHIR API.
     const replay = await fhirFetch(server, '/Observation', tokens.access_token as string);
     expect(replay.status).toBe(401);
@@ -139,12 +162,18 @@ describe('resource servers with their own audience (RFC 8707)', () => {
 
   it("A's token is no credential at /introspect (A could replay it there)", async () => {
     const backend = await createClient(server, 'backend', { scope: 'system/*.rs __introspect' });
-    await admin('PATCH', `/${(await admin('GET', '')).body.find((item: any) => item.base_url === baseA).id}`, { scope: `${CEILING} system/*.rs` }).then((response) => expect(response.status).toBe(200));
+    await admin('PATCH', `/${(await admin('GET', '')).body.find((item: any) => item.base_url === baseA).id}`, {
+      scope: `${CEILING} system/*.rs`,
+    }).then((response) => expect(response.status).toBe(200));
     try {
       const forA = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/*.rs', resource: baseA });
       expect(forA.status).toBe(200);
       expect(decodeJwt(forA.body.access_token as string).aud).toBe(baseA);
-      const response = await postForm(`${server.baseUrl}/introspect`, { token: forA.body.access_token as string }, { Authorization: `Bearer ${forA.body.access_token}` });
+      const response = await postForm(
+        `${server.baseUrl}/introspect`,
+        { token: forA.body.access_token as string },
+        { Authorization: `Bearer ${forA.body.access_token}` },
+      );
       expect(response.status).toBe(401);
     } finally {
       await admin('PATCH', `/${(await admin('GET', '')).body.find((item: any) => item.base_url === baseA).id}`, { scope: CEILING });
@@ -161,7 +190,11 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     const repeated = base({ aud: undefined, resource: baseA });
     repeated.append('resource', baseA);
     expect(await authorizeError(repeated)).toBe('invalid_target');
-    const disabled = await admin('POST', '', { base_url: `https://disabled-${randomUUID()}.example.org/fhir`, scope: CEILING, enabled: false });
+    const disabled = await admin('POST', '', {
+      base_url: `https://disabled-${randomUUID()}.example.org/fhir`,
+      scope: CEILING,
+      enabled: false,
+    });
     expect(disabled.status).toBe(201);
     expect(await authorizeError(base({ aud: disabled.body.base_url }))).toBe('invalid_target');
     // Registered and enabled (with a trailing slash), and this server's own base as `resource`: on to sign-in.
@@ -191,7 +224,8 @@ describe('resource servers with their own audience (RFC 8707)', () => {
   it('a remembered grant does not skip consent for a registered resource server (grants do not record one)', async () => {
     const { challenge } = pkce();
     const scope = 'launch/patient patient/Observation.rs';
-    const pagesFor = async (aud: string) => (await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { aud, scope }), { username, password })).pages;
+    const pagesFor = async (aud: string) =>
+      (await driveAuthorization(server.baseUrl, authorizeParams(server, app, challenge, { aud, scope }), { username, password })).pages;
     await pagesFor(server.fhirBaseUrl);
     expect(await pagesFor(server.fhirBaseUrl)).toEqual(['Sign in']);
     expect(await pagesFor(baseA)).toEqual(['Sign in', expect.stringMatching(/^Allow /)]);
@@ -200,14 +234,25 @@ describe('resource servers with their own audience (RFC 8707)', () => {
 
   it('a code issued for A cannot be redeemed for /fhir (RFC 8707 §2.2)', async () => {
     const { code, verifier } = await authorize({ aud: baseA, scope: 'launch/patient patient/Observation.rs' });
-    const response = await postForm(`${server.baseUrl}/token`, { grant_type: 'authorization_code', code: code as string, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.clientId, resource: server.fhirBaseUrl });
+    const response = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'authorization_code',
+      code: code as string,
+      redirect_uri: app.redirectUri,
+      code_verifier: verifier,
+      client_id: app.clientId,
+      resource: server.fhirBaseUrl,
+    });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_target');
   });
 
   it('client_credentials may name a registered resource server; the token is narrowed to its ceiling and refused at /fhir', async () => {
     const backend: TestClient = await createClient(server, 'backend');
-    const forA = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs system/Observation.rs', resource: baseA });
+    const forA = await callAs(server, backend, '/token', {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs system/Observation.rs',
+      resource: baseA,
+    });
     expect(forA.status).toBe(200);
     expect(forA.body.scope).toBe('system/Observation.rs');
     expect(decodeJwt(forA.body.access_token as string).aud).toBe(baseA);
@@ -216,18 +261,30 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     const introspected = await callAs(server, backend, '/introspect', { token: forA.body.access_token as string });
     expect(introspected.body).toMatchObject({ active: true, aud: baseA });
 
-    const unknown = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Observation.rs', resource: 'https://counterfeit.example.org/fhir' });
+    const unknown = await callAs(server, backend, '/token', {
+      grant_type: 'client_credentials',
+      scope: 'system/Observation.rs',
+      resource: 'https://counterfeit.example.org/fhir',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toBe('invalid_target');
-    const two = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Observation.rs', resource: [baseA, server.fhirBaseUrl] as unknown as string });
+    const two = await callAs(server, backend, '/token', {
+      grant_type: 'client_credentials',
+      scope: 'system/Observation.rs',
+      resource: [baseA, server.fhirBaseUrl] as unknown as string,
+    });
     expect([two.status, two.body.error]).toEqual([400, 'invalid_target']);
-    const beyond = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs', resource: baseA });
+    const beyond = await callAs(server, backend, '/token', {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      resource: baseA,
+    });
     expect(beyond.body.error).toBe('invalid_scope');
     const own = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
     expect(decodeJwt(own.body.access_token as string).aud).toBe(server.fhirBaseUrl);
   });
 
-  it("a refresh follows a narrowed ceiling: scopes the server no longer allows are not granted again", async () => {
+  it('a refresh follows a narrowed ceiling: scopes the server no longer allows are not granted again', async () => {
     const base = `https://narrowed-${randomUUID()}.example.org/fhir`;
     const created = await admin('POST', '', { base_url: base, scope: 'patient/Observation.rs patient/Condition.rs' });
     const tokens = await tokensFor(base);
@@ -252,7 +309,9 @@ describe('resource servers with their own audience (RFC 8707)', () => {
   });
 
   it('FhirAuthModule refuses to start without its own audience (an empty one would disable the check)', () => {
-    expect(() => FhirAuthModule.forRoot({ issuer: server.baseUrl, audience: '', jwksUri: `${server.baseUrl}/.well-known/jwks.json` })).toThrow(/audience/);
+    expect(() =>
+      FhirAuthModule.forRoot({ issuer: server.baseUrl, audience: '', jwksUri: `${server.baseUrl}/.well-known/jwks.json` }),
+    ).toThrow(/audience/);
   });
 
   it('the admin API validates, updates and deletes registrations behind ADMIN_TOKEN', async () => {
@@ -274,7 +333,12 @@ describe('resource servers with their own audience (RFC 8707)', () => {
     }
     const created = await admin('POST', '', { base_url: `${base}/`, audience: `urn:example:${base}`, scope: 'patient/Observation.read' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ base_url: base, audience: `urn:example:${base}`, enabled: true, scope: 'patient/Observation.read' });
+    expect(created.body).toMatchObject({
+      base_url: base,
+      audience: `urn:example:${base}`,
+      enabled: true,
+      scope: 'patient/Observation.read',
+    });
     expect((await admin('POST', '', { base_url: base, scope: CEILING })).status).toBe(409);
     expect((await admin('GET', '')).body.map((item: any) => item.id)).toContain(created.body.id);
     expect((await admin('GET', `/${created.body.id}`)).body.base_url).toBe(base);
@@ -295,7 +359,11 @@ describe('resource server CLI commands', () => {
       execFile(
         process.execPath,
         [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+        {
+          cwd: ROOT,
+          env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -314,7 +382,13 @@ describe('resource server CLI commands', () => {
     expect(JSON.parse((await cli(['resource-servers:disable', server.id])).stdout).enabled).toBe(false);
     expect((await cli(['resource-servers:delete', server.id])).code).toBe(0);
     expect((await cli(['resource-servers:delete', server.id])).code).not.toBe(0);
-    const refused = await cli(['resource-servers:create', '--base-url', 'http://labs.example.org/fhir', '--scope', 'system/Observation.rs']);
+    const refused = await cli([
+      'resource-servers:create',
+      '--base-url',
+      'http://labs.example.org/fhir',
+      '--scope',
+      'system/Observation.rs',
+    ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/https/);
   }, 120_000);

@@ -30,10 +30,21 @@ describe('oversized scopes cannot stop the server', () => {
     const client = await createClient(server, 'public');
     // Encoded once, so the probes below measure the server rather than this process building bodies
     // (the test and the server share one event loop).
-    const body = Buffer.from(new URLSearchParams({ grant_type: 'refresh_token', client_id: client.clientId, refresh_token: 'bogus', scope: HUGE_SCOPE }).toString());
+    const body = Buffer.from(
+      new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: client.clientId,
+        refresh_token: 'bogus',
+        scope: HUGE_SCOPE,
+      }).toString(),
+    );
     const attack = () =>
       timed(async () => {
-        const response = await fetch(`${server.baseUrl}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        const response = await fetch(`${server.baseUrl}/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        });
         return { status: response.status, body: (await response.json()) as { error?: string } };
       });
     const attacks = Promise.all([attack(), attack(), attack(), attack()]);
@@ -57,8 +68,17 @@ describe('oversized scopes cannot stop the server', () => {
 
   it('refuses the same body at a percent-encoded /%74oken, which the router decodes to /token', async () => {
     const client = await createClient(server, 'public');
-    const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: client.clientId, refresh_token: 'bogus', scope: HUGE_SCOPE }).toString();
-    const response = await fetch(`${server.baseUrl}/%74oken`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: client.clientId,
+      refresh_token: 'bogus',
+      scope: HUGE_SCOPE,
+    }).toString();
+    const response = await fetch(`${server.baseUrl}/%74oken`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(response.status).toBe(413);
     expect(response.headers.get('cache-control')).toContain('no-store');
   });
@@ -67,7 +87,12 @@ describe('oversized scopes cannot stop the server', () => {
     const client = await createClient(server, 'public');
     const scope = Array.from({ length: 1_000 }, (_, i) => `patient/Observation.rs?category=c${i}`).join(' ');
     const started = performance.now();
-    const response = await postForm(`${server.baseUrl}/token`, { grant_type: 'refresh_token', client_id: client.clientId, refresh_token: 'bogus', scope });
+    const response = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'refresh_token',
+      client_id: client.clientId,
+      refresh_token: 'bogus',
+      scope,
+    });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_scope');
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -75,14 +100,26 @@ describe('oversized scopes cannot stop the server', () => {
 
   it('still checks a refresh scope within the bound against the grant (after looking the token up)', async () => {
     const client = await createClient(server, 'public');
-    const issued = await issueCode(server, client, await createUser(server), { scope: 'launch/patient offline_access patient/Observation.rs' });
+    const issued = await issueCode(server, client, await createUser(server), {
+      scope: 'launch/patient offline_access patient/Observation.rs',
+    });
     const tokens = await redeem(server, client, issued);
     expect(tokens.status).toBe(200);
     const wider = Array.from({ length: 100 }, (_, i) => `patient/Observation.rs?category=c${i}`).join(' ');
-    const narrowed = await postForm(`${server.baseUrl}/token`, { grant_type: 'refresh_token', client_id: client.clientId, refresh_token: tokens.body.refresh_token as string, scope: wider });
+    const narrowed = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'refresh_token',
+      client_id: client.clientId,
+      refresh_token: tokens.body.refresh_token as string,
+      scope: wider,
+    });
     expect(narrowed.status).toBe(200);
     expect((narrowed.body.scope as string).split(' ')).toHaveLength(100);
-    const bogus = await postForm(`${server.baseUrl}/token`, { grant_type: 'refresh_token', client_id: client.clientId, refresh_token: 'bogus', scope: wider });
+    const bogus = await postForm(`${server.baseUrl}/token`, {
+      grant_type: 'refresh_token',
+      client_id: client.clientId,
+      refresh_token: 'bogus',
+      scope: wider,
+    });
     expect(bogus.status).toBe(400);
     expect(bogus.body.error).toBe('invalid_grant');
   });
@@ -91,7 +128,12 @@ describe('oversized scopes cannot stop the server', () => {
     const response = await fetch(`${server.baseUrl}/register`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_name: 'big', redirect_uris: ['https://big.example.org/cb'], token_endpoint_auth_method: 'none', scope: REGISTRABLE_HUGE_SCOPE }),
+      body: JSON.stringify({
+        client_name: 'big',
+        redirect_uris: ['https://big.example.org/cb'],
+        token_endpoint_auth_method: 'none',
+        scope: REGISTRABLE_HUGE_SCOPE,
+      }),
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client_metadata');
@@ -100,7 +142,16 @@ describe('oversized scopes cannot stop the server', () => {
   it('refuses a scope of more than 256 scopes at /authorize with invalid_scope', async () => {
     const client = await createClient(server, 'public');
     const scope = Array.from({ length: 300 }, (_, i) => `s${i}`).join(' ');
-    const query = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: client.redirectUri, scope, state: 'st', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', aud: server.fhirBaseUrl });
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: client.redirectUri,
+      scope,
+      state: 'st',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      aud: server.fhirBaseUrl,
+    });
     const response = await fetch(`${server.baseUrl}/authorize?${query}`, { redirect: 'manual' });
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location') as string);

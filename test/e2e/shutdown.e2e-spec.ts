@@ -14,7 +14,16 @@ jest.setTimeout(400_000);
 const ADMIN_TOKEN = `admin-${'x'.repeat(40)}`;
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1', SEED_DEMO_DATA: 'false', ADMIN_TOKEN, ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    SEED_DEMO_DATA: 'false',
+    ADMIN_TOKEN,
+    ...extra,
+  };
 }
 
 function alive(pid: number): boolean {
@@ -28,15 +37,17 @@ function alive(pid: number): boolean {
 
 /** Every process below `pid`, from /proc (`ppid` is the 4th field of /proc/<pid>/stat, after the command in parentheses). */
 function descendants(pid: number): Array<{ pid: number; cmdline: string }> {
-  const all = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((name) => {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return [{ pid: Number(name), ppid, cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
-    } catch {
-      return [];
-    }
-  });
+  const all = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return [{ pid: Number(name), ppid, cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
+      } catch {
+        return [];
+      }
+    });
   const found: Array<{ pid: number; cmdline: string }> = [];
   const walk = (parent: number): void => {
     for (const entry of all.filter((candidate) => candidate.ppid === parent)) {
@@ -73,15 +84,24 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 async function waitReady(url: string, server: Running): Promise<void> {
-  await pollUntil(async () => {
-    if (server.child.exitCode !== null) throw new Error(`server exited early:\n${server.output()}`);
-    return fetch(`${url}/health/ready`).then((response) => response.ok, () => false);
-  }, 180_000, `server ready\n${server.output()}`);
+  await pollUntil(
+    async () => {
+      if (server.child.exitCode !== null) throw new Error(`server exited early:\n${server.output()}`);
+      return fetch(`${url}/health/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    180_000,
+    `server ready\n${server.output()}`,
+  );
 }
 
 async function exitWithin(server: Running, limitMs: number): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`did not exit within ${limitMs} ms:\n${server.output()}`)), limitMs)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`did not exit within ${limitMs} ms:\n${server.output()}`)), limitMs)),
+  );
   try {
     return await Promise.race([server.exited, timeout]);
   } finally {
@@ -93,9 +113,14 @@ async function exitWithin(server: Running, limitMs: number): Promise<number | nu
 // A token request whose headers are sent and whose body is held back. `Expect: 100-continue` makes the server
 // answer "100 Continue" once it has parsed the headers (RFC 9110 §10.1.1): only then is the request in flight for
 // the server, rather than an idle connection that closing the listener would simply drop.
-function slowTokenRequest(port: number, body: string): { socket: Socket; routed: () => boolean; finish: () => void; response: Promise<string> } {
+function slowTokenRequest(
+  port: number,
+  body: string,
+): { socket: Socket; routed: () => boolean; finish: () => void; response: Promise<string> } {
   const socket = connect(port, '127.0.0.1');
-  socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+  socket.write(
+    `POST /token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+  );
   let text = '';
   socket.on('data', (chunk) => (text += chunk));
   const response = new Promise<string>((resolve) => {
@@ -128,7 +153,12 @@ describe('stopping and restarting', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     // --ignore-scripts skips only the prestart build (ensureBuilt has built dist/); `start` itself still runs.
-    const npm = run('npm', ['start', '--ignore-scripts'], root, baseEnv({ PORT: String(port), PUBLIC_URL: url, EMBEDDED_POSTGRES_DIR: pgDir }));
+    const npm = run(
+      'npm',
+      ['start', '--ignore-scripts'],
+      root,
+      baseEnv({ PORT: String(port), PUBLIC_URL: url, EMBEDDED_POSTGRES_DIR: pgDir }),
+    );
     try {
       await waitReady(url, npm);
       const servers = descendants(npm.child.pid!).filter((entry) => entry.cmdline.includes('dist/src/main.js'));
@@ -138,7 +168,11 @@ describe('stopping and restarting', () => {
 
       npm.child.kill('SIGTERM');
       await exitWithin(npm, 30_000);
-      const ms = await pollUntil(() => !alive(servers[0].pid) && !alive(cluster!.pid) && !existsSync(join(pgDir, 'data', 'postmaster.pid')), 30_000, 'node and PostgreSQL gone');
+      const ms = await pollUntil(
+        () => !alive(servers[0].pid) && !alive(cluster!.pid) && !existsSync(join(pgDir, 'data', 'postmaster.pid')),
+        30_000,
+        'node and PostgreSQL gone',
+      );
       console.log(`node and PostgreSQL gone ${ms} ms after npm exited`);
       expect(await refusesConnections(cluster!.port)).toBe(true);
     } finally {
@@ -153,7 +187,12 @@ describe('stopping and restarting', () => {
     const start = async () => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const server = run(process.execPath, [join(root, 'dist', 'src', 'main.js')], root, baseEnv({ PORT: String(port), PUBLIC_URL: url, EMBEDDED_POSTGRES_DIR: pgDir }));
+      const server = run(
+        process.execPath,
+        [join(root, 'dist', 'src', 'main.js')],
+        root,
+        baseEnv({ PORT: String(port), PUBLIC_URL: url, EMBEDDED_POSTGRES_DIR: pgDir }),
+      );
       await waitReady(url, server);
       return { ...server, port, url };
     };
@@ -180,7 +219,12 @@ describe('stopping and restarting', () => {
       expect(events.map((event) => event.event)).toContain('client_auth_failed');
 
       // 2. The CLI in the same checkout connects to the running cluster, and leaves it running.
-      const cli = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'clients:list'], { cwd: root, env: baseEnv({ EMBEDDED_POSTGRES_DIR: pgDir }), encoding: 'utf8', timeout: 120_000 });
+      const cli = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'clients:list'], {
+        cwd: root,
+        env: baseEnv({ EMBEDDED_POSTGRES_DIR: pgDir }),
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(cli.stderr).not.toContain('undefined');
       expect(cli.status).toBe(0);
       expect(Array.isArray(JSON.parse(cli.stdout))).toBe(true);
@@ -216,7 +260,12 @@ describe('stopping and restarting', () => {
     mkdirSync(join(pgDir, 'data'), { recursive: true, mode: 0o700 });
     writeFileSync(join(pgDir, 'data', 'PG_VERSION'), '9\n');
     writeFileSync(join(pgDir, 'credentials.json'), JSON.stringify({ password: 'x' }));
-    const result = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'clients:list'], { cwd: root, env: baseEnv({ EMBEDDED_POSTGRES_DIR: pgDir }), encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'clients:list'], {
+      cwd: root,
+      env: baseEnv({ EMBEDDED_POSTGRES_DIR: pgDir }),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).not.toContain('undefined');
     expect(result.stderr).toContain(`embedded PostgreSQL in ${join(pgDir, 'data')} failed to start`);

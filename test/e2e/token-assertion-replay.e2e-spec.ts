@@ -21,7 +21,12 @@ describe.each(['async', 'sync'])('POST /token: client assertion jti under concur
   });
 
   const send = (assertion: string) =>
-    postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: JWT_BEARER, client_assertion: assertion });
+    postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      client_assertion_type: JWT_BEARER,
+      client_assertion: assertion,
+    });
 
   it('accepts the same assertion exactly once when it arrives many times at once', async () => {
     const assertion = await backend.assertion!(tokenUrl);
@@ -81,7 +86,11 @@ describe('the asynchronous jti statement', () => {
     const runner = server.app.get(DataSource).createQueryRunner();
     try {
       await runner.startTransaction();
-      const rows = await runner.query(JTI_STATEMENTS.async.text, [['client-x'], [randomBytes(8).toString('hex')], [new Date(Date.now() + 60_000)]]);
+      const rows = await runner.query(JTI_STATEMENTS.async.text, [
+        ['client-x'],
+        [randomBytes(8).toString('hex')],
+        [new Date(Date.now() + 60_000)],
+      ]);
       expect(rows).toHaveLength(1);
       expect(await runner.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'off' }]);
       await runner.rollbackTransaction();

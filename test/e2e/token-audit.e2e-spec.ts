@@ -16,7 +16,9 @@ describe('audit trail: GET /admin/audit', () => {
 
   async function auditFor(clientId: string): Promise<Array<Record<string, unknown>>> {
     // Each event is stored before its request is answered: no waiting.
-    const response = await fetch(`${server.baseUrl}/admin/audit?client_id=${encodeURIComponent(clientId)}&limit=50`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${server.baseUrl}/admin/audit?client_id=${encodeURIComponent(clientId)}&limit=50`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     return ((await response.json()) as { events: Array<Record<string, unknown>> }).events;
   }
@@ -30,12 +32,21 @@ describe('audit trail: GET /admin/audit', () => {
     expect((await redeem(server, client, issued)).status).toBe(400);
 
     const second = await redeem(server, client, await issueCode(server, client, await createUser(server)));
-    const refreshed = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: second.body.refresh_token as string });
+    const refreshed = await callAs(server, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: second.body.refresh_token as string,
+    });
     expect(refreshed.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect((await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: second.body.refresh_token as string })).status).toBe(400);
+    expect(
+      (await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: second.body.refresh_token as string })).status,
+    ).toBe(400);
     expect((await callAs(server, client, '/revoke', { token: refreshed.body.access_token as string })).status).toBe(200);
-    const failed = await postForm(`${server.baseUrl}/token`, { grant_type: 'authorization_code' }, { Authorization: `Basic ${Buffer.from(`${client.clientId}:wrong`).toString('base64')}` });
+    const failed = await postForm(
+      `${server.baseUrl}/token`,
+      { grant_type: 'authorization_code' },
+      { Authorization: `Basic ${Buffer.from(`${client.clientId}:wrong`).toString('base64')}` },
+    );
     expect(failed.status).toBe(401);
 
     const events = await auditFor(client.clientId);
@@ -46,13 +57,25 @@ describe('audit trail: GET /admin/audit', () => {
     // Every event of a request carries its address; the client's creation (by the operator, in-process) has none.
     const requestEvents = events.filter((event) => event.event !== 'client_created');
     expect(requestEvents.every((event) => typeof event.at === 'string' && typeof event.ip === 'string')).toBe(true);
-    expect(events.find((event) => event.event === 'client_created')).toMatchObject({ ip: null, detail: expect.objectContaining({ by: 'operator' }) });
+    expect(events.find((event) => event.event === 'client_created')).toMatchObject({
+      ip: null,
+      detail: expect.objectContaining({ by: 'operator' }),
+    });
     const serialized = JSON.stringify(events);
-    for (const secret of [tokens.body.access_token, tokens.body.refresh_token, second.body.refresh_token, refreshed.body.refresh_token, issued.code, client.clientSecret]) {
+    for (const secret of [
+      tokens.body.access_token,
+      tokens.body.refresh_token,
+      second.body.refresh_token,
+      refreshed.body.refresh_token,
+      issued.code,
+      client.clientSecret,
+    ]) {
       expect(serialized).not.toContain(secret as string);
     }
 
-    const filtered = await fetch(`${server.baseUrl}/admin/audit?client_id=${client.clientId}&event=revoked`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const filtered = await fetch(`${server.baseUrl}/admin/audit?client_id=${client.clientId}&event=revoked`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const body = (await filtered.json()) as { events: Array<{ event: string }> };
     expect(body.events.length).toBe(1);
     expect(body.events[0].event).toBe('revoked');

@@ -28,7 +28,15 @@ describe('POST /token: authorization_code', () => {
     const issued = await issueCode(server, client, user, {
       scope,
       nonce: 'n-0S6_WzA2Mj',
-      launchContext: { patient: 'example-patient-1', encounter: 'enc-1', need_patient_banner: true, smart_style_url: `${server.baseUrl}/static/smart-style.json`, intent: 'reconcile-medications', tenant: 't1', fhirContext: [{ reference: 'DiagnosticReport/123' }] },
+      launchContext: {
+        patient: 'example-patient-1',
+        encounter: 'enc-1',
+        need_patient_banner: true,
+        smart_style_url: `${server.baseUrl}/static/smart-style.json`,
+        intent: 'reconcile-medications',
+        tenant: 't1',
+        fhirContext: [{ reference: 'DiagnosticReport/123' }],
+      },
     });
     const response = await redeem(server, client, issued);
     expect(response.status).toBe(200);
@@ -84,7 +92,11 @@ describe('POST /token: authorization_code', () => {
 
   it('omits the id_token without openid, and the refresh token without offline_access', async () => {
     const client = await createClient(server, 'public');
-    const response = await redeem(server, client, await issueCode(server, client, await createUser(server), { scope: 'fhirUser launch/patient patient/Patient.rs' }));
+    const response = await redeem(
+      server,
+      client,
+      await issueCode(server, client, await createUser(server), { scope: 'fhirUser launch/patient patient/Patient.rs' }),
+    );
     expect(response.status).toBe(200);
     expect(response.body.id_token).toBeUndefined();
     expect(response.body.refresh_token).toBeUndefined();
@@ -105,7 +117,12 @@ describe('POST /token: authorization_code', () => {
     expect(ok.status).toBe(200);
 
     const issued = await issueCode(server, client, user);
-    const params = { grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier };
+    const params = {
+      grant_type: 'authorization_code',
+      code: issued.code,
+      redirect_uri: client.redirectUri,
+      code_verifier: issued.verifier,
+    };
     for (const credentials of [`${client.clientId}:wrong-secret`, `BAD_CLIENT_ID:${client.clientSecret}`]) {
       const response = await postForm(tokenUrl, params, { Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
       expect(response.status).toBe(401);
@@ -127,7 +144,12 @@ describe('POST /token: authorization_code', () => {
 
   it('answers a bad code with exactly 400 invalid_grant', async () => {
     const client = await createClient(server, 'symmetric');
-    const response = await callAs(server, client, '/token', { grant_type: 'authorization_code', code: 'BAD_CODE', redirect_uri: client.redirectUri, code_verifier: `${'a'.repeat(43)}` });
+    const response = await callAs(server, client, '/token', {
+      grant_type: 'authorization_code',
+      code: 'BAD_CODE',
+      redirect_uri: client.redirectUri,
+      code_verifier: `${'a'.repeat(43)}`,
+    });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
     expectNoStore(response.headers);
@@ -141,7 +163,12 @@ describe('POST /token: authorization_code', () => {
   ])('refuses a %s code_verifier with 400 invalid_grant', async (_label, verifier) => {
     const client = await createClient(server, 'public');
     const issued = await issueCode(server, client, await createUser(server));
-    const params: Record<string, string> = { grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, client_id: client.clientId };
+    const params: Record<string, string> = {
+      grant_type: 'authorization_code',
+      code: issued.code,
+      redirect_uri: client.redirectUri,
+      client_id: client.clientId,
+    };
     if (verifier === 'CHALLENGE') {
       const { createHash } = await import('node:crypto');
       params.code_verifier = createHash('sha256').update(issued.verifier).digest('base64url');
@@ -179,7 +206,9 @@ describe('POST /token: authorization_code', () => {
     const rightful = await redeem(server, owner, issued);
     expect(rightful.status).toBe(200);
     // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
-    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', {
+      token: rightful.body.access_token as string,
+    });
     expect(introspected.body.active).toBe(true);
   });
 
@@ -195,7 +224,9 @@ describe('POST /token: authorization_code', () => {
     const rightful = await redeem(server, client, issued);
     expect(rightful.status).toBe(200);
     // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
-    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', {
+      token: rightful.body.access_token as string,
+    });
     expect(introspected.body.active).toBe(true);
   });
 
@@ -208,7 +239,9 @@ describe('POST /token: authorization_code', () => {
     expect((await redeem(server, thief, issued)).body.error).toBe('invalid_grant');
     expect((await redeem(server, owner, issued, { code_verifier: `${'w'.repeat(43)}` })).body.error).toBe('invalid_grant');
     // A public client may not introspect (RFC 7662 §2.1); an operator-flagged client looks.
-    const introspected = await callAs(server, await createIntrospector(server), '/introspect', { token: rightful.body.access_token as string });
+    const introspected = await callAs(server, await createIntrospector(server), '/introspect', {
+      token: rightful.body.access_token as string,
+    });
     expect(introspected.body.active).toBe(true);
   });
 
@@ -227,7 +260,10 @@ describe('POST /token: authorization_code', () => {
 
     const introspected = await callAs(server, introspector, '/introspect', { token: first.body.access_token as string });
     expect(introspected.body).toEqual({ active: false });
-    const refreshed = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string });
+    const refreshed = await callAs(server, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token as string,
+    });
     expect(refreshed.status).toBe(400);
     expect(refreshed.body.error).toBe('invalid_grant');
   });
@@ -240,7 +276,9 @@ describe('POST /token: authorization_code', () => {
     expect(results.find((result) => result.status === 400)?.body.error).toBe('invalid_grant');
     // The second use counts as reuse (RFC 6749 §4.1.2), so the winner's tokens end with the grant.
     const winner = results.find((result) => result.status === 200);
-    const introspection = await callAs(server, await createIntrospector(server), '/introspect', { token: winner?.body.access_token as string });
+    const introspection = await callAs(server, await createIntrospector(server), '/introspect', {
+      token: winner?.body.access_token as string,
+    });
     expect(introspection.body).toEqual({ active: false });
   });
 

@@ -35,7 +35,12 @@ describe('POST /token: client_credentials (SMART Backend Services)', () => {
     expect(response.body.refresh_token).toBeUndefined();
     expect(response.body.id_token).toBeUndefined();
     expect(decodeProtectedHeader(response.body.access_token as string).typ).toBe('at+jwt');
-    expect(decodeJwt(response.body.access_token as string)).toMatchObject({ sub: backend.clientId, client_id: backend.clientId, aud: server.fhirBaseUrl, scope: 'system/Patient.rs' });
+    expect(decodeJwt(response.body.access_token as string)).toMatchObject({
+      sub: backend.clientId,
+      client_id: backend.clientId,
+      aud: server.fhirBaseUrl,
+      scope: 'system/Patient.rs',
+    });
   });
 
   it('narrows v1 and wildcard scopes to the pre-authorized ceiling', async () => {
@@ -92,7 +97,12 @@ describe('POST /token: client_credentials (SMART Backend Services)', () => {
     expect(wrongAudience.body.error).toBe('invalid_client');
 
     const assertion = await backend.assertion!(tokenUrl);
-    const params = { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: JWT_BEARER, client_assertion: assertion };
+    const params = {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      client_assertion_type: JWT_BEARER,
+      client_assertion: assertion,
+    };
     expect((await postForm(tokenUrl, params)).status).toBe(200);
     const replay = await postForm(tokenUrl, params);
     expect(replay.status).toBe(401);
@@ -101,7 +111,11 @@ describe('POST /token: client_credentials (SMART Backend Services)', () => {
 
   // Secret-authenticated client_credentials clients (operator-created): token-client-credentials-secret.e2e-spec.ts.
   it('refuses client_credentials for a public client, even one stored with the grant', async () => {
-    const publicClient = await createClient(server, 'public', { grantTypes: ['client_credentials'], redirectUris: [], scope: 'system/Patient.rs' });
+    const publicClient = await createClient(server, 'public', {
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      scope: 'system/Patient.rs',
+    });
     const response = await callAs(server, publicClient, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('unauthorized_client');

@@ -33,7 +33,11 @@ describe('client assertions and loopback redirects', () => {
       expect(response.status).toBe(400);
       expect(response.body.error).toBe('invalid_request');
     }
-    const missingType = await postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion: await backend.assertion!(tokenUrl) });
+    const missingType = await postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      client_assertion: await backend.assertion!(tokenUrl),
+    });
     expect(missingType.status).toBe(400);
     expect(missingType.body.error).toBe('invalid_request');
     expect((await request()).status).toBe(200);
@@ -50,7 +54,11 @@ describe('client assertions and loopback redirects', () => {
   });
 
   it('refuses an aud array, even one that contains this token endpoint (RFC 7523 §3)', async () => {
-    for (const aud of [[tokenUrl, 'https://other-server.example.org/token'], [tokenUrl], ['https://other-server.example.org/token', server.baseUrl]]) {
+    for (const aud of [
+      [tokenUrl, 'https://other-server.example.org/token'],
+      [tokenUrl],
+      ['https://other-server.example.org/token', server.baseUrl],
+    ]) {
       const response = await request({ aud });
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('invalid_client');
@@ -72,11 +80,21 @@ describe('client assertions and loopback redirects', () => {
     ])('registered %s accepts %s at /authorize and /token', async (registered, presented) => {
       const app = await createApp(server, { redirectUris: [registered] });
       const { verifier, challenge } = pkce();
-      const result = await driveAuthorization(server.baseUrl, authorizeParams(server, { clientId: app.clientId, redirectUri: presented }, challenge), user);
+      const result = await driveAuthorization(
+        server.baseUrl,
+        authorizeParams(server, { clientId: app.clientId, redirectUri: presented }, challenge),
+        user,
+      );
       expect(result.location.startsWith(`${presented}?`)).toBe(true);
       expect(result.code).toEqual(expect.any(String));
       const exchange = (redirectUri: string) =>
-        postForm(tokenUrl, { grant_type: 'authorization_code', code: result.code!, redirect_uri: redirectUri, code_verifier: verifier, client_id: app.clientId });
+        postForm(tokenUrl, {
+          grant_type: 'authorization_code',
+          code: result.code!,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+          client_id: app.clientId,
+        });
       const tokens = await exchange(presented);
       expect(tokens.status).toBe(200);
       expect(tokens.body.access_token).toEqual(expect.any(String));
@@ -111,9 +129,12 @@ describe('client assertions and loopback redirects', () => {
     ])('does not stretch the rule: %s is not registered', async (presented) => {
       const app = await createApp(server, { redirectUris: ['http://127.0.0.1/callback'] });
       const { challenge } = pkce();
-      const response = await fetch(`${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, { clientId: app.clientId, redirectUri: presented }, challenge))}`, {
-        redirect: 'manual',
-      });
+      const response = await fetch(
+        `${server.baseUrl}/authorize?${new URLSearchParams(authorizeParams(server, { clientId: app.clientId, redirectUri: presented }, challenge))}`,
+        {
+          redirect: 'manual',
+        },
+      );
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
     });

@@ -21,17 +21,28 @@ describe('POST /token: client_credentials with a client secret (operator-created
   let tokenUrl: string;
 
   const postJson = async (path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
   };
   const admin = (path: string, body: unknown) => postJson(path, body, { Authorization: `Bearer ${ADMIN_TOKEN}` });
   const createBackend = async (method: string, extra: Json = {}): Promise<{ clientId: string; clientSecret: string; body: Json }> => {
-    const created = await admin('/admin/clients', { client_name: `internal ${method}`, grant_types: ['client_credentials'], token_endpoint_auth_method: method, scope: CEILING, ...extra });
+    const created = await admin('/admin/clients', {
+      client_name: `internal ${method}`,
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: method,
+      scope: CEILING,
+      ...extra,
+    });
     expect(created.status).toBe(201);
     return { clientId: created.body.client_id as string, clientSecret: created.body.client_secret as string, body: created.body };
   };
-  const token = (params: Record<string, string>, headers: Record<string, string> = {}): Promise<FormResponse> => postForm(tokenUrl, params, headers);
+  const token = (params: Record<string, string>, headers: Record<string, string> = {}): Promise<FormResponse> =>
+    postForm(tokenUrl, params, headers);
 
   beforeAll(async () => {
     server = await startTestApp({ ADMIN_TOKEN, REGISTRATION_POLICY: 'open' });
@@ -44,7 +55,12 @@ describe('POST /token: client_credentials with a client secret (operator-created
 
   it('issues a short-lived, narrowed token to an admin-created client_secret_basic client, usable at /fhir', async () => {
     const { clientId, clientSecret, body } = await createBackend('client_secret_basic', { access_token_ttl: 3600 });
-    expect(body).toMatchObject({ type: 'backend-service', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], redirect_uris: [] });
+    expect(body).toMatchObject({
+      type: 'backend-service',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+    });
     expect(clientSecret).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]{43}$/));
     // Returned once, stored only as a hash.
     const database = server.app.get(DataSource);
@@ -55,7 +71,10 @@ describe('POST /token: client_credentials with a client secret (operator-created
     const read = await fetch(`${server.baseUrl}/admin/clients/${clientId}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(((await read.json()) as Json).client_secret).toBeUndefined();
 
-    const response = await token({ grant_type: 'client_credentials', scope: 'system/Patient.rs system/Condition.rs offline_access openid' }, basic(clientId, clientSecret));
+    const response = await token(
+      { grant_type: 'client_credentials', scope: 'system/Patient.rs system/Condition.rs offline_access openid' },
+      basic(clientId, clientSecret),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toContain('no-store');
     expect(response.body).toMatchObject({ token_type: 'Bearer', scope: 'system/Patient.rs' });
@@ -63,7 +82,12 @@ describe('POST /token: client_credentials with a client secret (operator-created
     expect(response.body.refresh_token).toBeUndefined();
     expect(response.body.id_token).toBeUndefined();
     const accessToken = response.body.access_token as string;
-    expect(decodeJwt(accessToken)).toMatchObject({ sub: clientId, client_id: clientId, aud: server.fhirBaseUrl, scope: 'system/Patient.rs' });
+    expect(decodeJwt(accessToken)).toMatchObject({
+      sub: clientId,
+      client_id: clientId,
+      aud: server.fhirBaseUrl,
+      scope: 'system/Patient.rs',
+    });
 
     const patientId = await insertPatient(server, 'Backend');
     const patient = await fhirFetch(server, `/Patient/${patientId}`, accessToken);
@@ -81,7 +105,12 @@ describe('POST /token: client_credentials with a client secret (operator-created
 
   it('issues to a client_secret_post client, with either secret method (RFC 6749 §2.3.1) but never a wrong secret', async () => {
     const { clientId, clientSecret } = await createBackend('client_secret_post');
-    const response = await token({ grant_type: 'client_credentials', scope: 'system/Observation.rs', client_id: clientId, client_secret: clientSecret });
+    const response = await token({
+      grant_type: 'client_credentials',
+      scope: 'system/Observation.rs',
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ scope: 'system/Observation.rs' });
     expect(response.body.refresh_token).toBeUndefined();
@@ -101,13 +130,21 @@ describe('POST /token: client_credentials with a client secret (operator-created
 
     const rotated = await admin(`/admin/clients/${clientId}/rotate-secret`, { overlap_seconds: 0 });
     expect(rotated.status).toBe(200);
-    const fresh = await token({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic(clientId, rotated.body.client_secret as string));
+    const fresh = await token(
+      { grant_type: 'client_credentials', scope: 'system/Patient.rs' },
+      basic(clientId, rotated.body.client_secret as string),
+    );
     expect(fresh.status).toBe(200);
     expect((await token({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic(clientId, clientSecret))).status).toBe(401);
   });
 
   it('keeps the other backend-service rules for admin-created clients', async () => {
-    const base = { client_name: 'internal', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: CEILING };
+    const base = {
+      client_name: 'internal',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: CEILING,
+    };
     for (const [metadata, error] of [
       [{ ...base, token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
       [{ ...base, redirect_uris: ['https://internal.example.org/cb'] }, 'invalid_redirect_uri'],
@@ -122,15 +159,31 @@ describe('POST /token: client_credentials with a client secret (operator-created
   });
 
   it('refuses client_credentials with client_secret_basic in dynamic registration', async () => {
-    const response = await postJson('/register', { client_name: 'self-registered', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: CEILING });
+    const response = await postJson('/register', {
+      client_name: 'self-registered',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: CEILING,
+    });
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: 'invalid_client_metadata', error_description: 'client_credentials requires token_endpoint_auth_method private_key_jwt' });
+    expect(response.body).toMatchObject({
+      error: 'invalid_client_metadata',
+      error_description: 'client_credentials requires token_endpoint_auth_method private_key_jwt',
+    });
   });
 
   it('refuses client_credentials to a public authorization_code client with unauthorized_client', async () => {
-    const created = await admin('/admin/clients', { client_name: 'public app', redirect_uris: ['https://public.example.org/cb'], token_endpoint_auth_method: 'none' });
+    const created = await admin('/admin/clients', {
+      client_name: 'public app',
+      redirect_uris: ['https://public.example.org/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect(created.status).toBe(201);
-    const response = await token({ grant_type: 'client_credentials', scope: 'system/Patient.rs', client_id: created.body.client_id as string });
+    const response = await token({
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      client_id: created.body.client_id as string,
+    });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('unauthorized_client');
   });

@@ -27,8 +27,10 @@ describe('Disabling a client or a user ends its outstanding tokens', () => {
     await server?.close();
   });
 
-  const admin = (path: string) => fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const introspect = async (app: TestApp, token: string) => (await postForm(`${app.baseUrl}/introspect`, { token }, { Authorization: introspector.authorization })).body;
+  const admin = (path: string) =>
+    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const introspect = async (app: TestApp, token: string) =>
+    (await postForm(`${app.baseUrl}/introspect`, { token }, { Authorization: introspector.authorization })).body;
   const search = (app: TestApp, token: string) => fhirFetch(app, '/Observation?_id=none-such', token);
 
   async function tokensFor(client: TestClient): Promise<{ access: string; refresh: string; userId: string }> {

@@ -29,7 +29,11 @@ describe('POST /token: request pipeline and error matrix', () => {
       ['text/plain', 'grant_type=authorization_code'],
     ]) {
       const response = await fetch(tokenUrl, { method: 'POST', headers: { 'Content-Type': contentType }, body });
-      expectError({ status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> }, 400, 'invalid_request');
+      expectError(
+        { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> },
+        400,
+        'invalid_request',
+      );
     }
     const empty = await fetch(tokenUrl, { method: 'POST' });
     expect(empty.status).toBe(400);
@@ -58,20 +62,36 @@ describe('POST /token: request pipeline and error matrix', () => {
   });
 
   it('authenticates the client before looking at the grant type', async () => {
-    const response = await postForm(tokenUrl, { grant_type: 'not_a_grant_type' }, { Authorization: `Basic ${Buffer.from('nobody:nothing').toString('base64')}` });
+    const response = await postForm(
+      tokenUrl,
+      { grant_type: 'not_a_grant_type' },
+      { Authorization: `Basic ${Buffer.from('nobody:nothing').toString('base64')}` },
+    );
     expectError(response, 401, 'invalid_client');
     expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
   });
 
   it('refuses a grant type the client is not registered for with unauthorized_client', async () => {
     const client = await createClient(server, 'public', { grantTypes: ['authorization_code'] });
-    expectError(await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: 'whatever' }), 400, 'unauthorized_client');
-    expectError(await callAs(server, client, '/token', { grant_type: 'client_credentials', scope: 'system/*.rs' }), 400, 'unauthorized_client');
+    expectError(
+      await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: 'whatever' }),
+      400,
+      'unauthorized_client',
+    );
+    expectError(
+      await callAs(server, client, '/token', { grant_type: 'client_credentials', scope: 'system/*.rs' }),
+      400,
+      'unauthorized_client',
+    );
   });
 
   it('refuses a malformed scope with invalid_scope', async () => {
     const client = await createClient(server, 'public');
-    expectError(await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: 'x', scope: 'patient/Observation.xyz' }), 400, 'invalid_scope');
+    expectError(
+      await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: 'x', scope: 'patient/Observation.xyz' }),
+      400,
+      'invalid_scope',
+    );
   });
 
   it('answers a CORS preflight and gives public-client token responses Access-Control-Allow-Origin', async () => {
@@ -88,13 +108,23 @@ describe('POST /token: request pipeline and error matrix', () => {
     const issued = await issueCode(server, client, await createUser(server));
     const response = await postForm(
       tokenUrl,
-      { grant_type: 'authorization_code', client_id: client.clientId, code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
+      {
+        grant_type: 'authorization_code',
+        client_id: client.clientId,
+        code: issued.code,
+        redirect_uri: client.redirectUri,
+        code_verifier: issued.verifier,
+      },
       { Origin: origin },
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
 
-    const stranger = await postForm(tokenUrl, { grant_type: 'authorization_code', client_id: client.clientId }, { Origin: 'https://evil.example.com' });
+    const stranger = await postForm(
+      tokenUrl,
+      { grant_type: 'authorization_code', client_id: client.clientId },
+      { Origin: 'https://evil.example.com' },
+    );
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -112,13 +142,22 @@ describe('POST /token: request pipeline and error matrix', () => {
     ];
     for (const path of ['/token', '/introspect', '/revoke']) {
       for (const body of bodies) {
-        const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        const response = await fetch(`${server.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        });
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);
         expect(response.headers.get('cache-control')).toContain('no-store');
       }
       // Hostile client ids inside the Basic header: control characters, NUL, overlong, not UTF-8.
-      for (const credentials of [Buffer.from('a\u0000b:secret'), Buffer.from('a\nb:secret'), Buffer.from(`${'x'.repeat(5000)}:s`), Buffer.from([0xff, 0xfe, 0x3a, 0x41])]) {
+      for (const credentials of [
+        Buffer.from('a\u0000b:secret'),
+        Buffer.from('a\nb:secret'),
+        Buffer.from(`${'x'.repeat(5000)}:s`),
+        Buffer.from([0xff, 0xfe, 0x3a, 0x41]),
+      ]) {
         const response = await fetch(`${server.baseUrl}${path}`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${credentials.toString('base64')}` },

@@ -50,7 +50,14 @@ export async function createClient(
   const jwks = keys ? { keys: [{ ...(await exportJWK(keys.publicKey)), kid, alg: 'ES384', use: 'sig' }] } : null;
   const settings: ClientSettings = {
     name: unique(`${kind} client`),
-    type: kind === 'public' ? 'public' : kind === 'symmetric' ? 'confidential-symmetric' : kind === 'asymmetric' ? 'confidential-asymmetric' : 'backend-service',
+    type:
+      kind === 'public'
+        ? 'public'
+        : kind === 'symmetric'
+          ? 'confidential-symmetric'
+          : kind === 'asymmetric'
+            ? 'confidential-asymmetric'
+            : 'backend-service',
     tokenEndpointAuthMethod: kind === 'public' ? 'none' : kind === 'symmetric' ? 'client_secret_basic' : 'private_key_jwt',
     redirectUris: kind === 'backend' ? [] : [redirectUri],
     launchUrl: null,
@@ -71,7 +78,14 @@ export async function createClient(
     assertion: keys
       ? (audience, overrides = {}) =>
           // Exactly the claims Inferno sends: iss, sub, aud, exp, jti (no iat).
-          new SignJWT({ iss: clientId, sub: clientId, aud: audience, exp: Math.floor(Date.now() / 1000) + 300, jti: randomBytes(32).toString('hex'), ...overrides })
+          new SignJWT({
+            iss: clientId,
+            sub: clientId,
+            aud: audience,
+            exp: Math.floor(Date.now() / 1000) + 300,
+            jti: randomBytes(32).toString('hex'),
+            ...overrides,
+          })
             .setProtectedHeader({ alg: 'ES384', kid, typ: 'JWT' })
             .sign(keys.privateKey)
       : undefined,
@@ -180,7 +194,13 @@ export async function redeemWithDpop(server: TestApp, client: TestClient, issued
   const auth = await clientAuth(client, tokenUrl);
   const response = await postForm(
     tokenUrl,
-    { ...auth.params, grant_type: 'authorization_code', code: issued.code, redirect_uri: client.redirectUri, code_verifier: issued.verifier },
+    {
+      ...auth.params,
+      grant_type: 'authorization_code',
+      code: issued.code,
+      redirect_uri: client.redirectUri,
+      code_verifier: issued.verifier,
+    },
     { ...auth.headers, DPoP: await dpopProof(key, 'POST', tokenUrl) },
   );
   if (response.body.token_type !== 'DPoP') throw new Error(`Expected a DPoP-bound token: ${JSON.stringify(response.body)}`);

@@ -19,7 +19,12 @@ describe('POST /introspect and POST /revoke', () => {
   });
 
   async function tokensFor(client: TestClient, app: TestApp = server): Promise<Record<string, unknown>> {
-    const launchContext = { patient: 'example-patient-1', encounter: 'enc-3', fhirContext: [{ reference: 'Observation/1' }], intent: 'summary' };
+    const launchContext = {
+      patient: 'example-patient-1',
+      encounter: 'enc-3',
+      fhirContext: [{ reference: 'Observation/1' }],
+      intent: 'summary',
+    };
     const response = await redeem(app, client, await issueCode(app, client, await createUser(app), { scope: SCOPE, launchContext }));
     expect(response.status).toBe(200);
     return response.body;
@@ -54,14 +59,28 @@ describe('POST /introspect and POST /revoke', () => {
   it('describes refresh tokens and backend-services tokens', async () => {
     const client = await createClient(server, 'symmetric');
     const tokens = await tokensFor(client);
-    const refresh = await callAs(server, client, '/introspect', { token: tokens.refresh_token as string, token_type_hint: 'refresh_token' });
-    expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', client_id: client.clientId, scope: SCOPE, patient: 'example-patient-1' });
+    const refresh = await callAs(server, client, '/introspect', {
+      token: tokens.refresh_token as string,
+      token_type_hint: 'refresh_token',
+    });
+    expect(refresh.body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      client_id: client.clientId,
+      scope: SCOPE,
+      patient: 'example-patient-1',
+    });
     expect(typeof refresh.body.exp).toBe('number');
 
     const backend = await createClient(server, 'backend');
     const issued = await callAs(server, backend, '/token', { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
     const introspected = await callAs(server, backend, '/introspect', { token: issued.body.access_token as string });
-    expect(introspected.body).toMatchObject({ active: true, client_id: backend.clientId, sub: backend.clientId, scope: 'system/Patient.rs' });
+    expect(introspected.body).toMatchObject({
+      active: true,
+      client_id: backend.clientId,
+      sub: backend.clientId,
+      scope: 'system/Patient.rs',
+    });
     expect(typeof introspected.body.exp).toBe('number');
   });
 
@@ -108,14 +127,26 @@ describe('POST /introspect and POST /revoke', () => {
     for (const scope of ['system/*.rs', '__introspect']) {
       const issued = await callAs(server, introspector, '/token', { grant_type: 'client_credentials', scope });
       expect(issued.status).toBe(200);
-      const response = await postForm(`${server.baseUrl}/introspect`, { token: tokens.access_token as string }, { Authorization: `Bearer ${issued.body.access_token}` });
+      const response = await postForm(
+        `${server.baseUrl}/introspect`,
+        { token: tokens.access_token as string },
+        { Authorization: `Bearer ${issued.body.access_token}` },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ active: true, client_id: owner.clientId });
     }
-    const unscoped = await postForm(`${server.baseUrl}/introspect`, { token: tokens.access_token as string }, { Authorization: `Bearer ${tokens.access_token}` });
+    const unscoped = await postForm(
+      `${server.baseUrl}/introspect`,
+      { token: tokens.access_token as string },
+      { Authorization: `Bearer ${tokens.access_token}` },
+    );
     expect(unscoped.status).toBe(403);
     expect(unscoped.body.error).toBe('insufficient_scope');
-    const bogus = await postForm(`${server.baseUrl}/introspect`, { token: tokens.access_token as string }, { Authorization: 'Bearer not-a-token' });
+    const bogus = await postForm(
+      `${server.baseUrl}/introspect`,
+      { token: tokens.access_token as string },
+      { Authorization: 'Bearer not-a-token' },
+    );
     expect(bogus.status).toBe(401);
     expect(bogus.body.error).toBe('invalid_token');
   });
@@ -138,14 +169,19 @@ describe('POST /introspect and POST /revoke', () => {
     expect(response.headers.get('cache-control')).toContain('no-store');
     expect((await callAs(server, client, '/introspect', { token: tokens.access_token as string })).body).toEqual({ active: false });
     // The refresh token is untouched by revoking one access token.
-    expect((await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string })).status).toBe(200);
+    expect(
+      (await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string })).status,
+    ).toBe(200);
   });
 
   it("revoking a refresh token ends the grant's access tokens too", async () => {
     const client = await createClient(server, 'asymmetric');
     const tokens = await tokensFor(client);
     expect((await callAs(server, client, '/revoke', { token: tokens.refresh_token as string })).status).toBe(200);
-    const refreshed = await callAs(server, client, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string });
+    const refreshed = await callAs(server, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token as string,
+    });
     expect(refreshed.status).toBe(400);
     expect(refreshed.body.error).toBe('invalid_grant');
     expect((await callAs(server, client, '/introspect', { token: tokens.access_token as string })).body).toEqual({ active: false });
@@ -156,7 +192,9 @@ describe('POST /introspect and POST /revoke', () => {
     const tokens = await tokensFor(owner);
     const other = await createClient(server, 'public');
     expect((await callAs(server, other, '/revoke', { token: 'unknown-token' })).status).toBe(200);
-    expect((await callAs(server, other, '/revoke', { token: tokens.access_token as string, token_type_hint: 'something_else' })).status).toBe(200);
+    expect(
+      (await callAs(server, other, '/revoke', { token: tokens.access_token as string, token_type_hint: 'something_else' })).status,
+    ).toBe(200);
     expect((await callAs(server, other, '/revoke', { token: tokens.refresh_token as string })).status).toBe(200);
     expect((await callAs(server, owner, '/introspect', { token: tokens.access_token as string })).body.active).toBe(true);
     expect((await callAs(server, owner, '/introspect', { token: tokens.refresh_token as string })).body.active).toBe(true);
@@ -167,7 +205,10 @@ describe('POST /introspect and POST /revoke', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error).toBe('invalid_client');
     const client = await createClient(server, 'backend');
-    const missing = await postForm(`${server.baseUrl}/revoke`, { client_assertion_type: JWT_BEARER, client_assertion: await client.assertion!(`${server.baseUrl}/revoke`) });
+    const missing = await postForm(`${server.baseUrl}/revoke`, {
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await client.assertion!(`${server.baseUrl}/revoke`),
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe('invalid_request');
   });
@@ -182,7 +223,10 @@ describe('POST /introspect and POST /revoke', () => {
       expect(before.body.active).toBe(true);
       // The answer it cached before the revocation is still served, for at most the configured lifetime.
       expect((await callAs(server, client, '/revoke', { token: tokens.access_token as string })).status).toBe(200);
-      const took = await within(3000, async () => (await callAs(second, client, '/introspect', { token: tokens.access_token as string })).body.active === false);
+      const took = await within(
+        3000,
+        async () => (await callAs(second, client, '/introspect', { token: tokens.access_token as string })).body.active === false,
+      );
       expect(took).toBeLessThan(3000);
     } finally {
       await second.close();

@@ -23,16 +23,28 @@ describe('POST /token: refresh_token rotation paths', () => {
     await Promise.all([server.close(), strict.close()]);
   });
 
-  async function tokensFor(app: TestApp, client: TestClient, options: { scope?: string; loginSessionId?: string } = {}): Promise<{ body: Record<string, unknown>; issued: IssuedCode; userId: string }> {
+  async function tokensFor(
+    app: TestApp,
+    client: TestClient,
+    options: { scope?: string; loginSessionId?: string } = {},
+  ): Promise<{ body: Record<string, unknown>; issued: IssuedCode; userId: string }> {
     const user = await createUser(app);
-    const issued = await issueCode(app, client, user, { scope: options.scope ?? SCOPE, loginSessionId: options.loginSessionId, launchContext: { patient: 'example-patient-1', encounter: 'enc-7' } });
+    const issued = await issueCode(app, client, user, {
+      scope: options.scope ?? SCOPE,
+      loginSessionId: options.loginSessionId,
+      launchContext: { patient: 'example-patient-1', encounter: 'enc-7' },
+    });
     const response = await redeem(app, client, issued);
     expect(response.status).toBe(200);
     return { body: response.body, issued, userId: user.id };
   }
 
   function refresh(app: TestApp, client: TestClient, refreshToken: string, scope?: string) {
-    return callAs(app, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope === undefined ? {} : { scope }) });
+    return callAs(app, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...(scope === undefined ? {} : { scope }),
+    });
   }
 
   /** Runs `action` and counts the refresh_tokens statements it sent through the repository. */
@@ -55,19 +67,38 @@ describe('POST /token: refresh_token rotation paths', () => {
   it('rotates in one statement: successor linked, only hashes stored, context kept, a fresh per-client lifetime', async () => {
     const client = await createClient(server, 'public', { refreshTokenTtl: 120 });
     const { body: first, userId } = await tokensFor(server, client);
-    const { result: second, statements } = await refreshTokenStatements(server, () => refresh(server, client, first.refresh_token as string));
+    const { result: second, statements } = await refreshTokenStatements(server, () =>
+      refresh(server, client, first.refresh_token as string),
+    );
     expect(second.status).toBe(200);
     expect(statements).toBe(1);
     expect(second.body).toMatchObject({ scope: SCOPE, patient: 'example-patient-1', encounter: 'enc-7' });
 
-    const columns = 'id, client_id, grant_id, user_id, scope, launch_context, online, rotated_at, replaced_by, revoked_at, extract(epoch from expires_at - created_at) AS lifetime';
-    const [old] = await rows(server, `SELECT ${columns} FROM refresh_tokens WHERE token_hash = $1`, [hashToken(first.refresh_token as string)]);
-    const [next] = await rows(server, `SELECT ${columns} FROM refresh_tokens WHERE token_hash = $1`, [hashToken(second.body.refresh_token as string)]);
+    const columns =
+      'id, client_id, grant_id, user_id, scope, launch_context, online, rotated_at, replaced_by, revoked_at, extract(epoch from expires_at - created_at) AS lifetime';
+    const [old] = await rows(server, `SELECT ${columns} FROM refresh_tokens WHERE token_hash = $1`, [
+      hashToken(first.refresh_token as string),
+    ]);
+    const [next] = await rows(server, `SELECT ${columns} FROM refresh_tokens WHERE token_hash = $1`, [
+      hashToken(second.body.refresh_token as string),
+    ]);
     expect(old.rotated_at).not.toBeNull();
     expect(old.replaced_by).toBe(next.id);
-    expect(next).toMatchObject({ client_id: client.clientId, grant_id: old.grant_id, user_id: userId, scope: SCOPE, launch_context: old.launch_context, online: false, rotated_at: null, revoked_at: null });
+    expect(next).toMatchObject({
+      client_id: client.clientId,
+      grant_id: old.grant_id,
+      user_id: userId,
+      scope: SCOPE,
+      launch_context: old.launch_context,
+      online: false,
+      rotated_at: null,
+      revoked_at: null,
+    });
     expect(Math.abs(Number(next.lifetime) - 120)).toBeLessThan(5);
-    const plain = await rows(server, 'SELECT 1 FROM refresh_tokens WHERE token_hash = $1 OR token_hash = $2', [first.refresh_token, second.body.refresh_token]);
+    const plain = await rows(server, 'SELECT 1 FROM refresh_tokens WHERE token_hash = $1 OR token_hash = $2', [
+      first.refresh_token,
+      second.body.refresh_token,
+    ]);
     expect(plain).toHaveLength(0);
   });
 
@@ -79,12 +110,16 @@ describe('POST /token: refresh_token rotation paths', () => {
     expect(same.result.body.scope).toBe(SCOPE);
     expect(same.statements).toBe(1);
 
-    const narrower = await refreshTokenStatements(server, () => refresh(server, client, same.result.body.refresh_token as string, NARROWER));
+    const narrower = await refreshTokenStatements(server, () =>
+      refresh(server, client, same.result.body.refresh_token as string, NARROWER),
+    );
     expect(narrower.result.status).toBe(200);
     expect(narrower.result.body.scope).toBe(NARROWER);
     expect(narrower.statements).toBe(2);
     // The successor keeps the original scope: asking for it again is the one-statement path.
-    const original = await refreshTokenStatements(server, () => refresh(server, client, narrower.result.body.refresh_token as string, SCOPE));
+    const original = await refreshTokenStatements(server, () =>
+      refresh(server, client, narrower.result.body.refresh_token as string, SCOPE),
+    );
     expect(original.result.status).toBe(200);
     expect(original.result.body.scope).toBe(SCOPE);
     expect(original.statements).toBe(1);
@@ -99,7 +134,10 @@ describe('POST /token: refresh_token rotation paths', () => {
   ])('lets exactly one of two concurrent refreshes win (%s)', async (_label, scopeA, scopeB) => {
     const client = await createClient(server, 'public');
     const { body } = await tokensFor(server, client);
-    const results = await Promise.all([refresh(server, client, body.refresh_token as string, scopeA), refresh(server, client, body.refresh_token as string, scopeB)]);
+    const results = await Promise.all([
+      refresh(server, client, body.refresh_token as string, scopeA),
+      refresh(server, client, body.refresh_token as string, scopeB),
+    ]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 400]);
     expect(results.find((result) => result.status === 400)?.body.error).toBe('invalid_grant');
     const winner = results.find((result) => result.status === 200);
@@ -127,7 +165,12 @@ describe('POST /token: refresh_token rotation paths', () => {
   it('refuses a broader scope on the one-statement path without spending the token', async () => {
     const client = await createClient(server, 'public');
     const { body } = await tokensFor(server, client, { scope: 'launch/patient offline_access patient/Patient.rs' });
-    const broader = await refresh(server, client, body.refresh_token as string, 'launch/patient offline_access patient/Patient.rs patient/Observation.rs');
+    const broader = await refresh(
+      server,
+      client,
+      body.refresh_token as string,
+      'launch/patient offline_access patient/Patient.rs patient/Observation.rs',
+    );
     expect(broader.status).toBe(400);
     expect(broader.body.error).toBe('invalid_scope');
     expect((await refresh(server, client, body.refresh_token as string)).status).toBe(200);
@@ -196,7 +239,9 @@ describe('POST /token: refresh_token rotation paths', () => {
     const newest = await refresh(strict, client, rotated.body.refresh_token as string, SCOPE);
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
-    expect((await callAs(strict, await createIntrospector(strict), '/introspect', { token: rotated.body.access_token as string })).body).toEqual({ active: false });
+    expect(
+      (await callAs(strict, await createIntrospector(strict), '/introspect', { token: rotated.body.access_token as string })).body,
+    ).toEqual({ active: false });
   });
 
   it('checks the login session of online_access tokens before rotating, including one that expired', async () => {

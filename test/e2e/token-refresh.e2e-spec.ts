@@ -20,13 +20,24 @@ describe('POST /token: refresh_token', () => {
   });
 
   async function tokensFor(app: TestApp, client: TestClient, scope = SCOPE): Promise<Record<string, unknown>> {
-    const response = await redeem(app, client, await issueCode(app, client, await createUser(app), { scope, launchContext: { patient: 'example-patient-1', encounter: 'enc-9', need_patient_banner: false } }));
+    const response = await redeem(
+      app,
+      client,
+      await issueCode(app, client, await createUser(app), {
+        scope,
+        launchContext: { patient: 'example-patient-1', encounter: 'enc-9', need_patient_banner: false },
+      }),
+    );
     expect(response.status).toBe(200);
     return response.body;
   }
 
   function refresh(app: TestApp, client: TestClient, refreshToken: string, scope?: string) {
-    return callAs(app, client, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope === undefined ? {} : { scope }) });
+    return callAs(app, client, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...(scope === undefined ? {} : { scope }),
+    });
   }
 
   it('rotates the refresh token and re-sends scope and launch context, twice in a row', async () => {
@@ -36,12 +47,21 @@ describe('POST /token: refresh_token', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('cache-control')).toContain('no-store');
     expect(second.headers.get('pragma')).toContain('no-cache');
-    expect(second.body).toMatchObject({ token_type: 'Bearer', scope: SCOPE, patient: 'example-patient-1', encounter: 'enc-9', need_patient_banner: false });
+    expect(second.body).toMatchObject({
+      token_type: 'Bearer',
+      scope: SCOPE,
+      patient: 'example-patient-1',
+      encounter: 'enc-9',
+      need_patient_banner: false,
+    });
     expect(typeof second.body.expires_in).toBe('number');
     expect(second.body.refresh_token).toEqual(expect.any(String));
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
     expect(second.body.access_token).not.toBe(first.access_token);
-    expect(decodeJwt(second.body.access_token as string)).toMatchObject({ patient: 'example-patient-1', grant_id: decodeJwt(first.access_token as string).grant_id });
+    expect(decodeJwt(second.body.access_token as string)).toMatchObject({
+      patient: 'example-patient-1',
+      grant_id: decodeJwt(first.access_token as string).grant_id,
+    });
     expect(second.body.id_token).toEqual(expect.any(String));
 
     // Inferno's second refresh sends exactly the scope string it received.
@@ -108,14 +128,19 @@ describe('POST /token: refresh_token', () => {
     const newest = await refresh(strict, client, rotated.body.refresh_token as string);
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
-    const introspected = await callAs(strict, await createIntrospector(strict), '/introspect', { token: rotated.body.access_token as string });
+    const introspected = await callAs(strict, await createIntrospector(strict), '/introspect', {
+      token: rotated.body.access_token as string,
+    });
     expect(introspected.body).toEqual({ active: false });
   });
 
   it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
     const client = await createClient(server, 'public');
     const tokens = await tokensFor(server, client);
-    const results = await Promise.all([refresh(server, client, tokens.refresh_token as string), refresh(server, client, tokens.refresh_token as string)]);
+    const results = await Promise.all([
+      refresh(server, client, tokens.refresh_token as string),
+      refresh(server, client, tokens.refresh_token as string),
+    ]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 400]);
   });
 

@@ -15,7 +15,11 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     execFile(
       process.execPath,
       [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -38,7 +42,14 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
     return { status: response.status, body: text ? JSON.parse(text) : {} };
   };
 
-  const newUser = (overrides: Json = {}) => ({ username: `u-${tag()}`, password: GOOD, display_name: 'Someone', fhir_user: 'Practitioner/someone', role: 'practitioner', ...overrides });
+  const newUser = (overrides: Json = {}) => ({
+    username: `u-${tag()}`,
+    password: GOOD,
+    display_name: 'Someone',
+    fhir_user: 'Practitioner/someone',
+    role: 'practitioner',
+    ...overrides,
+  });
 
   beforeAll(async () => {
     await ensureBuilt();
@@ -97,7 +108,9 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
   });
 
   it('documents email and the password limits in OpenAPI', async () => {
-    const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as { components: { schemas: Record<string, { properties: Record<string, Json> }> } };
+    const document = (await (await fetch(`${server.baseUrl}/docs-json`)).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, Json> }> };
+    };
     expect(document.components.schemas.CreateUserDto.properties.email).toMatchObject({ format: 'email' });
     expect(document.components.schemas.UpdateUserDto.properties.email).toMatchObject({ nullable: true });
     expect(document.components.schemas.CreateUserDto.properties.password).toMatchObject({ minLength: 12, maxLength: 256 });
@@ -106,15 +119,37 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
   it('sets an e-mail address with the CLI (users:create --email, users:update --email), refusing duplicates and weak passwords', async () => {
     const address = `Cli.${tag()}@Example.org`;
     const username = `cli-${tag()}`;
-    const created = await cli(['users:create', '--username', username, '--display-name', 'CLI', '--fhir-user', 'Practitioner/cli', '--email', address]);
+    const created = await cli([
+      'users:create',
+      '--username',
+      username,
+      '--display-name',
+      'CLI',
+      '--fhir-user',
+      'Practitioner/cli',
+      '--email',
+      address,
+    ]);
     expect(created.stderr).toBe('');
     expect(JSON.parse(created.stdout)).toMatchObject({ username, email: address });
 
     const second = `cli-${tag()}`;
-    const weak = await cli(['users:create', '--username', second, '--display-name', 'CLI', '--fhir-user', 'Practitioner/cli', '--password', 'iloveyou12345']);
+    const weak = await cli([
+      'users:create',
+      '--username',
+      second,
+      '--display-name',
+      'CLI',
+      '--fhir-user',
+      'Practitioner/cli',
+      '--password',
+      'iloveyou12345',
+    ]);
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/commonly used or breached/);
-    await server.app.get(UsersService).create({ username: second, password: GOOD, displayName: 'CLI 2', fhirUser: 'Practitioner/cli2', role: 'practitioner' });
+    await server.app
+      .get(UsersService)
+      .create({ username: second, password: GOOD, displayName: 'CLI 2', fhirUser: 'Practitioner/cli2', role: 'practitioner' });
 
     const duplicate = await cli(['users:update', second, '--email', address.toLowerCase()]);
     expect(duplicate.code).toBe(1);

@@ -19,7 +19,10 @@ describe('userinfo', () => {
   });
 
   const userinfo = (token?: string, method: 'GET' | 'POST' = 'GET', headers: Record<string, string> = {}) =>
-    fetch(`${server.baseUrl}/userinfo`, { method, headers: { ...(token !== undefined ? { Authorization: `Bearer ${token}` } : {}), ...headers } });
+    fetch(`${server.baseUrl}/userinfo`, {
+      method,
+      headers: { ...(token !== undefined ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    });
 
   async function tokensFor(scope: string) {
     const user = await createUser(server, 'patient');

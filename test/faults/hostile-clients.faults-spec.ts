@@ -76,12 +76,24 @@ describe('hostile clients', () => {
       byStatus[key] = (byStatus[key] ?? 0) + 1;
     }
     report('malformed flood', `${results.length} requests (${list.length} kinds) in ${took} ms: ${JSON.stringify(byStatus)}`);
-    report('malformed flood', `latency p99 ${quantile(results.map((r) => r.answer.ms), 0.99)} ms`);
+    report(
+      'malformed flood',
+      `latency p99 ${quantile(
+        results.map((r) => r.answer.ms),
+        0.99,
+      )} ms`,
+    );
     const mean = new Map<string, number[]>();
     for (const { template, answer } of results) mean.set(template.name, [...(mean.get(template.name) ?? []), answer.ms]);
-    const slowest = [...mean].map(([name, ms]) => [name, ms.reduce((a, b) => a + b, 0) / ms.length] as const).sort((x, y) => y[1] - x[1]).slice(0, 5);
+    const slowest = [...mean]
+      .map(([name, ms]) => [name, ms.reduce((a, b) => a + b, 0) / ms.length] as const)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 5);
     report('malformed flood', `slowest kinds (mean ms): ${slowest.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join('; ')}`);
-    report('RSS growth', `${growthMib.toFixed(1)} MiB (${(rssBefore / 1024).toFixed(0)} → ${(rssAfter / 1024).toFixed(0)} MiB; bound ${RSS_GROWTH_BOUND_MIB} MiB)`);
+    report(
+      'RSS growth',
+      `${growthMib.toFixed(1)} MiB (${(rssBefore / 1024).toFixed(0)} → ${(rssAfter / 1024).toFixed(0)} MiB; bound ${RSS_GROWTH_BOUND_MIB} MiB)`,
+    );
 
     expect(results).toHaveLength(REQUESTS);
     const serverErrors = results.filter(({ answer }) => answer.status !== undefined && answer.status >= 500);
@@ -111,7 +123,9 @@ describe('hostile clients', () => {
         const socket = connect(server.port, '127.0.0.1');
         socket.on('error', () => closed.add(socket));
         socket.on('close', () => closed.add(socket));
-        socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+        socket.write(
+          `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+        );
         sockets.push(socket);
       }
       await pollUntil(() => sockets.every((socket) => socket.bytesWritten > 0 || closed.has(socket)), 10_000, 'slow connections open');
@@ -125,7 +139,10 @@ describe('hostile clients', () => {
       }
       const held = sockets.filter((socket) => !closed.has(socket)).length;
       const p99 = quantile(latencies, 0.99);
-      report('/health under slow bodies', `p50 ${quantile(latencies, 0.5)} ms, p99 ${p99} ms over ${HEALTH_PROBES} probes while ${held} of ${SLOW_CONNECTIONS} slow connections were held open (bound ${HEALTH_P99_BOUND_MS} ms)`);
+      report(
+        '/health under slow bodies',
+        `p50 ${quantile(latencies, 0.5)} ms, p99 ${p99} ms over ${HEALTH_PROBES} probes while ${held} of ${SLOW_CONNECTIONS} slow connections were held open (bound ${HEALTH_P99_BOUND_MS} ms)`,
+      );
       // The slow connections were really held during the probes (the server cuts them only after REQUEST_TIMEOUT).
       expect(held).toBeGreaterThanOrEqual(SLOW_CONNECTIONS * 0.95);
       expect(p99).toBeLessThan(HEALTH_P99_BOUND_MS);

@@ -80,7 +80,12 @@ describe('PostgreSQL stopped and started under load', () => {
       lane(async () => void (await sample('fhir-read', () => api.fhir('/Patient?_count=1', accessToken, {}, ANSWER_BOUND_MS * 2)))),
       lane(async () => {
         const answer = await sample('fhir-create', () =>
-          api.fhir('/Patient', accessToken, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Outage' }] } }, ANSWER_BOUND_MS * 2),
+          api.fhir(
+            '/Patient',
+            accessToken,
+            { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Outage' }] } },
+            ANSWER_BOUND_MS * 2,
+          ),
         );
         if (answer?.status === 201) created.push(answer.body.id);
       }),
@@ -99,14 +104,24 @@ describe('PostgreSQL stopped and started under load', () => {
       ),
     ];
 
-    const answeredOk = (surface: Surface, after = 0) => samples.some((s) => s.surface === surface && s.started >= after && s.answer && s.answer.status < 300);
-    await pollUntil(() => answeredOk('token') && answeredOk('fhir-read') && answeredOk('fhir-create') && answeredOk('refresh'), 30_000, 'load running');
+    const answeredOk = (surface: Surface, after = 0) =>
+      samples.some((s) => s.surface === surface && s.started >= after && s.answer && s.answer.status < 300);
+    await pollUntil(
+      () => answeredOk('token') && answeredOk('fhir-read') && answeredOk('fhir-create') && answeredOk('refresh'),
+      30_000,
+      'load running',
+    );
 
     const downAt = Date.now();
     await database.stop();
     const unavailable = (surface: Surface) => samples.some((s) => s.surface === surface && s.started >= downAt && s.answer?.status === 503);
     await pollUntil(
-      () => Date.now() - downAt >= DOWN_FOR_MS && unavailable('token') && unavailable('fhir-read') && unavailable('fhir-create') && unavailable('refresh'),
+      () =>
+        Date.now() - downAt >= DOWN_FOR_MS &&
+        unavailable('token') &&
+        unavailable('fhir-read') &&
+        unavailable('fhir-create') &&
+        unavailable('refresh'),
       30_000,
       '503 from every surface while PostgreSQL is down',
     );
@@ -115,8 +130,15 @@ describe('PostgreSQL stopped and started under load', () => {
 
     await database.restart();
     const upAt = Date.now();
-    await pollUntil(() => answeredOk('token', upAt) && answeredOk('fhir-read', upAt) && answeredOk('fhir-create', upAt), 30_000, 'recovery');
-    const firstOk = (surface: Surface) => Math.min(...samples.filter((s) => s.surface === surface && s.started >= upAt && s.answer && s.answer.status < 300).map((s) => s.ended));
+    await pollUntil(
+      () => answeredOk('token', upAt) && answeredOk('fhir-read', upAt) && answeredOk('fhir-create', upAt),
+      30_000,
+      'recovery',
+    );
+    const firstOk = (surface: Surface) =>
+      Math.min(
+        ...samples.filter((s) => s.surface === surface && s.started >= upAt && s.answer && s.answer.status < 300).map((s) => s.ended),
+      );
     const recoveryMs = Math.max(firstOk('token'), firstOk('fhir-read'), firstOk('fhir-create')) - upAt;
     const recoveredAt = Date.now();
     await pollUntil(() => Date.now() - recoveredAt >= AFTER_RECOVERY_MS, AFTER_RECOVERY_MS + 1000, 'load after recovery');
@@ -124,7 +146,9 @@ describe('PostgreSQL stopped and started under load', () => {
     await Promise.all(lanes);
 
     const statuses: Record<string, number> = {};
-    for (const s of samples) statuses[s.answer ? String(s.answer.status) : `no answer (${s.error})`] = (statuses[s.answer ? String(s.answer.status) : `no answer (${s.error})`] ?? 0) + 1;
+    for (const s of samples)
+      statuses[s.answer ? String(s.answer.status) : `no answer (${s.error})`] =
+        (statuses[s.answer ? String(s.answer.status) : `no answer (${s.error})`] ?? 0) + 1;
     const latencies = samples.map((s) => s.ended - s.started);
     report('PostgreSQL outage', `down ${upAt - downAt} ms; ${samples.length} requests: ${JSON.stringify(statuses)}`);
     report('PostgreSQL outage', `latency p99 ${quantile(latencies, 0.99)} ms, max ${Math.max(...latencies)} ms`);
@@ -135,7 +159,9 @@ describe('PostgreSQL stopped and started under load', () => {
     // rotation was committed as PostgreSQL went away, invalid_grant).
     expect(samples.filter((s) => !s.answer)).toEqual([]);
     expect(Math.max(...latencies)).toBeLessThan(ANSWER_BOUND_MS);
-    const unexpected = samples.filter((s) => s.answer && s.answer.status >= 300 && s.answer.status !== 503 && !(s.surface === 'refresh' && s.answer.status === 400));
+    const unexpected = samples.filter(
+      (s) => s.answer && s.answer.status >= 300 && s.answer.status !== 503 && !(s.surface === 'refresh' && s.answer.status === 400),
+    );
     expect(unexpected.map((s) => `${s.surface} ${s.answer!.status} ${s.answer!.text.slice(0, 200)}`)).toEqual([]);
     expect(samples.filter((s) => s.surface === 'health' && s.answer?.status !== 200)).toEqual([]);
 
@@ -154,7 +180,8 @@ describe('PostgreSQL stopped and started under load', () => {
     // Nothing answered 2xx was lost: every created Patient is there, every refresh token last answered works.
     expect(created.length).toBeGreaterThan(0);
     for (const id of created) expect((await api.fhir(`/Patient/${id}`, accessToken)).answer?.status).toBe(200);
-    for (const chain of chains.filter((candidate) => candidate.lastOk)) expect((await api.refresh(app, chain.token)).answer?.status).toBe(200);
+    for (const chain of chains.filter((candidate) => candidate.lastOk))
+      expect((await api.refresh(app, chain.token)).answer?.status).toBe(200);
     expect((await api.get('/health/ready')).answer?.status).toBe(200);
   });
 });

@@ -94,8 +94,16 @@ describe('two server processes on one database', () => {
     expect((await atB.fhir('/Patient?_count=1', accessToken)).answer?.status).toBe(200);
     expect((await atB.revoke(service, accessToken)).answer?.status).toBe(200);
     const revokedAt = Date.now();
-    await pollUntil(async () => (await atA.introspect(service, accessToken)).answer?.body.active === false, REVOCATION_BOUND_MS, 'introspection at A');
-    await pollUntil(async () => (await atA.fhir('/Patient?_count=1', accessToken)).answer?.status === 401, REVOCATION_BOUND_MS, '/fhir at A');
+    await pollUntil(
+      async () => (await atA.introspect(service, accessToken)).answer?.body.active === false,
+      REVOCATION_BOUND_MS,
+      'introspection at A',
+    );
+    await pollUntil(
+      async () => (await atA.fhir('/Patient?_count=1', accessToken)).answer?.status === 401,
+      REVOCATION_BOUND_MS,
+      '/fhir at A',
+    );
     report('revocation across processes', `an access token revoked at B was refused at A after ${Date.now() - revokedAt} ms`);
 
     const app = await atA.createApp(SCOPE);
@@ -106,6 +114,10 @@ describe('two server processes on one database', () => {
     expect((await atA.revoke(app, tokens.refresh_token)).answer?.status).toBe(200);
     // RFC 7009 §2.1: the refresh token at once (stored state), the grant's access tokens within the cache bound.
     expect((await atB.refresh(app, tokens.refresh_token)).answer?.body.error).toBe('invalid_grant');
-    await pollUntil(async () => (await atB.fhir('/Patient?_count=1', tokens.access_token)).answer?.status === 401, REVOCATION_BOUND_MS, '/fhir at B after the refresh token was revoked at A');
+    await pollUntil(
+      async () => (await atB.fhir('/Patient?_count=1', tokens.access_token)).answer?.status === 401,
+      REVOCATION_BOUND_MS,
+      '/fhir at B after the refresh token was revoked at A',
+    );
   });
 });

@@ -66,19 +66,26 @@ export async function createEhr(server: TestApp, mayCreateLaunchContexts = true)
 }
 
 /** Writes straight into the FHIR store's table, as the pickers read it. */
-export async function insertResource(server: TestApp, resource: { resourceType: string; id: string } & Record<string, unknown>): Promise<void> {
-  await server.app
-    .get(DataSource)
-    .query(
-      `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, 1, now(), $3, false)
+export async function insertResource(
+  server: TestApp,
+  resource: { resourceType: string; id: string } & Record<string, unknown>,
+): Promise<void> {
+  await server.app.get(DataSource).query(
+    `INSERT INTO fhir_resources (resource_type, id, version_id, last_updated, resource, deleted) VALUES ($1, $2, 1, now(), $3, false)
        ON CONFLICT (resource_type, id) DO UPDATE SET resource = EXCLUDED.resource`,
-      [resource.resourceType, resource.id, JSON.stringify(resource)],
-    );
+    [resource.resourceType, resource.id, JSON.stringify(resource)],
+  );
 }
 
 export async function insertPatient(server: TestApp, family: string): Promise<string> {
   const id = unique('pat');
-  await insertResource(server, { resourceType: 'Patient', id, name: [{ given: ['Test'], family }], birthDate: '1980-01-02', gender: 'female' });
+  await insertResource(server, {
+    resourceType: 'Patient',
+    id,
+    name: [{ given: ['Test'], family }],
+    birthDate: '1980-01-02',
+    gender: 'female',
+  });
   return id;
 }
 

@@ -111,7 +111,8 @@ function fillForm(form: ParsedForm, options: DriveOptions, pages: string[]): URL
     const radios = form.inputs.filter((input) => input.type === 'radio' && input.name === field);
     if (radios.length === 0) continue;
     const wanted = options[field];
-    if (wanted && !radios.some((radio) => radio.value === wanted)) throw new Error(`${field} ${wanted} is not offered (${radios.map((r) => r.value).join(', ')})`);
+    if (wanted && !radios.some((radio) => radio.value === wanted))
+      throw new Error(`${field} ${wanted} is not offered (${radios.map((r) => r.value).join(', ')})`);
     body.set(field, wanted ?? radios[0].value);
     body.set('action', 'choose');
     return body;
@@ -153,7 +154,10 @@ function decode(value: string): string {
 }
 
 function textOf(html: string): string {
-  return decode(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, 400);
+  return decode(html.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 400);
 }
 
 async function send(jar: CookieJar, url: string, method: 'GET' | 'POST', body?: string): Promise<Response> {
@@ -167,7 +171,16 @@ async function send(jar: CookieJar, url: string, method: 'GET' | 'POST', body?: 
 function finish(location: string, pages: string[], jar: CookieJar): DriveResult {
   const url = new URL(location);
   const get = (name: string) => url.searchParams.get(name) ?? undefined;
-  return { location, code: get('code'), state: get('state'), error: get('error'), errorDescription: get('error_description'), iss: get('iss'), pages, jar };
+  return {
+    location,
+    code: get('code'),
+    state: get('state'),
+    error: get('error'),
+    errorDescription: get('error_description'),
+    iss: get('iss'),
+    pages,
+    jar,
+  };
 }
 
 /** Signs `user` in through the sign-in form (with its CSRF token) and returns the browser's cookies. */

@@ -14,7 +14,10 @@ export interface ClientKeyPair {
 }
 
 /** A fresh key pair for private_key_jwt clients. */
-export async function generateClientKey(alg: AssertionAlgorithm = 'RS384', kid = `key-${randomBytes(6).toString('hex')}`): Promise<ClientKeyPair> {
+export async function generateClientKey(
+  alg: AssertionAlgorithm = 'RS384',
+  kid = `key-${randomBytes(6).toString('hex')}`,
+): Promise<ClientKeyPair> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig', key_ops: ['verify'] };
   return { alg, kid, privateKey: privateKey as CryptoKey, publicJwk };

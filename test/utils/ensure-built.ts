@@ -34,7 +34,10 @@ export async function ensureBuilt(): Promise<string> {
       continue;
     }
     try {
-      if (isStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'pipe' });
+      if (isStale())
+        execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+          stdio: 'pipe',
+        });
     } catch (error) {
       const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
       throw new Error(`build failed:\n${output.slice(0, 4000)}`);

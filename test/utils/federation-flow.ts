@@ -9,12 +9,17 @@ export interface FederatedStart {
 }
 
 /** Opens the sign-in page (for `authorizeQuery`, or /login) and presses "Sign in with …" of `providerId`. */
-export async function pressProviderButton(baseUrl: string, providerId: string, options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {}): Promise<FederatedStart> {
+export async function pressProviderButton(
+  baseUrl: string,
+  providerId: string,
+  options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {},
+): Promise<FederatedStart> {
   const jar = options.jar ?? new CookieJar();
   const pageUrl = options.authorizeQuery ? `${baseUrl}/authorize?${new URLSearchParams(options.authorizeQuery)}` : `${baseUrl}/login`;
   const page = await send(jar, pageUrl);
   const html = await page.text();
-  if (!html.includes(`data-identity-provider="${providerId}"`)) throw new Error(`The sign-in page (HTTP ${page.status}) offers no ${providerId}`);
+  if (!html.includes(`data-identity-provider="${providerId}"`))
+    throw new Error(`The sign-in page (HTTP ${page.status}) offers no ${providerId}`);
   const form = parseForms(html).find((candidate) => candidate.action === `/federation/${providerId}/start`);
   if (!form) throw new Error(`No form for ${providerId}`);
   const body = new URLSearchParams();
@@ -34,16 +39,22 @@ export async function throughUpstream(upstreamUrl: URL, jar: CookieJar, baseUrl:
     if (url.startsWith(baseUrl)) return url;
     const response = await send(jar, url);
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) throw new Error(`The upstream answered ${response.status} at ${url}: ${(await response.text()).slice(0, 300)}`);
+    if (response.status < 300 || response.status >= 400 || !location)
+      throw new Error(`The upstream answered ${response.status} at ${url}: ${(await response.text()).slice(0, 300)}`);
     url = new URL(location, url).toString();
   }
   throw new Error('Too many redirects at the upstream');
 }
 
 /** Presses the button, signs in upstream and calls the callback: the callback's response. */
-export async function federatedSignIn(baseUrl: string, providerId: string, options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {}): Promise<{ response: Response; jar: CookieJar; callbackUrl: string }> {
+export async function federatedSignIn(
+  baseUrl: string,
+  providerId: string,
+  options: { jar?: CookieJar; authorizeQuery?: Record<string, string> } = {},
+): Promise<{ response: Response; jar: CookieJar; callbackUrl: string }> {
   const started = await pressProviderButton(baseUrl, providerId, options);
-  if (!started.upstreamUrl) throw new Error(`/start answered ${started.startResponse.status}: ${(await started.startResponse.text()).slice(0, 300)}`);
+  if (!started.upstreamUrl)
+    throw new Error(`/start answered ${started.startResponse.status}: ${(await started.startResponse.text()).slice(0, 300)}`);
   const callbackUrl = await throughUpstream(started.upstreamUrl, started.jar, baseUrl);
   const response = await send(started.jar, callbackUrl);
   return { response, jar: started.jar, callbackUrl };
@@ -59,5 +70,8 @@ export async function send(jar: CookieJar, url: string, formBody?: string): Prom
 
 /** The visible text of a page's heading and first paragraph. */
 export async function pageText(response: Response): Promise<string> {
-  return (await response.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return (await response.text())
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -37,10 +37,20 @@ export interface Page {
 export async function browse(jar: CookieJar, url: string, form?: Record<string, string> | URLSearchParams): Promise<Page> {
   const headers: Record<string, string> = { Cookie: jar.header(), Accept: 'text/html' };
   if (form) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  const response = await fetch(url, { method: form ? 'POST' : 'GET', headers, body: form ? new URLSearchParams(form).toString() : undefined, redirect: 'manual' });
+  const response = await fetch(url, {
+    method: form ? 'POST' : 'GET',
+    headers,
+    body: form ? new URLSearchParams(form).toString() : undefined,
+    redirect: 'manual',
+  });
   jar.store(response);
   const html = await response.text();
-  return { status: response.status, location: response.headers.get('location'), html, title: html.match(/<h1>([\s\S]*?)<\/h1>/)?.[1]?.trim() ?? '' };
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    html,
+    title: html.match(/<h1>([\s\S]*?)<\/h1>/)?.[1]?.trim() ?? '',
+  };
 }
 
 export function hiddenFields(form: ParsedForm): URLSearchParams {
@@ -66,7 +76,11 @@ export function recoveryCodesOf(html: string): string[] {
 }
 
 /** Enrols an authenticator for the signed-in browser through /account/two-factor/totp; returns secret and codes. */
-export async function enrolTotp(baseUrl: string, jar: CookieJar, clock: Clock): Promise<{ secret: string; recoveryCodes: string[]; html: string }> {
+export async function enrolTotp(
+  baseUrl: string,
+  jar: CookieJar,
+  clock: Clock,
+): Promise<{ secret: string; recoveryCodes: string[]; html: string }> {
   const page = await browse(jar, `${baseUrl}/account/two-factor/totp`);
   if (page.status !== 200) throw new Error(`enrolment page answered ${page.status}`);
   const secret = totpSecretOf(page.html);
@@ -81,7 +95,11 @@ export async function enrolTotp(baseUrl: string, jar: CookieJar, clock: Clock): 
  * A `fill` for driveAuthorization: answers the second-factor page with the authenticator's current code,
  * enrols (from the page's secret) when the page asks for it, and continues past the recovery codes.
  */
-export function secondFactorFill(clock: Clock, secret?: string, onEnrolled?: (secret: string) => void): (form: ParsedForm, html: string) => Promise<URLSearchParams | undefined> {
+export function secondFactorFill(
+  clock: Clock,
+  secret?: string,
+  onEnrolled?: (secret: string) => void,
+): (form: ParsedForm, html: string) => Promise<URLSearchParams | undefined> {
   let enrolled = secret;
   return async (form, html) => {
     if (form.action === '/login/two-factor/enrol') {
@@ -105,7 +123,12 @@ function withField(form: ParsedForm, name: string, value: string): URLSearchPara
 }
 
 /** The password step of the sign-in form; the answer is where the server sends the browser next. */
-export async function passwordStep(baseUrl: string, jar: CookieJar, user: { username: string; password: string }, extra: Record<string, string> = {}): Promise<Page> {
+export async function passwordStep(
+  baseUrl: string,
+  jar: CookieJar,
+  user: { username: string; password: string },
+  extra: Record<string, string> = {},
+): Promise<Page> {
   const page = await browse(jar, `${baseUrl}/login`);
   const body = hiddenFields(formTo(page.html, '/login'));
   body.set('username', user.username);

@@ -32,10 +32,23 @@ const registered = new Set<string>();
  */
 async function ensureClient(server: TestApp, clientId: string): Promise<void> {
   if (registered.has(clientId)) return;
-  const settings = { name: `Minted ${clientId}`, type: 'backend-service' as const, tokenEndpointAuthMethod: 'private_key_jwt' as const, redirectUris: [], launchUrl: null, grantTypes: ['client_credentials'], scope: '', jwks: null, jwksUri: null };
-  await server.app.get(ClientsService).create(settings, { clientId }).catch((error: unknown) => {
-    if (!(error instanceof ClientIdTakenError)) throw error;
-  });
+  const settings = {
+    name: `Minted ${clientId}`,
+    type: 'backend-service' as const,
+    tokenEndpointAuthMethod: 'private_key_jwt' as const,
+    redirectUris: [],
+    launchUrl: null,
+    grantTypes: ['client_credentials'],
+    scope: '',
+    jwks: null,
+    jwksUri: null,
+  };
+  await server.app
+    .get(ClientsService)
+    .create(settings, { clientId })
+    .catch((error: unknown) => {
+      if (!(error instanceof ClientIdTakenError)) throw error;
+    });
   registered.add(clientId);
 }
 

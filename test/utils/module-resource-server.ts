@@ -24,17 +24,32 @@ export interface ModuleResourceServer {
  * real FHIR routes (FhirController) forwarding to `authServer`'s built-in store, so the scope matrix can run
  * against the module with exactly the same cases as against the built-in guard.
  */
-export async function startModuleResourceServer(authServer: TestApp, mode: 'jwks' | 'introspection', upstreamAuthorization: string): Promise<ModuleResourceServer> {
+export async function startModuleResourceServer(
+  authServer: TestApp,
+  mode: 'jwks' | 'introspection',
+  upstreamAuthorization: string,
+): Promise<ModuleResourceServer> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const options: FhirAuthOptions = { issuer: authServer.baseUrl, audience: authServer.fhirBaseUrl, realm: `${publicUrl}/fhir`, publicBaseUrl: `${publicUrl}/fhir` };
+  const options: FhirAuthOptions = {
+    issuer: authServer.baseUrl,
+    audience: authServer.fhirBaseUrl,
+    realm: `${publicUrl}/fhir`,
+    publicBaseUrl: `${publicUrl}/fhir`,
+  };
   if (mode === 'jwks') options.jwksUri = `${authServer.baseUrl}/.well-known/jwks.json`;
   else {
     // A confidential client the operator allowed to introspect any token.
     const { clientId, clientSecret } = await createIntrospector(authServer);
     options.introspection = { url: `${authServer.baseUrl}/introspect`, clientId, clientSecret: clientSecret as string };
   }
-  const config = new AppConfig({ NODE_ENV: 'test', PUBLIC_URL: publicUrl, PORT: String(port), FHIR_UPSTREAM_URL: authServer.fhirBaseUrl, FHIR_UPSTREAM_AUTHORIZATION: upstreamAuthorization });
+  const config = new AppConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: publicUrl,
+    PORT: String(port),
+    FHIR_UPSTREAM_URL: authServer.fhirBaseUrl,
+    FHIR_UPSTREAM_AUTHORIZATION: upstreamAuthorization,
+  });
 
   @Module({
     imports: [FhirAuthModule.forRoot(options)],

@@ -51,7 +51,16 @@ export async function startOidcUpstream(clients: UpstreamClient[]): Promise<Oidc
       const account = accounts.get(sub);
       return account ? { accountId: sub, claims: async () => ({ sub, ...account.claims }) } : undefined;
     },
-    claims: { acr: null, amr: null, auth_time: null, iss: null, sid: null, openid: ['sub', 'amr'], profile: ['name', 'preferred_username', 'groups', 'fhirUser', 'employee_number'], email: ['email'] },
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      openid: ['sub', 'amr'],
+      profile: ['name', 'preferred_username', 'groups', 'fhirUser', 'employee_number'],
+      email: ['email'],
+    },
     // Claims in the id_token itself (not only at userinfo), as many enterprise providers do.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
@@ -80,12 +89,22 @@ async function interact(provider: Provider, upstream: OidcUpstream, request: Inc
   const details = await provider.interactionDetails(request, response);
   const next = upstream.next;
   if ('deny' in next) {
-    await provider.interactionFinished(request, response, { error: 'access_denied', error_description: 'The person said no' }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      request,
+      response,
+      { error: 'access_denied', error_description: 'The person said no' },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
   if (details.prompt.name === 'login') {
     const account = upstream.accounts.get(next.accountId);
-    await provider.interactionFinished(request, response, { login: { accountId: next.accountId, ...(account?.amr ? { amr: account.amr } : {}) } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      request,
+      response,
+      { login: { accountId: next.accountId, ...(account?.amr ? { amr: account.amr } : {}) } },
+      { mergeWithLastSubmission: false },
+    );
     return;
   }
   const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });

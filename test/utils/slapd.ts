@@ -98,7 +98,9 @@ async function requireTool(path: string, what: string): Promise<void> {
   try {
     await access(path);
   } catch {
-    throw new Error(`${what} not found at ${path}: install it with "apt-get install -y slapd ldap-utils" (or set SLAPD_PATH/SLAPPASSWD_PATH)`);
+    throw new Error(
+      `${what} not found at ${path}: install it with "apt-get install -y slapd ldap-utils" (or set SLAPD_PATH/SLAPPASSWD_PATH)`,
+    );
   }
 }
 
@@ -155,7 +157,8 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
   const deadline = Date.now() + READY_WITHIN_MS;
   let last: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`slapd exited (${child.exitCode ?? child.signalCode}): ${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`slapd exited (${child.exitCode ?? child.signalCode}): ${log()}`);
     const client = new Client({ url, connectTimeout: 500, timeout: 500 });
     try {
       await client.search('', { scope: 'base', attributes: ['namingContexts'] });
@@ -185,7 +188,11 @@ async function seed(url: string): Promise<void> {
   await asAdmin(url, async (client) => {
     await client.add(SUFFIX, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example Organisation' });
     for (const ou of ['people', 'groups', 'services']) await client.add(`ou=${ou},${SUFFIX}`, { objectClass: 'organizationalUnit', ou });
-    await client.add(SERVICE_DN, { objectClass: ['organizationalRole', 'simpleSecurityObject'], cn: 'reader', userPassword: servicePassword });
+    await client.add(SERVICE_DN, {
+      objectClass: ['organizationalRole', 'simpleSecurityObject'],
+      cn: 'reader',
+      userPassword: servicePassword,
+    });
   });
 }
 

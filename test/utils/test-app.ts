@@ -35,7 +35,11 @@ export async function startTestApp(
   const port = await freePort();
   const baseUrl = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const saved = { ...process.env };
-  Object.assign(process.env, { NODE_ENV: 'test', PUBLIC_URL: baseUrl, PORT: String(port), SEED_DEMO_DATA: 'false', LOG_LEVEL: 'silent' }, env);
+  Object.assign(
+    process.env,
+    { NODE_ENV: 'test', PUBLIC_URL: baseUrl, PORT: String(port), SEED_DEMO_DATA: 'false', LOG_LEVEL: 'silent' },
+    env,
+  );
   try {
     const module = AppModule.forRoot(process.env.DATABASE_URL as string);
     const options = { logger: false as const, abortOnError: false };

@@ -41,10 +41,56 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await writeFile(path('openssl.cnf'), CERT_CONFIG);
   const selfSigned = (name: string, subject: string) =>
-    run('openssl', ['req', '-x509', '-config', path('openssl.cnf'), '-extensions', 'ca', ...ec, '-keyout', path(`${name}.key`), '-out', path(`${name}.pem`), '-days', '2', '-subj', subject]);
+    run('openssl', [
+      'req',
+      '-x509',
+      '-config',
+      path('openssl.cnf'),
+      '-extensions',
+      'ca',
+      ...ec,
+      '-keyout',
+      path(`${name}.key`),
+      '-out',
+      path(`${name}.pem`),
+      '-days',
+      '2',
+      '-subj',
+      subject,
+    ]);
   await selfSigned('ca', '/CN=smart-auth test CA');
   await selfSigned('other-ca', '/CN=some other CA');
-  await run('openssl', ['req', '-new', '-config', path('openssl.cnf'), ...ec, '-keyout', path('server.key'), '-out', path('server.csr'), '-subj', '/CN=127.0.0.1']);
-  await run('openssl', ['x509', '-req', '-in', path('server.csr'), '-CA', path('ca.pem'), '-CAkey', path('ca.key'), '-CAcreateserial', '-out', path('server.pem'), '-days', '2', '-extfile', path('openssl.cnf'), '-extensions', 'server']);
+  await run('openssl', [
+    'req',
+    '-new',
+    '-config',
+    path('openssl.cnf'),
+    ...ec,
+    '-keyout',
+    path('server.key'),
+    '-out',
+    path('server.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    path('server.csr'),
+    '-CA',
+    path('ca.pem'),
+    '-CAkey',
+    path('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    path('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    path('openssl.cnf'),
+    '-extensions',
+    'server',
+  ]);
   return { ca: path('ca.pem'), cert: path('server.pem'), key: path('server.key'), otherCa: path('other-ca.pem') };
 }

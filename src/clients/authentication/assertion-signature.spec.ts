@@ -5,9 +5,21 @@ import { AssertionSignatureError, verifyAssertion } from './assertion-signature'
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-const KEY_FOR: Record<string, { privateKey: KeyObject; publicKey: KeyObject }> = { RS256: rsa, RS384: rsa, PS384: rsa, ES256: p256, ES384: p384 };
+const KEY_FOR: Record<string, { privateKey: KeyObject; publicKey: KeyObject }> = {
+  RS256: rsa,
+  RS384: rsa,
+  PS384: rsa,
+  ES256: p256,
+  ES384: p384,
+};
 const now = () => Math.floor(Date.now() / 1000);
-const claimOptions = { issuer: 'client-1', subject: 'client-1', audience: ['https://auth.example/token'], clockTolerance: 60, requiredClaims: ['exp', 'jti'] };
+const claimOptions = {
+  issuer: 'client-1',
+  subject: 'client-1',
+  audience: ['https://auth.example/token'],
+  clockTolerance: 60,
+  requiredClaims: ['exp', 'jti'],
+};
 
 async function assertion(alg: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ iss: 'client-1', sub: 'client-1', aud: 'https://auth.example/token', exp: now() + 300, jti: 'j-1', ...claims })
@@ -25,7 +37,9 @@ describe('verifyAssertion', () => {
 
   it.each(Object.keys(KEY_FOR))('refuses a %s assertion whose payload was changed after signing', async (alg) => {
     const [header, , signature] = (await assertion(alg)).split('.');
-    const payload = Buffer.from(JSON.stringify({ iss: 'client-1', sub: 'client-1', aud: 'https://auth.example/token', exp: now() + 300, jti: 'j-2' })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ iss: 'client-1', sub: 'client-1', aud: 'https://auth.example/token', exp: now() + 300, jti: 'j-2' }),
+    ).toString('base64url');
     await expect(check(`${header}.${payload}.${signature}`)).rejects.toThrow(AssertionSignatureError);
   });
 
@@ -55,7 +69,9 @@ describe('verifyAssertion', () => {
     const critical = `${input}.${sign('sha384', Buffer.from(input), rsa.privateKey).toString('base64url')}`;
     await expect(check(critical)).rejects.toThrow(/crit/);
     const token = await assertion('RS384');
-    await expect(verifyAssertion(token, { ...decodeProtectedHeader(token), alg: 'HS256' }, rsa.publicKey, claimOptions)).rejects.toThrow(/unsupported alg/);
+    await expect(verifyAssertion(token, { ...decodeProtectedHeader(token), alg: 'HS256' }, rsa.publicKey, claimOptions)).rejects.toThrow(
+      /unsupported alg/,
+    );
     await expect(check(`${token.slice(0, -2)}*=`)).rejects.toThrow(/malformed/);
     await expect(verifyAssertion(`${token}.extra`, decodeProtectedHeader(token), rsa.publicKey, claimOptions)).rejects.toThrow(/malformed/);
   });
@@ -66,7 +82,13 @@ describe('verifyAssertion', () => {
     await expect(check(await assertion('RS384', { sub: 'client-2' }))).rejects.toThrow(/sub/);
     await expect(check(await assertion('RS384', { exp: now() - 120 }))).rejects.toThrow(/exp/);
     await expect(check(await assertion('RS384', { jti: undefined }))).rejects.toThrow(/jti/);
-    await expect(check(await assertion('RS384', { exp: now() - 30 }))).resolves.toMatchObject({ iss: 'client-1', sub: 'client-1', jti: 'j-1' });
-    await expect(check(await assertion('RS384', { aud: ['https://auth.example/token', 'other'] }))).resolves.toMatchObject({ aud: ['https://auth.example/token', 'other'] });
+    await expect(check(await assertion('RS384', { exp: now() - 30 }))).resolves.toMatchObject({
+      iss: 'client-1',
+      sub: 'client-1',
+      jti: 'j-1',
+    });
+    await expect(check(await assertion('RS384', { aud: ['https://auth.example/token', 'other'] }))).resolves.toMatchObject({
+      aud: ['https://auth.example/token', 'other'],
+    });
   });
 });

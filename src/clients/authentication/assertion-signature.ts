@@ -64,6 +64,8 @@ function checkKey(parameters: AlgorithmParameters, key: KeyObject): void {
   }
   const details = key.asymmetricKeyDetails ?? {};
   // The same floor jose applies to RSA keys.
-  if (parameters.keyType === 'rsa' && (details.modulusLength ?? 0) < 2048) throw new AssertionSignatureError('RSA keys must be at least 2048 bits');
-  if (parameters.curve && details.namedCurve !== parameters.curve) throw new AssertionSignatureError(`the key is not on ${parameters.curve}`);
+  if (parameters.keyType === 'rsa' && (details.modulusLength ?? 0) < 2048)
+    throw new AssertionSignatureError('RSA keys must be at least 2048 bits');
+  if (parameters.curve && details.namedCurve !== parameters.curve)
+    throw new AssertionSignatureError(`the key is not on ${parameters.curve}`);
 }

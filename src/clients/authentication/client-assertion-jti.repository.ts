@@ -17,7 +17,10 @@ export const JTI_STATEMENTS = {
   // set_config(…, true) is local to this statement's own transaction. With synchronous_commit off the commit
   // does not wait for the WAL flush; the row is visible to every process at once, and only a PostgreSQL crash
   // within ~0.6 s (3 × wal_writer_delay) could forget it (PostgreSQL docs, "Asynchronous Commit").
-  async: { name: 'client-assertion-jtis-record-async', text: RECORD(`${UNNEST} CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) s`) },
+  async: {
+    name: 'client-assertion-jtis-record-async',
+    text: RECORD(`${UNNEST} CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) s`),
+  },
 };
 
 interface JtiUse {

@@ -5,7 +5,13 @@ import { OutboundFetchError } from '../../common/outbound/outbound-fetch.error';
 import { isStorableText } from '../../common/text/control-characters';
 import { AppConfig } from '../../config/app-config';
 import { ClientEntity } from '../client.entity';
-import { bodyParameter, ClientAuthenticationEndpoint, ClientAuthenticationRequest, ClientAuthenticator, hasBodyParameter } from './client-authenticator';
+import {
+  bodyParameter,
+  ClientAuthenticationEndpoint,
+  ClientAuthenticationRequest,
+  ClientAuthenticator,
+  hasBodyParameter,
+} from './client-authenticator';
 import { verifyAssertion } from './assertion-signature';
 import { ClientAssertionJtiRepository } from './client-assertion-jti.repository';
 import { ClientJwksResolver } from './client-jwks.resolver';
@@ -144,7 +150,9 @@ export class PrivateKeyJwtAuthenticator implements ClientAuthenticator {
       }
       if (candidates.length !== 1) {
         throw new InvalidClientError(
-          candidates.length === 0 ? 'No registered key matches the assertion kid and alg' : 'Several registered keys match the assertion kid and alg',
+          candidates.length === 0
+            ? 'No registered key matches the assertion kid and alg'
+            : 'Several registered keys match the assertion kid and alg',
         );
       }
       return candidates[0] as JWK;

@@ -27,9 +27,16 @@ describe('validateClientMetadata', () => {
 
   it('derives the client type from the auth method and grant types', () => {
     expect(validateClientMetadata({ ...APP, token_endpoint_auth_method: 'none' }).type).toBe('public');
-    expect(validateClientMetadata({ ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] } }).type).toBe('confidential-asymmetric');
+    expect(validateClientMetadata({ ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] } }).type).toBe(
+      'confidential-asymmetric',
+    );
     expect(
-      validateClientMetadata({ token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks_uri: 'https://b.example.org/jwks', scope: 'system/*.rs' }).type,
+      validateClientMetadata({
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        jwks_uri: 'https://b.example.org/jwks',
+        scope: 'system/*.rs',
+      }).type,
     ).toBe('backend-service');
   });
 
@@ -50,15 +57,38 @@ describe('validateClientMetadata', () => {
     ['not an object', 'x'],
     ['an array', []],
     ['jwks with duplicate kid and kty', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY, KEY] } }],
-    ['jwks with a key without kid', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB' }] } }],
-    ['jwks with more than 5 keys', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [1, 2, 3, 4, 5, 6].map((n) => ({ ...KEY, kid: `k${n}` })) } }],
-    ['a jwks key of more than 8 KiB', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...KEY, x5c: ['x'.repeat(9000)] }] } }],
+    [
+      'jwks with a key without kid',
+      { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB' }] } },
+    ],
+    [
+      'jwks with more than 5 keys',
+      { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [1, 2, 3, 4, 5, 6].map((n) => ({ ...KEY, kid: `k${n}` })) } },
+    ],
+    [
+      'a jwks key of more than 8 KiB',
+      { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...KEY, x5c: ['x'.repeat(9000)] }] } },
+    ],
     ['an internal scope', { ...APP, scope: 'openid __introspect' }],
     ['jwks for a secret client', { ...APP, jwks: { keys: [KEY] } }],
     ['refresh_token without authorization_code', { ...APP, grant_types: ['refresh_token'] }],
-    ['client_credentials mixed with authorization_code', { ...APP, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [KEY] }, grant_types: ['client_credentials', 'authorization_code'] }],
-    ['a backend service without scope', { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] } }],
-    ['a backend service with patient scopes', { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] }, scope: 'patient/*.rs' }],
+    [
+      'client_credentials mixed with authorization_code',
+      {
+        ...APP,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [KEY] },
+        grant_types: ['client_credentials', 'authorization_code'],
+      },
+    ],
+    [
+      'a backend service without scope',
+      { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] } },
+    ],
+    [
+      'a backend service with patient scopes',
+      { token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [KEY] }, scope: 'patient/*.rs' },
+    ],
     ['an app with system scopes', { ...APP, scope: 'openid system/*.rs' }],
     ['a non-https logo_uri', { ...APP, logo_uri: 'ftp://logo' }],
     ['too many redirect URIs', { redirect_uris: Array.from({ length: 21 }, (_, index) => `https://a.example.org/${index}`) }],
@@ -67,7 +97,11 @@ describe('validateClientMetadata', () => {
   });
 
   describe('client_credentials with a client secret', () => {
-    const SECRET_BACKEND = { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'system/Patient.rs' };
+    const SECRET_BACKEND = {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'system/Patient.rs',
+    };
     const trusted = (metadata: unknown): string | undefined => {
       try {
         validateClientMetadata(metadata, { trustedRegistration: true });
@@ -78,12 +112,16 @@ describe('validateClientMetadata', () => {
     };
 
     it('is refused by dynamic registration with the SMART Backend Services message', () => {
-      expect(() => validateClientMetadata(SECRET_BACKEND)).toThrow('client_credentials requires token_endpoint_auth_method private_key_jwt');
+      expect(() => validateClientMetadata(SECRET_BACKEND)).toThrow(
+        'client_credentials requires token_endpoint_auth_method private_key_jwt',
+      );
       expect(errorOf({ ...SECRET_BACKEND, token_endpoint_auth_method: 'client_secret_post' })).toBe('invalid_client_metadata');
     });
 
     it.each(['client_secret_basic', 'client_secret_post'])('is allowed for an operator-created client with %s', (method) => {
-      expect(validateClientMetadata({ ...SECRET_BACKEND, token_endpoint_auth_method: method }, { trustedRegistration: true })).toMatchObject({
+      expect(
+        validateClientMetadata({ ...SECRET_BACKEND, token_endpoint_auth_method: method }, { trustedRegistration: true }),
+      ).toMatchObject({
         type: 'backend-service',
         tokenEndpointAuthMethod: method,
         grantTypes: ['client_credentials'],
@@ -107,7 +145,12 @@ describe('validateClientMetadata', () => {
   });
 
   it('keeps descriptive metadata and ignores unknown members', () => {
-    const settings = validateClientMetadata({ ...APP, client_uri: 'https://app.example.org/', contacts: ['ops@example.org'], unknown_member: 1 });
+    const settings = validateClientMetadata({
+      ...APP,
+      client_uri: 'https://app.example.org/',
+      contacts: ['ops@example.org'],
+      unknown_member: 1,
+    });
     expect(settings.metadata).toEqual({ client_uri: 'https://app.example.org/', contacts: ['ops@example.org'] });
   });
 
@@ -143,7 +186,11 @@ describe('validateClientMetadata', () => {
   });
 
   it('lets operators (and an RFC 7592 PUT, to be intersected with the approval) name internal scopes', () => {
-    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { trustedRegistration: true }).scope).toBe('openid __introspect');
-    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { internalScopesWithinApproval: true }).scope).toBe('openid __introspect');
+    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { trustedRegistration: true }).scope).toBe(
+      'openid __introspect',
+    );
+    expect(validateClientMetadata({ ...APP, scope: 'openid __introspect' }, { internalScopesWithinApproval: true }).scope).toBe(
+      'openid __introspect',
+    );
   });
 });

@@ -5,7 +5,12 @@ import { MAX_SCOPE_LENGTH, MAX_SCOPE_TOKENS, parseScopes, scopeTooLarge } from '
 import { ClientDescriptiveMetadata, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../client.entity';
 import { ClientSettings, SECRET_AUTH_METHODS } from '../clients.service';
 
-export const SUPPORTED_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+export const SUPPORTED_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'none',
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+];
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const URL_METADATA = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
@@ -44,7 +49,8 @@ const TRUSTED_CLIENT_CREDENTIALS_METHODS: readonly TokenEndpointAuthMethod[] = [
  * else invalid_client_metadata (RFC 7591 §3.2.2).
  */
 export function validateClientMetadata(raw: unknown, options: ClientMetadataOptions = {}): ClientSettings {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidClientMetadataError('The request body must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InvalidClientMetadataError('The request body must be a JSON object');
   const metadata = raw as RawClientMetadata;
 
   const method = (optionalText(metadata, 'token_endpoint_auth_method') ?? 'client_secret_basic') as TokenEndpointAuthMethod;
@@ -59,7 +65,9 @@ export function validateClientMetadata(raw: unknown, options: ClientMetadataOpti
     throw new InvalidClientMetadataError('response_types code and grant_types authorization_code go together (RFC 7591 §2.1)');
   }
 
-  const redirectUris = (optionalList(metadata, 'redirect_uris') ?? []).map((uri) => checkUrl(uri, 'redirect_uris', InvalidRedirectUriError));
+  const redirectUris = (optionalList(metadata, 'redirect_uris') ?? []).map((uri) =>
+    checkUrl(uri, 'redirect_uris', InvalidRedirectUriError),
+  );
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new InvalidRedirectUriError('redirect_uris is required for the authorization_code grant');
   }
@@ -99,7 +107,9 @@ function grantTypesOf(metadata: RawClientMetadata, method: TokenEndpointAuthMeth
     // allows a secret, which only the operator may choose; a public client never gets the grant.
     const allowed = options.trustedRegistration ? TRUSTED_CLIENT_CREDENTIALS_METHODS : CLIENT_CREDENTIALS_METHODS;
     if (!allowed.includes(method)) {
-      throw new InvalidClientMetadataError(`client_credentials requires token_endpoint_auth_method ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`);
+      throw new InvalidClientMetadataError(
+        `client_credentials requires token_endpoint_auth_method ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`,
+      );
     }
     if (grantTypes.length > 1) throw new InvalidClientMetadataError('client_credentials cannot be combined with other grant types');
   }
@@ -143,7 +153,8 @@ function checkJwks(value: unknown): ClientJwks {
       throw new InvalidClientMetadataError('Every key in jwks needs kty (RSA or EC) and kid');
     }
     if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw new InvalidClientMetadataError('jwks must contain public keys only');
-    if (JSON.stringify(key).length > MAX_KEY_JSON) throw new InvalidClientMetadataError(`Every key in jwks must be at most ${MAX_KEY_JSON} characters of JSON`);
+    if (JSON.stringify(key).length > MAX_KEY_JSON)
+      throw new InvalidClientMetadataError(`Every key in jwks must be at most ${MAX_KEY_JSON} characters of JSON`);
     const identity = `${key.kty}|${key.kid}`;
     if (seen.has(identity)) throw new InvalidClientMetadataError(`jwks has more than one ${key.kty} key with kid ${key.kid}`);
     seen.add(identity);
@@ -154,17 +165,21 @@ function checkJwks(value: unknown): ClientJwks {
 function scopeOf(metadata: RawClientMetadata, backendService: boolean, options: ClientMetadataOptions): string {
   const scope = optionalText(metadata, 'scope');
   if (scope === undefined) {
-    if (backendService) throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
+    if (backendService)
+      throw new InvalidClientMetadataError('scope (the pre-authorized system/ scopes) is required for client_credentials');
     return DEFAULT_APP_SCOPE;
   }
-  if (scopeTooLarge(scope)) throw new InvalidClientMetadataError(`scope may hold at most ${MAX_SCOPE_TOKENS} scopes and ${MAX_SCOPE_LENGTH} characters`);
+  if (scopeTooLarge(scope))
+    throw new InvalidClientMetadataError(`scope may hold at most ${MAX_SCOPE_TOKENS} scopes and ${MAX_SCOPE_LENGTH} characters`);
   const { scopes, invalid } = parseScopes(scope);
   if (invalid.length > 0) throw new InvalidClientMetadataError(`Malformed scopes: ${invalid.join(' ')}`);
   // Internal `__` scopes (SMART App Launch 2.2 §Extensibility: `__introspect`, …) stand for rights an operator grants;
   // a client never asks for them.
   const internal = scopes.filter((candidate) => candidate.raw.startsWith('__'));
   if (!options.trustedRegistration && !options.internalScopesWithinApproval && internal.length > 0) {
-    throw new InvalidClientMetadataError(`Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`);
+    throw new InvalidClientMetadataError(
+      `Internal scopes cannot be registered; an operator grants them: ${internal.map((candidate) => candidate.raw).join(' ')}`,
+    );
   }
   const resourceScopes = scopes.filter((candidate) => candidate.kind === 'resource');
   if (backendService && resourceScopes.some((candidate) => candidate.context !== 'system')) {
@@ -207,7 +222,11 @@ function optionalText(metadata: RawClientMetadata, name: string): string | undef
 function optionalList(metadata: RawClientMetadata, name: string): string[] | undefined {
   const value = metadata[name];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.length > MAX_LIST || value.some((item) => typeof item !== 'string' || !item || item.length > MAX_TEXT)) {
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_LIST ||
+    value.some((item) => typeof item !== 'string' || !item || item.length > MAX_TEXT)
+  ) {
     throw new InvalidClientMetadataError(`${name} must be an array of at most ${MAX_LIST} non-empty strings`);
   }
   return value as string[];

@@ -38,7 +38,11 @@ export class ClientRegistrationController {
   @ApiBearerAuth()
   @ApiBody({ schema: METADATA_SCHEMA })
   @ApiResponse({ status: 201, description: 'Client information, with client_secret and registration_access_token shown once' })
-  register(@Body() metadata: unknown, @Ip() ip: string, @Headers('authorization') authorization?: string): Promise<Record<string, unknown>> {
+  register(
+    @Body() metadata: unknown,
+    @Ip() ip: string,
+    @Headers('authorization') authorization?: string,
+  ): Promise<Record<string, unknown>> {
     return this.registration.register(metadata, authorization, ip);
   }
 

@@ -47,7 +47,11 @@ export class ClientRegistrationService {
         throw new InvalidTokenError('The initial access token is invalid, expired or already used', REALM);
       }
     };
-    const created = await this.clients.create(settings, { withRegistrationAccessToken: true, inTransaction: redeemInitialAccessToken }, { actor: 'registration', ip });
+    const created = await this.clients.create(
+      settings,
+      { withRegistrationAccessToken: true, inTransaction: redeemInitialAccessToken },
+      { actor: 'registration', ip },
+    );
     return clientInformation(created.client, {
       clientSecret: created.clientSecret,
       registrationAccessToken: created.registrationAccessToken,
@@ -62,14 +66,25 @@ export class ClientRegistrationService {
   }
 
   // RFC 7592 §2.2: the request carries every metadata value; omitted ones revert to their defaults.
-  async update(clientId: string, authorization: string | undefined, metadata: unknown, ip: string | null = null): Promise<Record<string, unknown>> {
+  async update(
+    clientId: string,
+    authorization: string | undefined,
+    metadata: unknown,
+    ip: string | null = null,
+  ): Promise<Record<string, unknown>> {
     const { token, client: existing } = await this.authorize(clientId, authorization);
     const body = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as Record<string, unknown>;
     if (body.client_id !== clientId) throw new InvalidClientMetadataError('client_id must be present and equal the client being updated');
-    if (body.client_secret !== undefined && (typeof body.client_secret !== 'string' || !(await this.clients.verifySecret(clientId, body.client_secret)))) {
+    if (
+      body.client_secret !== undefined &&
+      (typeof body.client_secret !== 'string' || !(await this.clients.verifySecret(clientId, body.client_secret)))
+    ) {
       throw new InvalidClientMetadataError('client_secret does not match the current secret');
     }
-    const settings = settingsWithinApproval(validateClientMetadata(metadata, { internalScopesWithinApproval: true, outbound: outboundPolicyOf(this.config) }), existing);
+    const settings = settingsWithinApproval(
+      validateClientMetadata(metadata, { internalScopesWithinApproval: true, outbound: outboundPolicyOf(this.config) }),
+      existing,
+    );
     const updated = await this.clients.update(clientId, settings, { actor: 'registration', ip });
     if (!updated) throw new InvalidTokenError('The registration access token is invalid', REALM);
     return clientInformation(updated.client, {

@@ -15,7 +15,17 @@ const BACKEND: ClientSettings = {
   jwksUri: null,
   allowRefreshTokens: false,
 };
-const APP: ClientSettings = { ...BACKEND, name: 'app', type: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://a.example.org/cb'], grantTypes: ['authorization_code', 'refresh_token'], scope: 'openid patient/*.rs', jwks: null, allowRefreshTokens: true };
+const APP: ClientSettings = {
+  ...BACKEND,
+  name: 'app',
+  type: 'public',
+  tokenEndpointAuthMethod: 'none',
+  redirectUris: ['https://a.example.org/cb'],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scope: 'openid patient/*.rs',
+  jwks: null,
+  allowRefreshTokens: true,
+};
 
 function errorOf(run: () => unknown): string | undefined {
   try {
@@ -64,13 +74,28 @@ describe('settingsWithinApproval', () => {
 
   it('refuses unapproved grant types, another auth method and an empty intersection', () => {
     expect(errorOf(() => settingsWithinApproval({ ...BACKEND, scope: 'system/Condition.rs' }, existing))).toBe('invalid_client_metadata');
-    expect(errorOf(() => settingsWithinApproval({ ...BACKEND, tokenEndpointAuthMethod: 'client_secret_basic' }, existing))).toBe('invalid_client_metadata');
-    const app = { ...existing, ...APP, approvedScope: APP.scope, approvedGrantTypes: ['authorization_code'], grantTypes: ['authorization_code'] } as unknown as ClientEntity;
+    expect(errorOf(() => settingsWithinApproval({ ...BACKEND, tokenEndpointAuthMethod: 'client_secret_basic' }, existing))).toBe(
+      'invalid_client_metadata',
+    );
+    const app = {
+      ...existing,
+      ...APP,
+      approvedScope: APP.scope,
+      approvedGrantTypes: ['authorization_code'],
+      grantTypes: ['authorization_code'],
+    } as unknown as ClientEntity;
     expect(errorOf(() => settingsWithinApproval(APP, app))).toBe('invalid_client_metadata');
   });
 
   it('unverifies a client whose redirect URIs or name change, and keeps refresh tokens off when an operator turned them off', () => {
-    const app = { ...existing, ...APP, approvedScope: APP.scope, approvedGrantTypes: APP.grantTypes, verified: true, allowRefreshTokens: false } as unknown as ClientEntity;
+    const app = {
+      ...existing,
+      ...APP,
+      approvedScope: APP.scope,
+      approvedGrantTypes: APP.grantTypes,
+      verified: true,
+      allowRefreshTokens: false,
+    } as unknown as ClientEntity;
     expect(settingsWithinApproval(APP, app)).toMatchObject({ verified: true, allowRefreshTokens: false });
     expect(settingsWithinApproval({ ...APP, redirectUris: ['https://b.example.org/cb'] }, app).verified).toBe(false);
     expect(settingsWithinApproval({ ...APP, name: 'other' }, app).verified).toBe(false);

@@ -28,7 +28,9 @@ export function scopeForRegistration(settings: ClientSettings, tokenCeiling: str
   const scope = intersect(settings.scope, tokenCeiling);
   if (!scope) {
     throw new InvalidClientMetadataError(
-      backendService ? `None of the requested scopes is within the initial access token's scope; ${OPERATOR_ONLY}` : "None of the requested scopes is within the initial access token's scope",
+      backendService
+        ? `None of the requested scopes is within the initial access token's scope; ${OPERATOR_ONLY}`
+        : "None of the requested scopes is within the initial access token's scope",
     );
   }
   return scope;
@@ -42,7 +44,9 @@ export function scopeForRegistration(settings: ClientSettings, tokenCeiling: str
  */
 export function settingsWithinApproval(settings: ClientSettings, existing: ClientEntity): ClientSettings {
   if (settings.tokenEndpointAuthMethod !== existing.tokenEndpointAuthMethod) {
-    throw new InvalidClientMetadataError('token_endpoint_auth_method cannot be changed by the client; register a new client or ask an operator');
+    throw new InvalidClientMetadataError(
+      'token_endpoint_auth_method cannot be changed by the client; register a new client or ask an operator',
+    );
   }
   const unapproved = settings.grantTypes.filter((grantType) => !existing.approvedGrantTypes.includes(grantType));
   if (unapproved.length > 0) throw new InvalidClientMetadataError(`grant_types not approved for this client: ${unapproved.join(', ')}`);

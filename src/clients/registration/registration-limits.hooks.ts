@@ -43,7 +43,10 @@ export class RegistrationLimitsHooks {
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
-    this.windows = new BoundedCache<string, Window>({ max: MAX_TRACKED_ADDRESSES, ttlMs: Math.max(1, config.registrationRateWindow * 1000) });
+    this.windows = new BoundedCache<string, Window>({
+      max: MAX_TRACKED_ADDRESSES,
+      ttlMs: Math.max(1, config.registrationRateWindow * 1000),
+    });
   }
 
   /** Counts one attempt; returns 0 when allowed, else the seconds until the address may try again. */
@@ -87,7 +90,13 @@ export class RegistrationLimitsHooks {
     });
   }
 
-  private refuse(reply: FastifyReply, status: number, error: string, description: string, headers: Record<string, string> = {}): FastifyReply {
+  private refuse(
+    reply: FastifyReply,
+    status: number,
+    error: string,
+    description: string,
+    headers: Record<string, string> = {},
+  ): FastifyReply {
     return reply
       .status(status)
       .headers({ ...headers, 'Cache-Control': 'no-store' })

@@ -14,6 +14,7 @@ export function sendPage(reply: FastifyReply, view: string, title: string, conte
 export function seeOther(reply: FastifyReply, location: string): void {
   // A Location Node cannot send (CR/LF, non-Latin-1) would fail inside send(), past the error filter, as a raw
   // Fastify error (a 500); a URL reference is printable ASCII anyway (RFC 3986).
-  if (!/^[\x21-\x7e]+$/.test(location)) throw new PageError(400, 'Invalid request', 'The request carried characters that cannot be part of an address.');
+  if (!/^[\x21-\x7e]+$/.test(location))
+    throw new PageError(400, 'Invalid request', 'The request carried characters that cannot be part of an address.');
   reply.status(303).header('Cache-Control', 'no-store').header('Location', location).send();
 }

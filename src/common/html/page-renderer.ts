@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 
 // views/ sits at the repository root: three levels up from src/common/html, four from dist/src/common/html.
-const VIEWS_DIR = [join(__dirname, '..', '..', '..', 'views'), join(__dirname, '..', '..', '..', '..', 'views')].find(
-  (dir) => existsSync(join(dir, 'layouts', 'main.hbs')),
+const VIEWS_DIR = [join(__dirname, '..', '..', '..', 'views'), join(__dirname, '..', '..', '..', '..', 'views')].find((dir) =>
+  existsSync(join(dir, 'layouts', 'main.hbs')),
 );
 
 // Server-rendered pages: Handlebars escapes every {{value}}, so user input is never raw HTML.

@@ -11,7 +11,10 @@ export type OriginSource = (origin: string) => boolean | Promise<boolean>;
 // account pages, the admin API, API docs) is ever readable cross-origin, whatever is added later.
 function isOpenPath(path: string): boolean {
   return (
-    path.startsWith('/.well-known/') || path.startsWith(`${ROUTES.fhir}/.well-known/`) || path === `${ROUTES.fhir}/metadata` || path === ROUTES.brands
+    path.startsWith('/.well-known/') ||
+    path.startsWith(`${ROUTES.fhir}/.well-known/`) ||
+    path === `${ROUTES.fhir}/metadata` ||
+    path === ROUTES.brands
   );
 }
 

@@ -10,5 +10,8 @@ export function applyRequestTimeout(server: Server, seconds: number): void {
   const ms = seconds * 1000;
   server.requestTimeout = ms;
   server.headersTimeout = Math.min(server.headersTimeout || ms, ms);
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(250, Math.min(5_000, Math.floor(ms / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
+    250,
+    Math.min(5_000, Math.floor(ms / 4)),
+  );
 }

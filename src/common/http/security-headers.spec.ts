@@ -14,7 +14,9 @@ describe('static security headers', () => {
   });
 
   it('allows the configured EHR origins to frame the pages and adds HSTS on https', () => {
-    const headers = staticSecurityHeaders(helmetOptions(new AppConfig({ PUBLIC_URL: 'https://auth.example.org', FRAME_ANCESTORS: 'https://ehr.example.org' })));
+    const headers = staticSecurityHeaders(
+      helmetOptions(new AppConfig({ PUBLIC_URL: 'https://auth.example.org', FRAME_ANCESTORS: 'https://ehr.example.org' })),
+    );
     expect(headers['Content-Security-Policy']).toContain("frame-ancestors 'self' https://ehr.example.org");
     expect(headers['Content-Security-Policy']).toContain('upgrade-insecure-requests');
     expect(headers['X-Frame-Options']).toBeUndefined();

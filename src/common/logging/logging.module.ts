@@ -51,12 +51,15 @@ export class LoggingModule {}
  */
 function withFormat(config: AppConfig, options: Options): Options | [Options, DestinationStream] {
   if (config.logFormat !== 'pretty') return options;
-  return [options, pretty({
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,req,res,responseTime,context',
-    messageFormat: shortLine,
-  })];
+  return [
+    options,
+    pretty({
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,req,res,responseTime,context',
+      messageFormat: shortLine,
+    }),
+  ];
 }
 
 function shortLine(log: Record<string, unknown>, messageKey: string): string {

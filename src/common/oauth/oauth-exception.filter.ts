@@ -38,7 +38,8 @@ function isHtmlPath(url: string): boolean {
 // shutdown, cannot connect now), 53300 (too many connections); socket errors; node-postgres pool messages.
 const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const TRANSIENT_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Connection is not established/i;
+const TRANSIENT_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Connection is not established/i;
 
 /** True when `error` (or what it wraps: TypeORM's driverError, `cause`, AggregateError) is the database being unavailable. */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
@@ -56,7 +57,20 @@ export function operationOutcome(code: string, diagnostics: string): Record<stri
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
 }
 
-const FHIR_ISSUE_CODES: Record<number, string> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 409: 'conflict', 410: 'deleted', 412: 'conflict', 413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled' };
+const FHIR_ISSUE_CODES: Record<number, string> = {
+  400: 'invalid',
+  401: 'login',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'not-supported',
+  409: 'conflict',
+  410: 'deleted',
+  412: 'conflict',
+  413: 'too-costly',
+  415: 'not-supported',
+  422: 'processing',
+  429: 'throttled',
+};
 
 // The one place errors become responses: RFC 6749 JSON on OAuth/API routes, an OperationOutcome under /fhir,
 // a readable page for PageError. Anything unexpected is `server_error` with no internal detail.
@@ -88,17 +102,26 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       reply
         .status(exception.status)
         .header('Content-Type', 'text/html; charset=utf-8')
-        .send(PageRenderer.shared().render('error', exception.title, {
-          heading: exception.title,
-          detail: exception.detail,
-          status: exception.status,
-        }));
+        .send(
+          PageRenderer.shared().render('error', exception.title, {
+            heading: exception.title,
+            detail: exception.detail,
+            status: exception.status,
+          }),
+        );
       return;
     }
     if (exception instanceof OAuthError) {
       if (exception.status >= 500) this.logger.error(exception.detail ?? exception.message);
       reply.status(exception.status).headers(exception.headers);
-      reply.send(fhir ? operationOutcome(exception.status === 403 ? 'forbidden' : exception.status === 401 ? 'login' : 'invalid', exception.description ?? exception.error) : exception.toJSON());
+      reply.send(
+        fhir
+          ? operationOutcome(
+              exception.status === 403 ? 'forbidden' : exception.status === 401 ? 'login' : 'invalid',
+              exception.description ?? exception.error,
+            )
+          : exception.toJSON(),
+      );
       return;
     }
     if (exception instanceof HttpException) {
@@ -106,13 +129,17 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       const description = describeHttpException(exception);
       if (status >= 500) this.logger.error(exception.stack ?? exception.message);
       reply.status(status);
-      if (fhir) reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome(FHIR_ISSUE_CODES[status] ?? 'exception', description));
+      if (fhir)
+        reply
+          .header('Content-Type', 'application/fhir+json; charset=utf-8')
+          .send(operationOutcome(FHIR_ISSUE_CODES[status] ?? 'exception', description));
       else reply.send({ error: HTTP_ERROR_CODES[status] ?? 'server_error', error_description: description });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     reply.status(500);
-    if (fhir) reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome('exception', 'Internal server error'));
+    if (fhir)
+      reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome('exception', 'Internal server error'));
     else reply.send({ error: 'server_error' });
   }
 
@@ -123,9 +150,13 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (fhir) {
       reply.header('Content-Type', 'application/fhir+json; charset=utf-8').send(operationOutcome('transient', description));
     } else if (isHtmlPath(request.url)) {
-      reply
-        .header('Content-Type', 'text/html; charset=utf-8')
-        .send(PageRenderer.shared().render('error', 'Temporarily unavailable', { heading: 'Temporarily unavailable', detail: description, status: 503 }));
+      reply.header('Content-Type', 'text/html; charset=utf-8').send(
+        PageRenderer.shared().render('error', 'Temporarily unavailable', {
+          heading: 'Temporarily unavailable',
+          detail: description,
+          status: 503,
+        }),
+      );
     } else {
       reply.send(new TemporarilyUnavailableError(description, undefined, RETRY_AFTER_SECONDS).toJSON());
     }

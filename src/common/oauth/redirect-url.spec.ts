@@ -3,7 +3,12 @@ import { buildRedirectUrl, isRegisteredRedirectUri, normalizeResourceUrl } from 
 describe('buildRedirectUrl', () => {
   it('keeps the query already on the registered redirect URI (RFC 6749 §3.1.2)', () => {
     const url = new URL(buildRedirectUrl('https://app.example.org/cb?tenant=a&x=1', { code: 'c', state: 's' }));
-    expect([...url.searchParams]).toEqual([['tenant', 'a'], ['x', '1'], ['code', 'c'], ['state', 's']]);
+    expect([...url.searchParams]).toEqual([
+      ['tenant', 'a'],
+      ['x', '1'],
+      ['code', 'c'],
+      ['state', 's'],
+    ]);
   });
 
   it('encodes values exactly so state round-trips', () => {
@@ -12,7 +17,9 @@ describe('buildRedirectUrl', () => {
   });
 
   it('leaves out undefined values', () => {
-    expect(buildRedirectUrl('https://app.example.org/cb', { error: 'invalid_request', state: undefined })).toBe('https://app.example.org/cb?error=invalid_request');
+    expect(buildRedirectUrl('https://app.example.org/cb', { error: 'invalid_request', state: undefined })).toBe(
+      'https://app.example.org/cb?error=invalid_request',
+    );
   });
 });
 

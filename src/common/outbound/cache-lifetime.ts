@@ -1,7 +1,10 @@
 /** Seconds the response says it may be reused: 0 without max-age or with no-store/no-cache (RFC 9111 §5.2.2). */
 export function freshnessSeconds(cacheControl: string | null | undefined, age: string | null | undefined = null): number {
   if (!cacheControl) return 0;
-  const directives = cacheControl.toLowerCase().split(',').map((directive) => directive.trim());
+  const directives = cacheControl
+    .toLowerCase()
+    .split(',')
+    .map((directive) => directive.trim());
   if (directives.some((directive) => directive === 'no-store' || directive.startsWith('no-cache'))) return 0;
   const maxAge = directives.find((directive) => directive.startsWith('max-age='));
   const seconds = maxAge ? Number(maxAge.slice('max-age='.length).replace(/"/g, '')) : NaN;

@@ -28,7 +28,8 @@ describe('OutboundFetcher', () => {
   const fetcher = (limits = { deadlineMs: 2000, maxBytes: 1024, maxConcurrent: 4 }) => new OutboundFetcher(local, limits);
 
   it('returns the JSON document and asks for identity encoding', async () => {
-    answer = (response) => response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' }).end('{"keys":[]}');
+    answer = (response) =>
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' }).end('{"keys":[]}');
     const result = await fetcher().getJson(`${base}/jwks`);
     expect(result).toMatchObject({ json: { keys: [] }, size: 11 });
     expect(result.headers['cache-control']).toBe('max-age=60');
@@ -43,7 +44,9 @@ describe('OutboundFetcher', () => {
     ['not JSON', (response: ServerResponse) => response.writeHead(200).end('<html>')],
   ])('fails on %s with the one error text', async (_, behaviour) => {
     answer = behaviour;
-    const failure = await fetcher().getJson(`${base}/jwks`).catch((error: unknown) => error);
+    const failure = await fetcher()
+      .getJson(`${base}/jwks`)
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OutboundFetchError);
     expect((failure as Error).message).toBe('The document could not be retrieved');
   });

@@ -17,7 +17,11 @@ export interface OutboundFetchLimits {
   maxConcurrent: number;
 }
 
-export const DEFAULT_OUTBOUND_FETCH_LIMITS: OutboundFetchLimits = Object.freeze({ deadlineMs: 5000, maxBytes: 256 * 1024, maxConcurrent: 32 });
+export const DEFAULT_OUTBOUND_FETCH_LIMITS: OutboundFetchLimits = Object.freeze({
+  deadlineMs: 5000,
+  maxBytes: 256 * 1024,
+  maxConcurrent: 32,
+});
 
 export type HostResolver = (hostname: string) => Promise<LookupAddress[]>;
 
@@ -135,7 +139,9 @@ export class OutboundFetcher {
         });
         response.on('aborted', () => finish(new Error('the connection closed before the body ended')));
         response.on('error', (error) => finish(error));
-        response.on('end', () => finish(null, { status: response.statusCode ?? 0, body: Buffer.concat(chunks), headers: response.headers }));
+        response.on('end', () =>
+          finish(null, { status: response.statusCode ?? 0, body: Buffer.concat(chunks), headers: response.headers }),
+        );
       });
       request.end(outbound.body);
     });
@@ -148,9 +154,13 @@ export class OutboundFetcher {
       this.resolveHost(hostname).then(
         (resolved) => {
           const addresses = resolved.filter((entry) => !options.family || entry.family === options.family);
-          const refused = addresses.find((entry) => !isAddressAllowed(entry.address, this.policy) || (plainHttp && !isLoopbackAddress(entry.address)));
+          const refused = addresses.find(
+            (entry) => !isAddressAllowed(entry.address, this.policy) || (plainHttp && !isLoopbackAddress(entry.address)),
+          );
           if (addresses.length === 0 || refused) {
-            const reason = refused ? `${hostname} resolves to ${refused.address}, which is not allowed` : `${hostname} has no usable address`;
+            const reason = refused
+              ? `${hostname} resolves to ${refused.address}, which is not allowed`
+              : `${hostname} has no usable address`;
             return callback(Object.assign(new Error(reason), { code: 'EOUTBOUNDREFUSED' }), '', 0);
           }
           if (options.all) callback(null, addresses);
@@ -164,7 +174,8 @@ export class OutboundFetcher {
 
 function responseRefusal(response: IncomingMessage, maxBytes: number, requireOk: boolean): string | null {
   // RFC 9110 §15.4: a redirect is not followed; the registered URL is the document.
-  if (requireOk ? response.statusCode !== 200 : (response.statusCode ?? 0) >= 300 && (response.statusCode ?? 0) < 400) return `the server answered ${response.statusCode}`;
+  if (requireOk ? response.statusCode !== 200 : (response.statusCode ?? 0) >= 300 && (response.statusCode ?? 0) < 400)
+    return `the server answered ${response.statusCode}`;
   const encoding = response.headers['content-encoding'];
   if (encoding && encoding.toLowerCase() !== 'identity') return `the body is ${encoding}-encoded`;
   const declared = Number(response.headers['content-length']);

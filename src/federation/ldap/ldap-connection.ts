@@ -65,7 +65,12 @@ export async function withDirectory<T>(
   } catch (error) {
     return {
       ok: false,
-      failure: describeFailure(error, phase, { url: endpoint.url, timeoutMs: settings.timeoutMs, userBase: settings.userBase, groupBase: settings.groupBase }),
+      failure: describeFailure(error, phase, {
+        url: endpoint.url,
+        timeoutMs: settings.timeoutMs,
+        userBase: settings.userBase,
+        groupBase: settings.groupBase,
+      }),
     };
   } finally {
     clearTimeout(timer);

@@ -44,10 +44,12 @@ export class LdapDirectory {
     const result = await withDirectory(settings, review.endpoint, async (session) => {
       await this.bindService(settings, session, false);
       session.step('user-base');
-      if (!(await this.exists(session.client, settings.userBase))) problems.push(`the user base ${settings.userBase} does not exist (or the service account may not see it)`);
+      if (!(await this.exists(session.client, settings.userBase)))
+        problems.push(`the user base ${settings.userBase} does not exist (or the service account may not see it)`);
       if (settings.groupBase) {
         session.step('group-base');
-        if (!(await this.exists(session.client, settings.groupBase))) problems.push(`the group base ${settings.groupBase} does not exist (or the service account may not see it)`);
+        if (!(await this.exists(session.client, settings.groupBase)))
+          problems.push(`the group base ${settings.groupBase} does not exist (or the service account may not see it)`);
       }
     });
     if (!result.ok) problems.unshift(result.failure.detail);
@@ -67,7 +69,16 @@ export class LdapDirectory {
       timeLimit: Math.ceil(settings.timeoutMs / 1000),
       derefAliases: 'never',
       attributes: [
-        ...new Set(['entryUUID', 'objectGUID', 'memberOf', 'cn', attributes.username ?? 'uid', attributes.displayName ?? 'displayName', attributes.email ?? 'mail', ...(attributes.fhirUser ? [attributes.fhirUser] : [])]),
+        ...new Set([
+          'entryUUID',
+          'objectGUID',
+          'memberOf',
+          'cn',
+          attributes.username ?? 'uid',
+          attributes.displayName ?? 'displayName',
+          attributes.email ?? 'mail',
+          ...(attributes.fhirUser ? [attributes.fhirUser] : []),
+        ]),
       ],
       explicitBufferAttributes: ['objectGUID'],
     });

@@ -70,10 +70,12 @@ function resultFailure(error: ResultCodeError, phase: LdapPhase, context: Failur
       return misconfigured("the service account's password was refused");
     case RESULT.unwillingToPerform:
       // e.g. a locked or expired account under a password policy
-      if (phase === 'user-bind') return { reason: 'invalid-credentials', detail: 'the directory refused this sign-in (account locked or password expired?)' };
+      if (phase === 'user-bind')
+        return { reason: 'invalid-credentials', detail: 'the directory refused this sign-in (account locked or password expired?)' };
       return misconfigured(`the directory is unwilling to perform the ${phase} step: ${error.message}`);
     case RESULT.noSuchObject:
-      if (phase === 'group-base' || phase === 'groups') return misconfigured(`the group base ${context.groupBase} does not exist (or the service account may not see it)`);
+      if (phase === 'group-base' || phase === 'groups')
+        return misconfigured(`the group base ${context.groupBase} does not exist (or the service account may not see it)`);
       if (phase === 'service-bind') return misconfigured('the service account does not exist');
       return misconfigured(`the user base ${context.userBase} does not exist (or the service account may not see it)`);
     case RESULT.invalidDnSyntax:

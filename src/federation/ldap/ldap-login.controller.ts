@@ -49,14 +49,28 @@ export class LdapLoginController {
   ) {}
 
   @Get(':id/login')
-  async page(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async page(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const authorizationRequest = field(query?.authorization_request) ?? null;
-    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest)) throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
-    this.pages.form(await this.ldapProvider(id), request, reply, { authorizationRequest, returnTo: safeReturnTo(query?.return_to) ?? null });
+    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest))
+      throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
+    this.pages.form(await this.ldapProvider(id), request, reply, {
+      authorizationRequest,
+      returnTo: safeReturnTo(query?.return_to) ?? null,
+    });
   }
 
   @Post(':id/login')
-  async login(@Param('id') id: string, @Body() body: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async login(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const provider = await this.ldapProvider(id);
     const form = body && typeof body === 'object' ? body : {};
     const typed = (field(form.username) ?? '').trim();
@@ -65,11 +79,14 @@ export class LdapLoginController {
     const password = field(form.password) ?? '';
     const authorizationRequest = field(form.authorization_request) ?? null;
     const returnTo = safeReturnTo(form.return_to) ?? null;
-    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest)) throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
-    const retry = (error: string, status: number) => this.pages.form(provider, request, reply, { authorizationRequest, returnTo, error, username, status });
+    if (authorizationRequest !== null && !isSerializedRequest(authorizationRequest))
+      throw new PageError(400, 'Invalid request', 'The sign-in request was malformed. Please start again from the app.');
+    const retry = (error: string, status: number) =>
+      this.pages.form(provider, request, reply, { authorizationRequest, returnTo, error, username, status });
 
     if (!this.sessions.anonymousCsrfValid(request, form.csrf_token)) return retry('The sign-in form expired. Please try again.', 400);
-    if (!username || typed.length > MAX_USERNAME_LENGTH || !password || password.length > 1024 || hasControlCharacters(username)) return retry(GENERIC_FAILURE, 401);
+    if (!username || typed.length > MAX_USERNAME_LENGTH || !password || password.length > 1024 || hasControlCharacters(username))
+      return retry(GENERIC_FAILURE, 401);
     // Throttled like local sign-in, with the directory's accounts kept apart from local ones of the same name.
     const account = `ldap:${provider.id}:${throttleName(username)}`;
     const decision = await this.throttle.decide(account, request.ip);
@@ -96,7 +113,8 @@ export class LdapLoginController {
         await this.throttle.recordFailure(account, request.ip);
         return retry(GENERIC_FAILURE, 401);
       }
-      if (outcome.reason === 'unavailable') return retry(`${provider.displayName} cannot be reached right now. Please try again later.`, 503);
+      if (outcome.reason === 'unavailable')
+        return retry(`${provider.displayName} cannot be reached right now. Please try again later.`, 503);
       return retry(`Sign-in with ${provider.displayName} is not working right now. Please tell the administrator.`, 502);
     }
     await this.throttle.clearAccount(account, request.ip);
@@ -105,7 +123,15 @@ export class LdapLoginController {
       await this.signIn.complete(
         provider,
         // RFC 8176: the person typed their password here (checked by the directory).
-        { subject: person.id, username: person.username, displayName: person.displayName, fhirUser: person.fhirUser, email: person.email, groups: person.groups, amr: ['pwd'] },
+        {
+          subject: person.id,
+          username: person.username,
+          displayName: person.displayName,
+          fhirUser: person.fhirUser,
+          email: person.email,
+          groups: person.groups,
+          amr: ['pwd'],
+        },
         { request, reply, authorizationRequest, returnTo },
       );
     } catch (error) {
@@ -117,7 +143,8 @@ export class LdapLoginController {
 
   private async ldapProvider(id: string): Promise<IdentityProviderEntity> {
     const provider = await this.providers.findById(id);
-    if (!provider?.enabled || isOidc(provider.settings)) throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
+    if (!provider?.enabled || isOidc(provider.settings))
+      throw new PageError(404, 'Sign-in unavailable', 'This sign-in option does not exist or is turned off.');
     return provider;
   }
 }

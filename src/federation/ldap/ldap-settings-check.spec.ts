@@ -15,8 +15,16 @@ const base: LdapSettings = {
 
 describe('LDAP settings review', () => {
   it('accepts sound settings without warnings', () => {
-    expect(reviewSettings(base)).toEqual({ endpoint: { url: 'ldaps://ldap.example.org:636', secure: true, host: 'ldap.example.org' }, problems: [], warnings: [] });
-    expect(reviewSettings({ ...base, url: 'ldap://[::1]:389', startTls: true }).endpoint).toEqual({ url: 'ldap://[::1]:389', secure: false, host: '::1' });
+    expect(reviewSettings(base)).toEqual({
+      endpoint: { url: 'ldaps://ldap.example.org:636', secure: true, host: 'ldap.example.org' },
+      problems: [],
+      warnings: [],
+    });
+    expect(reviewSettings({ ...base, url: 'ldap://[::1]:389', startTls: true }).endpoint).toEqual({
+      url: 'ldap://[::1]:389',
+      secure: false,
+      host: '::1',
+    });
   });
 
   it.each<[string, Partial<LdapSettings>, string]>([
@@ -28,7 +36,11 @@ describe('LDAP settings review', () => {
     ['a user filter without {username}', { userFilter: '(uid=alice)' }, 'must contain {username}'],
     ['a malformed user filter', { userFilter: '(uid={username}' }, 'not a valid LDAP filter'],
     ['{dn} in the user filter', { userFilter: '(&(uid={username})(manager={dn}))' }, '{dn} cannot be used'],
-    ['a group filter naming nobody', { groupBase: 'ou=groups,dc=example,dc=org', groupFilter: '(objectClass=groupOfNames)' }, 'must contain {dn} or {username}'],
+    [
+      'a group filter naming nobody',
+      { groupBase: 'ou=groups,dc=example,dc=org', groupFilter: '(objectClass=groupOfNames)' },
+      'must contain {dn} or {username}',
+    ],
     ['an attribute that is no attribute name', { attributes: { email: 'mail)(x' } }, 'not an LDAP attribute name'],
     ['a zero timeout', { timeoutMs: 0 }, 'timeout must be'],
     ['a CA that is not PEM', { tlsCaPem: 'hello' }, 'not a PEM certificate'],

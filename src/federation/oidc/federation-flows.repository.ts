@@ -7,7 +7,10 @@ import { FederationFlowEntity } from './federation-flow.entity';
 /** How long a person has at the identity provider before the flow (state) expires. */
 export const FLOW_TTL_SECONDS = 600;
 
-export type NewFlow = Pick<FederationFlowEntity, 'providerId' | 'browserBinding' | 'codeVerifier' | 'nonce' | 'maxAge' | 'authorizationRequest' | 'returnTo'>;
+export type NewFlow = Pick<
+  FederationFlowEntity,
+  'providerId' | 'browserBinding' | 'codeVerifier' | 'nonce' | 'maxAge' | 'authorizationRequest' | 'returnTo'
+>;
 
 /** OIDC flows in progress, found only by the hash of their `state` and redeemed once. */
 @Injectable()

@@ -63,15 +63,24 @@ export class OidcClients {
       const key = (await importJWK(secrets.privateJwk, 'ES256')) as CryptoKey;
       authentication = oidc.PrivateKeyJwt({ key, kid: secrets.privateJwk.kid });
     } else {
-      authentication = settings.tokenEndpointAuthMethod === 'client_secret_post' ? oidc.ClientSecretPost(secrets.secret ?? '') : oidc.ClientSecretBasic(secrets.secret ?? '');
+      authentication =
+        settings.tokenEndpointAuthMethod === 'client_secret_post'
+          ? oidc.ClientSecretPost(secrets.secret ?? '')
+          : oidc.ClientSecretBasic(secrets.secret ?? '');
     }
     const insecure = new URL(settings.issuer).protocol === 'http:';
-    return oidc.discovery(new URL(settings.issuer), settings.clientId, { token_endpoint_auth_method: settings.tokenEndpointAuthMethod }, authentication, {
-      [oidc.customFetch]: customFetchThrough(this.fetcherFor(settings)),
-      // Plain http reaches here only for loopback issuers with OUTBOUND_ALLOW_HTTP_LOOPBACK (never in production).
-      execute: insecure && this.config.outboundAllowHttpLoopback ? [oidc.allowInsecureRequests] : [],
-      timeout: 10,
-    });
+    return oidc.discovery(
+      new URL(settings.issuer),
+      settings.clientId,
+      { token_endpoint_auth_method: settings.tokenEndpointAuthMethod },
+      authentication,
+      {
+        [oidc.customFetch]: customFetchThrough(this.fetcherFor(settings)),
+        // Plain http reaches here only for loopback issuers with OUTBOUND_ALLOW_HTTP_LOOPBACK (never in production).
+        execute: insecure && this.config.outboundAllowHttpLoopback ? [oidc.allowInsecureRequests] : [],
+        timeout: 10,
+      },
+    );
   }
 }
 

@@ -72,7 +72,12 @@ export class OidcSignInService {
    * Checks the provider's answer and returns the person it vouches for. Throws FederationFailure for anything
    * else; `pending` is filled as soon as the flow is known (for the way back).
    */
-  async finish(provider: IdentityProviderEntity, request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn): Promise<FederatedPerson> {
+  async finish(
+    provider: IdentityProviderEntity,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingSignIn,
+  ): Promise<FederatedPerson> {
     const name = provider.displayName;
     const query = (request.query ?? {}) as Record<string, unknown>;
     const state = typeof query.state === 'string' ? query.state : '';
@@ -80,7 +85,12 @@ export class OidcSignInService {
     const flow = state && state.length <= 200 ? await this.flows.redeem(state, provider.id, binding) : null;
     if (!flow) {
       pending.authorizationRequest = state && state.length <= 200 ? await this.flows.pendingRequest(state, provider.id, binding) : null;
-      throw new FederationFailure(400, 'invalid-state', 'Sign-in expired', 'This sign-in is no longer valid: it expired, was already used, or was started in another browser. Please start again.');
+      throw new FederationFailure(
+        400,
+        'invalid-state',
+        'Sign-in expired',
+        'This sign-in is no longer valid: it expired, was already used, or was started in another browser. Please start again.',
+      );
     }
     Object.assign(pending, { authorizationRequest: flow.authorizationRequest, returnTo: flow.returnTo });
     const configuration = await this.configuration(provider);
@@ -91,7 +101,12 @@ export class OidcSignInService {
     }
     if (typeof query.error === 'string') {
       const denied = query.error === 'access_denied';
-      throw new FederationFailure(denied ? 403 : 502, denied ? 'access-denied' : 'upstream-error', denied ? 'Sign-in cancelled' : 'Sign-in failed', denied ? `The sign-in at ${name} was cancelled or refused.` : `${name} could not sign you in. Please try again later.`);
+      throw new FederationFailure(
+        denied ? 403 : 502,
+        denied ? 'access-denied' : 'upstream-error',
+        denied ? 'Sign-in cancelled' : 'Sign-in failed',
+        denied ? `The sign-in at ${name} was cancelled or refused.` : `${name} could not sign you in. Please try again later.`,
+      );
     }
     const rawQuery = (request.raw.url ?? '').split('?')[1] ?? '';
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
@@ -107,7 +122,8 @@ export class OidcSignInService {
       throw this.exchangeFailure(provider, error);
     }
     const claims = tokens.claims();
-    if (!claims) throw new FederationFailure(502, 'invalid-response', 'Sign-in failed', `${name} did not say who you are. Please try again later.`);
+    if (!claims)
+      throw new FederationFailure(502, 'invalid-response', 'Sign-in failed', `${name} did not say who you are. Please try again later.`);
     return this.person(provider, configuration, claims, tokens.access_token);
   }
 
@@ -116,11 +132,21 @@ export class OidcSignInService {
       return await this.clients.configuration(provider);
     } catch (error) {
       this.logger.warn(`Discovery of identity provider ${provider.id} failed: ${describe(error)}`);
-      throw new FederationFailure(502, 'unreachable', 'Sign-in unavailable', `${provider.displayName} cannot be reached right now. Please try again later.`);
+      throw new FederationFailure(
+        502,
+        'unreachable',
+        'Sign-in unavailable',
+        `${provider.displayName} cannot be reached right now. Please try again later.`,
+      );
     }
   }
 
-  private async person(provider: IdentityProviderEntity, configuration: oidc.Configuration, idToken: oidc.IDToken, accessToken: string): Promise<FederatedPerson> {
+  private async person(
+    provider: IdentityProviderEntity,
+    configuration: oidc.Configuration,
+    idToken: oidc.IDToken,
+    accessToken: string,
+  ): Promise<FederatedPerson> {
     const map = (provider.settings as OidcProviderSettings).claims;
     let claims: Record<string, unknown> = idToken;
     const wanted = [map.username, map.displayName, map.fhirUser, map.roles, map.email];
@@ -132,7 +158,9 @@ export class OidcSignInService {
         this.logger.warn(`Userinfo of identity provider ${provider.id} failed: ${describe(error)}`);
       }
     }
-    const amr = Array.isArray(idToken.amr) ? idToken.amr.filter((value): value is string => typeof value === 'string' && AMR_VALUE.test(value)).slice(0, 10) : [];
+    const amr = Array.isArray(idToken.amr)
+      ? idToken.amr.filter((value): value is string => typeof value === 'string' && AMR_VALUE.test(value)).slice(0, 10)
+      : [];
     return {
       subject: idToken.sub,
       username: textClaim(claims[map.username]),
@@ -148,10 +176,21 @@ export class OidcSignInService {
     const name = provider.displayName;
     this.logger.warn(`Sign-in at identity provider ${provider.id} failed: ${describe(error)}`);
     if (causes(error).some((cause) => cause instanceof OutboundFetchError)) {
-      return new FederationFailure(502, 'unreachable', 'Sign-in unavailable', `${name} cannot be reached right now. Please try again later.`);
+      return new FederationFailure(
+        502,
+        'unreachable',
+        'Sign-in unavailable',
+        `${name} cannot be reached right now. Please try again later.`,
+      );
     }
-    if (error instanceof oidc.ResponseBodyError) return new FederationFailure(502, 'token-refused', 'Sign-in failed', `${name} refused to complete the sign-in. Please start again.`);
-    return new FederationFailure(502, 'invalid-response', 'Sign-in failed', `The answer from ${name} could not be verified. Please start again.`);
+    if (error instanceof oidc.ResponseBodyError)
+      return new FederationFailure(502, 'token-refused', 'Sign-in failed', `${name} refused to complete the sign-in. Please start again.`);
+    return new FederationFailure(
+      502,
+      'invalid-response',
+      'Sign-in failed',
+      `The answer from ${name} could not be verified. Please start again.`,
+    );
   }
 }
 

@@ -4,7 +4,12 @@ import { FhirResourceRepository } from '../store/fhir-resource.repository';
 import { DEMO_CONDITIONS, DEMO_MEDICATIONS, DEMO_OBSERVATIONS } from './demo-clinical';
 import { DEMO_PEOPLE } from './demo-people';
 
-export const DEMO_FHIR_RESOURCES: ReadonlyArray<Record<string, unknown>> = [...DEMO_PEOPLE, ...DEMO_OBSERVATIONS, ...DEMO_CONDITIONS, ...DEMO_MEDICATIONS];
+export const DEMO_FHIR_RESOURCES: ReadonlyArray<Record<string, unknown>> = [
+  ...DEMO_PEOPLE,
+  ...DEMO_OBSERVATIONS,
+  ...DEMO_CONDITIONS,
+  ...DEMO_MEDICATIONS,
+];
 
 /** Demo FHIR data that exercises every scope rule; idempotent (resources that exist are left alone). */
 @Injectable()

@@ -48,21 +48,39 @@ export class FhirGatewayService implements FhirBackend {
   async search(context: SmartContextValue, resourceType: string, query: URLSearchParams, _strict: boolean): Promise<FhirResponse> {
     const rules = this.policy.rules(context, resourceType, 's');
     const confined = confineQuery(resourceType, query, rules);
-    if (!confined) return { status: 200, body: { resourceType: 'Bundle', type: 'searchset', total: 0, link: [{ relation: 'self', url: `${this.fhirBaseUrl}/${resourceType}` }], entry: [] } };
+    if (!confined)
+      return {
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'searchset',
+          total: 0,
+          link: [{ relation: 'self', url: `${this.fhirBaseUrl}/${resourceType}` }],
+          entry: [],
+        },
+      };
     const response = await this.upstream.request('GET', resourceType, confined.query);
     if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
     const rulesFor = (resource: Json) => (resource.resourceType === resourceType ? rules : this.includeRules(context, resource));
     return { status: 200, body: this.filterBundle(response.body, rulesFor, confined.exact) };
   }
 
-  async history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
+  async history(
+    context: SmartContextValue,
+    resourceType: string | undefined,
+    id: string | undefined,
+    query: URLSearchParams,
+  ): Promise<FhirResponse> {
     if (resourceType && id) await this.visibleCurrent(resourceType, requireId(id), this.policy.rules(context, resourceType, 'r'));
     const path = [resourceType, id, '_history'].filter(Boolean).join('/');
     const response = await this.upstream.request('GET', path, query);
     if (response.status !== 200 || response.body?.resourceType !== 'Bundle') return this.passThrough(response);
     const interaction: Interaction = id ? 'r' : 's';
     const exact = resourceType !== undefined && historyIsExact(this.policy.rules(context, resourceType, interaction));
-    return { status: 200, body: this.filterBundle(response.body, (resource) => this.policy.rules(context, String(resource.resourceType), interaction), exact) };
+    return {
+      status: 200,
+      body: this.filterBundle(response.body, (resource) => this.policy.rules(context, String(resource.resourceType), interaction), exact),
+    };
   }
 
   async create(context: SmartContextValue, resourceType: string, resource: Json): Promise<FhirResponse> {
@@ -82,7 +100,9 @@ export class FhirGatewayService implements FhirBackend {
     // The same bounded RFC 6902 code as the store: a patch cannot make this process do unbounded work.
     const patched = patchResource(current, operations);
     if (!resourceAllowed(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    return this.passThrough(await this.upstream.request('PATCH', `${resourceType}/${id}`, undefined, operations, 'application/json-patch+json'));
+    return this.passThrough(
+      await this.upstream.request('PATCH', `${resourceType}/${id}`, undefined, operations, 'application/json-patch+json'),
+    );
   }
 
   async delete(context: SmartContextValue, resourceType: string, id: string): Promise<FhirResponse> {
@@ -109,14 +129,19 @@ export class FhirGatewayService implements FhirBackend {
   private async checkEntry(context: SmartContextValue, entry: BundleEntryRequest): Promise<void> {
     const { resourceType, id } = entry;
     const resource = entry.resource as Json;
-    if ((entry.method === 'POST' || entry.method === 'PUT') && (typeof resource !== 'object' || resource === null || Array.isArray(resource))) {
+    if (
+      (entry.method === 'POST' || entry.method === 'PUT') &&
+      (typeof resource !== 'object' || resource === null || Array.isArray(resource))
+    ) {
       throw OperationOutcomeError.invalid('The entry needs a resource');
     }
     if (entry.method === 'POST') return this.checkCreate(context, resourceType, resource);
     if (entry.method === 'PUT') return this.checkUpdate(context, resourceType, id as string, resource);
     if (entry.method === 'DELETE') return this.checkDelete(context, resourceType, id as string);
-    if (id === undefined) throw new OperationOutcomeError(400, 'not-supported', 'In gateway mode a transaction cannot hold searches; send them in a batch');
-    if (entry.versionId !== undefined && !/^[1-9]\d{0,8}$/.test(entry.versionId)) throw OperationOutcomeError.invalid('The version id must be a positive integer');
+    if (id === undefined)
+      throw new OperationOutcomeError(400, 'not-supported', 'In gateway mode a transaction cannot hold searches; send them in a batch');
+    if (entry.versionId !== undefined && !/^[1-9]\d{0,8}$/.test(entry.versionId))
+      throw OperationOutcomeError.invalid('The version id must be a positive integer');
     await this.visibleCurrent(resourceType, requireId(id), this.policy.rules(context, resourceType, 'r'));
   }
 
@@ -125,28 +150,40 @@ export class FhirGatewayService implements FhirBackend {
     const entry = (typeof item === 'object' && item !== null ? item : {}) as Json;
     const response = (typeof entry.response === 'object' && entry.response !== null ? entry.response : {}) as Json;
     const resource = entry.resource as Json | undefined;
-    const rules = request ? [...this.policy.rules(context, request.resourceType, 'r'), ...this.policy.rules(context, request.resourceType, request.interaction)] : [];
+    const rules = request
+      ? [...this.policy.rules(context, request.resourceType, 'r'), ...this.policy.rules(context, request.resourceType, request.interaction)]
+      : [];
     const visible = !!resource && typeof resource === 'object' && resourceAllowed(resource, rules);
     const location = typeof response.location === 'string' ? this.rewrite(response.location) : undefined;
     const fullUrl = typeof entry.fullUrl === 'string' ? this.rewrite(entry.fullUrl) : undefined;
     const { location: _location, ...rest } = response;
-    return { ...(fullUrl && visible ? { fullUrl } : {}), ...(visible ? { resource } : {}), response: { ...rest, ...(location ? { location } : {}) } };
+    return {
+      ...(fullUrl && visible ? { fullUrl } : {}),
+      ...(visible ? { resource } : {}),
+      response: { ...rest, ...(location ? { location } : {}) },
+    };
   }
 
   private checkCreate(context: SmartContextValue, resourceType: string, resource: Json): void {
     if (resource.resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
-    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    if (!resourceAllowed(resource, this.policy.rules(context, resourceType, 'c')))
+      throw this.policy.forbiddenResource(context, resourceType, 'c');
   }
 
   private async checkUpdate(context: SmartContextValue, resourceType: string, id: string, resource: Json): Promise<void> {
-    if (resource.resourceType !== resourceType || resource.id !== requireId(id)) throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
+    if (resource.resourceType !== resourceType || resource.id !== requireId(id))
+      throw OperationOutcomeError.invalid('The body must be this resource, with the id of the URL');
     const rules = this.policy.rules(context, resourceType, 'u');
     const current = await this.upstream.request('GET', `${resourceType}/${id}`);
     const stored = current.status === 200 ? current.body : undefined;
     // As in the store: an instance the token cannot see, or a missing one it could not create, is 404, so its existence is not disclosed.
-    if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules])) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    if (stored && !resourceAllowed(stored, [...this.policy.rules(context, resourceType, 'r'), ...rules]))
+      throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
     if (stored && !resourceAllowed(stored, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-    if (!resourceAllowed(resource, rules)) throw stored ? this.policy.forbiddenResource(context, resourceType, 'u') : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    if (!resourceAllowed(resource, rules))
+      throw stored
+        ? this.policy.forbiddenResource(context, resourceType, 'u')
+        : OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
   }
 
   private async checkDelete(context: SmartContextValue, resourceType: string, id: string): Promise<void> {
@@ -165,7 +202,8 @@ export class FhirGatewayService implements FhirBackend {
 
   private async visibleCurrent(resourceType: string, id: string, rules: AccessRule[]): Promise<Json> {
     const response = await this.upstream.request('GET', `${resourceType}/${id}`);
-    if (response.status !== 200 || !response.body || !resourceAllowed(response.body, rules)) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+    if (response.status !== 200 || !response.body || !resourceAllowed(response.body, rules))
+      throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
     return response.body;
   }
 

@@ -13,12 +13,20 @@ function rules(scope: string, extra: Partial<SmartContextValue> = {}, type = 'Ob
 
 describe('gateway search confinement', () => {
   it('adds the token patient, or _id for Patient searches', () => {
-    expect(confineQuery('Observation', new URLSearchParams('code=x'), rules('patient/Observation.rs', { patient: 'a' }))?.query.toString()).toBe('code=x&patient=a');
-    expect(confineQuery('Patient', new URLSearchParams(), rules('patient/Patient.rs', { patient: 'a' }, 'Patient'))?.query.toString()).toBe('_id=a');
+    expect(
+      confineQuery('Observation', new URLSearchParams('code=x'), rules('patient/Observation.rs', { patient: 'a' }))?.query.toString(),
+    ).toBe('code=x&patient=a');
+    expect(confineQuery('Patient', new URLSearchParams(), rules('patient/Patient.rs', { patient: 'a' }, 'Patient'))?.query.toString()).toBe(
+      '_id=a',
+    );
   });
 
   it('adds the granted categories when every rule is a single category constraint', () => {
-    const confined = confineQuery('Observation', new URLSearchParams(), rules(`patient/Observation.rs?category=${LAB} patient/Observation.rs?category=${VITALS}`, { patient: 'a' }));
+    const confined = confineQuery(
+      'Observation',
+      new URLSearchParams(),
+      rules(`patient/Observation.rs?category=${LAB} patient/Observation.rs?category=${VITALS}`, { patient: 'a' }),
+    );
     expect(confined?.query.getAll('category')).toEqual([`${LAB},${VITALS}`]);
     expect(confined?.query.get('patient')).toBe('a');
     expect(confined?.exact).toBe(true);
@@ -29,7 +37,9 @@ describe('gateway search confinement', () => {
     const confined = confineQuery('Observation', new URLSearchParams(), rules('user/Observation.rs', practitioner));
     expect(confined?.query.getAll('patient')).toEqual(['a,b']);
     expect(confined?.exact).toBe(true);
-    expect(confineQuery('Observation', new URLSearchParams(), rules('user/Observation.rs', { ...practitioner, restrictedToPatients: [] }))).toBeUndefined();
+    expect(
+      confineQuery('Observation', new URLSearchParams(), rules('user/Observation.rs', { ...practitioner, restrictedToPatients: [] })),
+    ).toBeUndefined();
   });
 
   it('adds nothing for unrestricted rules, and asks nothing when no rule grants anything', () => {
@@ -46,7 +56,9 @@ describe('gateway search confinement', () => {
   });
 
   it('does not confine shared types such as Practitioner to a patient', () => {
-    expect(confineQuery('Practitioner', new URLSearchParams(), rules('patient/*.rs', { patient: 'a' }, 'Practitioner'))?.query.toString()).toBe('');
+    expect(
+      confineQuery('Practitioner', new URLSearchParams(), rules('patient/*.rs', { patient: 'a' }, 'Practitioner'))?.query.toString(),
+    ).toBe('');
   });
 });
 
@@ -54,7 +66,9 @@ describe('upstream links', () => {
   const links = new UpstreamLinks('https://ehr.example.org/fhir', 'https://auth.example.org/fhir');
 
   it('rewrites URLs under the upstream base, relative ones included', () => {
-    expect(links.rewrite('https://ehr.example.org/fhir/Observation?_offset=50')).toBe('https://auth.example.org/fhir/Observation?_offset=50');
+    expect(links.rewrite('https://ehr.example.org/fhir/Observation?_offset=50')).toBe(
+      'https://auth.example.org/fhir/Observation?_offset=50',
+    );
     expect(links.rewrite('https://ehr.example.org/fhir')).toBe('https://auth.example.org/fhir');
     expect(links.rewrite('Observation/1')).toBe('https://auth.example.org/fhir/Observation/1');
   });
@@ -70,7 +84,8 @@ describe('upstream links', () => {
       '//evil.example.org/fhir/Observation',
       '/other/Observation',
       'javascript:alert(1)',
-    ]) expect(links.rewrite(url)).toBeUndefined();
+    ])
+      expect(links.rewrite(url)).toBeUndefined();
   });
 
   it('does not let a host-only base prefix-match a longer host', () => {

@@ -31,7 +31,8 @@ export function confineQuery(resourceType: string, query: URLSearchParams, rules
   if (categoryOnly) confined.append('category', [...categories].join(','));
   // The forwarded query is the product patients × categories: exact only when every pair is granted.
   const pairs = new Set(rules.map((rule) => `${shared ? '' : (rule.patient ?? '')}|${categoryOnly ? rule.constraints[0].value : ''}`));
-  const exact = (byPatient || unconfinedPatients) && (unconstrained || categoryOnly) && pairs.size === patients.size * Math.max(categories.size, 1);
+  const exact =
+    (byPatient || unconfinedPatients) && (unconstrained || categoryOnly) && pairs.size === patients.size * Math.max(categories.size, 1);
   return { query: confined, exact };
 }
 

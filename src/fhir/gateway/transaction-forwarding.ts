@@ -27,7 +27,7 @@ function entryPath(entry: BundleEntryRequest): string {
 export function upstreamRefusal(response: UpstreamResponse): OperationOutcomeError {
   const issue = Array.isArray(response.body?.issue) ? ((response.body.issue as unknown[])[0] as Json | undefined) : undefined;
   const code = typeof issue?.code === 'string' && /^[a-z-]{1,40}$/.test(issue.code) ? issue.code : 'processing';
-  const diagnostics = typeof issue?.diagnostics === 'string' ? issue.diagnostics.slice(0, 500) : 'The upstream FHIR server refused the transaction';
+  const diagnostics =
+    typeof issue?.diagnostics === 'string' ? issue.diagnostics.slice(0, 500) : 'The upstream FHIR server refused the transaction';
   return new OperationOutcomeError(response.status, code as IssueCode, diagnostics);
 }
-

@@ -21,7 +21,13 @@ export class UpstreamFhirClient {
     return this.config.fhirUpstreamUrl as string;
   }
 
-  async request(method: string, path: string, query?: URLSearchParams, body?: unknown, contentType = 'application/fhir+json'): Promise<UpstreamResponse> {
+  async request(
+    method: string,
+    path: string,
+    query?: URLSearchParams,
+    body?: unknown,
+    contentType = 'application/fhir+json',
+  ): Promise<UpstreamResponse> {
     const search = query?.toString();
     const url = `${this.baseUrl}${path ? `/${path}` : ''}${search ? `?${search}` : ''}`;
     const headers: Record<string, string> = { Accept: 'application/fhir+json' };
@@ -52,7 +58,8 @@ export class UpstreamFhirClient {
       throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server sent an unreadable response');
     });
     // The gateway's own credentials were refused: a gateway problem, not the caller's.
-    if (response.status === 401 || response.status === 403) throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server refused the gateway');
+    if (response.status === 401 || response.status === 403)
+      throw new OperationOutcomeError(502, 'transient', 'The upstream FHIR server refused the gateway');
     if (response.status >= 500) throw new OperationOutcomeError(502, 'transient', `The upstream FHIR server failed (${response.status})`);
     return { status: response.status, headers: pickHeaders(response.headers), body: parsed };
   }
@@ -70,7 +77,9 @@ function pickHeaders(headers: Headers): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of FORWARDED_HEADERS) {
     const value = headers.get(name);
-    if (value) picked[name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()).replace('Etag', 'ETag')] = value;
+    if (value)
+      picked[name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()).replace('Etag', 'ETag')] =
+        value;
   }
   return picked;
 }

@@ -7,7 +7,10 @@ export class UpstreamLinks {
   private readonly upstream: URL;
   private readonly upstreamPath: string;
 
-  constructor(upstreamBaseUrl: string, private readonly fhirBaseUrl: string) {
+  constructor(
+    upstreamBaseUrl: string,
+    private readonly fhirBaseUrl: string,
+  ) {
     this.upstream = new URL(upstreamBaseUrl);
     this.upstreamPath = this.upstream.pathname.replace(/\/+$/, '');
   }

@@ -20,6 +20,7 @@ export function patchResource(resource: Record<string, unknown>, operations: unk
     if (error.kind === 'too-large') throw new OperationOutcomeError(422, 'too-costly', error.message);
     throw new OperationOutcomeError(422, 'processing', `The JSON Patch could not be applied: ${error.message}`);
   }
-  if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new OperationOutcomeError(422, 'processing', 'The patch must leave a resource');
+  if (typeof result !== 'object' || result === null || Array.isArray(result))
+    throw new OperationOutcomeError(422, 'processing', 'The patch must leave a resource');
   return result as Record<string, unknown>;
 }

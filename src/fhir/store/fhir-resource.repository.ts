@@ -74,7 +74,10 @@ export class FhirResourceRepository {
   }
 
   /** Current, non-deleted resources by `Type/id` reference, for _include, within `maxBytes` of JSON. */
-  async findByReferences(references: ReadonlyArray<{ resourceType: string; id: string }>, maxBytes = MAX_PAGE_BYTES): Promise<StoredVersion[]> {
+  async findByReferences(
+    references: ReadonlyArray<{ resourceType: string; id: string }>,
+    maxBytes = MAX_PAGE_BYTES,
+  ): Promise<StoredVersion[]> {
     if (references.length === 0) return [];
     const rows: Row[] = await this.query(
       withinBytes(
@@ -95,7 +98,10 @@ export class FhirResourceRepository {
   }
 
   async count(query: SqlQuery): Promise<number> {
-    const rows: Array<{ total: string }> = await this.query(`SELECT count(*) AS total FROM fhir_resources WHERE ${query.where}`, query.params);
+    const rows: Array<{ total: string }> = await this.query(
+      `SELECT count(*) AS total FROM fhir_resources WHERE ${query.where}`,
+      query.params,
+    );
     return Number(rows[0]?.total ?? 0);
   }
 
@@ -169,7 +175,12 @@ export class FhirResourceRepository {
       const content = build(previous);
       const versionId = (previous?.versionId ?? 0) + 1;
       const lastUpdated = new Date();
-      const resource = content && { ...content, resourceType, id, meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
+      const resource = content && {
+        ...content,
+        resourceType,
+        id,
+        meta: { ...asObject(content.meta), versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
+      };
       const deleted = resource === null;
       const json = resource ? storedJson(resource) : JSON.stringify(previous?.resource ?? {});
       await manager.query(

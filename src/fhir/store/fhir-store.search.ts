@@ -37,19 +37,32 @@ export class FhirStoreSearch {
     const conditions = [`resource_type = ${parameters.add(resourceType)}`, 'NOT deleted', rulesCondition(resourceType, rules, parameters)];
     for (const filter of request.filters) conditions.push(filterCondition(resourceType, filter, parameters));
     const sqlQuery = { where: conditions.join(' AND '), params: parameters.values };
-    const order = [...request.sort.map((key) => `${key.field} ${key.descending ? 'DESC' : 'ASC'}`), 'last_updated ASC', 'id ASC'].join(', ');
+    const order = [...request.sort.map((key) => `${key.field} ${key.descending ? 'DESC' : 'ASC'}`), 'last_updated ASC', 'id ASC'].join(
+      ', ',
+    );
     const { total, versions: page } = await this.repository.searchPage(sqlQuery, order, request.count, request.offset);
-    const matches = page.map((version) => version.resource as Record<string, unknown>).filter((resource) => resourceAllowed(resource, rules));
+    const matches = page
+      .map((version) => version.resource as Record<string, unknown>)
+      .filter((resource) => resourceAllowed(resource, rules));
     const included = await this.included(context, request, matches);
-    const entries: BundleEntry[] = [...matches.map((resource) => ({ resource, mode: 'match' as const })), ...included.map((resource) => ({ resource, mode: 'include' as const }))];
+    const entries: BundleEntry[] = [
+      ...matches.map((resource) => ({ resource, mode: 'match' as const })),
+      ...included.map((resource) => ({ resource, mode: 'include' as const })),
+    ];
     const self = this.bundles.url(resourceType, withOffset(request.canonicalQuery, request.offset));
     // A page cut short by its byte budget (MAX_PAGE_BYTES) continues where it stopped.
     const pageEnd = request.offset + Math.min(page.length, request.count);
-    const next = request.count > 0 && pageEnd < total ? this.bundles.url(resourceType, withOffset(request.canonicalQuery, pageEnd)) : undefined;
+    const next =
+      request.count > 0 && pageEnd < total ? this.bundles.url(resourceType, withOffset(request.canonicalQuery, pageEnd)) : undefined;
     return { status: 200, body: this.bundles.searchset(total, entries, self, next) };
   }
 
-  async history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
+  async history(
+    context: SmartContextValue,
+    resourceType: string | undefined,
+    id: string | undefined,
+    query: URLSearchParams,
+  ): Promise<FhirResponse> {
     const count = pageNumber(query.get('_count'), DEFAULT_COUNT, MAX_COUNT);
     const offset = pageNumber(query.get('_offset'), 0, 1_000_000);
     const parameters = new SqlParameters();
@@ -60,13 +73,16 @@ export class FhirStoreSearch {
       // visible, then each version is checked.
       const rules = this.policy.rules(context, resourceType, 'r');
       const current = await this.repository.findCurrent(resourceType, id);
-      if (!current?.resource || !resourceAllowed(current.resource, rules)) throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
+      if (!current?.resource || !resourceAllowed(current.resource, rules))
+        throw OperationOutcomeError.notFound(`${resourceType}/${id} is not known`);
       conditions.push(`resource_type = ${parameters.add(resourceType)}`, `id = ${parameters.add(id)}`);
       visible = (version) => !version.resource || resourceAllowed(version.resource, rules);
     } else {
       const types = resourceType ? [resourceType] : await this.historyTypes(context);
       const rulesByType = new Map(types.map((type) => [type, this.policy.rules(context, type, 's')] as const));
-      conditions.push(`(${types.map((type) => `(resource_type = ${parameters.add(type)} AND ${rulesCondition(type, rulesByType.get(type) ?? [], parameters)})`).join(' OR ') || 'FALSE'})`);
+      conditions.push(
+        `(${types.map((type) => `(resource_type = ${parameters.add(type)} AND ${rulesCondition(type, rulesByType.get(type) ?? [], parameters)})`).join(' OR ') || 'FALSE'})`,
+      );
       visible = (version) => !!version.resource && resourceAllowed(version.resource, rulesByType.get(version.resourceType) ?? []);
     }
     const since = query.get('_since');
@@ -75,12 +91,19 @@ export class FhirStoreSearch {
       if (!instant) throw OperationOutcomeError.invalid('_since must be a FHIR instant (four-digit year, time with a zone)');
       conditions.push(`last_updated >= ${parameters.add(instant)}`);
     }
-    const { total, versions } = await this.repository.history({ where: conditions.join(' AND '), params: parameters.values }, count, offset);
+    const { total, versions } = await this.repository.history(
+      { where: conditions.join(' AND '), params: parameters.values },
+      count,
+      offset,
+    );
     const path = [resourceType, id, '_history'].filter(Boolean).join('/');
     const canonical = new URLSearchParams([...query].filter(([name]) => name === '_count' || name === '_since'));
     const pageEnd = offset + Math.min(versions.length, count);
     const next = pageEnd < total ? this.bundles.url(path, withOffset(canonical, pageEnd)) : undefined;
-    return { status: 200, body: this.bundles.history(total, versions.filter(visible), this.bundles.url(path, withOffset(canonical, offset)), next) };
+    return {
+      status: 200,
+      body: this.bundles.history(total, versions.filter(visible), this.bundles.url(path, withOffset(canonical, offset)), next),
+    };
   }
 
   // System history (`s`, SMART App Launch 2.2 §Scopes for requesting FHIR Resources): the types the token may search,
@@ -90,7 +113,11 @@ export class FhirStoreSearch {
     return stored.filter((type) => this.policy.isPermitted(context, type, 's'));
   }
 
-  private async included(context: SmartContextValue, request: SearchRequest, matches: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  private async included(
+    context: SmartContextValue,
+    request: SearchRequest,
+    matches: Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]> {
     if (matches.length === 0 || (request.include.length === 0 && request.revinclude.length === 0)) return [];
     const seen = new Set(matches.map((resource) => `${String(resource.resourceType)}/${String(resource.id)}`));
     const found: StoredVersion[] = [];
@@ -108,7 +135,10 @@ export class FhirStoreSearch {
       const key = `${version.resourceType}/${version.id}`;
       if (seen.has(key)) continue;
       // Included resources are confined like matches: the compartment and granular scopes of their own type.
-      const rules: AccessRule[] = [...this.policy.rules(context, version.resourceType, 's'), ...this.policy.rules(context, version.resourceType, 'r')];
+      const rules: AccessRule[] = [
+        ...this.policy.rules(context, version.resourceType, 's'),
+        ...this.policy.rules(context, version.resourceType, 'r'),
+      ];
       if (!resourceAllowed(resource, rules)) continue;
       seen.add(key);
       result.push(resource);
@@ -116,13 +146,30 @@ export class FhirStoreSearch {
     return result;
   }
 
-  private async revincluded(context: SmartContextValue, spec: IncludeSpec, targets: string[], limit: number, maxBytes: number): Promise<StoredVersion[]> {
+  private async revincluded(
+    context: SmartContextValue,
+    spec: IncludeSpec,
+    targets: string[],
+    limit: number,
+    maxBytes: number,
+  ): Promise<StoredVersion[]> {
     if (!isResourceType(spec.sourceType) || !elementPath(spec.element)) return [];
     const parameters = new SqlParameters();
     const elements = spec.element === 'patient' ? COMPARTMENT_PARAMETERS : [camel(spec.element)];
     const rules = this.policy.rules(context, spec.sourceType, 's');
-    const where = [`resource_type = ${parameters.add(spec.sourceType)}`, 'NOT deleted', referenceCondition(elements, targets, parameters), rulesCondition(spec.sourceType, rules, parameters)];
-    return this.repository.search({ where: where.join(' AND '), params: parameters.values }, 'last_updated ASC, id ASC', limit, 0, maxBytes);
+    const where = [
+      `resource_type = ${parameters.add(spec.sourceType)}`,
+      'NOT deleted',
+      referenceCondition(elements, targets, parameters),
+      rulesCondition(spec.sourceType, rules, parameters),
+    ];
+    return this.repository.search(
+      { where: where.join(' AND '), params: parameters.values },
+      'last_updated ASC, id ASC',
+      limit,
+      0,
+      maxBytes,
+    );
   }
 }
 
@@ -136,7 +183,8 @@ function referencesOf(resources: Record<string, unknown>[], spec: IncludeSpec): 
       for (const item of Array.isArray(value) ? value : [value]) {
         const reference = typeof item === 'object' && item !== null ? (item as { reference?: unknown }).reference : undefined;
         const match = typeof reference === 'string' ? /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
-        if (match && isResourceType(match[1]) && (!spec.targetType || spec.targetType === match[1])) references.push({ resourceType: match[1], id: match[2] });
+        if (match && isResourceType(match[1]) && (!spec.targetType || spec.targetType === match[1]))
+          references.push({ resourceType: match[1], id: match[2] });
       }
     }
   }

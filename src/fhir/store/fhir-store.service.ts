@@ -33,7 +33,8 @@ export class FhirStoreService implements FhirBackend {
     const current = await this.repository.findCurrent(resourceType, requireId(id));
     // Out-of-scope instances answer exactly like missing ones: their existence is not disclosed (SMART App Launch 2.2
     // §Finer-grained resource constraints using search parameters).
-    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r'))) throw notFound(resourceType, id);
+    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r')))
+      throw notFound(resourceType, id);
     if (current.deleted) throw new OperationOutcomeError(410, 'deleted', `${resourceType}/${id} has been deleted`);
     return ok(current);
   }
@@ -54,7 +55,12 @@ export class FhirStoreService implements FhirBackend {
     return this.searcher.search(context, resourceType, query, strict);
   }
 
-  history(context: SmartContextValue, resourceType: string | undefined, id: string | undefined, query: URLSearchParams): Promise<FhirResponse> {
+  history(
+    context: SmartContextValue,
+    resourceType: string | undefined,
+    id: string | undefined,
+    query: URLSearchParams,
+  ): Promise<FhirResponse> {
     return this.searcher.history(context, resourceType, id === undefined ? undefined : requireId(id), query);
   }
 
@@ -62,9 +68,13 @@ export class FhirStoreService implements FhirBackend {
     requireResource(resource, resourceType);
     this.writes.check(resourceType, resource);
     const content = withoutId(resource);
-    if (!this.writes.allows(content, this.policy.rules(context, resourceType, 'c'))) throw this.policy.forbiddenResource(context, resourceType, 'c');
+    if (!this.writes.allows(content, this.policy.rules(context, resourceType, 'c')))
+      throw this.policy.forbiddenResource(context, resourceType, 'c');
     const { version } = await this.repository.write(resourceType, randomUUID(), 'POST', () => content);
-    return { ...ok(version, 201), headers: { ...headersFor(version), Location: `${this.bundles.url(`${resourceType}/${version.id}/_history/${version.versionId}`)}` } };
+    return {
+      ...ok(version, 201),
+      headers: { ...headersFor(version), Location: `${this.bundles.url(`${resourceType}/${version.id}/_history/${version.versionId}`)}` },
+    };
   }
 
   async update(context: SmartContextValue, resourceType: string, id: string, resource: Record<string, unknown>): Promise<FhirResponse> {
@@ -79,22 +89,36 @@ export class FhirStoreService implements FhirBackend {
     const { version, previous } = await this.repository.write(resourceType, id, 'PUT', (current) => {
       const exists = !!current?.resource && !current.deleted;
       if (exists && !resourceAllowed(current.resource as Record<string, unknown>, visible)) throw notFound(resourceType, id);
-      if (exists && !resourceAllowed(current.resource as Record<string, unknown>, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
-      if (!this.writes.allows(resource, rules)) throw exists ? this.policy.forbiddenResource(context, resourceType, 'u') : notFound(resourceType, id);
+      if (exists && !resourceAllowed(current.resource as Record<string, unknown>, rules))
+        throw this.policy.forbiddenResource(context, resourceType, 'u');
+      if (!this.writes.allows(resource, rules))
+        throw exists ? this.policy.forbiddenResource(context, resourceType, 'u') : notFound(resourceType, id);
       return resource;
     });
     const created = !previous || previous.deleted;
-    return { ...ok(version, created ? 201 : 200), headers: { ...headersFor(version), ...(created ? { Location: this.bundles.url(`${resourceType}/${id}/_history/${version.versionId}`) } : {}) } };
+    return {
+      ...ok(version, created ? 201 : 200),
+      headers: {
+        ...headersFor(version),
+        ...(created ? { Location: this.bundles.url(`${resourceType}/${id}/_history/${version.versionId}`) } : {}),
+      },
+    };
   }
 
   async patch(context: SmartContextValue, resourceType: string, id: string, operations: unknown[]): Promise<FhirResponse> {
     requireId(id);
     const rules = this.policy.rules(context, resourceType, 'u');
     const { version } = await this.repository.write(resourceType, id, 'PATCH', (current) => {
-      if (!current?.resource || current.deleted || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))) throw notFound(resourceType, id);
+      if (
+        !current?.resource ||
+        current.deleted ||
+        !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))
+      )
+        throw notFound(resourceType, id);
       if (!resourceAllowed(current.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
       const patched = patchResource(current.resource, operations);
-      if (patched.resourceType !== resourceType || patched.id !== id) throw new OperationOutcomeError(422, 'processing', 'A patch may not change resourceType or id');
+      if (patched.resourceType !== resourceType || patched.id !== id)
+        throw new OperationOutcomeError(422, 'processing', 'A patch may not change resourceType or id');
       this.writes.check(resourceType, patched, 422);
       if (!this.writes.allows(patched, rules)) throw this.policy.forbiddenResource(context, resourceType, 'u');
       return patched;
@@ -106,7 +130,8 @@ export class FhirStoreService implements FhirBackend {
     requireId(id);
     const rules = this.policy.rules(context, resourceType, 'd');
     const current = await this.repository.findCurrent(resourceType, id);
-    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules))) throw notFound(resourceType, id);
+    if (!current?.resource || !resourceAllowed(current.resource, this.policy.rules(context, resourceType, 'r').concat(rules)))
+      throw notFound(resourceType, id);
     if (current.deleted) return { status: 204 };
     await this.repository.write(resourceType, id, 'DELETE', (locked) => {
       if (!locked?.resource || !resourceAllowed(locked.resource, rules)) throw this.policy.forbiddenResource(context, resourceType, 'd');
@@ -116,7 +141,11 @@ export class FhirStoreService implements FhirBackend {
   }
 
   // One database transaction for the whole Bundle: an entry that is refused or fails rolls back the others.
-  transaction(_context: SmartContextValue, entries: ReadonlyArray<BundleEntryRequest>, execute: (entry: BundleEntryRequest) => Promise<FhirResponse>): Promise<Record<string, unknown>[]> {
+  transaction(
+    _context: SmartContextValue,
+    entries: ReadonlyArray<BundleEntryRequest>,
+    execute: (entry: BundleEntryRequest) => Promise<FhirResponse>,
+  ): Promise<Record<string, unknown>[]> {
     return this.repository.inTransaction(async () => {
       const results: Record<string, unknown>[] = new Array(entries.length);
       for (const index of processingOrder(entries)) results[index] = toEntry(await execute(entries[index]));
@@ -143,8 +172,10 @@ function requireId(id: string): string {
 }
 
 function requireResource(resource: unknown, resourceType: string): asserts resource is Record<string, unknown> {
-  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
-  if ((resource as { resourceType?: unknown }).resourceType !== resourceType) throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource))
+    throw OperationOutcomeError.invalid('The body must be a FHIR resource (JSON object)');
+  if ((resource as { resourceType?: unknown }).resourceType !== resourceType)
+    throw OperationOutcomeError.invalid(`The body must be a ${resourceType} resource`);
 }
 
 function withoutId(resource: Record<string, unknown>): Record<string, unknown> {

@@ -25,22 +25,58 @@ describe('applyJsonPatch (RFC 6902)', () => {
     ['A.3 remove a member', { baz: 'qux', foo: 'bar' }, [{ op: 'remove', path: '/baz' }], { foo: 'bar' }],
     ['A.4 remove an element', { foo: ['bar', 'qux', 'baz'] }, [{ op: 'remove', path: '/foo/1' }], { foo: ['bar', 'baz'] }],
     ['A.5 replace a value', { baz: 'qux', foo: 'bar' }, [{ op: 'replace', path: '/baz', value: 'boo' }], { baz: 'boo', foo: 'bar' }],
-    ['A.6 move a value', { foo: { bar: 'baz', waldo: 'fred' }, qux: { corge: 'grault' } }, [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }], { foo: { bar: 'baz' }, qux: { corge: 'grault', thud: 'fred' } }],
-    ['A.7 move an array element', { foo: ['all', 'grass', 'cows', 'eat'] }, [{ op: 'move', from: '/foo/1', path: '/foo/3' }], { foo: ['all', 'cows', 'eat', 'grass'] }],
-    ['A.8 test succeeds', { baz: 'qux', foo: ['a', 2, 'c'] }, [{ op: 'test', path: '/baz', value: 'qux' }, { op: 'test', path: '/foo/1', value: 2 }], { baz: 'qux', foo: ['a', 2, 'c'] }],
-    ['A.10 add a nested member object', { foo: 'bar' }, [{ op: 'add', path: '/child', value: { grandchild: {} } }], { foo: 'bar', child: { grandchild: {} } }],
-    ['A.11 ignores unrecognized members', { foo: 'bar' }, [{ op: 'add', path: '/baz', value: 'qux', xyz: 123 }], { foo: 'bar', baz: 'qux' }],
+    [
+      'A.6 move a value',
+      { foo: { bar: 'baz', waldo: 'fred' }, qux: { corge: 'grault' } },
+      [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }],
+      { foo: { bar: 'baz' }, qux: { corge: 'grault', thud: 'fred' } },
+    ],
+    [
+      'A.7 move an array element',
+      { foo: ['all', 'grass', 'cows', 'eat'] },
+      [{ op: 'move', from: '/foo/1', path: '/foo/3' }],
+      { foo: ['all', 'cows', 'eat', 'grass'] },
+    ],
+    [
+      'A.8 test succeeds',
+      { baz: 'qux', foo: ['a', 2, 'c'] },
+      [
+        { op: 'test', path: '/baz', value: 'qux' },
+        { op: 'test', path: '/foo/1', value: 2 },
+      ],
+      { baz: 'qux', foo: ['a', 2, 'c'] },
+    ],
+    [
+      'A.10 add a nested member object',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/child', value: { grandchild: {} } }],
+      { foo: 'bar', child: { grandchild: {} } },
+    ],
+    [
+      'A.11 ignores unrecognized members',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/baz', value: 'qux', xyz: 123 }],
+      { foo: 'bar', baz: 'qux' },
+    ],
     ['A.14 ~ escapes', { '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: 10 }], { '/': 9, '~1': 10 }],
     ['A.16 add an array value', { foo: ['bar'] }, [{ op: 'add', path: '/foo/-', value: ['abc', 'def'] }], { foo: ['bar', ['abc', 'def']] }],
     ['copy a member', { a: { b: 1 } }, [{ op: 'copy', from: '/a', path: '/c' }], { a: { b: 1 }, c: { b: 1 } }],
     ['replace the root', { a: 1 }, [{ op: 'replace', path: '', value: { b: 2 } }], { b: 2 }],
-    ['test objects regardless of key order', { a: { x: 1, y: [1, { z: null }] } }, [{ op: 'test', path: '/a', value: { y: [1, { z: null }], x: 1 } }], { a: { x: 1, y: [1, { z: null }] } }],
+    [
+      'test objects regardless of key order',
+      { a: { x: 1, y: [1, { z: null }] } },
+      [{ op: 'test', path: '/a', value: { y: [1, { z: null }], x: 1 } }],
+      { a: { x: 1, y: [1, { z: null }] } },
+    ],
   ])('%s', (_name, document, patch, expected) => {
     expect(apply(document, patch)).toEqual(expected);
   });
 
   it('copies are independent of their source', () => {
-    const result = apply({ a: { b: [1] } }, [{ op: 'copy', from: '/a', path: '/c' }, { op: 'add', path: '/c/b/-', value: 2 }]);
+    const result = apply({ a: { b: [1] } }, [
+      { op: 'copy', from: '/a', path: '/c' },
+      { op: 'add', path: '/c/b/-', value: 2 },
+    ]);
     expect(result).toEqual({ a: { b: [1] }, c: { b: [1, 2] } });
   });
 
@@ -98,13 +134,18 @@ describe('applyJsonPatch (RFC 6902)', () => {
 
   it('bounds the total work of repeated copies and removals of a large member', () => {
     const document = { big: 'x'.repeat(4_000) };
-    const patch = Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? { op: 'copy', from: '/big', path: '/tmp' } : { op: 'remove', path: '/tmp' }));
+    const patch = Array.from({ length: 50 }, (_, index) =>
+      index % 2 === 0 ? { op: 'copy', from: '/big', path: '/tmp' } : { op: 'remove', path: '/tmp' },
+    );
     expect(failure(document, patch).kind).toBe('too-costly');
   });
 
   it('keeps a resource that stays under the limit when members are replaced and removed', () => {
     const document = { big: 'x'.repeat(6_000) };
-    const result = apply(document, [{ op: 'replace', path: '/big', value: 'small' }, { op: 'add', path: '/other', value: 'y'.repeat(6_000) }]);
+    const result = apply(document, [
+      { op: 'replace', path: '/big', value: 'small' },
+      { op: 'add', path: '/other', value: 'y'.repeat(6_000) },
+    ]);
     expect(result).toEqual({ big: 'small', other: 'y'.repeat(6_000) });
   });
 });

@@ -61,7 +61,8 @@ export function applyJsonPatch(document: Json, patch: unknown, limits: JsonPatch
     const { path } = operation;
     switch (operation.op) {
       case 'test':
-        if (!equalWithin(resolve(root, path, where), operation.value as Json)) throw new JsonPatchError('unapplicable', `${where}: test failed`);
+        if (!equalWithin(resolve(root, path, where), operation.value as Json))
+          throw new JsonPatchError('unapplicable', `${where}: test failed`);
         break;
       case 'remove': {
         const removed = remove(root, path, where);
@@ -131,7 +132,8 @@ function parseOperations(patch: unknown, maxOperations: number): Operation[] {
     const where = `operation ${index}`;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new JsonPatchError('malformed', `${where} is not an object`);
     const { op, path, from } = raw as Record<string, unknown>;
-    if (typeof op !== 'string' || !OPS.has(op)) throw new JsonPatchError('malformed', `${where}: op must be add, remove, replace, move, copy or test`);
+    if (typeof op !== 'string' || !OPS.has(op))
+      throw new JsonPatchError('malformed', `${where}: op must be add, remove, replace, move, copy or test`);
     const operation: Operation = { op: op as Operation['op'], path: parsePointer(path, `${where}: path`) };
     if (op === 'add' || op === 'replace' || op === 'test') {
       if (!Object.hasOwn(raw, 'value')) throw new JsonPatchError('malformed', `${where}: ${op} needs a value`);
@@ -142,7 +144,8 @@ function parseOperations(patch: unknown, maxOperations: number): Operation[] {
       // RFC 6902 §4.4 forbids moving a location into its own child; a copy into its own child (or of the root)
       // doubles the document with every operation, so it is refused as well.
       if (operation.from.length === 0) throw new JsonPatchError('too-costly', `${where}: ${op} from the document root is not allowed`);
-      if (isProperPrefix(operation.from, operation.path)) throw new JsonPatchError('malformed', `${where}: ${op} into a child of its own source is not allowed`);
+      if (isProperPrefix(operation.from, operation.path))
+        throw new JsonPatchError('malformed', `${where}: ${op} into a child of its own source is not allowed`);
     }
     return operation;
   });
@@ -150,7 +153,8 @@ function parseOperations(patch: unknown, maxOperations: number): Operation[] {
 
 // RFC 6901: "" is the whole document; otherwise "/"-separated tokens with ~1 for "/" and ~0 for "~".
 function parsePointer(raw: unknown, what: string): string[] {
-  if (typeof raw !== 'string' || (raw !== '' && !raw.startsWith('/'))) throw new JsonPatchError('malformed', `${what} must be a JSON Pointer`);
+  if (typeof raw !== 'string' || (raw !== '' && !raw.startsWith('/')))
+    throw new JsonPatchError('malformed', `${what} must be a JSON Pointer`);
   if (raw === '') return [];
   return raw
     .slice(1)
@@ -178,9 +182,11 @@ function isContainer(value: Json | undefined): value is Container {
 // RFC 6901 §4: an array index is "0" or digits without a leading zero; "-" (past the end) only where allowed.
 function arrayIndex(array: Json[], token: string, where: string, allowEnd: boolean): number {
   if (token === '-' && allowEnd) return array.length;
-  if (!/^(0|[1-9]\d{0,8})$/.test(token)) throw new JsonPatchError('unapplicable', `${where}: '${token.slice(0, 20)}' is not an array index`);
+  if (!/^(0|[1-9]\d{0,8})$/.test(token))
+    throw new JsonPatchError('unapplicable', `${where}: '${token.slice(0, 20)}' is not an array index`);
   const index = Number(token);
-  if (index > array.length || (!allowEnd && index === array.length)) throw new JsonPatchError('unapplicable', `${where}: index ${index} is out of bounds`);
+  if (index > array.length || (!allowEnd && index === array.length))
+    throw new JsonPatchError('unapplicable', `${where}: index ${index} is out of bounds`);
   return index;
 }
 
@@ -218,7 +224,14 @@ function remove(root: Json, path: string[], where: string): { value: Json; overh
 }
 
 /** RFC 6902 §4.1 add (also the second half of move and copy); returns the new root. */
-function add(root: Json, path: string[], value: Json, where: string, grow: (delta: number) => void, measure: (value: Json) => number): Json {
+function add(
+  root: Json,
+  path: string[],
+  value: Json,
+  where: string,
+  grow: (delta: number) => void,
+  measure: (value: Json) => number,
+): Json {
   if (path.length === 0) {
     grow(-measure(root));
     return value;

@@ -25,10 +25,18 @@ export function filterCondition(resourceType: string, filter: SearchFilter, para
       return `id = ANY(${parameters.add(values)}::text[])`;
     case 'patient':
       if (resourceType === 'Patient') return `id = ANY(${parameters.add(values.map((value) => referenceId(value, 'Patient')))}::text[])`;
-      return referenceCondition(COMPARTMENT_ELEMENTS, values.map((value) => `Patient/${referenceId(value, 'Patient')}`), parameters);
+      return referenceCondition(
+        COMPARTMENT_ELEMENTS,
+        values.map((value) => `Patient/${referenceId(value, 'Patient')}`),
+        parameters,
+      );
     case 'subject':
     case 'encounter':
-      return referenceCondition([name], values.map((value) => qualifiedReference(value, name === 'encounter' ? 'Encounter' : 'Patient')), parameters);
+      return referenceCondition(
+        [name],
+        values.map((value) => qualifiedReference(value, name === 'encounter' ? 'Encounter' : 'Patient')),
+        parameters,
+      );
     case 'identifier':
       return tokenCondition('$."identifier"', values, parameters, 'value');
     case 'name':

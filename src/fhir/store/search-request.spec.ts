@@ -4,7 +4,10 @@ import { elementPath, referenceCondition, SqlParameters, tokenCondition } from '
 
 describe('search request parsing', () => {
   it('keeps supported parameters, paging and includes, and ignores unknown ones unless strict', () => {
-    const request = parseSearchRequest(new URLSearchParams('patient=a&category=x,y&_count=2&_offset=4&_include=Observation:subject&foo=1'), false);
+    const request = parseSearchRequest(
+      new URLSearchParams('patient=a&category=x,y&_count=2&_offset=4&_include=Observation:subject&foo=1'),
+      false,
+    );
     expect(request.filters).toEqual([
       { name: 'patient', values: ['a'] },
       { name: 'category', values: ['x', 'y'] },
@@ -43,7 +46,9 @@ describe('SQL conditions', () => {
   it('binds every reference of a parameter in one jsonpath', () => {
     const parameters = new SqlParameters();
     expect(referenceCondition(['subject', 'patient'], ['Patient/a', 'Patient/b'], parameters)).toBe('resource @? $1::jsonpath');
-    expect(parameters.values).toEqual(['lax $ ? (@."subject"."reference" == "Patient/a" || @."subject"."reference" == "Patient/b" || @."patient"."reference" == "Patient/a" || @."patient"."reference" == "Patient/b")']);
+    expect(parameters.values).toEqual([
+      'lax $ ? (@."subject"."reference" == "Patient/a" || @."subject"."reference" == "Patient/b" || @."patient"."reference" == "Patient/a" || @."patient"."reference" == "Patient/b")',
+    ]);
   });
 
   it('binds _id values as one array, however many there are', () => {
@@ -56,7 +61,9 @@ describe('SQL conditions', () => {
 
 describe('search bounds', () => {
   const tooCostly = (query: string): void => {
-    expect(() => parseSearchRequest(new URLSearchParams(query), false)).toThrow(expect.objectContaining({ status: 400, code: 'too-costly' }));
+    expect(() => parseSearchRequest(new URLSearchParams(query), false)).toThrow(
+      expect.objectContaining({ status: 400, code: 'too-costly' }),
+    );
   };
 
   it('refuses more than 100 values of one parameter', () => {
@@ -73,7 +80,10 @@ describe('search bounds', () => {
     tooCostly([...Array(6).fill('_include=Observation:subject'), ...Array(5).fill('_revinclude=Observation:subject')].join('&'));
   });
 
-  it.each([['name', 'a\u0000b'], ['code', 'x\u0000']])('refuses %s with a NUL character', (name, value) => {
+  it.each([
+    ['name', 'a\u0000b'],
+    ['code', 'x\u0000'],
+  ])('refuses %s with a NUL character', (name, value) => {
     expect(() => parseSearchRequest(new URLSearchParams([[name, value]]), false)).toThrow(expect.objectContaining({ status: 400 }));
   });
 });

@@ -30,13 +30,32 @@ export const MAX_COUNT = 500;
 // The parameters the built-in store evaluates (docs/fhir.md lists them); anything else is ignored unless
 // `Prefer: handling=strict` (FHIR R4 search.html#errors).
 export const SUPPORTED_PARAMETERS = new Set([
-  '_id', '_lastUpdated', 'patient', 'subject', 'encounter', 'category', 'code', 'date', 'status', 'name', 'identifier',
-  'gender', 'clinical-status',
+  '_id',
+  '_lastUpdated',
+  'patient',
+  'subject',
+  'encounter',
+  'category',
+  'code',
+  'date',
+  'status',
+  'name',
+  'identifier',
+  'gender',
+  'clinical-status',
 ]);
 const CONTROL_PARAMETERS = new Set(['_count', '_offset', '_sort', '_include', '_revinclude', '_format', '_total', '_summary', '_elements']);
 
 export function parseSearchRequest(query: URLSearchParams, strict: boolean): SearchRequest {
-  const request: SearchRequest = { filters: [], count: DEFAULT_COUNT, offset: 0, sort: [], include: [], revinclude: [], canonicalQuery: new URLSearchParams() };
+  const request: SearchRequest = {
+    filters: [],
+    count: DEFAULT_COUNT,
+    offset: 0,
+    sort: [],
+    include: [],
+    revinclude: [],
+    canonicalQuery: new URLSearchParams(),
+  };
   let parameters = 0;
   for (const [rawName, value] of query) {
     if (++parameters > MAX_SEARCH_PARAMETERS) throw tooCostly(`A search may have at most ${MAX_SEARCH_PARAMETERS} parameters`);
@@ -44,14 +63,16 @@ export function parseSearchRequest(query: URLSearchParams, strict: boolean): Sea
     if (name === '_count') request.count = boundedInteger(value, '_count', 0, MAX_COUNT);
     else if (name === '_offset') request.offset = boundedInteger(value, '_offset', 0, 1_000_000);
     else if (name === '_sort') request.sort = parseSort(value);
-    else if (name === '_include' || name === '_revinclude') request[name === '_include' ? 'include' : 'revinclude'].push(parseInclude(value, name));
+    else if (name === '_include' || name === '_revinclude')
+      request[name === '_include' ? 'include' : 'revinclude'].push(parseInclude(value, name));
     else if (SUPPORTED_PARAMETERS.has(name)) request.filters.push({ name, values: parseValues(name, value) });
     else if (CONTROL_PARAMETERS.has(name)) continue;
     else if (strict) throw OperationOutcomeError.invalid(`Search parameter '${name.slice(0, 64)}' is not supported`);
     else continue;
     if (name !== '_offset') request.canonicalQuery.append(name, value);
   }
-  if (request.include.length + request.revinclude.length > MAX_SEARCH_INCLUDES) throw tooCostly(`A search may have at most ${MAX_SEARCH_INCLUDES} _include and _revinclude parameters`);
+  if (request.include.length + request.revinclude.length > MAX_SEARCH_INCLUDES)
+    throw tooCostly(`A search may have at most ${MAX_SEARCH_INCLUDES} _include and _revinclude parameters`);
   return request;
 }
 
@@ -67,7 +88,8 @@ function parseValues(name: string, raw: string): string[] {
     throw OperationOutcomeError.invalid(`Search parameter '${name}' has an empty or overlong value`);
   }
   // PostgreSQL text cannot hold NUL (URLSearchParams has already replaced lone surrogates).
-  if (values.some((value) => value.includes('\u0000'))) throw OperationOutcomeError.invalid(`Search parameter '${name}' has a NUL character`);
+  if (values.some((value) => value.includes('\u0000')))
+    throw OperationOutcomeError.invalid(`Search parameter '${name}' has a NUL character`);
   if (name === '_id' && !values.every(isFhirId)) throw OperationOutcomeError.invalid('_id values must be FHIR ids');
   return values;
 }

@@ -24,7 +24,8 @@ const LONE_SURROGATE_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\u
 
 /** A jsonpath string literal. It travels inside a bound jsonpath parameter, never spliced into SQL text. */
 export function jsonPathLiteral(value: string): string {
-  if (LONE_SURROGATE_OR_NUL.test(value)) throw OperationOutcomeError.invalid('Search values must be well-formed text without NUL characters');
+  if (LONE_SURROGATE_OR_NUL.test(value))
+    throw OperationOutcomeError.invalid('Search values must be well-formed text without NUL characters');
   return JSON.stringify(value);
 }
 
@@ -51,14 +52,21 @@ export function tokenCondition(path: string, tokens: string | readonly string[],
     const codeTest = `@."${valueField}" == ${jsonPathLiteral(code)}`;
     if (system === undefined) plainCodes.push(code);
     predicates.push(
-      system === undefined ? codeTest
-      : system === '' ? `!(exists(@."system")) && ${codeTest}`
-      : code === '' ? `@."system" == ${jsonPathLiteral(system)} && exists(@."${valueField}")`
-      : `@."system" == ${jsonPathLiteral(system)} && ${codeTest}`,
+      system === undefined
+        ? codeTest
+        : system === ''
+          ? `!(exists(@."system")) && ${codeTest}`
+          : code === ''
+            ? `@."system" == ${jsonPathLiteral(system)} && exists(@."${valueField}")`
+            : `@."system" == ${jsonPathLiteral(system)} && ${codeTest}`,
     );
   }
   const inner = predicates.map((predicate) => `(${predicate})`).join(' || ');
-  const tests = [`exists(${element}."coding" ? (${inner}))`, `exists(${element} ? (${inner}))`, ...plainCodes.map((code) => `${element} == ${jsonPathLiteral(code)}`)];
+  const tests = [
+    `exists(${element}."coding" ? (${inner}))`,
+    `exists(${element} ? (${inner}))`,
+    ...plainCodes.map((code) => `${element} == ${jsonPathLiteral(code)}`),
+  ];
   return jsonPathCondition(tests.join(' || '), parameters);
 }
 

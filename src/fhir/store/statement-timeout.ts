@@ -5,7 +5,11 @@ import { OperationOutcomeError } from '../../fhir-auth';
 // server fault (500), and the same request may succeed when the database is less busy (docs/fhir.md, "Limits").
 export function statementTimeoutOutcome(error: unknown): OperationOutcomeError | undefined {
   if ((error as { code?: unknown } | null)?.code !== '57014') return undefined;
-  return new OperationOutcomeError(503, 'too-costly', 'The request took longer than the database time the server allows; narrow the search');
+  return new OperationOutcomeError(
+    503,
+    'too-costly',
+    'The request took longer than the database time the server allows; narrow the search',
+  );
 }
 
 /** Runs a store query, turning a statement timeout into an OperationOutcome. */

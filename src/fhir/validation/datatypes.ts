@@ -7,7 +7,18 @@ const HUMAN_NAME_TYPES = new Set(['Patient', 'Practitioner', 'RelatedPerson']);
 // Types whose `identifier` is a single Identifier (R4 QuestionnaireResponse.identifier is 0..1).
 const SINGLE_IDENTIFIER_TYPES = new Set(['QuestionnaireResponse']);
 // Primitive date, dateTime and instant elements outside the `…Date`/`…DateTime`/`…Instant` naming pattern.
-const DATE_ELEMENT_NAMES = new Set(['date', 'authoredOn', 'issued', 'recorded', 'authored', 'created', 'lastUpdated', 'whenPrepared', 'whenHandedOver', 'receivedTime']);
+const DATE_ELEMENT_NAMES = new Set([
+  'date',
+  'authoredOn',
+  'issued',
+  'recorded',
+  'authored',
+  'created',
+  'lastUpdated',
+  'whenPrepared',
+  'whenHandedOver',
+  'receivedTime',
+]);
 
 /**
  * The first datatype error in the elements this server itself reads (so stored data never breaks a page that shows it):
@@ -18,7 +29,11 @@ export function datatypeProblem(resourceType: string, resource: Json): string | 
   if (resource.id !== undefined && typeof resource.id !== 'string') return 'id must be a string';
   if (resource.meta !== undefined && !isObject(resource.meta)) return 'meta must be an object (Meta)';
   if (resource.name !== undefined) {
-    const problem = HUMAN_NAME_TYPES.has(resourceType) ? arrayOf(resource.name, humanNameProblem, 'name') : typeof resource.name === 'string' ? undefined : 'name must be a string';
+    const problem = HUMAN_NAME_TYPES.has(resourceType)
+      ? arrayOf(resource.name, humanNameProblem, 'name')
+      : typeof resource.name === 'string'
+        ? undefined
+        : 'name must be a string';
     if (problem) return problem;
   }
   if (resourceType === 'Patient' && Array.isArray(resource.contact)) {
@@ -30,7 +45,9 @@ export function datatypeProblem(resourceType: string, resource: Json): string | 
     }
   }
   if (resource.identifier !== undefined) {
-    const problem = SINGLE_IDENTIFIER_TYPES.has(resourceType) ? identifierProblem(resource.identifier, 'identifier') : arrayOf(resource.identifier, identifierProblem, 'identifier');
+    const problem = SINGLE_IDENTIFIER_TYPES.has(resourceType)
+      ? identifierProblem(resource.identifier, 'identifier')
+      : arrayOf(resource.identifier, identifierProblem, 'identifier');
     if (problem) return problem;
   }
   for (const key of ['gender', 'status'] as const) {
@@ -65,17 +82,20 @@ function nestedProblem(value: unknown, path: string): string | undefined {
 
 function humanNameProblem(value: unknown, where: string): string | undefined {
   if (!isObject(value)) return `${where} must be HumanName objects`;
-  for (const key of ['use', 'text', 'family'] as const) if (value[key] !== undefined && typeof value[key] !== 'string') return `${where}.${key} must be a string`;
+  for (const key of ['use', 'text', 'family'] as const)
+    if (value[key] !== undefined && typeof value[key] !== 'string') return `${where}.${key} must be a string`;
   for (const key of ['given', 'prefix', 'suffix'] as const) {
     const list = value[key];
-    if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string'))) return `${where}.${key} must be an array of strings`;
+    if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string')))
+      return `${where}.${key} must be an array of strings`;
   }
   return undefined;
 }
 
 function identifierProblem(value: unknown, where: string): string | undefined {
   if (!isObject(value)) return `${where} must be Identifier objects`;
-  for (const key of ['use', 'system', 'value'] as const) if (value[key] !== undefined && typeof value[key] !== 'string') return `${where}.${key} must be a string`;
+  for (const key of ['use', 'system', 'value'] as const)
+    if (value[key] !== undefined && typeof value[key] !== 'string') return `${where}.${key} must be a string`;
   if (value.type !== undefined && !isObject(value.type)) return `${where}.type must be a CodeableConcept`;
   if (value.assigner !== undefined && !isObject(value.assigner)) return `${where}.assigner must be a Reference`;
   return undefined;
@@ -83,7 +103,8 @@ function identifierProblem(value: unknown, where: string): string | undefined {
 
 function periodProblem(value: unknown, where: string): string | undefined {
   if (!isObject(value)) return `${where} must be a Period`;
-  for (const key of ['start', 'end'] as const) if (value[key] !== undefined && !isFhirDateTime(value[key])) return `${where}.${key} must be a FHIR dateTime`;
+  for (const key of ['start', 'end'] as const)
+    if (value[key] !== undefined && !isFhirDateTime(value[key])) return `${where}.${key} must be a FHIR dateTime`;
   return undefined;
 }
 

@@ -18,7 +18,8 @@ export class FhirWriteValidator {
    * FHIR R4 http.html#patch). A type the store does not hold is 404 not-supported (http.html#create).
    */
   check(resourceType: string, resource: Record<string, unknown>, status: 400 | 422 = 400): void {
-    if (!isStoreResourceType(resourceType)) throw new OperationOutcomeError(404, 'not-supported', `The built-in store does not hold ${resourceType} resources`);
+    if (!isStoreResourceType(resourceType))
+      throw new OperationOutcomeError(404, 'not-supported', `The built-in store does not hold ${resourceType} resources`);
     const problem = resourceProblem(resourceType, resource);
     if (problem) throw new OperationOutcomeError(status, status === 400 ? 'invalid' : 'processing', problem);
   }
@@ -30,7 +31,9 @@ export class FhirWriteValidator {
    */
   allows(resource: Record<string, unknown>, rules: readonly AccessRule[]): boolean {
     return rules.some(
-      (rule) => resourceAllowed(resource, [rule]) && (rule.patient === undefined || compartmentWriteProblem(resource, rule.patient, this.fhirBaseUrl) === undefined),
+      (rule) =>
+        resourceAllowed(resource, [rule]) &&
+        (rule.patient === undefined || compartmentWriteProblem(resource, rule.patient, this.fhirBaseUrl) === undefined),
     );
   }
 }

@@ -35,7 +35,8 @@ type Json = Record<string, unknown>;
 export function compartmentWriteProblem(resource: Json, patientId: string, fhirBaseUrl: string): string | undefined {
   const own = new Set([`Patient/${patientId}`, `${fhirBaseUrl}/Patient/${patientId}`]);
   const foreign = patientReferences(resource).find((reference) => !own.has(reference));
-  if (foreign !== undefined) return `Every reference to a Patient must be to Patient/${patientId} (found ${JSON.stringify(foreign.slice(0, 120))})`;
+  if (foreign !== undefined)
+    return `Every reference to a Patient must be to Patient/${patientId} (found ${JSON.stringify(foreign.slice(0, 120))})`;
   if (resource.resourceType === 'Patient') return resource.id === patientId ? undefined : `Only Patient/${patientId} may be written`;
   const elements = COMPARTMENT[String(resource.resourceType)] ?? [];
   const member = elements.some((element) => Object.hasOwn(resource, element) && patientReferences(resource[element]).length > 0);

@@ -6,7 +6,8 @@ const TABLE: Record<string, string> = {
     'identifier clinicalStatus verificationStatus type category criticality code patient encounter onset[dateTime,Age,Period,Range,string] recordedDate recorder asserter lastOccurrence note reaction',
   CarePlan:
     'identifier instantiatesCanonical instantiatesUri basedOn replaces partOf status intent category title description subject encounter period created author contributor careTeam addresses supportingInfo goal activity note',
-  CareTeam: 'identifier status category name subject encounter period participant reasonCode reasonReference managingOrganization telecom note',
+  CareTeam:
+    'identifier status category name subject encounter period participant reasonCode reasonReference managingOrganization telecom note',
   Condition:
     'identifier clinicalStatus verificationStatus category severity code bodySite subject encounter onset[dateTime,Age,Period,Range,string] abatement[dateTime,Age,Period,Range,string] recordedDate recorder asserter stage evidence note',
   Coverage:
@@ -19,8 +20,7 @@ const TABLE: Record<string, string> = {
     'masterIdentifier identifier status docStatus type category subject date author authenticator custodian relatesTo description securityLabel content context',
   Encounter:
     'identifier status statusHistory class classHistory type serviceType priority subject episodeOfCare basedOn participant appointment period length reasonCode reasonReference diagnosis account hospitalization location serviceProvider partOf',
-  Goal:
-    'identifier lifecycleStatus achievementStatus category priority description subject start[date,CodeableConcept] target statusDate statusReason expressedBy addresses note outcomeCode outcomeReference',
+  Goal: 'identifier lifecycleStatus achievementStatus category priority description subject start[date,CodeableConcept] target statusDate statusReason expressedBy addresses note outcomeCode outcomeReference',
   Immunization:
     'identifier status statusReason vaccineCode patient encounter occurrence[dateTime,string] recorded primarySource reportOrigin location manufacturer lotNumber expirationDate site route doseQuantity performer note reasonCode reasonReference isSubpotent subpotentReason education programEligibility fundingSource reaction protocolApplied',
   Location:

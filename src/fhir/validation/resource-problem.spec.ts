@@ -2,20 +2,37 @@ import { DEMO_FHIR_RESOURCES } from '../demo/fhir-demo.seeder';
 import { resourceProblem } from './resource-problem';
 import { STORE_RESOURCE_TYPES, undefinedElements } from './resource-elements';
 
-const patient = (extra: Record<string, unknown> = {}) => ({ resourceType: 'Patient', id: 'p', name: [{ family: 'Shaw', given: ['Amy'] }], ...extra });
+const patient = (extra: Record<string, unknown> = {}) => ({
+  resourceType: 'Patient',
+  id: 'p',
+  name: [{ family: 'Shaw', given: ['Amy'] }],
+  ...extra,
+});
 
 describe('resourceProblem', () => {
   it('accepts every demo resource', () => {
-    for (const resource of DEMO_FHIR_RESOURCES) expect(resourceProblem(String(resource.resourceType), resource as Record<string, unknown>)).toBeUndefined();
+    for (const resource of DEMO_FHIR_RESOURCES)
+      expect(resourceProblem(String(resource.resourceType), resource as Record<string, unknown>)).toBeUndefined();
   });
 
   it('refuses top-level elements the type does not define, and allows choice types and primitive extensions', () => {
-    expect(resourceProblem('Observation', { resourceType: 'Observation', patient: { reference: 'Patient/x' } })).toMatch(/does not define the element "patient"/);
+    expect(resourceProblem('Observation', { resourceType: 'Observation', patient: { reference: 'Patient/x' } })).toMatch(
+      /does not define the element "patient"/,
+    );
     expect(resourceProblem('Patient', patient({ __proto__x: 1 }))).toMatch(/does not define/);
-    expect(resourceProblem('Observation', { resourceType: 'Observation', effectiveTiming: {}, valueSampledData: {}, _status: { extension: [] } })).toBeUndefined();
+    expect(
+      resourceProblem('Observation', {
+        resourceType: 'Observation',
+        effectiveTiming: {},
+        valueSampledData: {},
+        _status: { extension: [] },
+      }),
+    ).toBeUndefined();
     expect(resourceProblem('Observation', { resourceType: 'Observation', valueAttachment: {} })).toMatch(/valueAttachment/);
     expect(resourceProblem('Observation', { resourceType: 'Observation', _resourceType: {} })).toMatch(/does not define/);
-    expect(undefinedElements('Patient', { resourceType: 'Patient', deceasedBoolean: false, multipleBirthInteger: 2, _birthDate: {} })).toEqual([]);
+    expect(
+      undefinedElements('Patient', { resourceType: 'Patient', deceasedBoolean: false, multipleBirthInteger: 2, _birthDate: {} }),
+    ).toEqual([]);
     expect(STORE_RESOURCE_TYPES).toContain('Coverage');
   });
 
@@ -45,8 +62,17 @@ describe('resourceProblem', () => {
   });
 
   it('accepts well-formed dates, names and paired surrogates', () => {
-    expect(resourceProblem('Patient', patient({ birthDate: '2000-02-29', name: [{ text: 'Emoji \uD83D\uDE00', given: [] }] }))).toBeUndefined();
-    expect(resourceProblem('Observation', { resourceType: 'Observation', effectiveDateTime: '2024-03-04T09:00:00.123+14:00', issued: '2024', meta: { lastUpdated: '2024-03-04T09:00:00Z' } })).toBeUndefined();
+    expect(
+      resourceProblem('Patient', patient({ birthDate: '2000-02-29', name: [{ text: 'Emoji \uD83D\uDE00', given: [] }] })),
+    ).toBeUndefined();
+    expect(
+      resourceProblem('Observation', {
+        resourceType: 'Observation',
+        effectiveDateTime: '2024-03-04T09:00:00.123+14:00',
+        issued: '2024',
+        meta: { lastUpdated: '2024-03-04T09:00:00Z' },
+      }),
+    ).toBeUndefined();
     expect(resourceProblem('Organization', { resourceType: 'Organization', name: 'Riverside', alias: ['R'] })).toBeUndefined();
     expect(resourceProblem('Organization', { resourceType: 'Organization', name: ['Riverside'] })).toMatch(/name must be a string/);
   });
@@ -57,4 +83,3 @@ function nest(depth: number): unknown {
   for (let index = 0; index < depth; index++) value = { extension: [value] };
   return value;
 }
-

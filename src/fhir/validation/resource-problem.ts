@@ -11,7 +11,10 @@ export function resourceProblem(resourceType: string, resource: Record<string, u
   if (unsafe) return unsafe;
   const unknown = undefinedElements(resourceType, resource);
   if (unknown.length > 0) {
-    const names = unknown.slice(0, 5).map((name) => JSON.stringify(name.slice(0, 64))).join(', ');
+    const names = unknown
+      .slice(0, 5)
+      .map((name) => JSON.stringify(name.slice(0, 64)))
+      .join(', ');
     return `${resourceType} does not define ${unknown.length === 1 ? 'the element' : 'the elements'} ${names}`;
   }
   return datatypeProblem(resourceType, resource);

@@ -38,7 +38,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (found.clientId !== client.clientId) throw new InvalidGrantError('The authorization code is invalid or expired');
     if (found.redirectUri !== params.redirect_uri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
     // RFC 7636 §4.6, SMART App Launch 2.2 §Considerations for PKCE Support: a missing, blank or wrong verifier is invalid_grant.
-    if (!verifyPkce(params.code_verifier, found.codeChallenge)) throw new InvalidGrantError('code_verifier does not match the code challenge');
+    if (!verifyPkce(params.code_verifier, found.codeChallenge))
+      throw new InvalidGrantError('code_verifier does not match the code challenge');
     // The token is for the audience chosen at /authorize; `resource` may only repeat it (RFC 8707 §2.2).
     // Checked before redemption too, so a wrong `resource` does not spend the code.
     const target = await this.resourceServers.forGrant(params.resource, found.aud);
@@ -71,8 +72,16 @@ export class AuthorizationCodeGrant implements GrantHandler {
               manager,
             )
           : null;
-      const detail = { grant_type: this.grantType, scope: code.scope, refresh_token: refreshToken !== null, id_token: code.userId !== null && kinds.has('openid') };
-      await this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail }, manager);
+      const detail = {
+        grant_type: this.grantType,
+        scope: code.scope,
+        refresh_token: refreshToken !== null,
+        id_token: code.userId !== null && kinds.has('openid'),
+      };
+      await this.audit.record(
+        { event: 'issued', outcome: 'success', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip, detail },
+        manager,
+      );
       return { ...result, refreshToken };
     });
     if (redemption.status === 'invalid') throw new InvalidGrantError('The authorization code is invalid or expired');
@@ -85,7 +94,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
           await this.revocation.revokeGrant(code.grantId, manager);
           await this.refreshTokens.revokeByGrant(code.grantId, manager);
         }
-        await this.audit.record({ event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip }, manager);
+        await this.audit.record(
+          { event: 'code_reuse', outcome: 'failure', clientId: client.clientId, grantId: code.grantId, userId: code.userId, ip },
+          manager,
+        );
       });
       throw new InvalidGrantError('The authorization code has already been used');
     }

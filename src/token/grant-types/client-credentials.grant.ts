@@ -32,7 +32,9 @@ export class ClientCredentialsGrant implements GrantHandler {
     // The authentication service already requires the registered method (or the other secret method, RFC 6749
     // §2.3.1); the grant does not rely on it.
     if (!CONFIDENTIAL_METHODS.has(authenticationMethod) || !registeredMethodAccepts(client.tokenEndpointAuthMethod, authenticationMethod)) {
-      throw new UnauthorizedClientError('client_credentials requires a confidential client (private_key_jwt, client_secret_basic or client_secret_post)');
+      throw new UnauthorizedClientError(
+        'client_credentials requires a confidential client (private_key_jwt, client_secret_basic or client_secret_post)',
+      );
     }
     // SMART App Launch 2.2 Backend Services §Obtain access token: scope is required.
     if (!params.scope) throw new InvalidScopeError('scope is required');
@@ -57,7 +59,13 @@ export class ClientCredentialsGrant implements GrantHandler {
       dpopJkt,
     });
     // No row changes: the event is group-committed, and the token is answered only once it is stored.
-    await this.audit.record({ event: 'issued', outcome: 'success', clientId: client.clientId, ip, detail: { grant_type: this.grantType, scope } });
+    await this.audit.record({
+      event: 'issued',
+      outcome: 'success',
+      clientId: client.clientId,
+      ip,
+      detail: { grant_type: this.grantType, scope },
+    });
     return body;
   }
 }

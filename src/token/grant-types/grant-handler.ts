@@ -3,7 +3,6 @@ import type { ClientEntity } from '../../clients/client.entity';
 import { FormParams } from '../form-params';
 import { TokenResponseBody } from '../token-response';
 
-
 export interface TokenRequest {
   /** Only the parameters the handler declares. */
   params: FormParams;

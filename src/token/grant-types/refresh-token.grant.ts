@@ -50,12 +50,34 @@ export class RefreshTokenGrant implements GrantHandler {
       // One statement rotates and records the event when it can prove the checks below pass (see
       // rotateIfRotatable); it returns the row it read, so any other case runs exactly the checks and rotation it
       // always did. It rotates only tokens for this server's FHIR API, whose scope needs no ceiling.
-      const event = this.audit.eventPerRow('old', { event: 'refreshed', outcome: 'success', clientId: client.clientId, ip }, { scope: 'scope' }, 10);
+      const event = this.audit.eventPerRow(
+        'old',
+        { event: 'refreshed', outcome: 'success', clientId: client.clientId, ip },
+        { scope: 'scope' },
+        10,
+      );
       const attempt = await this.refreshTokens
-        .rotateIfRotatable(value, { clientId: client.clientId, scope: params.scope ?? null, lifetimeSeconds, dpopJkt, ownAudience: this.resourceServers.ownTarget.audience, event })
+        .rotateIfRotatable(value, {
+          clientId: client.clientId,
+          scope: params.scope ?? null,
+          lifetimeSeconds,
+          dpopJkt,
+          ownAudience: this.resourceServers.ownTarget.audience,
+          event,
+        })
         .catch((error: unknown) => Promise.reject(this.audit.writeError('refreshed', error)));
       if (!attempt) throw new InvalidGrantError('The refresh token is invalid');
-      if (attempt.value) return this.respond(client, attempt.stored, { value: attempt.value, scope: this.grantedScope(params.scope, attempt.stored.scope), audience: this.resourceServers.ownTarget.audience }, dpopJkt);
+      if (attempt.value)
+        return this.respond(
+          client,
+          attempt.stored,
+          {
+            value: attempt.value,
+            scope: this.grantedScope(params.scope, attempt.stored.scope),
+            audience: this.resourceServers.ownTarget.audience,
+          },
+          dpopJkt,
+        );
       stored = attempt.stored;
     } else {
       const found = await this.refreshTokens.findByValue(value);
@@ -73,12 +95,22 @@ export class RefreshTokenGrant implements GrantHandler {
   }
 
   /** The scope and audience of the rotated token, recorded (in the rotation's transaction) as `refreshed`. */
-  private async recordRotation(stored: StoredRefreshToken, successor: string, params: FormParams, clientId: string, ip: string | null, manager: EntityManager): Promise<Rotated> {
+  private async recordRotation(
+    stored: StoredRefreshToken,
+    successor: string,
+    params: FormParams,
+    clientId: string,
+    ip: string | null,
+    manager: EntityManager,
+  ): Promise<Rotated> {
     // RFC 8707 §2.2: refreshed tokens keep the granted audience, within its current scope ceiling.
     const target = await this.resourceServers.forGrant(params.resource, stored.aud, manager);
     const requested = this.grantedScope(params.scope, stored.scope);
     const scope = target.ceiling ? formatScopes(withinResourceServer(parseScopes(requested).scopes, target.ceiling)) : requested;
-    await this.audit.record({ event: 'refreshed', outcome: 'success', clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } }, manager);
+    await this.audit.record(
+      { event: 'refreshed', outcome: 'success', clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { scope } },
+      manager,
+    );
     return { value: successor, scope, audience: target.audience };
   }
 
@@ -122,7 +154,8 @@ export class RefreshTokenGrant implements GrantHandler {
     if (requested === undefined) return original;
     const parsed = parseScopes(requested);
     if (parsed.invalid.length || parsed.scopes.length === 0) throw new InvalidScopeError('The requested scope is malformed');
-    if (!isSubsetOf(parsed.scopes, parseScopes(original).scopes)) throw new InvalidScopeError('The requested scope exceeds the original grant');
+    if (!isSubsetOf(parsed.scopes, parseScopes(original).scopes))
+      throw new InvalidScopeError('The requested scope exceeds the original grant');
     return formatScopes(parsed.scopes);
   }
 
@@ -136,7 +169,18 @@ export class RefreshTokenGrant implements GrantHandler {
         await this.revocation.revokeGrant(stored.grantId, manager);
         await this.refreshTokens.revokeByGrant(stored.grantId, manager);
       }
-      await this.audit.record({ event: 'refresh_reuse', outcome: 'failure', clientId: stored.clientId, grantId: stored.grantId, userId: stored.userId, ip, detail: { grant_revoked: !withinGrace } }, manager);
+      await this.audit.record(
+        {
+          event: 'refresh_reuse',
+          outcome: 'failure',
+          clientId: stored.clientId,
+          grantId: stored.grantId,
+          userId: stored.userId,
+          ip,
+          detail: { grant_revoked: !withinGrace },
+        },
+        manager,
+      );
     });
     throw new InvalidGrantError('The refresh token has already been used');
   }

@@ -12,7 +12,10 @@ export async function auditEvents(databaseUrl: string, clientIds: string[]): Pro
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const result = await client.query<AuditRow>('SELECT event, client_id, grant_id, detail FROM audit_events WHERE client_id = ANY($1::text[])', [clientIds]);
+    const result = await client.query<AuditRow>(
+      'SELECT event, client_id, grant_id, detail FROM audit_events WHERE client_id = ANY($1::text[])',
+      [clientIds],
+    );
     return result.rows;
   } finally {
     await client.end();

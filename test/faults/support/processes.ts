@@ -102,7 +102,12 @@ export interface ServerProcess {
  * `node dist/src/main.js` on `port`, ready once /health/ready answers 200. NODE_ENV=development because the test
  * talks plain HTTP over loopback (production requires an https PUBLIC_URL); LOG_LEVEL=warn keeps the log small.
  */
-export async function startServer(shared: Deployment, port: number, logDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServer(
+  shared: Deployment,
+  port: number,
+  logDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ServerProcess> {
   const root = await ensureBuilt();
   const logFile = join(logDir, `server-${port}-${Date.now()}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -123,15 +128,23 @@ export async function startServer(shared: Deployment, port: number, logDir: stri
     DATABASE_CONNECT_TIMEOUT_MS: '2000',
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await pollUntil(
     async () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
-      return fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((response) => response.status === 200, () => false);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
+      return fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
+        (response) => response.status === 200,
+        () => false,
+      );
     },
     120_000,
     `server on ${port} ready`,

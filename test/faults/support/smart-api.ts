@@ -19,7 +19,11 @@ export interface Answer {
 }
 
 /** An answer, or `undefined` when no HTTP response came (connection refused or reset, timeout); `ms` either way. */
-export async function send(url: string, init: RequestInit = {}, boundMs = REQUEST_BOUND_MS): Promise<{ answer?: Answer; ms: number; error?: string }> {
+export async function send(
+  url: string,
+  init: RequestInit = {},
+  boundMs = REQUEST_BOUND_MS,
+): Promise<{ answer?: Answer; ms: number; error?: string }> {
   const started = Date.now();
   try {
     const response = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(boundMs) });
@@ -83,13 +87,19 @@ export class SmartApi {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.shared.adminToken}` },
       body: JSON.stringify(payload),
     });
-    if (!answer || answer.status >= 300) throw new Error(`POST ${path}: ${answer ? `${answer.status} ${answer.text.slice(0, 300)}` : error}`);
+    if (!answer || answer.status >= 300)
+      throw new Error(`POST ${path}: ${answer ? `${answer.status} ${answer.text.slice(0, 300)}` : error}`);
     return answer.body;
   }
 
   async createUser(): Promise<User> {
     const user = { username: `faults-${randomUUID()}`, password: `${randomUUID()}-${randomUUID()}` };
-    await this.admin('/admin/users', { ...user, display_name: 'Fault Test', role: 'practitioner', fhir_user: `Practitioner/${randomUUID()}` });
+    await this.admin('/admin/users', {
+      ...user,
+      display_name: 'Fault Test',
+      role: 'practitioner',
+      fhir_user: `Practitioner/${randomUUID()}`,
+    });
     return user;
   }
 
@@ -132,7 +142,13 @@ export class SmartApi {
     return {
       clientId,
       assertion: (audience) =>
-        new SignJWT({ iss: clientId, sub: clientId, aud: audience, exp: Math.floor(Date.now() / 1000) + 300, jti: randomBytes(24).toString('hex') })
+        new SignJWT({
+          iss: clientId,
+          sub: clientId,
+          aud: audience,
+          exp: Math.floor(Date.now() / 1000) + 300,
+          jti: randomBytes(24).toString('hex'),
+        })
           .setProtectedHeader({ alg: 'ES384', kid, typ: 'JWT' })
           .sign(privateKey),
     };
@@ -143,7 +159,13 @@ export class SmartApi {
   }
 
   /** `count` authorization codes through the real /authorize, consent pages (one signed-in browser). */
-  async codes(app: SecretClient, jar: CookieJar, user: User, scope: string, count: number): Promise<Array<{ code: string; verifier: string }>> {
+  async codes(
+    app: SecretClient,
+    jar: CookieJar,
+    user: User,
+    scope: string,
+    count: number,
+  ): Promise<Array<{ code: string; verifier: string }>> {
     const codes: Array<{ code: string; verifier: string }> = [];
     for (let index = 0; index < count; index++) {
       const verifier = randomBytes(32).toString('base64url');
@@ -170,13 +192,21 @@ export class SmartApi {
   token(params: Record<string, string>, authorization?: string, boundMs?: number) {
     return send(
       `${this.baseUrl}/token`,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) }, body: form(params) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+        body: form(params),
+      },
       boundMs,
     );
   }
 
   redeem(app: SecretClient, code: { code: string; verifier: string }, boundMs?: number) {
-    return this.token({ grant_type: 'authorization_code', code: code.code, redirect_uri: REDIRECT_URI, code_verifier: code.verifier }, basic(app.clientId, app.secret), boundMs);
+    return this.token(
+      { grant_type: 'authorization_code', code: code.code, redirect_uri: REDIRECT_URI, code_verifier: code.verifier },
+      basic(app.clientId, app.secret),
+      boundMs,
+    );
   }
 
   refresh(app: SecretClient, refreshToken: string, boundMs?: number) {
@@ -188,19 +218,44 @@ export class SmartApi {
   }
 
   async assertionBody(service: KeyClient, scope: string): Promise<string> {
-    return form({ grant_type: 'client_credentials', scope, client_assertion_type: JWT_BEARER, client_assertion: await service.assertion(`${this.shared.publicUrl}/token`) });
+    return form({
+      grant_type: 'client_credentials',
+      scope,
+      client_assertion_type: JWT_BEARER,
+      client_assertion: await service.assertion(`${this.shared.publicUrl}/token`),
+    });
   }
 
   postToken(body: string, boundMs?: number) {
-    return send(`${this.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, boundMs);
+    return send(
+      `${this.baseUrl}/token`,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+      boundMs,
+    );
   }
 
   revoke(client: SecretClient, token: string, boundMs?: number) {
-    return send(`${this.baseUrl}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.clientId, client.secret) }, body: form({ token }) }, boundMs);
+    return send(
+      `${this.baseUrl}/revoke`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.clientId, client.secret) },
+        body: form({ token }),
+      },
+      boundMs,
+    );
   }
 
   introspect(client: SecretClient, token: string, boundMs?: number) {
-    return send(`${this.baseUrl}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.clientId, client.secret) }, body: form({ token }) }, boundMs);
+    return send(
+      `${this.baseUrl}/introspect`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.clientId, client.secret) },
+        body: form({ token }),
+      },
+      boundMs,
+    );
   }
 
   fhir(path: string, accessToken: string, init: { method?: string; body?: unknown } = {}, boundMs?: number) {
@@ -208,7 +263,11 @@ export class SmartApi {
       `${this.baseUrl}/fhir${path}`,
       {
         method: init.method ?? 'GET',
-        headers: { accept: 'application/fhir+json', authorization: `Bearer ${accessToken}`, ...(init.body === undefined ? {} : { 'content-type': 'application/fhir+json' }) },
+        headers: {
+          accept: 'application/fhir+json',
+          authorization: `Bearer ${accessToken}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+        },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
       },
       boundMs,
