@@ -18,7 +18,13 @@ export function registerMfaCommands(program: Command): void {
         const user = (await users.findByUsername(who)) ?? (await users.findById(who));
         if (!user) throw new Error(`no user ${who}`);
         const removed = await app.get(SecondFactorService).reset(user.id, 'cli');
-        return { user_id: user.id, username: user.username, totp_removed: removed.totp, recovery_codes_removed: removed.recoveryCodes };
+        return {
+          user_id: user.id,
+          username: user.username,
+          totp_removed: removed.totp,
+          recovery_codes_removed: removed.recoveryCodes,
+          passkeys_removed: removed.passkeys,
+        };
       });
       print(result, options);
     });

@@ -9,6 +9,8 @@ import { Injectable } from '@nestjs/common';
 export interface SecondFactorKind {
   readonly kind: string;
   isEnrolled(userId: string): Promise<boolean>;
+  /** For an operator's reset of every factor: removes this kind's enrolments of the person; how many went. */
+  removeAll?(userId: string): Promise<number>;
 }
 
 @Injectable()
@@ -17,6 +19,13 @@ export class SecondFactorRegistry {
 
   register(kind: SecondFactorKind): void {
     this.kinds.set(kind.kind, kind);
+  }
+
+  /** Removes the person's enrolments of every kind that can be removed this way, by kind. */
+  async removeAll(userId: string): Promise<Record<string, number>> {
+    const removable = [...this.kinds.values()].filter((kind) => kind.removeAll);
+    const counts = await Promise.all(removable.map((kind) => kind.removeAll?.(userId) ?? Promise.resolve(0)));
+    return Object.fromEntries(removable.map((kind, index) => [kind.kind, counts[index]]));
   }
 
   /** The kinds this person has enrolled; empty when they have no second factor. */

@@ -99,11 +99,22 @@ export class SecondFactorService {
   }
 
   /** An operator's reset: every factor, recovery code and pending sign-in of the person goes; audited. */
-  async reset(userId: string, by: 'admin-api' | 'cli', ip: string | null = null): Promise<{ totp: boolean; recoveryCodes: number }> {
+  async reset(
+    userId: string,
+    by: 'admin-api' | 'cli',
+    ip: string | null = null,
+  ): Promise<{ totp: boolean; recoveryCodes: number; passkeys: number }> {
     const totp = await this.totp.remove(userId);
     const recoveryCodes = await this.recoveryCodes.removeAll(userId);
+    const passkeys = (await this.registry.removeAll(userId)).passkey ?? 0;
     await this.pendings.endAllFor(userId);
-    await this.audit.record({ event: 'mfa_reset', outcome: 'success', userId, ip, detail: { by, totp, recovery_codes: recoveryCodes } });
-    return { totp, recoveryCodes };
+    await this.audit.record({
+      event: 'mfa_reset',
+      outcome: 'success',
+      userId,
+      ip,
+      detail: { by, totp, recovery_codes: recoveryCodes, passkeys },
+    });
+    return { totp, recoveryCodes, passkeys };
   }
 }

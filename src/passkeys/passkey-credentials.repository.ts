@@ -74,6 +74,11 @@ export class PasskeyCredentialsRepository {
     return ((await this.credentials.update({ id, userId }, { name })).affected ?? 0) > 0;
   }
 
+  async removeAll(userId: string): Promise<number> {
+    if (!UUID.test(userId)) return 0;
+    return (await this.credentials.delete({ userId })).affected ?? 0;
+  }
+
   async remove(userId: string, id: string): Promise<PasskeyCredentialEntity | null> {
     if (!UUID.test(userId) || !UUID.test(id)) return null;
     const [rows]: [PasskeyCredentialEntity[], number] = await this.dataSource.query(

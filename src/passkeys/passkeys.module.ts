@@ -46,7 +46,11 @@ export class PasskeysModule implements OnModuleInit {
   onModuleInit(): void {
     // A person with a passkey gets the second step after their password, and counts as enrolled for
     // MFA_REQUIRED_ROLES (a passkey is a multi-factor cryptographic authenticator, NIST SP 800-63B §5.1.9).
-    this.registry.register({ kind: 'passkey', isEnrolled: (userId) => this.passkeys.hasPasskeys(userId) });
+    this.registry.register({
+      kind: 'passkey',
+      isEnrolled: (userId) => this.passkeys.hasPasskeys(userId),
+      removeAll: (userId) => this.passkeys.removeAll(userId),
+    });
     // No HTTP adapter in a bare application context (CLI).
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (fastify) registerPasskeyBodyLimit(fastify);

@@ -67,6 +67,11 @@ export class PasskeysService {
     return this.credentials.rename(userId, passkeyId, name);
   }
 
+  /** Every passkey of the person (an operator's reset of all factors, audited there as mfa_reset). */
+  removeAll(userId: string): Promise<number> {
+    return this.credentials.removeAll(userId);
+  }
+
   /** Removes one of the person's passkeys and audits it; `by` says whether they or an operator did. */
   async remove(userId: string, passkeyId: string, by: 'user' | 'operator', ip: string | null = null): Promise<boolean> {
     const removed = await this.credentials.remove(userId, passkeyId);

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
 import { Clock } from '../../src/common/time/clock';
 import { createUser } from '../utils/authorize-fixtures';
@@ -43,8 +45,22 @@ describe('second factor: operator reset', () => {
     await server?.close();
   });
 
+  // A passkey row as an enrolment would have stored it (the ceremony itself is tested in passkeys.e2e-spec.ts):
+  // a reset of every factor must take passkeys too, or a lost security key would still stand in for the person.
+  async function addPasskey(userId: string): Promise<void> {
+    await server.app.get(DataSource).query(
+      `INSERT INTO passkey_credentials (user_id, credential_id, public_key, counter, transports, device_type, backed_up, name)
+         VALUES ($1, $2, $3, 0, '{}', 'singleDevice', false, 'Lost key')`,
+      [userId, randomBytes(16).toString('base64url'), randomBytes(77)],
+    );
+  }
+
+  const passkeysOf = async (userId: string): Promise<number> =>
+    Number((await server.app.get(DataSource).query('SELECT count(*) AS n FROM passkey_credentials WHERE user_id = $1', [userId]))[0].n);
+
   async function enrolledUser() {
     const user = await createUser(server, 'practitioner', 'Practitioner/example-practitioner-1');
+    await addPasskey(user.user.id);
     await enrolTotp(server.baseUrl, await signedInJar(server.baseUrl, user), clock);
     expect((await passwordStep(server.baseUrl, new CookieJar(), user)).location).toBe('/login/two-factor');
     return user;
@@ -66,9 +82,15 @@ describe('second factor: operator reset', () => {
       username: user.username,
       totp_removed: true,
       recovery_codes_removed: 10,
+      passkeys_removed: 1,
     });
+    expect(await passkeysOf(user.user.id)).toBe(0);
     expect(await resets(user.user.id)).toEqual([
-      expect.objectContaining({ outcome: 'success', ip: '127.0.0.1', detail: { by: 'admin-api', totp: true, recovery_codes: 10 } }),
+      expect.objectContaining({
+        outcome: 'success',
+        ip: '127.0.0.1',
+        detail: { by: 'admin-api', totp: true, recovery_codes: 10, passkeys: 1 },
+      }),
     ]);
     // The pending sign-in started before the reset is gone; the password alone signs in now.
     expect((await browse(pending, `${server.baseUrl}/login/two-factor`)).title).toBe('Sign in');
@@ -91,8 +113,11 @@ describe('second factor: operator reset', () => {
       username: user.username,
       totp_removed: true,
       recovery_codes_removed: 10,
+      passkeys_removed: 1,
     });
-    expect(await resets(user.user.id)).toEqual([expect.objectContaining({ detail: { by: 'cli', totp: true, recovery_codes: 10 } })]);
+    expect(await resets(user.user.id)).toEqual([
+      expect.objectContaining({ detail: { by: 'cli', totp: true, recovery_codes: 10, passkeys: 1 } }),
+    ]);
     expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
     const missing = await cli(['users:reset-factors', 'nobody-here']);
     expect(missing.code).toBe(1);
