@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { hashToken } from '../common/crypto/random-token';
 import { PasskeyChallengePurpose } from './passkey-challenge.entity';
+import { ServiceUnavailableError } from '../common/oauth/service-unavailable.error';
 
 /** How long the browser may take: the options' `timeout` (WebAuthn §5.4.6), in milliseconds. */
 export const CEREMONY_TIMEOUT_MS = 120_000;
@@ -18,6 +19,9 @@ export interface ChallengeScope {
   userId: string | null;
 }
 
+/** Live challenges across every person and browser; sign-in options beyond it are refused until some expire. */
+export const MAX_LIVE_CHALLENGES = 10_000;
+
 /**
  * Server-side WebAuthn challenges (§13.4.3), in PostgreSQL so any process can finish a ceremony another began.
  * Only a hash is stored. Redeeming is one atomic DELETE … RETURNING that also matches purpose, binding and
@@ -30,12 +34,20 @@ export class PasskeyChallengesService implements OnModuleInit, OnModuleDestroy {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * Stores a challenge unless MAX_LIVE_CHALLENGES are already live: anyone may ask for sign-in options, so the
+   * table is bounded by count as well as by age (a flood gets 503 and Retry-After, not an ever-growing table).
+   */
   async store(challenge: string, scope: ChallengeScope): Promise<void> {
-    await this.dataSource.query(
+    // TypeORM answers an INSERT … RETURNING with the rows alone.
+    const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO passkey_challenges (challenge_hash, purpose, user_id, binding, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [hashToken(challenge), scope.purpose, scope.userId, scope.binding, CHALLENGE_TTL_SECONDS],
+       SELECT $1, $2, $3::uuid, $4, now() + make_interval(secs => $5)
+        WHERE (SELECT count(*) FROM (SELECT 1 FROM passkey_challenges WHERE expires_at > now() LIMIT $6::int) AS live) < $6::int
+       RETURNING id`,
+      [hashToken(challenge), scope.purpose, scope.userId, scope.binding, CHALLENGE_TTL_SECONDS, MAX_LIVE_CHALLENGES],
     );
+    if (rows.length === 0) throw new ServiceUnavailableError('Too many passkey ceremonies are in progress');
   }
 
   /** True once for a live challenge issued for exactly this scope; false for anything else. */

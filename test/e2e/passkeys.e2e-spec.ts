@@ -7,6 +7,7 @@ import { AuditService } from '../../src/audit/audit.service';
 import { UsersService } from '../../src/clients/users.service';
 import { hashToken } from '../../src/common/crypto/random-token';
 import { PasskeysService } from '../../src/passkeys';
+import { MAX_LIVE_CHALLENGES } from '../../src/passkeys/passkey-challenges.service';
 import { authorizeParams, createApp, createUser, insertPatient, pkce } from '../utils/authorize-fixtures';
 import { CookieJar, driveAuthorization, parseForms, signedInJar } from '../utils/authorize-flow';
 import { ensureBuilt } from '../utils/ensure-built';
@@ -153,6 +154,27 @@ describe('passkeys (WebAuthn)', () => {
     // A token from another browser is not this browser's.
     expect((await post(new CookieJar(), '/login/passkey/options', { csrf_token: csrf })).status).toBe(403);
     expect((await post(jar, '/login/passkey', { csrf_token: 'forged', credential: {} })).status).toBe(403);
+  });
+
+  it('bounds the live challenges: a flood of sign-in options is refused with 503, not stored without end', async () => {
+    const { jar, csrf } = await signInPage();
+    const data = server.app.get(DataSource);
+    // The flood an anonymous caller could send (each request with a fresh browser), arranged in one statement.
+    await data.query(
+      `INSERT INTO passkey_challenges (challenge_hash, purpose, user_id, binding, expires_at)
+       SELECT md5(random()::text || n), 'sign-in', NULL, 'flood', now() + interval '3 minutes' FROM generate_series(1, $1) AS n`,
+      [MAX_LIVE_CHALLENGES],
+    );
+    try {
+      const refused = await post(jar, '/login/passkey/options', { csrf_token: csrf });
+      expect(refused.status).toBe(503);
+      expect(Number((await data.query(`SELECT count(*) AS n FROM passkey_challenges WHERE expires_at > now()`))[0].n)).toBe(
+        MAX_LIVE_CHALLENGES,
+      );
+    } finally {
+      await data.query(`DELETE FROM passkey_challenges WHERE binding = 'flood'`);
+    }
+    expect((await post(jar, '/login/passkey/options', { csrf_token: csrf })).status).toBe(200);
   });
 
   it('signs in with a passkey and continues the SMART authorization to an id_token with amr', async () => {
