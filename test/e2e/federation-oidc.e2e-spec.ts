@@ -6,6 +6,7 @@ import { CookieJar, driveAuthorization } from '../utils/authorize-flow';
 import { federatedSignIn, pageText, pressProviderButton, send, throughUpstream } from '../utils/federation-flow';
 import { OidcUpstream, startOidcUpstream } from '../utils/oidc-upstream';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { MAX_LIVE_FLOWS } from '../../src/federation/oidc/federation-flows.repository';
 
 const ADMIN_TOKEN = 'federation-admin-token-0123456789abcdef';
 const CLIENT_SECRET = 'upstream-client-secret-0123456789';
@@ -400,6 +401,24 @@ describe('federation: OpenID Connect identity provider', () => {
       await second.close();
       await admin('DELETE', `/admin/identity-providers/${id}`);
     }
+  });
+
+  it('bounds the flows in progress: a flood of /start is refused with 503, not stored without end', async () => {
+    const data = server.app.get(DataSource);
+    // The flood anyone with the sign-in page could send, arranged in one statement.
+    await data.query(
+      `INSERT INTO federation_flows (state_hash, provider_id, browser_binding, code_verifier, nonce, expires_at)
+       SELECT md5(random()::text || n), $2, 'flood', 'v', 'n', now() + interval '10 minutes' FROM generate_series(1, $1) AS n`,
+      [MAX_LIVE_FLOWS, ids.create],
+    );
+    try {
+      const refused = await pressProviderButton(server.baseUrl, ids.create);
+      expect(refused.startResponse.status).toBe(503);
+      expect(refused.upstreamUrl).toBeNull();
+    } finally {
+      await data.query(`DELETE FROM federation_flows WHERE browser_binding = 'flood'`);
+    }
+    expect((await pressProviderButton(server.baseUrl, ids.create)).upstreamUrl).not.toBeNull();
   });
 
   it('refuses /start without the sign-in form (CSRF)', async () => {

@@ -2,10 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import { hashToken } from '../../common/crypto/random-token';
+import { ServiceUnavailableError } from '../../common/oauth/service-unavailable.error';
 import { FederationFlowEntity } from './federation-flow.entity';
 
 /** How long a person has at the identity provider before the flow (state) expires. */
 export const FLOW_TTL_SECONDS = 600;
+
+/** Flows in progress across every provider and browser; starting another past it answers 503 until some expire. */
+export const MAX_LIVE_FLOWS = 10_000;
 
 export type NewFlow = Pick<
   FederationFlowEntity,
@@ -21,7 +25,17 @@ export class FederationFlowsRepository {
     this.flows = dataSource.getRepository(FederationFlowEntity);
   }
 
+  /**
+   * Anyone with the sign-in page may start a flow, so the table is bounded by count as well as by age: a flood
+   * gets 503 and Retry-After, not an ever-growing table (a soft bound: concurrent starts may pass it slightly).
+   */
   async create(state: string, flow: NewFlow): Promise<void> {
+    const live = await this.flows
+      .createQueryBuilder('flow')
+      .where('flow.expires_at > now() AND flow.used_at IS NULL')
+      .limit(MAX_LIVE_FLOWS)
+      .getCount();
+    if (live >= MAX_LIVE_FLOWS) throw new ServiceUnavailableError('Too many sign-ins through identity providers are in progress');
     await this.flows.insert({ ...flow, stateHash: hashToken(state), expiresAt: new Date(Date.now() + FLOW_TTL_SECONDS * 1000) });
   }
 
