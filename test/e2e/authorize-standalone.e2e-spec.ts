@@ -26,7 +26,9 @@ describe('standalone launch through sign-in, pickers and consent', () => {
   };
 
   it('a practitioner picks a patient and an encounter; the code carries user, scope, context and PKCE binding', async () => {
-    const patientId = await insertPatient(server, 'Pickerson');
+    // First in the picker's order (by family name), so it is on the first page however many patients other
+    // suites sharing the database have stored.
+    const patientId = await insertPatient(server, 'Aaaa Pickerson');
     const encounterId = await insertEncounter(server, patientId);
     const { user, username, password } = await createUser(server, 'practitioner', 'Practitioner/p1');
     const params = authorizeParams(server, app, challenge, {

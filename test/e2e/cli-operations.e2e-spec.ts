@@ -114,7 +114,7 @@ describe('operator CLI', () => {
     const client = JSON.parse(created.stdout) as Json;
     const id = client.client_id as string;
     const deleted = await cli(['clients:delete', id]);
-    expect(deleted.code).toBe(0);
+    expect({ code: deleted.code, stderr: deleted.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(deleted.stdout)).toEqual({ client_id: id, deleted: true });
     await expect(
       auth.authenticate({ headers: { authorization: basic(id, client.client_secret as string) }, body: {} }, 'token'),
