@@ -13,6 +13,9 @@ describe('isDatabaseUnavailable', () => {
     ['cannot connect now 57P03', withCode('the database system is starting up', '57P03')],
     ['connection exception 08006', withCode('connection failure', '08006')],
     ['QueryFailedError wrapping 57P01', new QueryFailedError('SELECT 1', [], withCode('terminating connection', '57P01'))],
+    ['a closed client', new Error('Client was closed and is not queryable')],
+    ['a released query runner', new Error('Query runner already released. Cannot run queries anymore.')],
+    ['an aborted socket', withCode('write ECONNABORTED', 'ECONNABORTED')],
   ])('classifies %s as unavailable', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

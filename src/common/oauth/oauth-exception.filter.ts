@@ -36,10 +36,22 @@ function isHtmlPath(url: string): boolean {
 
 // PostgreSQL unreachable or going away: SQLSTATE class 08 (connection exception), 57P01-57P03 (admin/crash
 // shutdown, cannot connect now), 53300 (too many connections); socket errors; node-postgres pool messages.
-const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1234]|53300)$/;
+const TRANSIENT_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTCONN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+// Also the driver's and TypeORM's words for a connection that died under a query or transaction: a client that
+// is closed or broken "is not queryable", a query runner whose connection went is "already released".
 const TRANSIENT_MESSAGE =
-  /connection terminated|timeout exceeded when trying to connect|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Connection is not established/i;
+  /connection terminated|timeout exceeded when trying to connect|connection timeout|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Connection is not established|is not queryable|query runner already released|server closed the connection unexpectedly/i;
 
 /** True when `error` (or what it wraps: TypeORM's driverError, `cause`, AggregateError) is the database being unavailable. */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {

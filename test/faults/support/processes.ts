@@ -19,7 +19,7 @@ export function makeWorkDir(label: string): WorkDir {
   const dir = mkdtempSync(join(tmpdir(), `smart-auth-faults-${label}-`));
   // The embedded cluster may run as the `postgres` user (when we are root), which must traverse this folder.
   chmodSync(dir, 0o755);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, remove: () => (process.env.FAULTS_KEEP ? undefined : rmSync(dir, { recursive: true, force: true })) };
 }
 
 /** A PostgreSQL cluster in `dir` that can be stopped and started again on the same port (same URL). */
