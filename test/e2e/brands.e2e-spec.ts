@@ -1,32 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { BrandsService } from '../../src/brands/brands.service';
 import { ensureBuilt } from '../utils/ensure-built';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { runCli } from '../utils/cli';
 
 // SMART App Launch 2.2 "User-access Brands". The operator configures the brand (admin API, CLI);
 // the server publishes a User Access Brands Bundle and names it in the SMART configuration.
 
 type Json = Record<string, any>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const BRAND = {
   name: 'Example Health',
@@ -210,7 +192,7 @@ describe('SMART 2.2 user-access brands', () => {
   });
 
   it('the CLI sets, shows and removes the brand; the running server picks it up', async () => {
-    const set = await cli([
+    const set = await runCli([
       'brand:set',
       '--name',
       'CLI Health',
@@ -228,7 +210,7 @@ describe('SMART 2.2 user-access brands', () => {
       name: 'CLI Health',
       identifiers: [{ system: 'urn:ietf:rfc:3986', value: 'https://cli.example.org' }],
     });
-    expect(JSON.parse((await cli(['brand:show'])).stdout).name).toBe('CLI Health');
+    expect(JSON.parse((await runCli(['brand:show'])).stdout).name).toBe('CLI Health');
     // The CLI is another process: the server reloads the row (every 30 s, here at once).
     await server.app.get(BrandsService).reload();
     const bundle = await (await fetch(`${server.baseUrl}/brands.json`)).json();
@@ -238,13 +220,13 @@ describe('SMART 2.2 user-access brands', () => {
       value: 'https://cli.example.org',
     });
 
-    const refused = await cli(['brand:set', '--name', 'X', '--portal-url', 'https://x.example', '--logo-url', 'javascript:alert(1)']);
+    const refused = await runCli(['brand:set', '--name', 'X', '--portal-url', 'https://x.example', '--logo-url', 'javascript:alert(1)']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('logo_url must be an https URL');
-    expect(JSON.parse((await cli(['brand:show'])).stdout).name).toBe('CLI Health');
+    expect(JSON.parse((await runCli(['brand:show'])).stdout).name).toBe('CLI Health');
 
-    expect((await cli(['brand:delete'])).code).toBe(0);
-    expect((await cli(['brand:show'])).code).not.toBe(0);
+    expect((await runCli(['brand:delete'])).code).toBe(0);
+    expect((await runCli(['brand:show'])).code).not.toBe(0);
     // Four CLI processes, each booting the application: as long as the CLI suite allows on a loaded machine.
   }, 120_000);
 });

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,12 @@ import { ensureBuilt } from '../utils/ensure-built';
 import { federatedSignIn, send } from '../utils/federation-flow';
 import { OidcUpstream, startOidcUpstream } from '../utils/oidc-upstream';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { CliResult, runCli } from '../utils/cli';
 
 type Json = Record<string, unknown>;
 const ADMIN_TOKEN = 'federation-admin-token-0123456789abcdef';
 const KEY_ENCRYPTION_SECRET = 'federation-key-encryption-secret-0123456789';
 const SECRET = 'a-client-secret-never-to-be-shown-again';
-const ROOT = join(__dirname, '..', '..');
 
 jest.setTimeout(120_000);
 
@@ -350,26 +349,7 @@ describe('federation: identity providers managed by the operator', () => {
     expect((await server.app.get(UsersService).findById(user.id))?.enabled).toBe(true);
   });
 
-  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            NODE_ENV: 'test',
-            LOG_LEVEL: 'silent',
-            SEED_DEMO_DATA: 'false',
-            NODE_NO_WARNINGS: '1',
-            PUBLIC_URL: server.baseUrl,
-            OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true',
-          },
-          timeout: 60_000,
-        },
-        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  function cli(args: string[]): Promise<CliResult> {
+    return runCli(args, { PUBLIC_URL: server.baseUrl, OUTBOUND_ALLOW_HTTP_LOOPBACK: 'true' });
   }
 });

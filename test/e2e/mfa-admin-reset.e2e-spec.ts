@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
 import { Clock } from '../../src/common/time/clock';
@@ -9,24 +7,9 @@ import { CookieJar, signedInJar } from '../utils/authorize-flow';
 import { ensureBuilt } from '../utils/ensure-built';
 import { browse, enrolTotp, passwordStep, TestClock } from '../utils/mfa';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { runCli } from '../utils/cli';
 
 const ADMIN_TOKEN = 'mfa-admin-token-0123456789abcdef0123456789';
-const ROOT = join(__dirname, '..', '..');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 jest.setTimeout(120_000);
 
@@ -105,7 +88,7 @@ describe('second factor: operator reset', () => {
 
   it('users:reset-factors does the same from the CLI, by username', async () => {
     const user = await enrolledUser();
-    const result = await cli(['users:reset-factors', user.username]);
+    const result = await runCli(['users:reset-factors', user.username]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -119,7 +102,7 @@ describe('second factor: operator reset', () => {
       expect.objectContaining({ detail: { by: 'cli', totp: true, recovery_codes: 10, passkeys: 1 } }),
     ]);
     expect(await passwordStep(server.baseUrl, new CookieJar(), user)).toMatchObject({ status: 303, location: '/apps' });
-    const missing = await cli(['users:reset-factors', 'nobody-here']);
+    const missing = await runCli(['users:reset-factors', 'nobody-here']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no user nobody-here');
   });

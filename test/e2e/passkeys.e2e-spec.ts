@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
@@ -13,25 +11,14 @@ import { CookieJar, driveAuthorization, parseForms, signedInJar } from '../utils
 import { ensureBuilt } from '../utils/ensure-built';
 import { SoftAuthenticator } from '../utils/soft-authenticator';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { runCli } from '../utils/cli';
 
 type Json = Record<string, unknown>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 function must<T>(value: T | null): T {
   if (value === null) throw new Error('expected a value');
   return value;
-}
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 // WebAuthn over HTTP against the real server, with a software authenticator the tests can misuse.
@@ -433,12 +420,12 @@ describe('passkeys (WebAuthn)', () => {
     expect(events.find((event) => event.userId === who.user.id)).toMatchObject({ detail: { passkey_id: listed[0].id, by: 'operator' } });
 
     await ensureBuilt();
-    const list = await cli(['passkeys:list', '--user', who.username]);
+    const list = await runCli(['passkeys:list', '--user', who.username]);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: listed[1].id, name: 'Phone' })]);
-    expect((await cli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id])).code).toBe(0);
+    expect((await runCli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id])).code).toBe(0);
     expect(await server.app.get(PasskeysService).list(who.user.id)).toEqual([]);
-    const unknown = await cli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id]);
+    const unknown = await runCli(['passkeys:remove', '--user', who.user.id, '--passkey', listed[1].id]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No passkey/);
     const audited = await server.app.get(AuditService).find({ event: 'passkey_removed', limit: 50 });

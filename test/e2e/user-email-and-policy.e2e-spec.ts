@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { UsersService } from '../../src/clients/users.service';
 import { ensureBuilt } from '../utils/ensure-built';
 import { startTestApp, TestApp } from '../utils/test-app';
+import { runCli } from '../utils/cli';
 
 type Json = Record<string, unknown>;
 const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
-const ROOT = join(__dirname, '..', '..');
 const GOOD = 'three quiet rivers at dawn';
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false', NODE_NO_WARNINGS: '1' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 // Each CLI call boots the application in a child process.
 jest.setTimeout(120_000);
@@ -119,7 +102,7 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
   it('sets an e-mail address with the CLI (users:create --email, users:update --email), refusing duplicates and weak passwords', async () => {
     const address = `Cli.${tag()}@Example.org`;
     const username = `cli-${tag()}`;
-    const created = await cli([
+    const created = await runCli([
       'users:create',
       '--username',
       username,
@@ -134,7 +117,7 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
     expect(JSON.parse(created.stdout)).toMatchObject({ username, email: address });
 
     const second = `cli-${tag()}`;
-    const weak = await cli([
+    const weak = await runCli([
       'users:create',
       '--username',
       second,
@@ -151,12 +134,12 @@ describe('user e-mail addresses and the password policy (admin API and CLI)', ()
       .get(UsersService)
       .create({ username: second, password: GOOD, displayName: 'CLI 2', fhirUser: 'Practitioner/cli2', role: 'practitioner' });
 
-    const duplicate = await cli(['users:update', second, '--email', address.toLowerCase()]);
+    const duplicate = await runCli(['users:update', second, '--email', address.toLowerCase()]);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toMatch(/e-mail address is already used/);
-    const cleared = await cli(['users:update', username, '--email', '']);
+    const cleared = await runCli(['users:update', username, '--email', '']);
     expect(JSON.parse(cleared.stdout)).toMatchObject({ username, email: null });
-    const moved = await cli(['users:update', second, '--email', address.toUpperCase()]);
+    const moved = await runCli(['users:update', second, '--email', address.toUpperCase()]);
     expect(JSON.parse(moved.stdout)).toMatchObject({ username: second, email: address.toUpperCase() });
   });
 });
