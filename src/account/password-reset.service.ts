@@ -141,13 +141,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const user = (await this.users.findByUsername(identifier)) ?? (await this.users.findByEmail(identifier));
     // The typed text is never recorded: it may be a password typed into the wrong field.
     if (!user?.enabled || !user.email) {
-      await this.audit.record({
-        event: 'password_reset_requested',
-        outcome: 'failure',
-        userId: user?.id ?? null,
-        ip,
-        detail: { reason: user ? 'no_email_or_disabled' : 'no_account' },
-      });
+      await this.requestRefused(user?.id ?? null, ip, user ? 'no_email_or_disabled' : 'no_account');
       return;
     }
     if (!hasLocalPassword(user)) return this.explainNoLocalPassword(user, ip);
@@ -159,13 +153,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [user.id, RESET_LIMITS.windowSeconds, hashToken(token), returnTo, RESET_LIMITS.linkLifetimeSeconds, RESET_LIMITS.perAccount, browser],
     );
     if (issued.length === 0) {
-      await this.audit.record({
-        event: 'password_reset_requested',
-        outcome: 'failure',
-        userId: user.id,
-        ip,
-        detail: { reason: 'throttled' },
-      });
+      await this.requestRefused(user.id, ip, 'throttled');
       return;
     }
     // The link is built from PUBLIC_URL, never from the request's Host header (a forged Host would mail the
@@ -175,16 +163,15 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       await this.mailer.send({ to: user.email, ...resetMail(user, link, RESET_LIMITS.linkLifetimeSeconds / 60) });
     } catch (error) {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
-      await this.audit.record({
-        event: 'password_reset_requested',
-        outcome: 'failure',
-        userId: user.id,
-        ip,
-        detail: { reason: 'mail_failed' },
-      });
+      await this.requestRefused(user.id, ip, 'mail_failed');
       return;
     }
     await this.audit.record({ event: 'password_reset_requested', outcome: 'success', userId: user.id, ip });
+  }
+
+  /** A reset request that sent nothing, and why (the page answers the same either way). */
+  private requestRefused(userId: string | null, ip: string, reason: string, detail: Record<string, unknown> = {}): Promise<void> {
+    return this.audit.record({ event: 'password_reset_requested', outcome: 'failure', userId, ip, detail: { reason, ...detail } });
   }
 
   /**
@@ -199,13 +186,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       [`account:${user.id}`, RESET_LIMITS.windowSeconds, RESET_LIMITS.perAccount],
     );
     if (admitted.length === 0) {
-      await this.audit.record({
-        event: 'password_reset_requested',
-        outcome: 'failure',
-        userId: user.id,
-        ip,
-        detail: { reason: 'throttled' },
-      });
+      await this.requestRefused(user.id, ip, 'throttled');
       return;
     }
     let mailed = true;
@@ -215,12 +196,6 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       this.logger.warn(`Could not send a password reset e-mail: ${(error as Error).message}`);
       mailed = false;
     }
-    await this.audit.record({
-      event: 'password_reset_requested',
-      outcome: 'failure',
-      userId: user.id,
-      ip,
-      detail: { reason: 'no_local_password', mailed },
-    });
+    await this.requestRefused(user.id, ip, 'no_local_password', { mailed });
   }
 }
