@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AuditActor, AuditService, OPERATOR } from '../audit/audit.service';
 import { BoundedCache } from '../common/cache/bounded-cache';
 import { AppConfig } from '../config/app-config';
-import { constantTimeEquals, hashToken, randomToken } from '../common/crypto/random-token';
+import { constantTimeEquals, hashToken, randomIdentifier, randomToken } from '../common/crypto/random-token';
 import { MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../keys/keys.service';
 import { ClientDescriptiveMetadata, ClientEntity, ClientJwks, ClientType, TokenEndpointAuthMethod } from './client.entity';
 import { ClientRepository } from './client.repository';
@@ -114,7 +114,7 @@ export class ClientsService {
   // Every change below commits in one transaction with its audit event (`by` says who made it), or not at all.
 
   async create(settings: ClientSettings, options: CreateClientOptions = {}, by: AuditActor = OPERATOR): Promise<CreatedClient> {
-    const clientId = options.clientId ?? randomToken(18);
+    const clientId = options.clientId ?? randomIdentifier(18);
     const usesSecret = SECRET_AUTH_METHODS.includes(settings.tokenEndpointAuthMethod);
     const clientSecret = usesSecret ? (options.clientSecret ?? randomToken(32)) : null;
     const registrationAccessToken = options.withRegistrationAccessToken ? randomToken(32) : null;

@@ -1,4 +1,4 @@
-import { constantTimeEquals, hashToken, randomToken } from './random-token';
+import { constantTimeEquals, hashToken, randomIdentifier, randomToken } from './random-token';
 
 describe('random tokens', () => {
   it('carries at least 256 bits in URL-safe characters', () => {
@@ -6,6 +6,14 @@ describe('random tokens', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(encodeURIComponent(token)).toBe(token);
     expect(randomToken()).not.toBe(token);
+  });
+
+  it('makes identifiers a command line never reads as an option (no leading "-")', () => {
+    // One in 64 base64url strings starts with "-": 5,000 draws would show it about 78 times.
+    const ids = Array.from({ length: 5000 }, () => randomIdentifier(18));
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{23}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('hashes deterministically and never returns the input', () => {
